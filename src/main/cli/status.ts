@@ -1,0 +1,30 @@
+// `vigil status`: one pass — connect, read, evaluate, print, exit.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tryLockDataDir } from '../engine/data-lock';
+import { openFleet } from '../engine/index';
+import { defaultDataDir } from '../engine/paths';
+import { statusJson } from '../engine/status-json';
+import { renderStatusTable } from './table';
+
+export async function runStatus(
+  opts: { configPath: string; json: boolean },
+  out: (s: string) => void,
+): Promise<number> {
+  const shared = defaultDataDir();
+  const lock = await tryLockDataDir(shared);
+  // When the app is running it owns the mirror: read into a private folder rather than write beside it.
+  const dataDir = lock ? shared : await mkdtemp(path.join(os.tmpdir(), 'vigil-status-'));
+  try {
+    const { fleet } = await openFleet({ configPath: opts.configPath, dataDir });
+    const snap = await fleet.runOnce();
+    await fleet.stop();
+    out(opts.json ? JSON.stringify(statusJson(snap), null, 2) : renderStatusTable(snap));
+    return 0;
+  } finally {
+    if (lock) await lock.release();
+    else await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,46 @@
+// The people's view of `vigil status`: a table a glance can read.
+
+import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import { formatAge } from '../engine/time-format';
+
+function num(v: number | null): string {
+  if (v === null) return '–';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4).replace(/\.?0+$/, '');
+}
+
+function age(iso: string | null, now: number): string {
+  return iso === null ? 'never' : formatAge(now - Date.parse(iso));
+}
+
+export function epochCell(w: Pick<WorkerSnapshot, 'epoch' | 'totalEpochs'>): string {
+  if (w.epoch === null) return '–';
+  return w.totalEpochs === null ? num(w.epoch) : `${num(w.epoch)} / ${w.totalEpochs}`;
+}
+
+export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.generatedAt)): string {
+  const header = ['WORKER', 'STATUS', 'EPOCH', 'LOSS', 'LAST PROGRESS', 'LAST CONTACT'];
+  const rows = snap.workers.map((w) => [
+    w.name,
+    w.status,
+    epochCell(w),
+    num(w.loss),
+    age(w.lastProgressAt, now),
+    age(w.lastContactAt, now),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  const notes = snap.workers
+    .filter((w) => w.status !== 'running')
+    .map((w) => `  ${w.name}: ${w.status} — ${w.reason}`);
+  if (notes.length > 0) out.push('', ...notes);
+  return out.join('\n');
+}

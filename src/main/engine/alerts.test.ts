@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { WorkerStatus } from '../../shared/model';
+import { type AlertSettings, type AlertState, initialAlertState, stepAlerts } from './alerts';
+
+const MIN = 60_000;
+const settings: AlertSettings = { repeatMs: 60 * MIN, flapWindowMs: 10 * MIN, snoozedUntil: null };
+
+/** Runs a sequence of [minute, status] and returns the notices as "minute:kind". */
+function play(steps: [number, WorkerStatus][], s: AlertSettings = settings): string[] {
+  let state: AlertState = initialAlertState;
+  const out: string[] = [];
+  for (const [min, status] of steps) {
+    const r = stepAlerts(state, status, `reason ${status}`, min * MIN, s);
+    state = r.state;
+    for (const n of r.notices) out.push(`${min}:${n.kind}`);
+  }
+  return out;
+}
+
+describe('alert episodes', () => {
+  it('one notice when an episode starts, one when it recovers', () => {
+    expect(
+      play([
+        [0, 'running'],
+        [1, 'stalled'],
+        [2, 'stalled'],
+        [3, 'stalled'],
+        [4, 'running'],
+        [5, 'running'],
+      ]),
+    ).toEqual(['1:stalled', '4:recovered']);
+  });
+
+  it('late does not alert', () => {
+    expect(
+      play([
+        [0, 'running'],
+        [1, 'late'],
+        [2, 'running'],
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reminds after the repeat interval while the episode stays open', () => {
+    expect(
+      play([
+        [0, 'stalled'],
+        [30, 'stalled'],
+        [60, 'stalled'],
+        [90, 'stalled'],
+        [120, 'stalled'],
+      ]),
+    ).toEqual(['0:stalled', '60:reminder', '120:reminder']);
+  });
+
+  it('a change of alarm is a new notice (stalled, then the host goes silent)', () => {
+    expect(
+      play([
+        [0, 'stalled'],
+        [1, 'unreachable'],
+        [2, 'running'],
+      ]),
+    ).toEqual(['0:stalled', '1:unreachable', '2:recovered']);
+  });
+
+  it('a flapping worker does not flood: each kind at most once per flap window', () => {
+    const flaps: [number, WorkerStatus][] = [];
+    for (let m = 0; m < 9; m += 2) flaps.push([m, 'stalled'], [m + 1, 'running']);
+    expect(play(flaps)).toEqual(['0:stalled', '1:recovered']);
+    // After the window it may speak again.
+    expect(play([...flaps, [20, 'stalled']])).toEqual(['0:stalled', '1:recovered', '20:stalled']);
+  });
+
+  it('silence while snoozed, and no burst when the snooze ends', () => {
+    const s = { ...settings, snoozedUntil: 30 * MIN };
+    expect(
+      play(
+        [
+          [0, 'stalled'],
+          [10, 'running'],
+          [20, 'failed'],
+          [31, 'failed'],
+          [81, 'failed'],
+        ],
+        s,
+      ),
+    ).toEqual(['81:reminder']);
+  });
+
+  it('finished is announced once, and again only after the worker ran again', () => {
+    expect(
+      play([
+        [0, 'running'],
+        [1, 'finished'],
+        [2, 'finished'],
+        [3, 'running'],
+        [4, 'finished'],
+      ]),
+    ).toEqual(['1:finished', '4:finished']);
+  });
+
+  it('unknown neither opens nor closes an episode', () => {
+    expect(
+      play([
+        [0, 'unreachable'],
+        [1, 'unknown'],
+        [2, 'unreachable'],
+        [3, 'running'],
+      ]),
+    ).toEqual(['0:unreachable', '3:recovered']);
+  });
+
+  it('an episode open at start-up is told once', () => {
+    expect(
+      play([
+        [0, 'failed'],
+        [1, 'failed'],
+      ]),
+    ).toEqual(['0:failed']);
+  });
+});

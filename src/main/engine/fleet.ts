@@ -1,0 +1,215 @@
+// The monitoring engine's top: one HostRuntime per host, one WorkerMonitor per worker, a loop per
+// host while watching, a single catch-up pass for `vigil status`. Emits snapshots and alert notices.
+
+import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import { STATUS_SEVERITY } from '../../shared/model';
+import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from './alerts';
+import type { VigilConfig } from './config/types';
+import { HostRuntime } from './host-runtime';
+import type { Clock, TimerHandle } from './ports';
+import type { ResolvedHost, SshConnector } from './ssh/types';
+import { WorkerMonitor } from './worker-monitor';
+
+export interface FleetAlert extends AlertNotice {
+  worker: string;
+  at: number;
+}
+
+export interface FleetOptions {
+  config: VigilConfig;
+  dataDir: string;
+  connector: SshConnector;
+  clock: Clock;
+  resolveHost: (config: VigilConfig, hostName: string) => Promise<ResolvedHost>;
+  random?: () => number;
+  maxBytesPerTick?: number;
+  probeTimeoutMs?: number;
+  /** How often health is re-evaluated while watching (statuses age even when nothing arrives). */
+  evaluateEveryMs?: number;
+  flapWindowMs?: number;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class Fleet {
+  readonly hosts: HostRuntime[] = [];
+  readonly monitors: WorkerMonitor[] = [];
+  private readonly hostOf = new Map<WorkerMonitor, HostRuntime>();
+  private readonly alertState = new Map<string, AlertState>();
+  private readonly snoozes = new Map<string | null, number>();
+  private readonly timers = new Map<HostRuntime, TimerHandle>();
+  private readonly running = new Set<HostRuntime>();
+  private evalTimer: TimerHandle | null = null;
+  private lastEvalAt: number | null = null;
+  private watching = false;
+  private readonly snapshotListeners = new Set<Listener<FleetSnapshot>>();
+  private readonly alertListeners = new Set<Listener<FleetAlert>>();
+
+  private constructor(private readonly opts: FleetOptions) {
+    const { config } = opts;
+    for (const hostCfg of Object.values(config.hosts)) {
+      const workers = config.workers
+        .filter((w) => w.host === hostCfg.name)
+        .map((w) => new WorkerMonitor(w, opts.dataDir));
+      if (workers.length === 0) continue;
+      const host = new HostRuntime(hostCfg, workers, {
+        connector: opts.connector,
+        clock: opts.clock,
+        resolve: () => opts.resolveHost(config, hostCfg.name),
+        random: opts.random,
+        maxBytesPerTick: opts.maxBytesPerTick,
+        probeTimeoutMs: opts.probeTimeoutMs,
+        onChange: () => this.evaluate(),
+      });
+      this.hosts.push(host);
+      for (const w of workers) {
+        this.monitors.push(w);
+        this.hostOf.set(w, host);
+      }
+    }
+    // Keep the config's order for display.
+    this.monitors.sort((a, b) => config.workers.indexOf(a.cfg) - config.workers.indexOf(b.cfg));
+  }
+
+  /** Builds the fleet and replays every mirror, so last known values show at once. */
+  static async create(opts: FleetOptions): Promise<Fleet> {
+    const fleet = new Fleet(opts);
+    await Promise.all(fleet.monitors.map((m) => m.restore()));
+    return fleet;
+  }
+
+  onSnapshot(fn: Listener<FleetSnapshot>): () => void {
+    this.snapshotListeners.add(fn);
+    return () => this.snapshotListeners.delete(fn);
+  }
+
+  onAlert(fn: Listener<FleetAlert>): () => void {
+    this.alertListeners.add(fn);
+    return () => this.alertListeners.delete(fn);
+  }
+
+  worker(name: string): WorkerMonitor | undefined {
+    return this.monitors.find((m) => m.cfg.name === name);
+  }
+
+  snapshot(now = this.opts.clock.now()): FleetSnapshot {
+    const workers: WorkerSnapshot[] = this.monitors.map((m) => m.snapshot(this.hostOf.get(m)!.view(), now));
+    return { generatedAt: new Date(now).toISOString(), workers, configError: null };
+  }
+
+  /** Problems first, then the config's order. */
+  static sortForDisplay(workers: WorkerSnapshot[]): WorkerSnapshot[] {
+    return workers
+      .map((w, i) => ({ w, i }))
+      .sort((a, b) => STATUS_SEVERITY[a.w.status] - STATUS_SEVERITY[b.w.status] || a.i - b.i)
+      .map((x) => x.w);
+  }
+
+  /**
+   * One pass for `vigil status`: every host at once, each connected (within its connect bound),
+   * probed, and read until caught up or the budget is spent.
+   */
+  async runOnce(budgetMs = 60_000): Promise<FleetSnapshot> {
+    const deadline = this.opts.clock.now() + budgetMs;
+    await Promise.all(
+      this.hosts.map(async (host) => {
+        for (;;) {
+          const { more } = await host.tick();
+          if (!more || this.opts.clock.now() >= deadline) break;
+        }
+        host.stop();
+      }),
+    );
+    return this.snapshot();
+  }
+
+  /** Starts watching: a loop per host and a health evaluator. */
+  start(): void {
+    if (this.watching) return;
+    this.watching = true;
+    for (const host of this.hosts) this.loop(host);
+    this.scheduleEvaluate();
+  }
+
+  /** Polls every host now (after a resume from sleep, or on demand). */
+  pollNow(): void {
+    if (!this.watching) return;
+    for (const host of this.hosts) {
+      if (this.running.has(host)) continue;
+      this.timers.get(host)?.cancel();
+      this.loop(host);
+    }
+  }
+
+  private loop(host: HostRuntime): void {
+    if (!this.watching) return;
+    this.running.add(host);
+    host
+      .tick()
+      .catch(() => ({ more: false, contacted: false }))
+      .then(({ more }) => {
+        this.running.delete(host);
+        if (!this.watching) return;
+        this.evaluate();
+        const now = this.opts.clock.now();
+        const retryAt = host.retryAt;
+        if (retryAt === Number.POSITIVE_INFINITY) return; // needs the user (host key changed)
+        const delay = more ? 0 : retryAt > now ? retryAt - now : this.opts.config.pollMs;
+        this.timers.set(
+          host,
+          this.opts.clock.setTimeout(() => this.loop(host), delay),
+        );
+      });
+  }
+
+  private scheduleEvaluate(): void {
+    const every = this.opts.evaluateEveryMs ?? 1000;
+    this.evalTimer = this.opts.clock.setTimeout(() => {
+      if (!this.watching) return;
+      const now = this.opts.clock.now();
+      // A gap far beyond the timer means the laptop slept: look at every host at once.
+      if (this.lastEvalAt !== null && now - this.lastEvalAt > Math.max(3 * every, 30_000)) this.pollNow();
+      this.evaluate();
+      this.scheduleEvaluate();
+    }, every);
+  }
+
+  snooze(worker: string | null, durationMs: number): void {
+    this.snoozes.set(worker, this.opts.clock.now() + durationMs);
+  }
+
+  /** Recomputes every worker's health, steps alert episodes, tells listeners. */
+  evaluate(): FleetSnapshot {
+    const now = this.opts.clock.now();
+    this.lastEvalAt = now;
+    const snap = this.snapshot(now);
+    const all = this.snoozes.get(null) ?? null;
+    for (const w of snap.workers) {
+      const own = this.snoozes.get(w.name) ?? null;
+      const snoozedUntil = all === null ? own : own === null ? all : Math.max(all, own);
+      const { state, notices } = stepAlerts(
+        this.alertState.get(w.name) ?? initialAlertState,
+        w.status,
+        w.reason,
+        now,
+        {
+          repeatMs: this.opts.config.repeatAlertsMs,
+          flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
+          snoozedUntil,
+        },
+      );
+      this.alertState.set(w.name, state);
+      for (const n of notices) for (const fn of this.alertListeners) fn({ ...n, worker: w.name, at: now });
+    }
+    for (const fn of this.snapshotListeners) fn(snap);
+    return snap;
+  }
+
+  async stop(): Promise<void> {
+    this.watching = false;
+    this.evalTimer?.cancel();
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const h of this.hosts) h.stop();
+  }
+}

@@ -1,0 +1,112 @@
+// The health model of DESIGN.md as one pure function: a worker's facts and "now" → status + reason.
+// Unknown is a state, not a green light: whenever Vigil cannot know, it says so.
+
+import type { ConnectionState, ProcessState, WorkerStatus } from '../../shared/model';
+import { formatAge, formatDuration } from './time-format';
+
+export interface WorkerFacts {
+  connection: ConnectionState;
+  /** Why the connection is in that state (the SSH error message, with its fix). */
+  connectionReason: string | null;
+  /** Local time of the last successful probe of the host, null if never. */
+  lastContactAt: number | null;
+  /** The worker's own configuration cannot work (bad format, bad regex). */
+  configError: string | null;
+  /** The metrics file cannot be read (missing, unreadable, undetectable format). */
+  fileError: string | null;
+  process: ProcessState;
+  /** e.g. "pid 1234" or the pattern. */
+  processDetail: string | null;
+  /** Local time of the newest progress (the metrics file's mtime, corrected for the remote clock). */
+  lastProgressAt: number | null;
+  records: number;
+  epoch: number | null;
+  totalEpochs: number | null;
+  /** 0 when the file counts epochs from 0 (Keras, Lightning): epoch 49 of 50 is then the last one. */
+  epochBase: 0 | 1;
+  /** The format itself says the run completed (e.g. global_step reached max_steps). */
+  completed: boolean;
+  /** A fatal line in the log tail (traceback, CUDA OOM, Killed), if any. */
+  fatal: string | null;
+  stallAfterMs: number;
+  lateAfterMs: number;
+  /** With no contact for this long, Vigil no longer trusts what it last saw. */
+  contactStaleAfterMs: number;
+}
+
+export interface Health {
+  status: WorkerStatus;
+  reason: string;
+}
+
+const CONFIG_LIKE: ReadonlySet<ConnectionState> = new Set([
+  'auth-failed',
+  'host-key-mismatch',
+  'host-key-unknown',
+  'config-error',
+]);
+
+export function reachedEnd(
+  f: Pick<WorkerFacts, 'epoch' | 'totalEpochs' | 'epochBase' | 'completed'>,
+): boolean {
+  if (f.completed) return true;
+  if (f.epoch === null || f.totalEpochs === null) return false;
+  return f.epoch + (f.epochBase === 0 ? 1 : 0) >= f.totalEpochs;
+}
+
+function epochText(f: WorkerFacts): string {
+  if (f.epoch === null) return '';
+  return f.totalEpochs !== null ? ` at epoch ${f.epoch}/${f.totalEpochs}` : ` at epoch ${f.epoch}`;
+}
+
+export function evaluateHealth(f: WorkerFacts, now: number): Health {
+  if (f.configError) return { status: 'error', reason: f.configError };
+  if (CONFIG_LIKE.has(f.connection)) return { status: 'error', reason: f.connectionReason ?? f.connection };
+  if (f.connection === 'unreachable') {
+    const seen =
+      f.lastContactAt === null ? 'never reached' : `last contact ${formatAge(now - f.lastContactAt)}`;
+    return { status: 'unreachable', reason: `${f.connectionReason ?? 'host did not answer'} (${seen})` };
+  }
+  if (f.lastContactAt === null) return { status: 'unknown', reason: 'not yet contacted' };
+  const silentFor = now - f.lastContactAt;
+  if (silentFor > f.contactStaleAfterMs) {
+    return { status: 'unknown', reason: `no fresh answer from the host for ${formatDuration(silentFor)}` };
+  }
+  const slow = f.connection === 'degraded' ? ` (slow link: ${f.connectionReason ?? 'probes are late'})` : '';
+
+  if (f.fileError) {
+    if (f.process === 'running') {
+      return {
+        status: 'unknown',
+        reason: `waiting: ${f.fileError}; the process (${f.processDetail}) is running`,
+      };
+    }
+    return { status: 'error', reason: f.fileError };
+  }
+
+  const gone = f.process === 'exited';
+  const unsupervised = f.process === 'not-configured' || f.process === 'unknown';
+  if (f.fatal && (gone || unsupervised)) return { status: 'failed', reason: `${f.fatal}${epochText(f)}` };
+  if (reachedEnd(f) && (gone || unsupervised)) {
+    return { status: 'finished', reason: `finished${epochText(f)}` };
+  }
+  if (gone) {
+    const which = f.processDetail ? `process (${f.processDetail})` : 'process';
+    return { status: 'failed', reason: `${which} exited before the end${epochText(f)}` };
+  }
+
+  const fatalNote = f.fatal ? `; log shows: ${f.fatal}` : '';
+  if (f.lastProgressAt === null)
+    return { status: 'unknown', reason: `no progress seen yet${fatalNote}${slow}` };
+  const age = Math.max(0, now - f.lastProgressAt);
+  if (age > f.stallAfterMs) {
+    return {
+      status: 'stalled',
+      reason: `no progress for ${formatDuration(age)} (threshold ${formatDuration(f.stallAfterMs)})${epochText(f)}${fatalNote}${slow}`,
+    };
+  }
+  if (age > f.lateAfterMs) {
+    return { status: 'late', reason: `last progress ${formatAge(age)}, overdue${fatalNote}${slow}` };
+  }
+  return { status: 'running', reason: `progress ${formatAge(age)}${epochText(f)}${fatalNote}${slow}` };
+}

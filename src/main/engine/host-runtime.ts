@@ -1,0 +1,204 @@
+// One SSH connection per host, shared by its workers. At most one connect in flight; failures back
+// off exponentially with jitter; a changed host key stops all attempts until the user acts. Each tick
+// runs one probe in the control shell and feeds every worker; one worker's trouble stays its own.
+
+import type { ConnectionState } from '../../shared/model';
+import type { HostConfig } from './config/types';
+import type { Clock } from './ports';
+import { buildProbeScript, type ProbeRequest, parseProbeOutput } from './probe';
+import { type ResolvedHost, type SshConnector, SshError, type SshSession } from './ssh/types';
+import type { HostView, WorkerMonitor } from './worker-monitor';
+
+export interface HostRuntimeOptions {
+  connector: SshConnector;
+  clock: Clock;
+  resolve: () => Promise<ResolvedHost>;
+  random?: () => number;
+  /** Bytes read per file per tick at most, so a catch-up never blows memory. */
+  maxBytesPerTick?: number;
+  /** A probe slower than this marks the link degraded. */
+  degradedAfterMs?: number;
+  probeTimeoutMs?: number;
+  /** Called whenever the connection state changes, so shells can refresh at once. */
+  onChange?: () => void;
+}
+
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 60_000;
+/** Auth failures and unknown host keys need the user: retry rarely, in case they fixed it. */
+const USER_ACTION_RETRY_MS = 5 * 60_000;
+const CLOCK_EVERY_MS = 10 * 60_000;
+
+export class HostRuntime {
+  connection: ConnectionState = 'unknown';
+  reason: string | null = null;
+  lastContactAt: number | null = null;
+  clockOffsetMs = 0;
+  /** Connection attempts made, for tests and the chaos table. */
+  attempts = 0;
+  private session: SshSession | null = null;
+  private connecting: Promise<SshSession | null> | null = null;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  private lastClockAt = Number.NEGATIVE_INFINITY;
+  private stopped = false;
+  private readonly maxBytes: number;
+  private readonly random: () => number;
+
+  constructor(
+    readonly cfg: HostConfig,
+    readonly workers: WorkerMonitor[],
+    private readonly opts: HostRuntimeOptions,
+  ) {
+    this.maxBytes = opts.maxBytesPerTick ?? 8 << 20;
+    this.random = opts.random ?? Math.random;
+  }
+
+  view(): HostView {
+    return {
+      name: this.cfg.name,
+      connection: this.connection,
+      connectionReason: this.reason,
+      lastContactAt: this.lastContactAt,
+      clockOffsetMs: this.clockOffsetMs,
+      // Beyond the keepalive bound plus a probe, what we last saw can no longer be trusted.
+      contactStaleAfterMs: Math.max(
+        60_000,
+        this.cfg.keepaliveIntervalMs * (this.cfg.keepaliveCountMax + 1) +
+          (this.opts.probeTimeoutMs ?? 20_000),
+      ),
+    };
+  }
+
+  /** When the next connect attempt may start (ms, local clock); 0 when connected or allowed now. */
+  get retryAt(): number {
+    return this.session?.alive ? 0 : this.nextAttemptAt;
+  }
+
+  private setState(state: ConnectionState, reason: string | null): void {
+    const changed = state !== this.connection || reason !== this.reason;
+    this.connection = state;
+    this.reason = reason;
+    if (changed) this.opts.onChange?.();
+  }
+
+  /** The live session, connecting if allowed now. Never two connects at once. */
+  async ensureSession(): Promise<SshSession | null> {
+    if (this.session?.alive) return this.session;
+    if (this.connecting) return this.connecting;
+    if (this.stopped || this.opts.clock.now() < this.nextAttemptAt) return null;
+    this.connecting = this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<SshSession | null> {
+    this.attempts++;
+    let resolved: ResolvedHost;
+    try {
+      resolved = await this.opts.resolve();
+    } catch (e) {
+      this.fail('config-error', (e as Error).message, USER_ACTION_RETRY_MS);
+      return null;
+    }
+    try {
+      const session = await this.opts.connector.connect(resolved);
+      if (this.stopped) {
+        session.close();
+        return null;
+      }
+      this.session = session;
+      this.failures = 0;
+      this.nextAttemptAt = 0;
+      this.lastClockAt = Number.NEGATIVE_INFINITY;
+      session.onClose((err) => {
+        if (this.session !== session) return;
+        this.session = null;
+        this.fail('unreachable', err.message, null);
+      });
+      return session;
+    } catch (e) {
+      const err = e instanceof SshError ? e : new SshError('tcp', (e as Error).message);
+      const withFix = err.fix ? `${err.message} — ${err.fix}` : err.message;
+      if (err.kind === 'host-key-mismatch') this.fail('host-key-mismatch', withFix, Number.POSITIVE_INFINITY);
+      else if (err.kind === 'host-key-unknown') this.fail('host-key-unknown', withFix, USER_ACTION_RETRY_MS);
+      else if (err.kind === 'auth' || err.kind === 'key')
+        this.fail('auth-failed', withFix, USER_ACTION_RETRY_MS);
+      else this.fail('unreachable', withFix, null);
+      return null;
+    }
+  }
+
+  /** Records a failure and when to try again (null → exponential backoff with jitter). */
+  private fail(state: ConnectionState, reason: string, retryInMs: number | null): void {
+    this.failures++;
+    let delay = retryInMs;
+    if (delay === null) {
+      const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (this.failures - 1));
+      delay = ceiling / 2 + (this.random() * ceiling) / 2;
+    }
+    this.nextAttemptAt = this.opts.clock.now() + delay;
+    this.setState(state, reason);
+  }
+
+  probeRequest(home: string): ProbeRequest {
+    const files: string[] = [];
+    const pidFiles: string[] = [];
+    const patterns: string[] = [];
+    for (const w of this.workers) {
+      const p = w.remotePaths(home);
+      files.push(p.metrics);
+      if (p.log) files.push(p.log);
+      if (p.pidFile) pidFiles.push(p.pidFile);
+      if (w.pattern !== null && !patterns.includes(w.pattern)) patterns.push(w.pattern);
+    }
+    const now = this.opts.clock.now();
+    return { files, pidFiles, patterns, clock: now - this.lastClockAt >= CLOCK_EVERY_MS };
+  }
+
+  /** One probe and read for every worker. Returns true when a worker has more bytes waiting. */
+  async tick(): Promise<{ more: boolean; contacted: boolean }> {
+    const session = await this.ensureSession();
+    if (!session) return { more: false, contacted: false };
+    const req = this.probeRequest(session.home);
+    const clock = this.opts.clock;
+    const t0 = clock.now();
+    let stdout: string;
+    try {
+      stdout = (await session.run(buildProbeScript(req), { timeoutMs: this.opts.probeTimeoutMs ?? 20_000 }))
+        .stdout;
+    } catch (e) {
+      if (session.alive)
+        this.setState('degraded', `the remote shell did not answer: ${(e as Error).message}`);
+      return { more: false, contacted: false };
+    }
+    const t1 = clock.now();
+    const probe = parseProbeOutput(req, stdout);
+    if (probe.remoteNowSec !== null) {
+      // Seconds resolution: the midpoint of the round trip is as good as it gets.
+      this.clockOffsetMs = probe.remoteNowSec * 1000 + 500 - (t0 + t1) / 2;
+      this.lastClockAt = t1;
+    }
+    this.lastContactAt = t1;
+    const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
+    this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
+    const read = (p: string, offset: number, len: number) => session.read(p, offset, len);
+    let more = false;
+    for (const w of this.workers) {
+      try {
+        more = (await w.update(probe, session.home, read, this.maxBytes)) || more;
+      } catch (e) {
+        if (e instanceof SshError && e.kind === 'lost') break;
+        w.fileError = `unexpected error: ${(e as Error).message}`;
+      }
+    }
+    return { more, contacted: true };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.session?.close();
+    this.session = null;
+  }
+}

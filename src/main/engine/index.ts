@@ -1,0 +1,35 @@
+// The engine's front door for the shells: load a config and build a Fleet on the real ports.
+
+import { loadConfig } from './config/load';
+import { resolveHost } from './config/resolve-host';
+import type { VigilConfig } from './config/types';
+import { Fleet } from './fleet';
+import { defaultDataDir } from './paths';
+import { type Clock, systemClock } from './ports';
+import { createSsh2Connector } from './ssh/connection';
+import type { SshConnector } from './ssh/types';
+
+export interface OpenFleetOptions {
+  configPath: string;
+  dataDir?: string;
+  clock?: Clock;
+  connector?: SshConnector;
+}
+
+export async function openFleet(
+  opts: OpenFleetOptions,
+): Promise<{ fleet: Fleet; config: VigilConfig; dataDir: string }> {
+  const config = loadConfig(opts.configPath);
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const fleet = await Fleet.create({
+    config,
+    dataDir,
+    connector: opts.connector ?? createSsh2Connector(),
+    clock: opts.clock ?? systemClock,
+    resolveHost: (cfg, name) => resolveHost(cfg, name),
+  });
+  return { fleet, config, dataDir };
+}
+
+export { Fleet } from './fleet';
+export { statusJson } from './status-json';

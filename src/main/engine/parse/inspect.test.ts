@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { inspectBytes } from './inspect';
+import { enc, fixture } from './test-helpers';
+
+describe('inspectBytes (vigil inspect --json)', () => {
+  it('gives the DESIGN.md object for a real file', () => {
+    // Lightning CSV: 4 rows, the newest is the val row (epoch 1, step 137); the newest train_loss is row 3's.
+    const r = inspectBytes('metrics.csv', fixture('lightning-csv/glitch-classification-metrics.csv'));
+    expect(r).toEqual({
+      format: 'csv',
+      records: 4,
+      metrics: ['train_loss', 'val_loss'],
+      lossMetric: 'train_loss',
+      last: {
+        epoch: 1,
+        step: 137,
+        loss: 0.19502906501293182,
+        metrics: { train_loss: 0.19502906501293182, val_loss: 0.14366206526756287 },
+      },
+      warnings: [],
+    });
+  });
+
+  it('encodes non-finite numbers as strings and honours a configured loss', () => {
+    const r = inspectBytes('m.jsonl', enc('{"step": 1, "loss": NaN, "aux": Infinity, "v": -Infinity}'));
+    expect(r.last).toEqual({ epoch: null, step: 1, loss: 'NaN', metrics: { loss: 'NaN', aux: 'Infinity', v: '-Infinity' } });
+    expect(JSON.parse(JSON.stringify(r)).last.loss).toBe('NaN');
+    expect(inspectBytes('m.jsonl', enc('{"step": 1, "loss": 1, "aux": 2}\n'), { loss: 'aux' }).last.loss).toBe(2);
+  });
+
+  it('reads an unterminated last line of a complete file', () => {
+    expect(inspectBytes('train.log', enc('step 1: loss 0.5\nstep 2: loss 0.4')).records).toBe(2);
+  });
+
+  it('says why when it cannot read the file', () => {
+    const unknown = inspectBytes('notes.md', enc('# notes\nwords\n'));
+    expect(unknown.format).toBeNull();
+    expect(unknown.why).toMatch(/no known format/);
+    expect(inspectBytes('x', enc(''), { format: 'parquet' }).why).toMatch(/Known formats: .*jsonl/);
+    expect(inspectBytes('x', enc('a\n'), { regex: '(?<loss>[' }).why).toMatch(/Invalid regex/);
+    const nothing = inspectBytes('train.log', enc('starting up\n'));
+    expect(nothing).toMatchObject({ format: 'text', records: 0, lossMetric: null });
+    expect(nothing.why).toMatch(/no line carries a metric/);
+  });
+
+  it('reads a forced format and a user regex', () => {
+    const r = inspectBytes('out.txt', enc('E1 L=0.5\nE2 L=0.25\n'), { regex: String.raw`E(?<epoch>\d+) L=(?<loss>\S+)` });
+    expect(r).toMatchObject({ format: 'regex', records: 2, lossMetric: 'loss', last: { epoch: 2, loss: 0.25 } });
+  });
+});

@@ -1,0 +1,144 @@
+// JSON lines: one object per line (metrics.jsonl, detectron2 metrics.json, MMDetection *.log.json,
+// MMEngine scalars.json, DETR log.txt). Python's json.dumps writes NaN / Infinity bare, which JSON.parse
+// rejects: only lines that fail take the slower string-aware substitution.
+
+import type { MetricRecord } from '../../../shared/model';
+import { LineSplitter } from './lines';
+import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
+import { excerpt, nonFinite, RecordBuilder, RestartTracker, WarningSink } from './values';
+
+// Strings are matched whole so a "NaN" inside a string is left alone; bare tokens become strings,
+// which the field walker reads back as numbers.
+const BARE_NON_FINITE = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+
+export function parseJsonLenient(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (first) {
+    const fixed = line.replace(BARE_NON_FINITE, (m) => (m.charCodeAt(0) === 34 ? m : `"${m}"`));
+    if (fixed === line) throw first;
+    return JSON.parse(fixed);
+  }
+}
+
+/**
+ * Numeric leaves in file order into `sink`; nested objects flattened with `/`; lists and other
+ * strings skipped. `rename` adjusts top-level-or-nested full names (mmdet val losses).
+ */
+export function addNumericFields(
+  obj: Record<string, unknown>,
+  sink: RecordBuilder,
+  prefix = '',
+  rename?: (name: string) => string,
+): void {
+  for (const k in obj) {
+    const v = obj[k];
+    let n: number | null = null;
+    if (typeof v === 'number') n = v;
+    else if (typeof v === 'string') n = nonFinite(v);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      addNumericFields(v as Record<string, unknown>, sink, `${prefix + k}/`, rename);
+      continue;
+    }
+    if (n === null) continue;
+    const name = prefix === '' ? k : prefix + k;
+    sink.add(rename ? rename(name) : name, n);
+  }
+}
+
+const HELD_OUT = /^(val|eval|test)/i;
+const valName = (name: string) => (/loss/i.test(name) && !HELD_OUT.test(name) ? `val_${name}` : name);
+
+/**
+ * Format-specific reading of one JSON object, kept here because the quirks are about keys, not syntax:
+ * - MMDetection 2.x opens with an `{env_info, seed}` header: not progress.
+ * - MMDetection `mode: "val"` lines: a loss measured on validation must not pass for the training
+ *   loss, so loss names get a `val_` prefix.
+ * - MMEngine scalars.json validation lines carry no epoch and their `step` counts epochs.
+ */
+export class JsonObjectReader {
+  private sawIterAndEpoch = false;
+  private readonly restarts = new RestartTracker();
+
+  read(obj: Record<string, unknown>): MetricRecord | null {
+    if ('env_info' in obj) return null;
+    const b = new RecordBuilder();
+    addNumericFields(obj, b, '', obj.mode === 'val' ? valName : undefined);
+    const rec = b.rec;
+    if ('iter' in obj && 'epoch' in obj) this.sawIterAndEpoch = true;
+    else if (this.sawIterAndEpoch && !('epoch' in obj) && !('iter' in obj) && typeof obj.step === 'number') {
+      rec.epoch = obj.step;
+      rec.step = null;
+    }
+    if (b.metricCount === 0) return null;
+    return this.restarts.mark(rec);
+  }
+}
+
+export function createJsonlParser(): Parser {
+  const lines = new LineSplitter();
+  const reader = new JsonObjectReader();
+  const sink = new WarningSink();
+  return {
+    push(chunk): ParseResult {
+      const result: ParseResult = { records: [], warnings: [] };
+      for (const { no, text } of lines.push(chunk)) {
+        if (text.trim() === '') continue;
+        let obj: unknown;
+        try {
+          obj = parseJsonLenient(text);
+        } catch {
+          sink.add(result.warnings, no, `line ${no} is not JSON: ${excerpt(text)}`);
+          continue;
+        }
+        if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+          sink.add(result.warnings, no, `line ${no} is not a JSON object: ${excerpt(text)}`);
+          continue;
+        }
+        const rec = reader.read(obj as Record<string, unknown>);
+        if (rec) result.records.push(rec);
+      }
+      return result;
+    },
+    facts(): FileFacts {
+      return {};
+    },
+  };
+}
+
+/** How much the head looks like JSON lines: complete lines that are objects. */
+export function sniffJsonl(head: string): number {
+  const lines = head.split('\n');
+  lines.pop(); // the last one may be cut off by the head limit
+  let objects = 0;
+  let others = 0;
+  for (const l of lines.slice(0, 20)) {
+    const t = l.trim();
+    if (t === '') continue;
+    if (t.startsWith('{') && t.endsWith('}')) {
+      try {
+        parseJsonLenient(t);
+        objects++;
+        continue;
+      } catch {}
+    }
+    others++;
+  }
+  if (objects === 0) {
+    // One long object cut by the head limit (DETR lines are 4 KB, MMDet headers longer).
+    return head.startsWith('{"') && !head.includes('\n') ? 0.6 : 0;
+  }
+  return objects > others ? 0.95 : 0.4;
+}
+
+export const jsonlFormat: FormatModule = {
+  id: 'jsonl',
+  byName(fileName) {
+    const n = fileName.toLowerCase();
+    if (/\.(jsonl|ndjson)$/.test(n) || n.endsWith('.log.json') || n.endsWith('scalars.json')) return 0.9;
+    if (n.endsWith('metrics.json')) return 0.8;
+    return 0;
+  },
+  sniff: sniffJsonl,
+  create: createJsonlParser,
+};

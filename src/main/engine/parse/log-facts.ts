@@ -1,0 +1,108 @@
+// The log scanner: keeps the tail of a training log and judges whether it shows a fatal end. Separate
+// from metrics: a log may carry no metrics at all and still say the run died.
+
+import { isProgress, scanTextLine } from './text-line';
+
+export type FatalKind = 'traceback' | 'oom' | 'killed' | 'nan';
+
+export interface Fatal {
+  line: string;
+  kind: FatalKind;
+}
+
+export interface LogScanner {
+  push(chunk: Uint8Array): void;
+  /** The last complete lines plus the pending partial line, `\r`-redraws collapsed to their latest state. */
+  tail(): string[];
+  fatal(): Fatal | null;
+  /** Forgets everything: the log was truncated or replaced and will be read again from the start. */
+  reset(): void;
+}
+
+const TRACEBACK = 'Traceback (most recent call last):';
+const OOM = /CUDA out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED/;
+// The shell's report of a SIGKILL (the OOM killer): `Killed`, or `./run.sh: line 3: 4242 Killed  python …`.
+const KILLED = /^\s*Killed\s*$|^.*:\s*\d+\s+Killed\b/;
+const NAN_LOSS_TEXT = /\bloss is nan\b|\bnan loss\b|non-finite loss/i;
+const LOSSY = /loss/i;
+
+/** A `\r`-redrawn line shows its latest state. */
+function collapse(line: string): string {
+  if (!line.includes('\r')) return line;
+  const parts = line.split('\r').filter((p) => p !== '');
+  return parts.at(-1) ?? '';
+}
+
+/**
+ * The rule: scan the tail in order; a traceback's exception line, an OOM message, `Killed` or a NaN
+ * loss becomes the current fatal; a later progress line (a record with a finite loss, or any counted
+ * progress after a traceback) clears it. So a DataLoader warning traceback followed by more training
+ * is not fatal, and a NaN loss that recovers is not either.
+ */
+export function judgeTail(lines: readonly string[]): Fatal | null {
+  let current: Fatal | null = null;
+  // A long traceback may have its header cut off by the tail: starting on a frame means we are in one.
+  let inTraceback = /^\s+File "/.test(lines[0] ?? '');
+  for (const raw of lines) {
+    const line = raw.replace(/\s+$/, '');
+    if (line.includes(TRACEBACK)) {
+      inTraceback = true;
+      continue;
+    }
+    if (inTraceback) {
+      // Frames are indented; the first unindented non-empty line is the exception.
+      if (line === '' || /^\s/.test(line)) continue;
+      inTraceback = false;
+      current = { line, kind: OOM.test(line) ? 'oom' : 'traceback' };
+      continue;
+    }
+    if (OOM.test(line)) {
+      current = { line, kind: 'oom' };
+      continue;
+    }
+    if (KILLED.test(line)) {
+      current = { line, kind: 'killed' };
+      continue;
+    }
+    if (NAN_LOSS_TEXT.test(line)) {
+      current = { line, kind: 'nan' };
+      continue;
+    }
+    const scanned = scanTextLine(line);
+    if (!scanned || !isProgress(scanned)) continue;
+    const losses = scanned.metrics.filter(([n]) => LOSSY.test(n) && !/^(val|eval|test)/i.test(n));
+    if (losses.some(([, v]) => Number.isNaN(v))) current = { line, kind: 'nan' };
+    else current = null;
+  }
+  return current;
+}
+
+export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {}): LogScanner {
+  let decoder = new TextDecoder('utf-8');
+  let lines: string[] = [];
+  let pending = '';
+  return {
+    push(chunk) {
+      const text = pending + decoder.decode(chunk, { stream: true });
+      const parts = text.split('\n');
+      pending = parts.pop()!;
+      for (const p of parts) lines.push(collapse(p));
+      // Trim in batches so a long catch-up does not shift the array per line.
+      if (lines.length > tailLines * 2) lines = lines.slice(-tailLines);
+    },
+    tail() {
+      const out = lines.slice(-tailLines);
+      const last = collapse(pending);
+      if (last !== '') out.push(last);
+      return out;
+    },
+    fatal() {
+      return judgeTail(this.tail());
+    },
+    reset() {
+      decoder = new TextDecoder('utf-8');
+      lines = [];
+      pending = '';
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Reading one plain-text log line: counters (`Epoch 3/50`, `Epoch [e][i/N]`, `step 400`, tqdm's
+// `120/1000 [00:30<03:40, 4.0it/s]`) and name/value pairs (`loss: 0.41`, `loss=0.4`, `train loss 3.33`,
+// `'loss': 0.41`). Pure: the parser (text.ts) and the log scanner (log-facts.ts) both use it.
+
+import type { Progress } from './types';
+import { isEpochKey, isStepKey, nonFinite } from './values';
+
+export interface TextLine {
+  epoch: number | null;
+  step: number | null;
+  totalEpochs: number | null;
+  totalSteps: number | null;
+  /** Metrics in the order written. */
+  metrics: [string, number][];
+  /** The line itself carries a counter (epoch or step), not only values. */
+  hasCounter: boolean;
+  /** tqdm's bar: its rate is turned into iterations per second (`s/it` is inverted). */
+  progress: Progress | null;
+}
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x08/g;
+const TIMESTAMP = /\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
+// MMDetection 2.x `Epoch [1][50/361]`, MMEngine `Epoch(train) [1][ 50/361]`: the second bracket counts
+// iterations within the epoch, so it is the step and says nothing of the run's total.
+const MMDET = /\bEpoch(?:\((\w+)\))?\s*\[\s*(\d+)\s*\]\s*\[\s*(\d+)\s*\/\s*\d+\s*\]/i;
+const MM_ITER = /\bIter(?:\((\w+)\))?\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]/i;
+const EPOCH_OF = /\bEpoch\s*[[(]?\s*(\d+)\s*(?:\/|\bof\b)\s*(\d+)\s*[\])]?/i;
+const TQDM = /(\d+)\/(\d+)\s*\[([\d:]+)<([\d:?]+),\s*([\d.]+|\?)\s*(s\/[a-zA-Z]+|[a-zA-Z]+\/s)/;
+const COUNTER =
+  /\b(epoch|step|iteration|iter|global_step)\b\s*[:=#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?\s*\]?/gi;
+// Keras' `250/250 [==============================]`: a per-epoch batch counter, not the run's step.
+const KERAS_BAR = /\d+\/\d+\s*\[[=>.]*\]/g;
+const PAIR =
+  /(?<![\w./-])['"]?((?:(?:train|training|val|valid|validation|test|eval)\s+)?[A-Za-z][\w./-]*)['"]?\s*(?:[:=]\s*|\s+)([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))(?:%|ms|s|it\/s|s\/it)?(?![\w.:/])/gi;
+const LIST_FOLLOWS = /^\s+[-+]?\.?\d/;
+const QUICK = /\d|nan|inf/i;
+/** Names that look like values but are not training metrics. */
+const SKIP_NAMES = new Set(['eta', 'line']);
+
+function hms(s: string): number | null {
+  if (!/^\d+(?::\d+)*$/.test(s)) return null;
+  return s.split(':').reduce((acc, p) => acc * 60 + Number(p), 0);
+}
+
+function blank(s: string, start: number, len: number): string {
+  return s.slice(0, start) + ' '.repeat(len) + s.slice(start + len);
+}
+
+function num(s: string): number {
+  return nonFinite(s) ?? Number(s);
+}
+
+/** Reads one line (or one `\r`-segment). Null when it carries no numbers at all. */
+export function scanTextLine(raw: string): TextLine | null {
+  if (!QUICK.test(raw)) return null;
+  // Each pattern runs only when a cheap substring test says it could match: this is the hot path.
+  let s = raw;
+  if (s.includes('\x1b') || s.includes('\x08')) s = s.replace(ANSI, '');
+  if (s.includes(':') && s.includes('-')) s = s.replace(TIMESTAMP, ' ');
+  const lower = s.toLowerCase();
+  const hasEpoch = lower.includes('epoch');
+  const out: TextLine = {
+    epoch: null,
+    step: null,
+    totalEpochs: null,
+    totalSteps: null,
+    metrics: [],
+    hasCounter: false,
+    progress: null,
+  };
+  let valMode = false;
+
+  let m = hasEpoch && s.includes('[') ? MMDET.exec(s) : null;
+  if (m) {
+    out.epoch = Number(m[2]);
+    out.step = Number(m[3]);
+  } else if (s.includes('Iter')) {
+    m = MM_ITER.exec(s);
+    if (m) {
+      out.step = Number(m[2]);
+      out.totalSteps = Number(m[3]);
+    }
+  }
+  if (m) {
+    valMode = m[1]?.toLowerCase() === 'val';
+    s = blank(s, m.index, m[0].length);
+  }
+  m = hasEpoch ? EPOCH_OF.exec(s) : null;
+  if (m) {
+    out.epoch = Number(m[1]);
+    out.totalEpochs = Number(m[2]);
+    s = blank(s, m.index, m[0].length);
+  }
+  m = s.includes('<') ? TQDM.exec(s) : null;
+  if (m) {
+    const step = Number(m[1]);
+    const total = Number(m[2]);
+    const r = m[5] === '?' ? null : Number(m[5]);
+    const rate = r === null ? null : m[6]!.startsWith('s/') ? (r > 0 ? 1 / r : null) : r;
+    out.progress = { step, total, rate, etaSeconds: hms(m[4]!) };
+    out.step = step;
+    out.totalSteps = total;
+    s = blank(s, m.index, m[0].length);
+  }
+  COUNTER.lastIndex = 0;
+  const counters = hasEpoch || lower.includes('step') || lower.includes('iter');
+  for (let c = counters ? COUNTER.exec(s) : null; c; c = COUNTER.exec(s)) {
+    const v = Number(c[2]);
+    if (c[1]!.toLowerCase() === 'epoch') {
+      out.epoch ??= v;
+      if (c[3] !== undefined) out.totalEpochs ??= Number(c[3]);
+    } else {
+      out.step ??= v;
+      if (c[3] !== undefined) out.totalSteps ??= Number(c[3]);
+    }
+    s = blank(s, c.index, c[0].length);
+  }
+  if (s.includes('[=') || s.includes('[.')) s = s.replace(KERAS_BAR, ' ');
+  out.hasCounter = out.epoch !== null || out.step !== null;
+
+  PAIR.lastIndex = 0;
+  for (let p = PAIR.exec(s); p; p = PAIR.exec(s)) {
+    // `bbox_mAP_copypaste: 0.358 0.622 0.383` is a list, not a value.
+    if (LIST_FOLLOWS.test(s.slice(PAIR.lastIndex, PAIR.lastIndex + 8))) continue;
+    const name = p[1]!.replace(/\s+/g, '_');
+    const lower = name.toLowerCase();
+    const v = num(p[2]!);
+    if (SKIP_NAMES.has(lower)) continue;
+    if (isEpochKey(lower)) {
+      out.epoch ??= v;
+      out.hasCounter = true;
+    } else if (isStepKey(lower)) {
+      out.step ??= v;
+      out.hasCounter = true;
+    } else {
+      const held = valMode && /loss/i.test(name) && !/^(val|eval|test)/i.test(name);
+      out.metrics.push([held ? `val_${name}` : name, v]);
+    }
+  }
+  return out;
+}
+
+const LOSS_NAME = /^(?:(?:train|training|val|valid|validation|test|eval|total)[_/])?loss$/i;
+
+/**
+ * A line is progress when it has a metric and either a counter or a loss by name (`loss=0.4`). Config
+ * dumps (`lr=0.0025, momentum=0.9`, `loss_weight=1.0`) have neither, so they are not records.
+ */
+export function isProgress(line: TextLine): boolean {
+  if (line.metrics.length === 0) return false;
+  return line.hasCounter || line.metrics.some(([n]) => LOSS_NAME.test(n));
+}
+
+const TOTAL_EPOCHS =
+  /\bmax:\s*(\d+)\s+epochs\b|\b(?:total_epochs|max_epochs|num_train_epochs|num_epochs)\s*[=:]\s*(\d+)\b/i;
+
+/** A run's planned epochs stated outside progress lines (mmdet `max: 12 epochs`, config dumps). */
+export function statedTotalEpochs(raw: string): number | null {
+  const m = TOTAL_EPOCHS.exec(raw);
+  if (!m) return null;
+  return Number(m[1] ?? m[2]);
+}

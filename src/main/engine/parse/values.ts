@@ -1,0 +1,142 @@
+// Number and counter conventions shared by every format, so `epoch`, `step` and NaN mean the same
+// thing in a CSV, a JSON line and a text log.
+
+import type { MetricRecord } from '../../../shared/model';
+
+/** Python prints non-finite floats as nan / inf / -inf; json.dumps writes NaN / Infinity. */
+const NON_FINITE: Record<string, number> = {
+  nan: Number.NaN,
+  '-nan': Number.NaN,
+  '+nan': Number.NaN,
+  inf: Number.POSITIVE_INFINITY,
+  '+inf': Number.POSITIVE_INFINITY,
+  infinity: Number.POSITIVE_INFINITY,
+  '+infinity': Number.POSITIVE_INFINITY,
+  '-inf': Number.NEGATIVE_INFINITY,
+  '-infinity': Number.NEGATIVE_INFINITY,
+};
+
+/** A string that spells a non-finite number ("nan", "NaN", "-inf", "Infinity"), else null. */
+export function nonFinite(s: string): number | null {
+  if (s.length < 3 || s.length > 9) return null;
+  const v = NON_FINITE[s.toLowerCase()];
+  return v === undefined ? null : v;
+}
+
+const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** A cell or token as a number: decimals, exponents, nan/inf spellings. Anything else → null. */
+export function parseNumber(s: string): number | null {
+  if (DECIMAL.test(s)) return Number(s);
+  return nonFinite(s);
+}
+
+export const STEP_KEYS = ['step', 'iteration', 'iter', 'global_step'];
+const STEP_KEY_SET = new Set(STEP_KEYS);
+
+export function isStepKey(k: string): boolean {
+  return STEP_KEY_SET.has(k.toLowerCase());
+}
+
+export function isEpochKey(k: string): boolean {
+  return k.toLowerCase() === 'epoch';
+}
+
+/**
+ * A Unix time in ms when `v` looks like one (seconds or ms between 2001 and 2286), else null. mmdet's
+ * `time` is a per-iteration duration (≈1 s) and stays a metric.
+ */
+export function unixMs(v: number): number | null {
+  if (v >= 1e9 && v < 1e10) return v * 1000;
+  if (v >= 1e12 && v < 1e13) return v;
+  return null;
+}
+
+const Kind = { Epoch: 1, Time: 2, Step: 3 } as const; // Step + rank in STEP_KEYS
+
+const KINDS = new Map<string, number>([
+  ['epoch', Kind.Epoch],
+  ['time', Kind.Time],
+  ['timestamp', Kind.Time],
+  ['wall_time', Kind.Time],
+  ...STEP_KEYS.map((k, i) => [k, Kind.Step + i] as [string, number]),
+]);
+const UPPER = /[A-Z]/;
+
+function kindOf(k: string): number | undefined {
+  const kind = KINDS.get(k);
+  if (kind !== undefined || !UPPER.test(k)) return kind;
+  return KINDS.get(k.toLowerCase());
+}
+
+/**
+ * Builds a record from named numbers given in file order: counters and a Unix time are taken out, the
+ * rest are metrics. The first step-like key wins in STEP_KEYS order (MMEngine writes both `iter` and
+ * `step`). One builder per record; no intermediate arrays (this is the hot path of every format).
+ */
+export class RecordBuilder {
+  readonly rec: MetricRecord = { epoch: null, step: null, time: null, metrics: {} };
+  metricCount = 0;
+  private stepRank = 1000;
+
+  add(k: string, v: number): void {
+    const kind = kindOf(k);
+    if (kind !== undefined) {
+      if (kind === Kind.Epoch) {
+        if (this.rec.epoch === null && Number.isFinite(v)) this.rec.epoch = v;
+        return;
+      }
+      if (kind >= Kind.Step) {
+        if (kind < this.stepRank && Number.isFinite(v)) {
+          this.rec.step = v;
+          this.stepRank = kind;
+        }
+        return;
+      }
+      if (this.rec.time === null) {
+        const ms = unixMs(v);
+        if (ms !== null) {
+          this.rec.time = ms;
+          return;
+        }
+      }
+    }
+    if (!(k in this.rec.metrics)) this.metricCount++;
+    this.rec.metrics[k] = v;
+  }
+}
+
+/**
+ * Marks a restart: a run resumed into the same file makes the step go back while the epoch does not
+ * move forward (a per-epoch iteration counter going back at a new epoch is normal: mmdet).
+ */
+export class RestartTracker {
+  private lastStep: number | null = null;
+  private lastEpoch: number | null = null;
+
+  mark(rec: MetricRecord): MetricRecord {
+    if (rec.step !== null) {
+      const epochAdvanced = rec.epoch !== null && this.lastEpoch !== null && rec.epoch > this.lastEpoch;
+      if (this.lastStep !== null && rec.step < this.lastStep && !epochAdvanced) rec.restart = true;
+      this.lastStep = rec.step;
+    }
+    if (rec.epoch !== null) this.lastEpoch = rec.epoch;
+    return rec;
+  }
+}
+
+/** Warnings are capped per file: a binary file fed as text must not produce a million of them. */
+export class WarningSink {
+  private count = 0;
+  constructor(private readonly max = 100) {}
+
+  add(out: { line?: number; message: string }[], line: number | undefined, message: string): void {
+    this.count++;
+    if (this.count < this.max) out.push(line === undefined ? { message } : { line, message });
+    else if (this.count === this.max) out.push({ line, message: `${message} (further warnings suppressed)` });
+  }
+}
+
+export function excerpt(s: string, n = 60): string {
+  return s.length > n ? `${JSON.stringify(s.slice(0, n))}…` : JSON.stringify(s);
+}

@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildProbeScript, parseProbeOutput, selfExcludingPattern } from './probe';
+
+describe('probe', () => {
+  it('turns a fixed string into a regex that does not match its own command line', () => {
+    expect(selfExcludingPattern('train.py --model i3d')).toBe('[t]rain\\.py --model i3d');
+    expect(selfExcludingPattern('--x.y')).toBe('--[x]\\.y');
+  });
+
+  it('runs in a real sh and reports sizes, missing files, pids and patterns, with hostile names quoted', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-probe-'));
+    const hostile = path.join(dir, `a b;$(touch PWNED)'c`);
+    writeFileSync(hostile, 'hello\n');
+    const pidRunning = path.join(dir, 'run.pid');
+    writeFileSync(pidRunning, `${process.pid}\n`);
+    const pidDead = path.join(dir, 'dead.pid');
+    writeFileSync(pidDead, '999999\n');
+    const req = {
+      files: [hostile, path.join(dir, 'missing.csv')],
+      pidFiles: [pidRunning, pidDead, path.join(dir, 'none.pid')],
+      patterns: ['no-such-process-anywhere-xyz'],
+      clock: true,
+    };
+    const out = execFileSync('sh', ['-c', buildProbeScript(req)], { cwd: dir, encoding: 'utf8' });
+    const r = parseProbeOutput(req, out);
+    expect(r.files.get(hostile)).toMatchObject({ kind: 'ok', stat: { size: 6 } });
+    expect(r.files.get(req.files[1]!)).toEqual({ kind: 'missing' });
+    expect(r.pids.get(pidRunning)).toEqual({ kind: 'running', pid: process.pid });
+    expect(r.pids.get(pidDead)).toEqual({ kind: 'dead', pid: 999999 });
+    expect(r.pids.get(req.pidFiles[2]!)).toEqual({ kind: 'no-file' });
+    expect(r.patterns.get('no-such-process-anywhere-xyz')).toBe(false);
+    expect(Math.abs(r.remoteNowSec! - Date.now() / 1000)).toBeLessThan(5);
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+    expect(existsSync(path.join(process.cwd(), 'PWNED'))).toBe(false);
+  });
+
+  it('finds a running process by pattern', () => {
+    const req = { files: [], pidFiles: [], patterns: [`vitest`], clock: false };
+    const out = execFileSync('sh', ['-c', buildProbeScript(req)], { encoding: 'utf8' });
+    expect(parseProbeOutput(req, out).patterns.get('vitest')).toBe(true);
+  });
+
+  it('an unattributable answer becomes an error for the file, not a crash', () => {
+    const req = { files: ['/x/y'], pidFiles: [], patterns: [], clock: false };
+    const r = parseProbeOutput(req, "stat: cannot statx '/x/y': Input/output error\n");
+    expect(r.files.get('/x/y')).toEqual({
+      kind: 'error',
+      message: "stat: cannot statx '/x/y': Input/output error",
+    });
+  });
+});

@@ -1,0 +1,169 @@
+// One probe per host per tick, run in the long-lived control shell: file identities (inode, size,
+// mtime) for every tracked file, process liveness, and now and then the remote clock. Shell builtins
+// do the tests; the only process the script starts is one `stat` (plus `pgrep` per pattern, and `date`
+// when the clock is due). The session runs the whole script under `nice` and `timeout`, so nothing
+// here can outlive its bound. Building the script and reading its output are pure functions.
+
+import { shQuote } from './ssh/shell-quote';
+
+export interface ProbeRequest {
+  /** Absolute remote paths of the files to stat. */
+  files: string[];
+  /** Absolute remote paths of pid files. */
+  pidFiles: string[];
+  /** Fixed substrings to find in running processes' command lines. */
+  patterns: string[];
+  /** Ask for the remote clock this time. */
+  clock: boolean;
+}
+
+export interface RemoteFileStat {
+  inode: number;
+  size: number;
+  /** Modification time, seconds since the Unix epoch on the remote clock. */
+  mtimeSec: number;
+}
+
+export type FileProbe =
+  | { kind: 'ok'; stat: RemoteFileStat }
+  | { kind: 'missing' }
+  | { kind: 'unreadable' }
+  | { kind: 'error'; message: string };
+
+export type PidProbe =
+  | { kind: 'running'; pid: number }
+  | { kind: 'dead'; pid: number }
+  | { kind: 'no-file' }
+  | { kind: 'bad'; content: string };
+
+export interface ProbeResult {
+  files: Map<string, FileProbe>;
+  pids: Map<string, PidProbe>;
+  /** pattern → running? null when pgrep itself failed. */
+  patterns: Map<string, boolean | null>;
+  /** Remote clock, seconds, when asked. */
+  remoteNowSec: number | null;
+  /** Lines the probe could not attribute (shown by doctor). */
+  stray: string[];
+}
+
+/**
+ * A regex (ERE) matching the fixed string, with one letter in brackets so it does not match the
+ * command lines that carry it (the `sh -c` of the probe, its `timeout`): `[t]rain\.py`.
+ */
+export function selfExcludingPattern(fixed: string): string {
+  let bracketed = false;
+  let out = '';
+  for (const ch of fixed) {
+    if (!bracketed && /[A-Za-z0-9]/.test(ch)) {
+      out += `[${ch}]`;
+      bracketed = true;
+    } else out += /[.[\]()*+?{}|^$\\]/.test(ch) ? `\\${ch}` : ch;
+  }
+  return out;
+}
+
+export function buildProbeScript(req: ProbeRequest): string {
+  const lines: string[] = ['set --'];
+  req.files.forEach((path, i) => {
+    const q = shQuote(path);
+    lines.push(`if [ -e ${q} ]; then [ -r ${q} ] || echo "U ${i}"; set -- "$@" ${q}; else echo "M ${i}"; fi`);
+  });
+  if (req.files.length > 0) {
+    lines.push(`[ $# -gt 0 ] && stat -L -c 'S %i %s %Y %n' -- "$@" 2>&1`);
+  }
+  req.pidFiles.forEach((path, i) => {
+    const q = shQuote(path);
+    lines.push(
+      `if [ -r ${q} ]; then read -r p _ < ${q}; case "$p" in ''|*[!0-9]*) echo "P ${i} bad $p";; *) ` +
+        `if [ -d /proc/self ]; then [ -d "/proc/$p" ]; else kill -0 "$p" 2>/dev/null; fi && echo "P ${i} run $p" || echo "P ${i} dead $p";; esac; ` +
+        `else echo "P ${i} none"; fi`,
+    );
+  });
+  req.patterns.forEach((pattern, i) => {
+    lines.push(`pgrep -f -- ${shQuote(selfExcludingPattern(pattern))} >/dev/null 2>&1; echo "Q ${i} $?"`);
+  });
+  if (req.clock) lines.push(`echo "C $(date +%s)"`);
+  lines.push('true');
+  return lines.join('\n');
+}
+
+type ProbeLine =
+  | { tag: 'S'; path: string; stat: RemoteFileStat }
+  | { tag: 'M' | 'U'; index: number }
+  | { tag: 'P'; index: number; probe: PidProbe }
+  | { tag: 'Q'; index: number; code: number }
+  | { tag: 'C'; sec: number }
+  | { tag: 'stray' };
+
+function classify(line: string): ProbeLine {
+  const s = line.match(/^S (\d+) (\d+) (\d+) (.*)$/);
+  if (s)
+    return {
+      tag: 'S',
+      path: s[4]!,
+      stat: { inode: Number(s[1]), size: Number(s[2]), mtimeSec: Number(s[3]) },
+    };
+  const mu = line.match(/^([MU]) (\d+)$/);
+  if (mu) return { tag: mu[1] as 'M' | 'U', index: Number(mu[2]) };
+  const p = line.match(/^P (\d+) (run|dead|none|bad) ?(.*)$/);
+  if (p) {
+    const pid = Number(p[3]);
+    const kind = p[2];
+    const probe: PidProbe =
+      kind === 'run'
+        ? { kind: 'running', pid }
+        : kind === 'dead'
+          ? { kind: 'dead', pid }
+          : kind === 'none'
+            ? { kind: 'no-file' }
+            : { kind: 'bad', content: p[3] ?? '' };
+    return { tag: 'P', index: Number(p[1]), probe };
+  }
+  const q = line.match(/^Q (\d+) (\d+)$/);
+  if (q) return { tag: 'Q', index: Number(q[1]), code: Number(q[2]) };
+  const c = line.match(/^C (\d+)$/);
+  if (c) return { tag: 'C', sec: Number(c[1]) };
+  return { tag: 'stray' };
+}
+
+export function parseProbeOutput(req: ProbeRequest, stdout: string): ProbeResult {
+  const result: ProbeResult = {
+    files: new Map(),
+    pids: new Map(),
+    patterns: new Map(),
+    remoteNowSec: null,
+    stray: [],
+  };
+  const unreadable = new Set<string>();
+  // Paths never hold a newline (the config refuses them), so one line is one answer.
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    const l = classify(line);
+    if (l.tag === 'S' && req.files.includes(l.path)) result.files.set(l.path, { kind: 'ok', stat: l.stat });
+    else if ((l.tag === 'M' || l.tag === 'U') && req.files[l.index] !== undefined) {
+      const path = req.files[l.index]!;
+      if (l.tag === 'M') result.files.set(path, { kind: 'missing' });
+      else unreadable.add(path);
+    } else if (l.tag === 'P' && req.pidFiles[l.index] !== undefined)
+      result.pids.set(req.pidFiles[l.index]!, l.probe);
+    else if (l.tag === 'Q' && req.patterns[l.index] !== undefined) {
+      result.patterns.set(req.patterns[l.index]!, l.code === 0 ? true : l.code === 1 ? false : null);
+    } else if (l.tag === 'C') result.remoteNowSec = l.sec;
+    else result.stray.push(line);
+  }
+  for (const path of req.files) {
+    if (unreadable.has(path) && result.files.get(path)?.kind !== 'missing') {
+      result.files.set(path, { kind: 'unreadable' });
+      continue;
+    }
+    if (!result.files.has(path)) {
+      const said = result.stray.find((l) => l.includes(path));
+      result.files.set(path, {
+        kind: 'error',
+        message: said ?? 'the remote stat gave no answer for this file',
+      });
+    }
+  }
+  return result;
+}

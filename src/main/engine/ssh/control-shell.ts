@@ -1,0 +1,157 @@
+// The control channel: one `sh` started once per connection and fed script after script. A fresh `exec`
+// costs a login shell (100–200 ms where .bashrc starts conda); a script written to a running sh costs about
+// a fork. Each script is followed by an end marker carrying its exit status, so replies are framed without
+// relying on timing, and a random nonce keeps a script's own output from ever looking like a marker.
+
+import { randomBytes } from 'node:crypto';
+import type { Client, ClientChannel } from 'ssh2';
+import { shQuote } from './shell-quote';
+import { type RunResult, SshError } from './types';
+
+/**
+ * Run by the user's login shell, so it must parse in sh, bash, zsh and fish: `nice` keeps probes gentle on
+ * a struggling host, `exec` leaves no login shell waiting; without `nice` a plain sh will do.
+ */
+export const CONTROL_COMMAND = 'command -v nice >/dev/null 2>&1 && exec nice -n 10 sh; exec sh';
+
+/** Opens an exec channel; rejects on failure. The caller bounds the wait (a frozen host never answers). */
+export function openExec(client: Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+    } catch (err) {
+      // ssh2 throws synchronously when the socket is no longer writable.
+      reject(err);
+    }
+  });
+}
+
+interface Pending {
+  marker: string;
+  pattern: RegExp;
+  chunks: Buffer[];
+  received: number;
+  /** The last bytes received, kept so a marker split across chunks is still found. */
+  tail: Buffer;
+  resolve: (r: RunResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class ControlShell {
+  private readonly nonce = randomBytes(12).toString('hex');
+  private seq = 0;
+  private current: Pending | null = null;
+  private ended = false;
+  private endListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly channel: ClientChannel,
+    /** Names the host in messages. */
+    private readonly label: string,
+  ) {
+    channel.on('data', (chunk: Buffer) => this.onData(chunk));
+    // stderr of the control sh itself (scripts merge theirs into stdout): read and drop it, because ssh2
+    // only emits `close` on a channel whose streams have been consumed.
+    channel.stderr.resume();
+    channel.on('error', () => this.onEnd('the control shell channel failed'));
+    channel.on('exit', () => this.onEnd('the control shell exited'));
+    channel.on('close', () => this.onEnd('the control shell channel closed'));
+    channel.on('end', () => this.onEnd('the control shell channel ended'));
+  }
+
+  get dead(): boolean {
+    return this.ended;
+  }
+
+  /** Called once when the channel ends for any reason (including destroy()). */
+  onceEnded(listener: () => void): void {
+    if (this.ended) queueMicrotask(listener);
+    else this.endListeners.push(listener);
+  }
+
+  /**
+   * Runs one script. The caller serialises calls and bounds the wait. With `remoteTimeoutS` the script runs
+   * under `timeout`, so a stuck command does not outlive Vigil's interest in it (remote processes survive a
+   * closed channel). stdin is /dev/null so a script that reads stdin cannot swallow the next script.
+   */
+  run(script: string, remoteTimeoutS: number | null): Promise<RunResult> {
+    if (this.ended)
+      return Promise.reject(new SshError('channel', `${this.label}: the control shell has ended`));
+    if (this.current)
+      throw new Error('ControlShell.run called while a script is running (calls must be queued)');
+    let quoted: string;
+    try {
+      quoted = shQuote(script);
+    } catch (err) {
+      return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
+    }
+    const marker = `__VIGIL_${this.nonce}_${++this.seq}__`;
+    // `sh -c` (or a subshell) isolates the script: its `exit`, `cd`, `set -e` or a syntax error cannot end
+    // or alter the control shell, and the quoted script always parses so the marker line always runs.
+    const body =
+      remoteTimeoutS === null
+        ? `(eval ${quoted}) </dev/null 2>&1`
+        : `timeout -k 2 ${remoteTimeoutS} sh -c ${quoted} </dev/null 2>&1`;
+    const line = `${body}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
+    return new Promise<RunResult>((resolve, reject) => {
+      this.current = {
+        marker,
+        pattern: new RegExp(`\\n${marker} (\\d+)\\n`),
+        chunks: [],
+        received: 0,
+        tail: Buffer.alloc(0),
+        resolve,
+        reject,
+      };
+      this.channel.write(line);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    const p = this.current;
+    // Output with no script running is stray (a background job of an earlier script): drop it.
+    if (!p) return;
+    const window = Buffer.concat([p.tail, chunk]);
+    const before = p.received - p.tail.length; // absolute offset of window[0]
+    p.chunks.push(chunk);
+    p.received += chunk.length;
+    // latin1 maps bytes 1:1, so string indexes are byte offsets and binary output cannot break the search.
+    const m = p.pattern.exec(window.toString('latin1'));
+    if (m) {
+      this.current = null;
+      const all = Buffer.concat(p.chunks, p.received);
+      const stdout = all.subarray(0, before + m.index).toString('utf8');
+      p.resolve({ stdout, code: Number(m[1]) });
+      return;
+    }
+    const keep = p.marker.length + 16; // "\n" + marker + " " + status digits + "\n", minus one byte
+    p.tail = window.length > keep ? window.subarray(window.length - keep) : window;
+  }
+
+  private onEnd(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    const p = this.current;
+    this.current = null;
+    p?.reject(new SshError('channel', `${this.label}: ${reason} before the script finished`));
+    const listeners = this.endListeners;
+    this.endListeners = [];
+    for (const l of listeners) l();
+  }
+
+  /** Abandons the channel (after a timeout, or at close): the pending script is rejected with `err`. */
+  destroy(err?: SshError): void {
+    if (err && this.current) {
+      const p = this.current;
+      this.current = null;
+      p.reject(err);
+    }
+    this.onEnd('the control shell was closed');
+    try {
+      // close() sends CHANNEL_CLOSE; on a frozen host no reply comes, which is fine: we no longer wait.
+      this.channel.close();
+    } catch {
+      // Already closed, or the connection is gone.
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// One remote file followed into its local mirror: read what was appended since last time, check the
+// remote still holds what the mirror holds, start over (keeping the old mirror) when the file was
+// truncated or replaced. Consumers see each new byte exactly once, in order.
+
+import { advance, type Cursor, decideRead, freshCursor, OVERLAP, overlapMatches } from './cursor';
+import { appendDurably, archiveMirror, readChunks, readTail, writeAtomically } from './mirror';
+import type { RemoteFileStat } from './probe';
+
+export type ReadRange = (path: string, offset: number, maxBytes: number) => Promise<Uint8Array>;
+
+export interface FileConsumer {
+  /** New bytes of the file, in order. */
+  bytes(chunk: Uint8Array): void;
+  /** The file started over: forget everything it said. */
+  reset(reason: string): void;
+}
+
+export interface SavedCursor {
+  inode: number | null;
+  generation: number;
+  mtimeSec: number | null;
+  size: number;
+}
+
+export interface SyncOutcome {
+  /** Bytes added to the mirror. */
+  bytes: number;
+  /** Why the file started over, if it did. */
+  reset: string | null;
+  /** More bytes wait beyond the per-tick cap. */
+  more: boolean;
+}
+
+const RESTORE_CHUNK = 1 << 20;
+/** Files rewritten whole (trainer_state.json) are small; refuse absurd ones rather than blow memory. */
+const WHOLE_FILE_LIMIT = 64 << 20;
+
+export class TrackedFile {
+  private cursor: Cursor = freshCursor();
+  private mtimeSec: number | null = null;
+  private wholeSize = -1;
+
+  constructor(
+    readonly mirrorPath: string,
+    private readonly consumer: FileConsumer,
+    /** 'whole': the file is rewritten at each save; re-read it whole when it changes. */
+    readonly mode: 'append' | 'whole' = 'append',
+  ) {}
+
+  get offset(): number {
+    return this.cursor.offset;
+  }
+
+  get lastMtimeSec(): number | null {
+    return this.mtimeSec;
+  }
+
+  saved(): SavedCursor {
+    return {
+      inode: this.cursor.inode,
+      generation: this.cursor.generation,
+      mtimeSec: this.mtimeSec,
+      size: this.cursor.offset,
+    };
+  }
+
+  /** Replays the mirror into the consumer and resumes from its end (the mirror is the truth). */
+  async restore(saved: SavedCursor | null): Promise<void> {
+    const size = await readChunks(this.mirrorPath, RESTORE_CHUNK, (c) => this.consumer.bytes(c));
+    this.cursor = {
+      inode: saved?.inode ?? null,
+      offset: size,
+      tail: await readTail(this.mirrorPath, OVERLAP),
+      generation: saved?.generation ?? 0,
+    };
+    this.mtimeSec = saved?.mtimeSec ?? null;
+    this.wholeSize = this.mode === 'whole' && size > 0 ? size : -1;
+  }
+
+  async sync(
+    remotePath: string,
+    stat: RemoteFileStat,
+    read: ReadRange,
+    maxBytes: number,
+  ): Promise<SyncOutcome> {
+    const readHere = (offset: number, len: number) => read(remotePath, offset, len);
+    return this.mode === 'whole'
+      ? this.syncWhole(remotePath, stat, readHere)
+      : this.syncAppend(remotePath, stat, readHere, maxBytes, null);
+  }
+
+  private async startOver(reason: string): Promise<void> {
+    await archiveMirror(this.mirrorPath, this.cursor.generation);
+    this.cursor = freshCursor(this.cursor.generation + 1);
+    this.consumer.reset(reason);
+  }
+
+  private async syncAppend(
+    remotePath: string,
+    stat: RemoteFileStat,
+    read: (offset: number, len: number) => Promise<Uint8Array>,
+    maxBytes: number,
+    resetReason: string | null,
+  ): Promise<SyncOutcome> {
+    const decision = decideRead(this.cursor, stat, maxBytes);
+    if (decision.action === 'reset') {
+      const reason = decision.reason === 'replaced' ? 'the file was replaced' : 'the file was truncated';
+      await this.startOver(reason);
+      return this.syncAppend(remotePath, stat, read, maxBytes, reason);
+    }
+    this.mtimeSec = stat.mtimeSec;
+    if (decision.action === 'none') return { bytes: 0, reset: resetReason, more: false };
+    const got = await read(decision.from, decision.length);
+    if (!overlapMatches(this.cursor, got, decision.overlap)) {
+      if (resetReason !== null) throw new Error(`${remotePath} changed while it was being read`);
+      await this.startOver('the file was rewritten');
+      return this.syncAppend(remotePath, stat, read, maxBytes, 'the file was rewritten');
+    }
+    const fresh = got.subarray(decision.overlap);
+    if (fresh.length === 0) return { bytes: 0, reset: resetReason, more: false };
+    await appendDurably(this.mirrorPath, fresh);
+    this.cursor = advance(this.cursor, stat.inode, fresh);
+    this.consumer.bytes(fresh);
+    return { bytes: fresh.length, reset: resetReason, more: stat.size > this.cursor.offset };
+  }
+
+  private async syncWhole(
+    remotePath: string,
+    stat: RemoteFileStat,
+    read: (offset: number, len: number) => Promise<Uint8Array>,
+  ): Promise<SyncOutcome> {
+    const unchanged =
+      stat.inode === this.cursor.inode && stat.size === this.wholeSize && stat.mtimeSec === this.mtimeSec;
+    if (unchanged) return { bytes: 0, reset: null, more: false };
+    if (stat.size > WHOLE_FILE_LIMIT) {
+      throw new Error(
+        `${remotePath} is ${stat.size} bytes; files rewritten whole are read only up to ${WHOLE_FILE_LIMIT}`,
+      );
+    }
+    const got = await read(0, stat.size);
+    await writeAtomically(this.mirrorPath, got);
+    this.cursor = {
+      inode: stat.inode,
+      offset: got.length,
+      tail: got.slice(-OVERLAP),
+      generation: this.cursor.generation,
+    };
+    this.mtimeSec = stat.mtimeSec;
+    this.wholeSize = stat.size;
+    this.consumer.bytes(got);
+    return { bytes: got.length, reset: null, more: false };
+  }
+}

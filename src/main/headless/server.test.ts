@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createClient } from '../../shared/channel';
+import { describeContract } from '../../shared/channel-contract-suite';
+import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
+import { createFakeBackend } from '../../shared/contract-fake';
+import { type HeadlessServer, startServer, WS_PATH } from './server';
+
+let staticDir: string;
+beforeAll(() => {
+  staticDir = mkdtempSync(join(tmpdir(), 'vigil-static-'));
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Vigil</title>');
+  writeFileSync(join(staticDir, 'app.js'), 'console.log(1)');
+});
+afterAll(() => rmSync(staticDir, { recursive: true, force: true }));
+
+const STATUS = { generatedAt: '2025-05-01T12:00:00.000Z', workers: [{ name: 'I3D', loss: 'NaN' }] };
+
+function get(port: number, path: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+function openSocket(server: HeadlessServer, { origin, token }: { origin?: string; token?: string }) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${WS_PATH}?token=${encodeURIComponent(token ?? '')}`, {
+    ...(origin ? { origin } : {}),
+  });
+  return new Promise<{ ws: WebSocket; status: number | null }>((resolve) => {
+    ws.on('open', () => resolve({ ws, status: null }));
+    ws.on('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
+    ws.on('error', () => resolve({ ws, status: -1 }));
+  });
+}
+
+describe('vigil serve (real HTTP and WebSocket on 127.0.0.1)', () => {
+  let server: HeadlessServer;
+  afterEach(async () => server?.close());
+  const start = async () => {
+    server = await startServer({ backend: createFakeBackend(), staticDir, statusJson: () => STATUS });
+    return server;
+  };
+
+  it('listens on 127.0.0.1 with a fresh random token each start', async () => {
+    const a = await start();
+    expect(a.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${a.port}/\\?token=.{20,}`));
+    const b = await startServer({ backend: createFakeBackend(), staticDir, statusJson: () => STATUS });
+    expect(b.token).not.toBe(a.token);
+    await b.close();
+  });
+
+  it('answers /api/status only with the right token', async () => {
+    const { port, token } = await start();
+    expect((await get(port, '/api/status')).status).toBe(401);
+    expect((await get(port, '/api/status?token=wrong')).status).toBe(401);
+    const ok = await get(port, `/api/status?token=${encodeURIComponent(token)}`);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual(STATUS);
+  });
+
+  it('serves the renderer with a strict CSP that only allows its own socket', async () => {
+    const { port } = await start();
+    const page = await get(port, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Vigil</title>');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/^default-src 'none'/);
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${port}`);
+    expect(csp).not.toContain('unsafe');
+    expect((await get(port, '/app.js')).headers['content-type']).toMatch(/javascript/);
+    expect((await get(port, '/detail/I3D')).body).toContain('<title>Vigil</title>');
+    expect((await get(port, '/missing.js')).status).toBe(404);
+    // A path that climbs out of the directory stays inside it (and falls back to the page).
+    const escape = await get(port, '/..%2f..%2f..%2f..%2fetc%2fpasswd');
+    expect(escape.body).not.toMatch(/root:/);
+    expect((await get(port, '/..%2f..%2f..%2f..%2fetc%2fhostname.txt')).status).toBe(404);
+  });
+
+  it('refuses requests for another host name (DNS rebinding)', async () => {
+    const { port } = await start();
+    expect((await get(port, '/', { Host: 'evil.example:80' })).status).toBe(421);
+  });
+
+  it('refuses WebSocket upgrades without the token or from another origin', async () => {
+    const s = await start();
+    const origin = `http://127.0.0.1:${s.port}`;
+    expect((await openSocket(s, { origin })).status).toBe(401);
+    expect((await openSocket(s, { origin, token: 'nope' })).status).toBe(401);
+    expect((await openSocket(s, { origin: 'https://evil.example', token: s.token })).status).toBe(403);
+    expect((await openSocket(s, { token: s.token })).status).toBe(403);
+    const ok = await openSocket(s, { origin, token: s.token });
+    expect(ok.status).toBeNull();
+    ok.ws.close();
+  });
+});
+
+describeContract('WebSocket (real server)', async (clientOptions) => {
+  const backend = createFakeBackend({ now: Date.parse('2025-05-01T12:00:00Z') });
+  const server = await startServer({ backend, staticDir, statusJson: () => STATUS });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`, {
+    origin: `http://127.0.0.1:${server.port}`,
+  });
+  const client = createClient(createWebSocketTransport(ws as unknown as WebSocketLike), clientOptions);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    backend,
+    client,
+    close: async () => {
+      ws.close();
+      await server.close();
+    },
+  };
+});

@@ -1,0 +1,139 @@
+// `vigil serve`'s front door: the built renderer over HTTP and the contract over a WebSocket, on
+// 127.0.0.1 only. A random token per start guards the data; the Host header check stops DNS
+// rebinding; the Origin check stops other web pages from opening the socket with a stolen URL.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { serveBackend } from '../../shared/channel';
+import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
+import type { ContractBackend } from '../../shared/contract';
+import { serveStatic } from './static-files';
+import { newToken, tokenMatches } from './token';
+
+export const WS_PATH = '/ws';
+
+export interface HeadlessServerOptions {
+  backend: ContractBackend;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  /** Absent: a fresh random token. */
+  token?: string;
+  /** DESIGN.md's `vigil status --json` object, for GET /api/status. */
+  statusJson: () => unknown | Promise<unknown>;
+}
+
+export interface HeadlessServer {
+  port: number;
+  token: string;
+  /** http://127.0.0.1:PORT/?token=… — the address to open. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+const HOST = '127.0.0.1';
+
+export async function startServer(options: HeadlessServerOptions): Promise<HeadlessServer> {
+  const token = options.token ?? newToken();
+  let port = 0;
+  const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://${HOST}:${port}`, `http://localhost:${port}`]);
+
+  const http = createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error');
+      else res.destroy();
+    });
+  });
+
+  function send(res: ServerResponse, status: number, type: string, body: string): void {
+    res.statusCode = status;
+    res.setHeader('Content-Type', type);
+    res.end(body);
+  }
+
+  function json(res: ServerResponse, status: number, value: unknown): void {
+    res.setHeader('Cache-Control', 'no-store');
+    send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(port));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    // The token rides in the page URL: never send it on in a Referer.
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+    }
+    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    if (url.pathname === '/api/status') {
+      if (!tokenMatches(token, url.searchParams.get('token'))) return json(res, 401, { error: 'missing or wrong token' });
+      return json(res, 200, await options.statusJson());
+    }
+    if (url.pathname.startsWith('/api/')) return json(res, 404, { error: 'not found' });
+    if (await serveStatic(options.staticDir, url.pathname, res, req.method === 'HEAD')) return;
+    send(res, 404, 'text/plain; charset=utf-8', 'not found');
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+
+  function refuse(socket: Duplex, status: number, text: string): void {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (!allowedHosts().has(req.headers.host ?? '')) return refuse(socket, 421, 'Misdirected Request');
+    // Browsers always send Origin on a WebSocket handshake; a page from anywhere else is refused.
+    if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(socket, 403, 'Forbidden');
+    if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const transport = createWebSocketTransport(ws as unknown as WebSocketLike);
+      const server = serveBackend(transport, options.backend);
+      ws.on('close', () => server.dispose());
+      ws.on('error', () => ws.terminate());
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, HOST, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    port,
+    token,
+    url: `http://${HOST}:${port}/?token=${encodeURIComponent(token)}`,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// One native notification per alert event. Episodes (one per transition, reminders, snooze) are the
+// engine's business: it emits an `alert` only when one should be shown. Clicking opens that worker.
+
+import type { AlertEvent, AlertKind } from '../../shared/contract';
+
+export interface NotificationLike {
+  on(event: 'click' | 'close', listener: () => void): unknown;
+  show(): void;
+}
+
+export type CreateNotification = (options: { title: string; body: string; silent?: boolean }) => NotificationLike;
+
+const HEADLINE: Record<AlertKind, string> = {
+  stalled: 'has stalled',
+  unreachable: 'is unreachable',
+  failed: 'has failed',
+  error: 'cannot be monitored',
+  finished: 'has finished',
+  recovered: 'is back to normal',
+  reminder: 'still needs attention',
+};
+
+export function notificationText(alert: AlertEvent): { title: string; body: string; silent: boolean } {
+  return {
+    title: `${alert.worker} ${HEADLINE[alert.kind]}`,
+    body: alert.message,
+    // Good news does not need a sound.
+    silent: alert.kind === 'finished' || alert.kind === 'recovered',
+  };
+}
+
+export function createAlertNotifier(deps: {
+  createNotification: CreateNotification;
+  openWorker: (worker: string) => void;
+}): (alert: AlertEvent) => void {
+  // Electron drops a Notification's click handler when the object is garbage-collected: hold each
+  // one until it is closed or clicked.
+  const live = new Set<NotificationLike>();
+  return (alert) => {
+    const notification = deps.createNotification(notificationText(alert));
+    live.add(notification);
+    notification.on('click', () => {
+      live.delete(notification);
+      deps.openWorker(alert.worker);
+    });
+    notification.on('close', () => live.delete(notification));
+    notification.show();
+  };
+}

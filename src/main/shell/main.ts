@@ -1,0 +1,52 @@
+// The Electron entry: the one file that imports electron. It hands the real objects to startShell.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, Notification, powerMonitor, screen, shell, Tray } from 'electron';
+import { createFakeBackend } from '../../shared/contract-fake';
+import { downsampleLttb } from '../engine/series/lttb';
+import { type Shell, startShell } from './shell';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+// Kept in module scope for the life of the app: a garbage-collected Tray disappears from the menubar.
+let running: Shell | null = null;
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.on('window-all-closed', () => {
+  // A menubar app keeps running with no window.
+});
+
+app.on('second-instance', () => running?.showWindow());
+
+void app.whenReady().then(() => {
+  // TODO(engine): replace with the monitoring engine's ContractBackend once src/main/engine lands.
+  const backend = createFakeBackend({ downsample: downsampleLttb });
+  const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(app.getAppPath(), 'assets');
+  const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
+  running = startShell({
+    platform: process.platform,
+    app: {
+      quit: () => app.quit(),
+      setAppUserModelId: (id) => app.setAppUserModelId(id),
+      getLoginItemSettings: () => app.getLoginItemSettings(),
+      setLoginItemSettings: (s) => app.setLoginItemSettings(s),
+      dock: app.dock,
+    },
+    backend,
+    createTray: (icon) => new Tray(icon),
+    buildMenu: (template) => Menu.buildFromTemplate(template),
+    createWindow: (options) => new BrowserWindow(options),
+    workAreaNear: (point) => screen.getDisplayNearestPoint(point).workArea,
+    ipcMain,
+    createNotification: (options) => new Notification(options),
+    powerMonitor,
+    openPath: (path) => void shell.openPath(path),
+    rendererUrl,
+    preloadPath: join(here, '../preload/index.cjs'),
+    assetsDir,
+    dataDir: join(homedir(), 'Vigil'),
+  });
+});

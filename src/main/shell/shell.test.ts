@@ -1,0 +1,191 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createFakeBackend } from '../../shared/contract-fake';
+import type { FleetSnapshot } from '../../shared/model';
+import type { MenuItemTemplate } from './context-menu';
+import type { PopoverWindowOptions } from './window-security';
+import { APP_USER_MODEL_ID, type ShellDeps, startShell } from './shell';
+
+const NOW = Date.parse('2025-05-01T12:00:00Z');
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function fakes(platform: NodeJS.Platform = 'darwin') {
+  const log: string[] = [];
+  const tray = Object.assign(new EventEmitter(), {
+    image: '',
+    tooltip: '',
+    title: '',
+    menu: null as MenuItemTemplate[] | null,
+    setImage(p: string) {
+      this.image = p;
+    },
+    setToolTip(t: string) {
+      this.tooltip = t;
+    },
+    setTitle(t: string) {
+      this.title = t;
+    },
+    getBounds: () => ({ x: 1000, y: 0, width: 22, height: 22 }),
+    popUpContextMenu(menu: unknown) {
+      this.menu = menu as MenuItemTemplate[];
+    },
+  });
+  const webContents = Object.assign(new EventEmitter(), {
+    id: 7,
+    sent: [] as unknown[],
+    send(_channel: string, message: unknown) {
+      this.sent.push(message);
+    },
+    isDestroyed: () => false,
+    setWindowOpenHandler: () => {},
+    session: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} },
+  });
+  let visible = false;
+  let options: PopoverWindowOptions | null = null;
+  const window = Object.assign(new EventEmitter(), {
+    webContents,
+    position: [0, 0],
+    loadURL: async (url: string) => log.push(`load ${url}`),
+    isVisible: () => visible,
+    show: () => {
+      visible = true;
+    },
+    hide: () => {
+      visible = false;
+    },
+    focus: () => {},
+    setPosition(x: number, y: number) {
+      this.position = [x, y];
+    },
+    getSize: () => [420, 600],
+  });
+  const notifications: (EventEmitter & { title: string; body: string; shown: boolean })[] = [];
+  const power = new EventEmitter();
+  const timers: (() => void)[] = [];
+  const backend = createFakeBackend({ now: NOW });
+  let loginItem = false;
+  const deps: ShellDeps = {
+    platform,
+    app: {
+      quit: () => log.push('quit'),
+      setAppUserModelId: (id) => log.push(`appUserModelId ${id}`),
+      getLoginItemSettings: () => ({ openAtLogin: loginItem }),
+      setLoginItemSettings: (s) => {
+        loginItem = s.openAtLogin;
+      },
+      dock: { hide: () => log.push('dock hidden') },
+    },
+    backend,
+    createTray: (icon) => {
+      tray.image = icon;
+      return tray;
+    },
+    buildMenu: (template) => template,
+    createWindow: (o) => {
+      options = o;
+      return window;
+    },
+    workAreaNear: () => ({ x: 0, y: 25, width: 1440, height: 875 }),
+    ipcMain: new EventEmitter() as never,
+    createNotification: (o) => {
+      const n = Object.assign(new EventEmitter(), { ...o, shown: false, show: () => (n.shown = true) });
+      notifications.push(n);
+      return n;
+    },
+    powerMonitor: power,
+    openPath: (p) => log.push(`open ${p}`),
+    rendererUrl: 'file:///app/out/renderer/index.html',
+    preloadPath: '/app/out/preload/index.cjs',
+    assetsDir: '/app/assets',
+    dataDir: '/home/me/Vigil',
+    now: () => NOW,
+    setTimeout: (fn) => timers.push(fn),
+  };
+  return { deps, tray, window, webContents, log, notifications, power, timers, backend, options: () => options };
+}
+
+describe('the menubar shell (with fake Electron objects)', () => {
+  it('shows the fleet health on the tray as soon as the first snapshot arrives', async () => {
+    const f = fakes('darwin');
+    startShell(f.deps);
+    await flush();
+    expect(f.tray.image).toBe('/app/assets/tray-alarmTemplate.png');
+    expect(f.tray.title).toBe('2 ⚠');
+    expect(f.tray.tooltip).toMatch(/Transformer stalled/);
+    expect(f.log).toContain('dock hidden');
+  });
+
+  it('sets the Windows AppUserModelId, and no macOS title elsewhere', async () => {
+    const f = fakes('win32');
+    startShell(f.deps);
+    await flush();
+    expect(f.log).toContain(`appUserModelId ${APP_USER_MODEL_ID}`);
+    expect(f.tray.title).toBe('');
+  });
+
+  it('opens a hardened, sandboxed popover under the icon on click and hides it on the next click or blur', () => {
+    const f = fakes();
+    startShell(f.deps);
+    expect(f.options()!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
+    f.tray.emit('click');
+    expect(f.window.isVisible()).toBe(true);
+    expect(f.window.position).toEqual([1011 - 210, 22 + 4]);
+    f.tray.emit('click');
+    expect(f.window.isVisible()).toBe(false);
+    f.tray.emit('click');
+    f.window.emit('blur');
+    expect(f.window.isVisible()).toBe(false);
+  });
+
+  it('offers the context menu, whose items reach the backend', async () => {
+    const f = fakes();
+    startShell(f.deps);
+    f.tray.emit('right-click');
+    const menu = f.tray.menu!;
+    const item = (label: RegExp) => menu.find((i) => i.label && label.test(i.label))!;
+    item(/Snooze all/).click!();
+    item(/Sync all/).click!();
+    item(/data folder/).click!();
+    item(/Launch at login/).click!();
+    item(/Quit/).click!();
+    await flush();
+    expect(f.backend.calls.filter((c) => c.command !== 'getSnapshot').map((c) => [c.command, ...c.args])).toEqual([
+      ['snooze', null, 3_600_000],
+      ['syncNow', null],
+    ]);
+    expect(f.log).toEqual(expect.arrayContaining(['open /home/me/Vigil', 'quit']));
+    f.tray.emit('right-click');
+    expect(f.tray.menu!.find((i) => i.label === 'Launch at login')!.checked).toBe(true);
+  });
+
+  it('notifies each alert; a click opens the popover on that worker', () => {
+    const f = fakes();
+    startShell(f.deps);
+    f.backend.alert('Transformer', 'stalled', 'no progress for 42 min');
+    expect(f.notifications).toHaveLength(1);
+    expect(f.notifications[0]!.title).toBe('Transformer has stalled');
+    expect(f.notifications[0]!.shown).toBe(true);
+    f.notifications[0]!.emit('click');
+    expect(f.window.isVisible()).toBe(true);
+    expect(f.webContents.sent).toContainEqual({ type: 'event', event: 'focusWorker', payload: { worker: 'Transformer' } });
+  });
+
+  it('after sleep, sums up what changed in one notification instead of a burst of alerts', () => {
+    const f = fakes();
+    startShell(f.deps);
+    const before = f.backend.snapshot();
+    f.backend.setSnapshot(before);
+    f.power.emit('suspend');
+    f.power.emit('resume');
+    const after: FleetSnapshot = {
+      ...before,
+      workers: before.workers.map((w) => (w.name === 'I3D' ? { ...w, status: 'finished', epoch: 50 } : w)),
+    };
+    f.backend.setSnapshot(after);
+    f.backend.alert('I3D', 'finished', 'reached epoch 50');
+    expect(f.notifications).toHaveLength(0);
+    f.timers.forEach((t) => t());
+    expect(f.notifications).toHaveLength(1);
+    expect(f.notifications[0]!.body).toBe('I3D: running → finished, epoch 50');
+  });
+});

@@ -1,0 +1,111 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultFleet } from '../shared/contract-fake';
+import { NOW, renderApp } from './test-harness';
+
+let app: ReturnType<typeof renderApp> | undefined;
+afterEach(() => {
+  app?.cleanup();
+  app = undefined;
+  cleanup();
+});
+
+const rows = () => screen.getAllByRole('option');
+
+describe('the worker list', () => {
+  it('shows every worker, problems first, with status word, epoch, loss and times', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    expect(rows().map((r) => r.dataset.worker)).toEqual(['MagVIT', 'Transformer', 'SlowFast', 'I3D']);
+    const i3d = within(rows()[3]!);
+    expect(i3d.getByText('running')).toBeTruthy();
+    expect(i3d.getByText('12 / 50')).toBeTruthy();
+    expect(i3d.getByText('0.4213')).toBeTruthy();
+    expect(i3d.getByText('progress 30 s ago')).toBeTruthy();
+    expect(i3d.getByText('ec2 · contact just now')).toBeTruthy();
+  });
+
+  it('draws a loss sparkline for each worker', async () => {
+    app = renderApp();
+    await waitFor(() => expect(screen.getByRole('img', { name: 'I3D loss trend' }).querySelector('path')).toBeTruthy());
+  });
+
+  it('keeps the last known values of an unreachable worker, marked as such', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    const magvit = within(rows()[0]!);
+    expect(magvit.getByText('unreachable')).toBeTruthy();
+    expect(magvit.getByText('20 / 40')).toBeTruthy();
+    expect(magvit.getByText('0.1502')).toBeTruthy();
+    expect(magvit.getByText('last known')).toBeTruthy();
+    expect(magvit.getByText('gpu-box · contact 5 min ago')).toBeTruthy();
+  });
+
+  it('keeps relative times ticking without new data', async () => {
+    app = renderApp();
+    await waitFor(() => expect(screen.getByText('progress 30 s ago')).toBeTruthy());
+    app.advance(60_000);
+    await waitFor(() => expect(screen.getByText('progress 1 min ago')).toBeTruthy());
+  });
+
+  it('follows pushed snapshots', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    const fleet = defaultFleet(NOW).map((w) => (w.name === 'I3D' ? { ...w, epoch: 13 } : w));
+    act(() => app!.backend.setSnapshot({ generatedAt: new Date(NOW + 1000).toISOString(), configError: null, workers: fleet }));
+    await waitFor(() => expect(screen.getByText('13 / 50')).toBeTruthy());
+  });
+
+  it('is usable with the keyboard: arrows move, Enter opens, Escape goes back', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    const list = screen.getByRole('listbox', { name: 'Workers' });
+    rows()[0]!.focus();
+    fireEvent.keyDown(list, { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(rows()[1]);
+    fireEvent.keyDown(list, { key: 'End' });
+    expect(document.activeElement).toBe(rows()[3]);
+    fireEvent.keyDown(rows()[3]!, { key: 'Enter' });
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'I3D' })).toBeTruthy());
+    fireEvent.keyDown(document, { key: 'Escape' });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    expect(document.activeElement).toBe(rows()[3]);
+  });
+});
+
+describe('alerts, empty state and configuration errors', () => {
+  it('shows an in-page banner for an alert, which opens the worker', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    act(() => app!.backend.alert('Transformer', 'stalled', 'no progress for 42 min'));
+    const banner = await screen.findByRole('alert');
+    expect(banner.textContent).toContain('Transformer stalled: no progress for 42 min');
+    fireEvent.click(within(banner).getByRole('button', { name: 'Show' }));
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Transformer' })).toBeTruthy());
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('explains how to write the first config when nothing is configured', async () => {
+    app = renderApp({ workers: [] });
+    await screen.findByRole('heading', { name: 'No workers to watch yet' });
+    expect(screen.getByText(/~\/\.config\/vigil\/config\.yaml/)).toBeTruthy();
+    expect(screen.getByText(/metrics: results\/metrics\.jsonl/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Reload configuration' }));
+    await waitFor(() => expect(app!.backend.calls.some((c) => c.command === 'reloadConfig')).toBe(true));
+  });
+
+  it('shows a configuration error where it happens', async () => {
+    app = renderApp({ workers: [], configError: 'config.yaml line 4: workers[0].host: unknown host "ec3"' });
+    const box = await screen.findByRole('alert');
+    expect(box.textContent).toContain('line 4: workers[0].host');
+    expect(screen.queryByText('No workers to watch yet')).toBeNull();
+  });
+
+  it('opens the worker a clicked notification points at', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    act(() => app!.backend.emit('focusWorker', { worker: 'SlowFast' }));
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'SlowFast' })).toBeTruthy());
+  });
+});

@@ -1,0 +1,69 @@
+// The whole UI: banner, then either the worker list or one worker's detail.
+
+import { useEffect } from 'react';
+import { AlertBanner } from './components/AlertBanner';
+import { ConfigError } from './components/ConfigError';
+import { EmptyState } from './components/EmptyState';
+import { WorkerDetail } from './components/WorkerDetail';
+import { WorkerList } from './components/WorkerList';
+import { useSlice, useStores } from './stores/context';
+
+export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tickMs?: number }) {
+  const stores = useStores();
+  const snapshot = useSlice((s) => s.fleet, (f) => f.snapshot);
+  const link = useSlice((s) => s.fleet, (f) => f.link);
+  const loadError = useSlice((s) => s.fleet, (f) => f.loadError);
+  const selected = useSlice((s) => s.navigation, (n) => n.selected);
+  const lastOpened = useSlice((s) => s.navigation, (n) => n.lastOpened);
+
+  // Relative times keep ticking without new data.
+  useEffect(() => {
+    stores.clock.setState({ now: now() });
+    const timer = setInterval(() => stores.clock.setState({ now: now() }), tickMs);
+    return () => clearInterval(timer);
+  }, [stores, now, tickMs]);
+
+  useEffect(() => {
+    if (selected === null) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') stores.navigation.getState().back();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [selected, stores]);
+
+  // Back in the list, focus returns to the row that was open.
+  useEffect(() => {
+    if (selected !== null) return;
+    const last = document.activeElement;
+    if (last && last !== document.body) return;
+    (document.querySelector('.worker-row[tabindex="0"]') as HTMLElement | null)?.focus();
+  }, [selected]);
+
+  const worker = selected ? snapshot?.workers.find((w) => w.name === selected) : undefined;
+  return (
+    <main className="app">
+      <header className="app-header">
+        <h1>Vigil</h1>
+        {link === 'lost' && (
+          <span className="link-lost" role="status">
+            Disconnected — values may be out of date
+          </span>
+        )}
+      </header>
+      <AlertBanner />
+      {snapshot?.configError && <ConfigError message={snapshot.configError} />}
+      {loadError && !snapshot && (
+        <p className="load-error" role="alert">
+          Could not reach Vigil: {loadError}
+        </p>
+      )}
+      {!snapshot && !loadError && <p className="loading">Connecting…</p>}
+      {snapshot && worker && <WorkerDetail worker={worker} />}
+      {snapshot && !worker && snapshot.workers.length > 0 && (
+        <WorkerList workers={snapshot.workers} initialActive={lastOpened} onOpen={(name) => stores.navigation.getState().open(name)} />
+      )}
+      {snapshot && !worker && snapshot.workers.length === 0 && !snapshot.configError && <EmptyState />}
+    </main>
+  );
+}

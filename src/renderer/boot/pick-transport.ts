@@ -1,0 +1,31 @@
+// Which wire the UI uses: the preload's API inside Electron, else a WebSocket back to the server
+// that served this page (`vigil serve`), authenticated with the token from the page URL.
+
+import type { Transport } from '../../shared/channel';
+import type { VigilPreloadApi } from '../../shared/channel-electron';
+import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
+
+export interface BootWindow {
+  vigil?: VigilPreloadApi;
+  location: { protocol: string; host: string; search: string };
+}
+
+export type PickedTransport =
+  | { kind: 'electron'; transport: Transport }
+  | { kind: 'websocket'; transport: Transport; closed: Promise<void>; url: string }
+  | { kind: 'none'; reason: string };
+
+export function socketUrl(location: BootWindow['location']): string | null {
+  const token = new URLSearchParams(location.search).get('token');
+  if (!token) return null;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+}
+
+export function pickTransport(win: BootWindow, openSocket: (url: string) => WebSocketLike): PickedTransport {
+  if (win.vigil) return { kind: 'electron', transport: win.vigil };
+  const url = socketUrl(win.location);
+  if (!url) return { kind: 'none', reason: 'This page needs the address printed by `vigil serve` (it carries ?token=…).' };
+  const transport = createWebSocketTransport(openSocket(url));
+  return { kind: 'websocket', transport, closed: transport.closed, url };
+}

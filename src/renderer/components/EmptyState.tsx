@@ -1,0 +1,30 @@
+import { useClient } from '../stores/context';
+
+const EXAMPLE = `hosts:
+  ec2: {}                      # an alias from ~/.ssh/config
+workers:
+  - name: I3D
+    host: ec2
+    dir: ~/runs/i3d
+    metrics: results/metrics.jsonl
+    log: logs/train.log`;
+
+/** Shown when no worker is configured: how to write the first config. */
+export function EmptyState() {
+  const client = useClient();
+  return (
+    <section className="empty" aria-labelledby="empty-title">
+      <h2 id="empty-title">No workers to watch yet</h2>
+      <p>
+        Describe your training runs in <code>~/.config/vigil/config.yaml</code> (or set <code>VIGIL_CONFIG</code>):
+      </p>
+      <pre className="example">{EXAMPLE}</pre>
+      <p>
+        Check it with <code>vigil doctor</code>, then reload.
+      </p>
+      <button type="button" onClick={() => void client.reloadConfig()}>
+        Reload configuration
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+// The detail's curve: raw values faint, the EMA-smoothed line on top (as TensorBoard draws it), the
+// min/max envelope of the downsampled buckets as a band when one metric is shown, values on hover.
+
+import { Area, CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
+import type { MetricSeries, XAxis as XAxisKind } from '../../shared/contract';
+import { BAND_KEY, buildChartRows, rawKey, smoothKey } from '../format/chart-data';
+import { formatAxisValue, formatValue } from '../format/format';
+
+export const SERIES_COLOURS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899'];
+
+interface Props {
+  series: readonly MetricSeries[];
+  smoothing: number;
+  logScale: boolean;
+  x: XAxisKind;
+  width: number;
+  height?: number;
+}
+
+export function LossChart({ series, smoothing, logScale, x, width, height = 220 }: Props) {
+  const rows = buildChartRows(series, smoothing, logScale);
+  const smoothed = smoothing > 0;
+  if (rows.length === 0) return <p className="chart-empty">No points for this metric yet.</p>;
+  return (
+    <ComposedChart width={width} height={height} data={rows} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+      <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.25} />
+      <XAxis
+        dataKey="x"
+        type="number"
+        domain={['dataMin', 'dataMax']}
+        tickFormatter={(v: number) => formatAxisValue(v, x)}
+        tick={{ fontSize: 11 }}
+      />
+      <YAxis
+        scale={logScale ? 'log' : 'linear'}
+        domain={['auto', 'auto']}
+        allowDataOverflow={logScale}
+        tickFormatter={(v: number) => formatValue(v)}
+        width={52}
+        tick={{ fontSize: 11 }}
+      />
+      <Tooltip
+        isAnimationActive={false}
+        labelFormatter={(v) => `${x} ${formatAxisValue(Number(v), x)}`}
+        formatter={(value, name) => [
+          Array.isArray(value) ? `${formatValue(Number(value[0]))} … ${formatValue(Number(value[1]))}` : formatValue(Number(value)),
+          String(name),
+        ]}
+      />
+      {series.length === 1 && (
+        <Area
+          dataKey={BAND_KEY}
+          name="min … max"
+          stroke="none"
+          fill={SERIES_COLOURS[0]}
+          fillOpacity={0.12}
+          isAnimationActive={false}
+          connectNulls={false}
+          activeDot={false}
+        />
+      )}
+      {series.map((s, i) => {
+        const colour = SERIES_COLOURS[i % SERIES_COLOURS.length];
+        return [
+          <Line
+            key={rawKey(s.metric)}
+            dataKey={rawKey(s.metric)}
+            name={smoothed ? `${s.metric} (raw)` : s.metric}
+            stroke={colour}
+            strokeOpacity={smoothed ? 0.3 : 1}
+            dot={false}
+            isAnimationActive={false}
+            connectNulls={false}
+          />,
+          smoothed && (
+            <Line
+              key={smoothKey(s.metric)}
+              dataKey={smoothKey(s.metric)}
+              name={s.metric}
+              stroke={colour}
+              strokeWidth={1.75}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls={false}
+            />
+          ),
+        ];
+      })}
+    </ComposedChart>
+  );
+}

@@ -1,0 +1,91 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderApp } from '../test-harness';
+
+let app: ReturnType<typeof renderApp> | undefined;
+afterEach(() => {
+  app?.cleanup();
+  app = undefined;
+  cleanup();
+});
+
+async function openDetail(name: string, options = {}) {
+  app = renderApp(options);
+  await waitFor(() => expect(screen.getAllByRole('option')).toHaveLength(4));
+  fireEvent.click(screen.getAllByRole('option').find((r) => r.dataset.worker === name)!);
+  await screen.findByRole('heading', { name });
+  return app;
+}
+
+const seriesCalls = () => app!.backend.calls.filter((c) => c.command === 'getSeries' && (c.args[2] as { maxPoints: number }).maxPoints > 48);
+
+describe('worker detail', () => {
+  it('draws the loss curve from a series downsampled to about two points per pixel', async () => {
+    await openDetail('I3D');
+    const chart = screen.getByRole('figure', { name: 'loss by step' });
+    await waitFor(() => expect(chart.querySelectorAll('.recharts-line path.recharts-curve').length).toBeGreaterThan(0));
+    expect(seriesCalls().at(-1)!.args).toEqual(['I3D', ['loss'], { maxPoints: 1120, x: 'step' }]);
+  });
+
+  it('shows several metrics at once and switches the x axis', async () => {
+    await openDetail('I3D');
+    fireEvent.click(screen.getByRole('checkbox', { name: 'val_loss' }));
+    await waitFor(() => expect(seriesCalls().at(-1)!.args[1]).toEqual(['loss', 'val_loss']));
+    fireEvent.click(screen.getByRole('radio', { name: 'epoch' }));
+    await waitFor(() => expect(seriesCalls().at(-1)!.args[2]).toMatchObject({ x: 'epoch' }));
+    await screen.findByRole('figure', { name: 'loss, val_loss by epoch' });
+  });
+
+  it('has a smoothing slider and a log-scale toggle', async () => {
+    await openDetail('I3D');
+    const slider = screen.getByRole('slider', { name: /Smoothing/ });
+    fireEvent.change(slider, { target: { value: '0.9' } });
+    expect(screen.getByText('0.90')).toBeTruthy();
+    const log = screen.getByRole('checkbox', { name: 'Log scale' }) as HTMLInputElement;
+    fireEvent.click(log);
+    expect(log.checked).toBe(true);
+  });
+
+  it('lists the latest value of every metric and the log tail', async () => {
+    await openDetail('SlowFast');
+    const table = screen.getByRole('table');
+    expect(within(table).getByRole('row', { name: 'val_loss 0.9033' })).toBeTruthy();
+    expect(within(table).getByRole('row', { name: 'lr 5.00e-4' })).toBeTruthy();
+    expect(screen.getByLabelText('Log tail').textContent).toContain('[SlowFast] saved checkpoint');
+  });
+
+  it('sends sync, open-folder and snooze for this worker', async () => {
+    await openDetail('Transformer');
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    await screen.findByText('Sync started');
+    fireEvent.click(screen.getByRole('button', { name: 'Open folder' }));
+    await screen.findByText('Opened the local folder');
+    fireEvent.click(screen.getByRole('button', { name: 'Snooze 1 h' }));
+    await screen.findByText('Alerts snoozed for 1 hour');
+    expect(app!.backend.calls.filter((c) => !['getSnapshot', 'getSeries'].includes(c.command))).toEqual([
+      { command: 'syncNow', args: ['Transformer'] },
+      { command: 'openMirror', args: ['Transformer'] },
+      { command: 'snooze', args: ['Transformer', 3_600_000] },
+    ]);
+  });
+
+  it('says plainly that an unreachable worker shows last known values', async () => {
+    await openDetail('MagVIT');
+    expect(screen.getByText(/Last known values — gpu-box last answered 5 min ago/)).toBeTruthy();
+  });
+
+  it('goes back with the back button', async () => {
+    await openDetail('I3D');
+    fireEvent.click(screen.getByRole('button', { name: 'Back to all workers' }));
+    await waitFor(() => expect(screen.getAllByRole('option')).toHaveLength(4));
+  });
+
+  it('opens a million-point run at once', async () => {
+    const t0 = performance.now();
+    await openDetail('I3D', { seriesLength: 1_000_000 });
+    const chart = screen.getByRole('figure');
+    await waitFor(() => expect(chart.querySelector('.recharts-line')).toBeTruthy(), { timeout: 10_000 });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,63 @@
+import { forwardRef } from 'react';
+import type { WorkerSnapshot } from '../../shared/model';
+import { formatEpoch, formatRelative, formatValue } from '../format/format';
+import { useSlice } from '../stores/context';
+import { Sparkline } from './Sparkline';
+import { StatusBadge } from './StatusBadge';
+import { useSeries } from './useSeries';
+
+const SPARK_OPTIONS = { maxPoints: 48, x: 'step' } as const;
+
+interface Props {
+  worker: WorkerSnapshot;
+  active: boolean;
+  onOpen(): void;
+  onFocus(): void;
+}
+
+export const WorkerRow = forwardRef<HTMLLIElement, Props>(function WorkerRow({ worker, active, onOpen, onFocus }, ref) {
+  const now = useSlice((s) => s.clock, (c) => c.now);
+  const metrics = worker.lossMetric ? [worker.lossMetric] : [];
+  const { result } = useSeries(worker.name, metrics, SPARK_OPTIONS, worker.records);
+  // An unreachable worker keeps its last known values, marked as such: never a false all-clear.
+  const stale = worker.status === 'unreachable' || worker.connection === 'unreachable';
+  return (
+    <li
+      ref={ref}
+      role="option"
+      aria-selected={active}
+      tabIndex={active ? 0 : -1}
+      className={`worker-row${stale ? ' stale' : ''}`}
+      data-worker={worker.name}
+      onClick={onOpen}
+      onFocus={onFocus}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onOpen();
+        }
+      }}
+    >
+      <div className="row-main">
+        <StatusBadge status={worker.status} />
+        <span className="worker-name">{worker.name}</span>
+        <span className="epoch" title="epoch">
+          {formatEpoch(worker)}
+        </span>
+      </div>
+      <div className="row-loss">
+        <span className="loss" title={worker.lossMetric ?? 'loss'}>
+          {formatValue(worker.loss)}
+        </span>
+        <Sparkline points={result?.series[0]?.points ?? []} label={`${worker.name} loss trend`} />
+        {stale && <span className="stale-mark">last known</span>}
+      </div>
+      <div className="row-meta">
+        <span>progress {formatRelative(worker.lastProgressAt, now)}</span>
+        <span>
+          {worker.host} · contact {formatRelative(worker.lastContactAt, now)}
+        </span>
+      </div>
+    </li>
+  );
+});

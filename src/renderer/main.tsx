@@ -1,0 +1,37 @@
+// Renderer entry: pick the wire, build the client and the stores, render.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createClient } from '../shared/channel';
+import type { WebSocketLike } from '../shared/channel-websocket';
+import { App } from './App';
+import { type BootWindow, pickTransport } from './boot/pick-transport';
+import { connectStores } from './stores/connect';
+import { ServicesProvider } from './stores/context';
+import { createStores } from './stores/stores';
+import './styles.css';
+
+const root = createRoot(document.getElementById('root')!);
+const picked = pickTransport(window as unknown as BootWindow, (url) => new WebSocket(url) as unknown as WebSocketLike);
+
+if (picked.kind === 'none') {
+  root.render(
+    <main className="app">
+      <p className="load-error" role="alert">
+        {picked.reason}
+      </p>
+    </main>,
+  );
+} else {
+  const client = createClient(picked.transport);
+  const stores = createStores();
+  connectStores(client, stores, new AbortController().signal);
+  if (picked.kind === 'websocket') void picked.closed.then(() => stores.fleet.setState({ link: 'lost' }));
+  root.render(
+    <StrictMode>
+      <ServicesProvider client={client} stores={stores}>
+        <App />
+      </ServicesProvider>
+    </StrictMode>,
+  );
+}

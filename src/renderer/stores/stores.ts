@@ -1,0 +1,101 @@
+// The renderer's state, as small stores that each hold one concern (no god store). They are created
+// per app instance, so every test starts from a clean slate.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AlertEvent, ProgressEvent, XAxis } from '../../shared/contract';
+import type { FleetSnapshot } from '../../shared/model';
+
+export interface FleetState {
+  snapshot: FleetSnapshot | null;
+  /** 'lost' when the wire to the backend closed: the values shown are then all stale. */
+  link: 'connecting' | 'live' | 'lost';
+  loadError: string | null;
+}
+
+export interface AlertsState {
+  alerts: (AlertEvent & { id: number })[];
+  push(alert: AlertEvent): void;
+  dismiss(id: number): void;
+}
+
+export interface NavigationState {
+  /** The worker whose detail is open, or null for the list. */
+  selected: string | null;
+  /** The worker opened last, so the list can put focus back on it. */
+  lastOpened: string | null;
+  open(worker: string): void;
+  back(): void;
+}
+
+export interface ClockState {
+  now: number;
+}
+
+export interface ChartPrefsState {
+  /** Chosen metrics per worker; absent → the worker's loss metric. */
+  metrics: Record<string, string[]>;
+  /** EMA weight 0..0.99, as TensorBoard's smoothing slider. */
+  smoothing: number;
+  logScale: boolean;
+  x: XAxis;
+  toggleMetric(worker: string, metric: string, fallback: string[]): void;
+  setSmoothing(weight: number): void;
+  setLogScale(on: boolean): void;
+  setX(x: XAxis): void;
+}
+
+export interface ProgressState {
+  /** Latest transfer per worker. */
+  byWorker: Record<string, ProgressEvent>;
+  update(event: ProgressEvent): void;
+}
+
+export interface Stores {
+  fleet: StoreApi<FleetState>;
+  alerts: StoreApi<AlertsState>;
+  navigation: StoreApi<NavigationState>;
+  clock: StoreApi<ClockState>;
+  chartPrefs: StoreApi<ChartPrefsState>;
+  progress: StoreApi<ProgressState>;
+}
+
+const MAX_ALERTS = 5;
+
+export function createStores(options: { now?: number } = {}): Stores {
+  let nextAlertId = 1;
+  return {
+    fleet: createStore<FleetState>()(() => ({ snapshot: null, link: 'connecting', loadError: null })),
+    alerts: createStore<AlertsState>()((set) => ({
+      alerts: [],
+      push: (alert) => set((s) => ({ alerts: [{ ...alert, id: nextAlertId++ }, ...s.alerts].slice(0, MAX_ALERTS) })),
+      dismiss: (id) => set((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) })),
+    })),
+    navigation: createStore<NavigationState>()((set) => ({
+      selected: null,
+      lastOpened: null,
+      open: (worker) => set({ selected: worker, lastOpened: worker }),
+      back: () => set({ selected: null }),
+    })),
+    clock: createStore<ClockState>()(() => ({ now: options.now ?? Date.now() })),
+    chartPrefs: createStore<ChartPrefsState>()((set) => ({
+      metrics: {},
+      smoothing: 0.6,
+      logScale: false,
+      x: 'step',
+      toggleMetric: (worker, metric, fallback) =>
+        set((s) => {
+          const current = s.metrics[worker] ?? fallback;
+          const next = current.includes(metric) ? current.filter((m) => m !== metric) : [...current, metric];
+          // Never leave the chart with nothing to draw.
+          return { metrics: { ...s.metrics, [worker]: next.length > 0 ? next : current } };
+        }),
+      setSmoothing: (smoothing) => set({ smoothing }),
+      setLogScale: (logScale) => set({ logScale }),
+      setX: (x) => set({ x }),
+    })),
+    progress: createStore<ProgressState>()((set) => ({
+      byWorker: {},
+      update: (event) => set((s) => ({ byWorker: { ...s.byWorker, [event.worker]: event } })),
+    })),
+  };
+}

@@ -1,0 +1,43 @@
+// Renders the real App over the in-memory transport with the fake backend: components talk to the
+// contract exactly as they do in production, only the wire is in-process.
+
+import { render } from '@testing-library/react';
+import { createClient, serveBackend } from '../shared/channel';
+import { createMemoryTransportPair } from '../shared/channel-memory';
+import { createFakeBackend, type FakeBackendOptions } from '../shared/contract-fake';
+import { App } from './App';
+import { connectStores } from './stores/connect';
+import { ServicesProvider } from './stores/context';
+import { createStores } from './stores/stores';
+
+export const NOW = Date.parse('2025-05-01T12:00:00Z');
+
+export function renderApp(options: FakeBackendOptions = {}) {
+  const backend = createFakeBackend({ now: NOW, ...options });
+  const [clientSide, serverSide] = createMemoryTransportPair();
+  const server = serveBackend(serverSide, backend);
+  const client = createClient(clientSide);
+  const stores = createStores({ now: NOW });
+  const abort = new AbortController();
+  connectStores(client, stores, abort.signal);
+  let now = NOW;
+  const view = render(
+    <ServicesProvider client={client} stores={stores}>
+      <App now={() => now} tickMs={20} />
+    </ServicesProvider>,
+  );
+  return {
+    ...view,
+    backend,
+    stores,
+    advance(ms: number) {
+      now += ms;
+    },
+    cleanup() {
+      abort.abort();
+      client.dispose();
+      server.dispose();
+      view.unmount();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// JSON cannot carry NaN or Infinity; DESIGN.md says they travel as the strings "NaN", "Infinity",
+// "-Infinity". These two helpers are the only place that rule lives.
+
+export function encodeNumber(n: number | null | undefined): number | string | null {
+  if (n === null || n === undefined) return null;
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (n === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return n;
+}
+
+export function decodeNumber(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return Number.NaN;
+  if (v === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return null;
+}
+
+export function encodeMetrics(m: Record<string, number>): Record<string, number | string | null> {
+  const out: Record<string, number | string | null> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = encodeNumber(v);
+  return out;
+}
