@@ -64,7 +64,8 @@ const segment = (x, y, ax, ay, bx, by, w) => {
 
 const SHAPES = {
   ok: (x, y) => ring(x, y, 6, 1.6) || disc(x, y, 2.4),
-  late: (x, y) => ring(x, y, 6, 1.6) || segment(x, y, 8, 8, 8, 4.2, 1.6) || segment(x, y, 8, 8, 10.8, 9.6, 1.6),
+  late: (x, y) =>
+    ring(x, y, 6, 1.6) || segment(x, y, 8, 8, 8, 4.2, 1.6) || segment(x, y, 8, 8, 10.8, 9.6, 1.6),
   alarm: (x, y) => disc(x, y, 7) && !(segment(x, y, 8, 3.8, 8, 9, 1.9) || disc(x, y, 1.1, 8, 11.8)),
   empty: (x, y) => {
     if (!ring(x, y, 6, 1.4)) return false;
@@ -82,7 +83,8 @@ function render(size, inside, paint = () => [0, 0, 0], background = null) {
     for (let px = 0; px < size; px++) {
       let hits = 0;
       for (let sy = 0; sy < ss; sy++)
-        for (let sx = 0; sx < ss; sx++) if (inside((px + (sx + 0.5) / ss) * scale, (py + (sy + 0.5) / ss) * scale)) hits++;
+        for (let sx = 0; sx < ss; sx++)
+          if (inside((px + (sx + 0.5) / ss) * scale, (py + (sy + 0.5) / ss) * scale)) hits++;
       const coverage = hits / (ss * ss);
       const i = (py * size + px) * 4;
       const [r, g, b] = paint(px * scale, py * scale);
@@ -127,13 +129,18 @@ export function writeIcons(outDir = here) {
   };
   const bgAlpha = render(size, roundedSquare);
   const eye = (x, y) => SHAPES.ok(8 + (x - 8) * 1.55, 8 + (y - 8) * 1.55);
-  const icon = render(size, eye, () => [255, 255, 255], (x, y) => {
-    const px = Math.min(size - 1, Math.floor((x / 16) * size));
-    const py = Math.min(size - 1, Math.floor((y / 16) * size));
-    const a = bgAlpha[(py * size + px) * 4 + 3];
-    const t = y / 16; // a gentle vertical gradient
-    return [Math.round(24 + 20 * t), Math.round(64 + 30 * t), Math.round(160 - 40 * t), a];
-  });
+  const icon = render(
+    size,
+    eye,
+    () => [255, 255, 255],
+    (x, y) => {
+      const px = Math.min(size - 1, Math.floor((x / 16) * size));
+      const py = Math.min(size - 1, Math.floor((y / 16) * size));
+      const a = bgAlpha[(py * size + px) * 4 + 3];
+      const t = y / 16; // a gentle vertical gradient
+      return [Math.round(24 + 20 * t), Math.round(64 + 30 * t), Math.round(160 - 40 * t), a];
+    },
+  );
   const file = join(outDir, 'icon.png');
   writeFileSync(file, encodePng(size, size, icon));
   written.push(file);

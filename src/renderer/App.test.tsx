@@ -28,7 +28,9 @@ describe('the worker list', () => {
 
   it('draws a loss sparkline for each worker', async () => {
     app = renderApp();
-    await waitFor(() => expect(screen.getByRole('img', { name: 'I3D loss trend' }).querySelector('path')).toBeTruthy());
+    await waitFor(() =>
+      expect(screen.getByRole('img', { name: 'I3D loss trend' }).querySelector('path')).toBeTruthy(),
+    );
   });
 
   it('keeps the last known values of an unreachable worker, marked as such', async () => {
@@ -53,7 +55,13 @@ describe('the worker list', () => {
     app = renderApp();
     await waitFor(() => expect(rows()).toHaveLength(4));
     const fleet = defaultFleet(NOW).map((w) => (w.name === 'I3D' ? { ...w, epoch: 13 } : w));
-    act(() => app!.backend.setSnapshot({ generatedAt: new Date(NOW + 1000).toISOString(), configError: null, workers: fleet }));
+    act(() =>
+      app!.backend.setSnapshot({
+        generatedAt: new Date(NOW + 1000).toISOString(),
+        configError: null,
+        workers: fleet,
+      }),
+    );
     await waitFor(() => expect(screen.getByText('13 / 50')).toBeTruthy());
   });
 

@@ -10,11 +10,26 @@ import { useSlice, useStores } from './stores/context';
 
 export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tickMs?: number }) {
   const stores = useStores();
-  const snapshot = useSlice((s) => s.fleet, (f) => f.snapshot);
-  const link = useSlice((s) => s.fleet, (f) => f.link);
-  const loadError = useSlice((s) => s.fleet, (f) => f.loadError);
-  const selected = useSlice((s) => s.navigation, (n) => n.selected);
-  const lastOpened = useSlice((s) => s.navigation, (n) => n.lastOpened);
+  const snapshot = useSlice(
+    (s) => s.fleet,
+    (f) => f.snapshot,
+  );
+  const link = useSlice(
+    (s) => s.fleet,
+    (f) => f.link,
+  );
+  const loadError = useSlice(
+    (s) => s.fleet,
+    (f) => f.loadError,
+  );
+  const selected = useSlice(
+    (s) => s.navigation,
+    (n) => n.selected,
+  );
+  const lastOpened = useSlice(
+    (s) => s.navigation,
+    (n) => n.lastOpened,
+  );
 
   // Relative times keep ticking without new data.
   useEffect(() => {
@@ -61,7 +76,11 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
       {!snapshot && !loadError && <p className="loading">Connecting…</p>}
       {snapshot && worker && <WorkerDetail worker={worker} />}
       {snapshot && !worker && snapshot.workers.length > 0 && (
-        <WorkerList workers={snapshot.workers} initialActive={lastOpened} onOpen={(name) => stores.navigation.getState().open(name)} />
+        <WorkerList
+          workers={snapshot.workers}
+          initialActive={lastOpened}
+          onOpen={(name) => stores.navigation.getState().open(name)}
+        />
       )}
       {snapshot && !worker && snapshot.workers.length === 0 && !snapshot.configError && <EmptyState />}
     </main>

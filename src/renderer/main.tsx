@@ -12,7 +12,10 @@ import { createStores } from './stores/stores';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
-const picked = pickTransport(window as unknown as BootWindow, (url) => new WebSocket(url) as unknown as WebSocketLike);
+const picked = pickTransport(
+  window as unknown as BootWindow,
+  (url) => new WebSocket(url) as unknown as WebSocketLike,
+);
 
 if (picked.kind === 'none') {
   root.render(

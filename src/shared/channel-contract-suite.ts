@@ -48,7 +48,13 @@ export function describeContract(transportName: string, factory: ContractHarness
       const before = backend.snapshot();
       backend.setSnapshot({
         ...before,
-        workers: [{ ...before.workers[0]!, loss: Number.NaN, metrics: { loss: Number.NaN, grad: Number.POSITIVE_INFINITY } }],
+        workers: [
+          {
+            ...before.workers[0]!,
+            loss: Number.NaN,
+            metrics: { loss: Number.NaN, grad: Number.POSITIVE_INFINITY },
+          },
+        ],
       });
       const snapshot = await client.getSnapshot();
       expect(snapshot.workers[0]!.loss).toBeNaN();

@@ -8,8 +8,14 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open' | 'close' | 'message' | 'error', listener: (event: { data?: unknown }) => void): void;
-  removeEventListener(type: 'open' | 'close' | 'message' | 'error', listener: (event: { data?: unknown }) => void): void;
+  addEventListener(
+    type: 'open' | 'close' | 'message' | 'error',
+    listener: (event: { data?: unknown }) => void,
+  ): void;
+  removeEventListener(
+    type: 'open' | 'close' | 'message' | 'error',
+    listener: (event: { data?: unknown }) => void,
+  ): void;
 }
 
 const CONNECTING = 0;
@@ -34,7 +40,12 @@ export function createWebSocketTransport(socket: WebSocketLike): Transport & { c
     onMessage(listener) {
       const handler = (event: { data?: unknown }) => {
         const data = event.data;
-        const text = typeof data === 'string' ? data : data instanceof ArrayBuffer ? new TextDecoder().decode(data) : String(data);
+        const text =
+          typeof data === 'string'
+            ? data
+            : data instanceof ArrayBuffer
+              ? new TextDecoder().decode(data)
+              : String(data);
         let message: unknown;
         try {
           message = decodeWire(text);

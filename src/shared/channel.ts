@@ -13,7 +13,14 @@ import {
   type Events,
   type Unsubscribe,
 } from './contract';
-import { ContractError, isCommandName, isEventName, parseCommandArgs, parseCommandResult, parseEventPayload } from './schemas';
+import {
+  ContractError,
+  isCommandName,
+  isEventName,
+  parseCommandArgs,
+  parseCommandResult,
+  parseEventPayload,
+} from './schemas';
 
 export type RequestMessage = { type: 'request'; id: number; command: string; args: unknown[] };
 export type ResponseMessage =
@@ -33,7 +40,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export function isRequestMessage(v: unknown): v is RequestMessage {
-  return isRecord(v) && v.type === 'request' && typeof v.id === 'number' && typeof v.command === 'string' && Array.isArray(v.args);
+  return (
+    isRecord(v) &&
+    v.type === 'request' &&
+    typeof v.id === 'number' &&
+    typeof v.command === 'string' &&
+    Array.isArray(v.args)
+  );
 }
 
 function errorText(e: unknown): string {
@@ -48,7 +61,11 @@ export interface ListenOptions {
 }
 
 export interface ContractClient extends ContractCalls {
-  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void, options?: ListenOptions): Unsubscribe;
+  on<E extends EventName>(
+    event: E,
+    listener: (payload: Events[E]) => void,
+    options?: ListenOptions,
+  ): Unsubscribe;
   /** Rejects calls still waiting and stops listening to the transport. */
   dispose(): void;
 }
@@ -63,7 +80,10 @@ export interface ClientOptions {
 export function createClient(transport: Transport, options: ClientOptions = {}): ContractClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const onInvalidEvent = options.onInvalidEvent ?? ((e: Error) => console.warn(e.message));
-  const pending = new Map<number, { command: CommandName; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { command: CommandName; resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
   let nextId = 1;
   let disposed = false;
@@ -135,7 +155,10 @@ export function createClient(transport: Transport, options: ClientOptions = {}):
       const { signal } = listenOptions;
       if (signal?.aborted) return () => {};
       let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
       const entry = listener as (payload: never) => void;
       set.add(entry);
       const off = () => {
@@ -164,7 +187,11 @@ export interface ServerOptions {
 }
 
 /** Serves one connection: answers its requests from the backend and pushes the backend's events. */
-export function serveBackend(transport: Transport, backend: ContractBackend, options: ServerOptions = {}): { dispose(): void } {
+export function serveBackend(
+  transport: Transport,
+  backend: ContractBackend,
+  options: ServerOptions = {},
+): { dispose(): void } {
   const stopMessages = transport.onMessage((message) => {
     void handle(message);
   });

@@ -48,8 +48,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function fakeWorker(now: number, overrides: Partial<WorkerSnapshot> & { name: string }): WorkerSnapshot {
-  return {
+export function fakeWorker(
+  now: number,
+  overrides: Partial<WorkerSnapshot> & { name: string },
+): WorkerSnapshot {
+  const w: WorkerSnapshot = {
     host: 'ec2',
     status: 'running',
     reason: 'progress is fresh',
@@ -66,9 +69,15 @@ export function fakeWorker(now: number, overrides: Partial<WorkerSnapshot> & { n
     connection: 'ok',
     process: 'running',
     format: 'jsonl',
-    logTail: [`[${overrides.name}] epoch 12 step 24000 loss 0.4213`, `[${overrides.name}] saved checkpoint`],
+    logTail: [],
     ...overrides,
   };
+  if (!overrides.logTail)
+    w.logTail = [
+      `[${w.name}] epoch ${w.epoch} step ${w.step} loss ${w.loss}`,
+      `[${w.name}] saved checkpoint`,
+    ];
+  return w;
 }
 
 export function defaultFleet(now: number): WorkerSnapshot[] {
@@ -161,7 +170,8 @@ function generateSeries(worker: WorkerSnapshot, metric: string, length: number, 
     out.value[i] = target * (1 + 4 * decay) * (1 + 0.08 * (random() - 0.5));
   }
   // The Transformer run logged a stretch of NaN losses: the chart must show a break there.
-  if (worker.name === 'Transformer') out.value.fill(Number.NaN, Math.floor(length * 0.6), Math.floor(length * 0.65));
+  if (worker.name === 'Transformer')
+    out.value.fill(Number.NaN, Math.floor(length * 0.6), Math.floor(length * 0.65));
   out.value[length - 1] = target;
   return out;
 }
@@ -182,7 +192,12 @@ const strideDownsample: Downsampler = (xs, ys, maxPoints) => {
     }
     const y = ys[start]!;
     const found = min <= max;
-    points.push({ x: xs[start]!, y: Number.isFinite(y) ? y : null, min: found ? min : null, max: found ? max : null });
+    points.push({
+      x: xs[start]!,
+      y: Number.isFinite(y) ? y : null,
+      min: found ? min : null,
+      max: found ? max : null,
+    });
   }
   return points;
 };
@@ -216,7 +231,10 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     if (!(metric in w.metrics)) return { metric, totalPoints: 0, points: [] };
     const key = `${w.name}/${metric}`;
     let raw = cache.get(key);
-    if (!raw) cache.set(key, (raw = generateSeries(w, metric, length, now)));
+    if (!raw) {
+      raw = generateSeries(w, metric, length, now);
+      cache.set(key, raw);
+    }
     let xs = raw[opts.x];
     let ys = raw.value;
     if (opts.range) {

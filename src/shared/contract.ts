@@ -52,7 +52,14 @@ export interface Commands {
   reloadConfig(): void;
 }
 
-export type AlertKind = 'stalled' | 'unreachable' | 'failed' | 'error' | 'finished' | 'recovered' | 'reminder';
+export type AlertKind =
+  | 'stalled'
+  | 'unreachable'
+  | 'failed'
+  | 'error'
+  | 'finished'
+  | 'recovered'
+  | 'reminder';
 
 export interface AlertEvent {
   worker: string;
@@ -97,7 +104,12 @@ export const COMMAND_NAMES = [
   'openMirror',
   'reloadConfig',
 ] as const satisfies readonly CommandName[];
-export const EVENT_NAMES = ['snapshot', 'alert', 'progress', 'focusWorker'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'snapshot',
+  'alert',
+  'progress',
+  'focusWorker',
+] as const satisfies readonly EventName[];
 
 /** What a UI holds: every command as an async call. */
 export type ContractCalls = { [K in CommandName]: (...args: CommandArgs<K>) => Promise<CommandResult<K>> };

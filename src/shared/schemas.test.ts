@@ -8,9 +8,13 @@ describe('argument validation', () => {
     expect(() => parseCommandArgs('getSeries', ['I3D', [], { maxPoints: 100, x: 'step' }])).toThrow(
       /getSeries: invalid argument metrics/,
     );
-    expect(() => parseCommandArgs('getSeries', ['I3D', ['loss'], { maxPoints: 100, x: 'step', range: { from: 5, to: 1 } }])).toThrow(
-      /options\.range/,
-    );
+    expect(() =>
+      parseCommandArgs('getSeries', [
+        'I3D',
+        ['loss'],
+        { maxPoints: 100, x: 'step', range: { from: 5, to: 1 } },
+      ]),
+    ).toThrow(/options\.range/);
     expect(() => parseCommandArgs('openMirror', [42])).toThrow(ContractError);
     expect(() => parseCommandArgs('reloadConfig', ['extra'])).toThrow(/reloadConfig: expected 0 argument/);
   });

@@ -12,7 +12,16 @@ const finite = z.number();
 const isoTime = z.string().min(1);
 const name = z.string().min(1);
 
-const workerStatus = z.enum(['running', 'late', 'stalled', 'unreachable', 'finished', 'failed', 'unknown', 'error']);
+const workerStatus = z.enum([
+  'running',
+  'late',
+  'stalled',
+  'unreachable',
+  'finished',
+  'failed',
+  'unknown',
+  'error',
+]);
 const connection = z.enum([
   'unknown',
   'ok',
@@ -101,7 +110,10 @@ const durationMs = z
 /** Each command's arguments as a named tuple: the names make error messages readable. */
 const commandArgs = {
   getSnapshot: { names: [], schema: z.tuple([]) },
-  getSeries: { names: ['worker', 'metrics', 'options'], schema: z.tuple([name, z.array(name).min(1).max(16), seriesOptionsSchema]) },
+  getSeries: {
+    names: ['worker', 'metrics', 'options'],
+    schema: z.tuple([name, z.array(name).min(1).max(16), seriesOptionsSchema]),
+  },
   snooze: { names: ['worker', 'durationMs'], schema: z.tuple([name.nullable(), durationMs]) },
   syncNow: { names: ['worker'], schema: z.tuple([name.nullable()]) },
   openMirror: { names: ['worker'], schema: z.tuple([name]) },
@@ -129,7 +141,7 @@ export class ContractError extends Error {
   override name = 'ContractError';
 }
 
-function describe(issues: readonly z.core.$ZodIssue[], names: readonly string[] = []): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[], names: readonly string[] = []): string {
   return issues
     .map((issue) => {
       const [head, ...rest] = issue.path;
@@ -157,7 +169,9 @@ export function parseCommandArgs<K extends CommandName>(command: K, args: unknow
   }
   const result = spec.schema.safeParse(args);
   if (!result.success) {
-    throw new ContractError(`${command}: invalid argument ${describe(result.error.issues, spec.names)}`);
+    throw new ContractError(
+      `${command}: invalid argument ${describeIssues(result.error.issues, spec.names)}`,
+    );
   }
   return result.data as CommandArgs<K>;
 }
@@ -166,12 +180,14 @@ export function parseCommandResult<K extends CommandName>(command: K, value: unk
   // void commands may come back as null after JSON; normalise to undefined.
   const input = value === null && commandResults[command] instanceof z.ZodUndefined ? undefined : value;
   const result = commandResults[command].safeParse(input);
-  if (!result.success) throw new ContractError(`${command}: invalid result ${describe(result.error.issues)}`);
+  if (!result.success)
+    throw new ContractError(`${command}: invalid result ${describeIssues(result.error.issues)}`);
   return result.data as CommandResult<K>;
 }
 
 export function parseEventPayload<E extends EventName>(event: E, payload: unknown): Events[E] {
   const result = eventPayloads[event].safeParse(payload);
-  if (!result.success) throw new ContractError(`${event}: invalid payload ${describe(result.error.issues)}`);
+  if (!result.success)
+    throw new ContractError(`${event}: invalid payload ${describeIssues(result.error.issues)}`);
   return result.data as Events[E];
 }

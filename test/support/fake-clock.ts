@@ -17,6 +17,11 @@ export class FakeClock implements Clock {
     this.t = start;
   }
 
+  /** Jumps the clock without firing timers: a laptop waking from sleep. */
+  jump(ms: number): void {
+    this.t += ms;
+  }
+
   now(): number {
     return this.t;
   }
@@ -31,8 +36,11 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 
-  /** Moves time forward, firing due timers in order and letting promises settle between them. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves time forward, firing due timers in order and letting promises settle between them;
+   * `settle` waits for real I/O the timers started (e.g. a child process).
+   */
+  async advance(ms: number, settle?: () => Promise<void>): Promise<void> {
     const end = this.t + ms;
     for (;;) {
       await flush();
@@ -42,9 +50,12 @@ export class FakeClock implements Clock {
       this.timers.shift();
       this.t = next.at;
       next.fn();
+      await flush();
+      if (settle) await settle();
     }
     this.t = end;
     await flush();
+    if (settle) await settle();
   }
 }
 

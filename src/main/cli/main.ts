@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { defaultConfigPath } from '../engine/config/default-path';
 import { runDoctor } from './doctor';
+import { runInspect } from './inspect';
 import { runStatus } from './status';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -38,6 +39,19 @@ export async function main(argv: string[]): Promise<number> {
     .option(...configOption)
     .action(async (worker: string | undefined, o: { config?: string }) => {
       code = await runDoctor({ configPath: o.config ?? defaultConfigPath(), worker }, out);
+    });
+
+  program
+    .command('inspect')
+    .description('what Vigil reads from one local file: format, records, metrics, loss, newest values')
+    .argument('<file>', 'a metrics or log file')
+    .option('--format <id>', 'force a format instead of detecting it')
+    .option('--loss <metric>', 'the loss metric to report')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, o: { format?: string; loss?: string; json?: boolean }) => {
+      code = await runInspect({ file, format: o.format, loss: o.loss, json: o.json === true }, out, (s) =>
+        process.stderr.write(`${s}\n`),
+      );
     });
 
   try {

@@ -38,9 +38,15 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
       .join('  ')
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
+  // A host-wide reason (an unknown host key, say) is spelled out once, not once per worker.
+  const firstWith = new Map<string, string>();
   const notes = snap.workers
     .filter((w) => w.status !== 'running')
-    .map((w) => `  ${w.name}: ${w.status} — ${w.reason}`);
+    .map((w) => {
+      const earlier = firstWith.get(w.reason);
+      if (earlier === undefined) firstWith.set(w.reason, w.name);
+      return `  ${w.name}: ${w.status} — ${earlier === undefined ? w.reason : `same as ${earlier}`}`;
+    });
   if (notes.length > 0) out.push('', ...notes);
   return out.join('\n');
 }

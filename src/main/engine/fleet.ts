@@ -39,6 +39,7 @@ export class Fleet {
   private readonly snoozes = new Map<string | null, number>();
   private readonly timers = new Map<HostRuntime, TimerHandle>();
   private readonly running = new Set<HostRuntime>();
+  private idleWaiters: (() => void)[] = [];
   private evalTimer: TimerHandle | null = null;
   private lastEvalAt: number | null = null;
   private watching = false;
@@ -60,6 +61,7 @@ export class Fleet {
         maxBytesPerTick: opts.maxBytesPerTick,
         probeTimeoutMs: opts.probeTimeoutMs,
         onChange: () => this.evaluate(),
+        onLost: () => this.rescheduleSoon(host),
       });
       this.hosts.push(host);
       for (const w of workers) {
@@ -141,6 +143,17 @@ export class Fleet {
     }
   }
 
+  /** A lost connection reconnects on its backoff schedule, not at the next poll. */
+  private rescheduleSoon(host: HostRuntime): void {
+    if (!this.watching || this.running.has(host)) return;
+    this.timers.get(host)?.cancel();
+    const delay = Math.max(0, host.retryAt - this.opts.clock.now());
+    this.timers.set(
+      host,
+      this.opts.clock.setTimeout(() => this.loop(host), delay),
+    );
+  }
+
   private loop(host: HostRuntime): void {
     if (!this.watching) return;
     this.running.add(host);
@@ -149,6 +162,7 @@ export class Fleet {
       .catch(() => ({ more: false, contacted: false }))
       .then(({ more }) => {
         this.running.delete(host);
+        if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
         if (!this.watching) return;
         this.evaluate();
         const now = this.opts.clock.now();
@@ -160,6 +174,12 @@ export class Fleet {
           this.opts.clock.setTimeout(() => this.loop(host), delay),
         );
       });
+  }
+
+  /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */
+  whenIdle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private scheduleEvaluate(): void {
@@ -207,9 +227,11 @@ export class Fleet {
 
   async stop(): Promise<void> {
     this.watching = false;
+    const idle = this.whenIdle();
     this.evalTimer?.cancel();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     for (const h of this.hosts) h.stop();
+    await idle;
   }
 }

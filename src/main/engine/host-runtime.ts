@@ -21,6 +21,8 @@ export interface HostRuntimeOptions {
   probeTimeoutMs?: number;
   /** Called whenever the connection state changes, so shells can refresh at once. */
   onChange?: () => void;
+  /** Called when an established connection is lost, so the owner can schedule the reconnect. */
+  onLost?: () => void;
 }
 
 const BACKOFF_BASE_MS = 1000;
@@ -116,6 +118,7 @@ export class HostRuntime {
         if (this.session !== session) return;
         this.session = null;
         this.fail('unreachable', err.message, null);
+        this.opts.onLost?.();
       });
       return session;
     } catch (e) {

@@ -21,26 +21,31 @@ afterAll(() => rmSync(staticDir, { recursive: true, force: true }));
 const STATUS = { generatedAt: '2025-05-01T12:00:00.000Z', workers: [{ name: 'I3D', loss: 'NaN' }] };
 
 function get(port: number, path: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
-    (resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
       });
-      req.on('error', reject);
-      req.end();
-    },
-  );
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function openSocket(server: HeadlessServer, { origin, token }: { origin?: string; token?: string }) {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${WS_PATH}?token=${encodeURIComponent(token ?? '')}`, {
-    ...(origin ? { origin } : {}),
-  });
+  const ws = new WebSocket(
+    `ws://127.0.0.1:${server.port}${WS_PATH}?token=${encodeURIComponent(token ?? '')}`,
+    {
+      ...(origin ? { origin } : {}),
+    },
+  );
   return new Promise<{ ws: WebSocket; status: number | null }>((resolve) => {
     ws.on('open', () => resolve({ ws, status: null }));
     ws.on('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
@@ -86,8 +91,8 @@ describe('vigil serve (real HTTP and WebSocket on 127.0.0.1)', () => {
     expect((await get(port, '/detail/I3D')).body).toContain('<title>Vigil</title>');
     expect((await get(port, '/missing.js')).status).toBe(404);
     // A path that climbs out of the directory stays inside it (and falls back to the page).
-    const escape = await get(port, '/..%2f..%2f..%2f..%2fetc%2fpasswd');
-    expect(escape.body).not.toMatch(/root:/);
+    const climbed = await get(port, '/..%2f..%2f..%2f..%2fetc%2fpasswd');
+    expect(climbed.body).not.toMatch(/root:/);
     expect((await get(port, '/..%2f..%2f..%2f..%2fetc%2fhostname.txt')).status).toBe(404);
   });
 

@@ -79,14 +79,16 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
     res.setHeader('X-Frame-Options', 'DENY');
     // The token rides in the page URL: never send it on in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
-    if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
+    if (!allowedHosts().has(req.headers.host ?? ''))
+      return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
     }
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
     if (url.pathname === '/api/status') {
-      if (!tokenMatches(token, url.searchParams.get('token'))) return json(res, 401, { error: 'missing or wrong token' });
+      if (!tokenMatches(token, url.searchParams.get('token')))
+        return json(res, 401, { error: 'missing or wrong token' });
       return json(res, 200, await options.statusJson());
     }
     if (url.pathname.startsWith('/api/')) return json(res, 404, { error: 'not found' });

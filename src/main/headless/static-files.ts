@@ -43,7 +43,12 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Writes the file (or the index fallback) and returns true, or returns false when there is none. */
-export async function serveStatic(root: string, urlPath: string, res: ServerResponse, headOnly: boolean): Promise<boolean> {
+export async function serveStatic(
+  root: string,
+  urlPath: string,
+  res: ServerResponse,
+  headOnly: boolean,
+): Promise<boolean> {
   let file = resolveStaticPath(root, urlPath === '/' ? '/index.html' : urlPath);
   if (file === null) return false;
   if (!(await isFile(file))) {

@@ -8,7 +8,11 @@ export interface NotificationLike {
   show(): void;
 }
 
-export type CreateNotification = (options: { title: string; body: string; silent?: boolean }) => NotificationLike;
+export type CreateNotification = (options: {
+  title: string;
+  body: string;
+  silent?: boolean;
+}) => NotificationLike;
 
 const HEADLINE: Record<AlertKind, string> = {
   stalled: 'has stalled',

@@ -19,7 +19,10 @@ export interface MenuActions {
 
 export const SNOOZE_ALL_MS = 3_600_000;
 
-export function contextMenuTemplate(state: { launchAtLogin: boolean }, actions: MenuActions): MenuItemTemplate[] {
+export function contextMenuTemplate(
+  state: { launchAtLogin: boolean },
+  actions: MenuActions,
+): MenuItemTemplate[] {
   return [
     { label: 'Open Vigil', click: () => actions.open() },
     { type: 'separator' },

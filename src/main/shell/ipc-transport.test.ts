@@ -3,18 +3,20 @@
 
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { createPreloadApi } from '../../preload/api';
 import { createClient, serveBackend } from '../../shared/channel';
 import { describeContract } from '../../shared/channel-contract-suite';
 import { IPC_CHANNEL } from '../../shared/channel-electron';
 import { createFakeBackend } from '../../shared/contract-fake';
-import { createPreloadApi } from '../../preload/api';
 import { createIpcMainTransport } from './ipc-transport';
 
 const APP_URL = 'file:///app/out/renderer/index.html';
 
 function fakeElectron(frameUrl = APP_URL) {
   const ipcMain = new EventEmitter();
-  const ipcRenderer = new EventEmitter() as EventEmitter & { send(channel: string, ...args: unknown[]): void };
+  const ipcRenderer = new EventEmitter() as EventEmitter & {
+    send(channel: string, ...args: unknown[]): void;
+  };
   const webContents = {
     id: 1,
     isDestroyed: () => false,
@@ -26,7 +28,10 @@ function fakeElectron(frameUrl = APP_URL) {
   };
   ipcRenderer.send = (channel, message) => {
     const copy = structuredClone(message);
-    setTimeout(() => ipcMain.emit(channel, { sender: { id: webContents.id }, senderFrame: { url: frameUrl } }, copy), 0);
+    setTimeout(
+      () => ipcMain.emit(channel, { sender: { id: webContents.id }, senderFrame: { url: frameUrl } }, copy),
+      0,
+    );
   };
   return { ipcMain, ipcRenderer, webContents };
 }
@@ -45,7 +50,12 @@ describe('the Electron wire refuses what is not ours', () => {
     const { ipcMain, ipcRenderer, webContents } = fakeElectron('https://evil.example/');
     const untrusted: unknown[] = [];
     serveBackend(
-      createIpcMainTransport({ ipcMain, webContents, appUrl: APP_URL, onUntrusted: (e) => untrusted.push(e) }),
+      createIpcMainTransport({
+        ipcMain,
+        webContents,
+        appUrl: APP_URL,
+        onUntrusted: (e) => untrusted.push(e),
+      }),
       backend,
     );
     const client = createClient(createPreloadApi(ipcRenderer), { timeoutMs: 100 });
@@ -57,7 +67,9 @@ describe('the Electron wire refuses what is not ours', () => {
   it('the preload sends only contract requests and never hands the page the IPC event', () => {
     const { ipcRenderer } = fakeElectron();
     const api = createPreloadApi(ipcRenderer);
-    expect(() => api.send({ type: 'request', id: 1, command: 'exec', args: ['rm -rf /'] })).toThrow(/only contract requests/);
+    expect(() => api.send({ type: 'request', id: 1, command: 'exec', args: ['rm -rf /'] })).toThrow(
+      /only contract requests/,
+    );
     expect(() => api.send({ type: 'event', event: 'snapshot', payload: {} })).toThrow();
     const received: unknown[][] = [];
     const off = api.onMessage((...args) => received.push(args));

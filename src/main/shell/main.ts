@@ -25,7 +25,8 @@ void app.whenReady().then(() => {
   // TODO(engine): replace with the monitoring engine's ContractBackend once src/main/engine lands.
   const backend = createFakeBackend({ downsample: downsampleLttb });
   const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(app.getAppPath(), 'assets');
-  const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
+  const rendererUrl =
+    process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
   running = startShell({
     platform: process.platform,
     app: {

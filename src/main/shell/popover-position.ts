@@ -18,7 +18,8 @@ export function positionPopover(tray: Rect, size: Size, workArea: Rect, gap = 4)
   const right = workArea.x + workArea.width - size.width;
   const bottom = workArea.y + workArea.height - size.height;
   // Some Linux trays report no bounds at all: use the top-right corner, where most panels keep it.
-  if (tray.width === 0 && tray.height === 0) return { x: Math.round(right - gap), y: Math.round(workArea.y + gap) };
+  if (tray.width === 0 && tray.height === 0)
+    return { x: Math.round(right - gap), y: Math.round(workArea.y + gap) };
   const centreX = tray.x + tray.width / 2 - size.width / 2;
   const trayCentreY = tray.y + tray.height / 2;
   const below = trayCentreY < workArea.y + workArea.height / 2;

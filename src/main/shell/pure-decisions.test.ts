@@ -1,29 +1,37 @@
 import { describe, expect, it } from 'vitest';
+import { defaultFleet } from '../../shared/contract-fake';
+import type { FleetSnapshot } from '../../shared/model';
 import { createAlertNotifier, notificationText } from './alert-notifications';
 import { contextMenuTemplate } from './context-menu';
 import { positionPopover } from './popover-position';
 import { summarizeResume } from './resume-summary';
 import { isTrustedSender } from './trusted-sender';
 import { hardenWebContents, popoverWindowOptions } from './window-security';
-import { defaultFleet } from '../../shared/contract-fake';
-import type { FleetSnapshot } from '../../shared/model';
 
 const NOW = Date.parse('2025-05-01T12:00:00Z');
 
 describe('popover position', () => {
   const screen = { x: 0, y: 25, width: 1440, height: 875 };
   it('sits centred under a menubar icon', () => {
-    expect(positionPopover({ x: 700, y: 0, width: 22, height: 22 }, { width: 400, height: 600 }, screen)).toEqual({ x: 511, y: 26 });
+    expect(
+      positionPopover({ x: 700, y: 0, width: 22, height: 22 }, { width: 400, height: 600 }, screen),
+    ).toEqual({ x: 511, y: 26 });
   });
   it('stays on screen for an icon at the right edge', () => {
-    expect(positionPopover({ x: 1420, y: 0, width: 20, height: 22 }, { width: 400, height: 600 }, screen).x).toBe(1040);
+    expect(
+      positionPopover({ x: 1420, y: 0, width: 20, height: 22 }, { width: 400, height: 600 }, screen).x,
+    ).toBe(1040);
   });
   it('goes above an icon in a bottom taskbar (Windows)', () => {
     const work = { x: 0, y: 0, width: 1920, height: 1040 };
-    expect(positionPopover({ x: 1800, y: 1044, width: 24, height: 32 }, { width: 400, height: 600 }, work)).toEqual({ x: 1520, y: 440 });
+    expect(
+      positionPopover({ x: 1800, y: 1044, width: 24, height: 32 }, { width: 400, height: 600 }, work),
+    ).toEqual({ x: 1520, y: 440 });
   });
   it('falls back to the top-right corner when the tray reports no bounds', () => {
-    expect(positionPopover({ x: 0, y: 0, width: 0, height: 0 }, { width: 400, height: 600 }, screen)).toEqual({ x: 1036, y: 29 });
+    expect(positionPopover({ x: 0, y: 0, width: 0, height: 0 }, { width: 400, height: 600 }, screen)).toEqual(
+      { x: 1036, y: 29 },
+    );
   });
 });
 
@@ -32,7 +40,14 @@ describe('context menu', () => {
     const noop = () => {};
     const menu = contextMenuTemplate(
       { launchAtLogin: true },
-      { open: noop, snoozeAll: noop, syncAll: noop, openDataFolder: noop, setLaunchAtLogin: noop, quit: noop },
+      {
+        open: noop,
+        snoozeAll: noop,
+        syncAll: noop,
+        openDataFolder: noop,
+        setLaunchAtLogin: noop,
+        quit: noop,
+      },
     );
     expect(menu.filter((i) => i.type !== 'separator').map((i) => i.label)).toEqual([
       'Open Vigil',
@@ -42,7 +57,10 @@ describe('context menu', () => {
       'Launch at login',
       'Quit Vigil',
     ]);
-    expect(menu.find((i) => i.label === 'Launch at login')).toMatchObject({ type: 'checkbox', checked: true });
+    expect(menu.find((i) => i.label === 'Launch at login')).toMatchObject({
+      type: 'checkbox',
+      checked: true,
+    });
   });
 });
 
@@ -57,7 +75,11 @@ describe('alert notifications', () => {
     ['recovered', 'Transformer is back to normal', true],
     ['reminder', 'Transformer still needs attention', false],
   ] as const)('%s → "%s"', (kind, title, silent) => {
-    expect(notificationText({ worker: 'Transformer', kind, message: 'why', at })).toEqual({ title, body: 'why', silent });
+    expect(notificationText({ worker: 'Transformer', kind, message: 'why', at })).toEqual({
+      title,
+      body: 'why',
+      silent,
+    });
   });
 
   it('shows one notification per alert and opens the worker on click', () => {
@@ -80,7 +102,11 @@ describe('alert notifications', () => {
 });
 
 describe('resume-from-sleep summary', () => {
-  const before: FleetSnapshot = { generatedAt: new Date(NOW).toISOString(), configError: null, workers: defaultFleet(NOW) };
+  const before: FleetSnapshot = {
+    generatedAt: new Date(NOW).toISOString(),
+    configError: null,
+    workers: defaultFleet(NOW),
+  };
   const change = (name: string, patch: object): FleetSnapshot => ({
     ...before,
     workers: before.workers.map((w) => (w.name === name ? { ...w, ...patch } : w)),
@@ -92,7 +118,10 @@ describe('resume-from-sleep summary', () => {
 
   it('lists status changes and progress in one text, with how long the laptop slept', () => {
     const after = change('I3D', { epoch: 18 });
-    const both = { ...after, workers: after.workers.map((w) => (w.name === 'SlowFast' ? { ...w, status: 'failed' as const } : w)) };
+    const both = {
+      ...after,
+      workers: after.workers.map((w) => (w.name === 'SlowFast' ? { ...w, status: 'failed' as const } : w)),
+    };
     expect(summarizeResume(before, both, 130 * 60_000)).toEqual({
       title: 'While you were away (2 h 10 min): 3 need attention',
       body: 'I3D: epoch 12 → 18 / 50\nSlowFast: late → failed',
@@ -127,7 +156,10 @@ describe('window security', () => {
     hardenWebContents({
       on: (event, fn) => (listeners[event] = fn),
       setWindowOpenHandler: (h) => (openHandler = h),
-      session: { setPermissionRequestHandler: (h) => (permission = h), setPermissionCheckHandler: (h) => (check = h) },
+      session: {
+        setPermissionRequestHandler: (h) => (permission = h),
+        setPermissionCheckHandler: (h) => (check = h),
+      },
     });
     for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
       let prevented = false;
@@ -145,17 +177,27 @@ describe('window security', () => {
 describe('trusted IPC sender', () => {
   const trusted = { webContentsId: 3, appUrl: 'file:///Applications/Vigil.app/out/renderer/index.html' };
   it('accepts our window showing our page', () => {
-    expect(isTrustedSender({ sender: { id: 3 }, senderFrame: { url: `${trusted.appUrl}#/detail/I3D` } }, trusted)).toBe(true);
+    expect(
+      isTrustedSender({ sender: { id: 3 }, senderFrame: { url: `${trusted.appUrl}#/detail/I3D` } }, trusted),
+    ).toBe(true);
   });
   it('refuses another webContents, another page, or a frame without a URL', () => {
     expect(isTrustedSender({ sender: { id: 4 }, senderFrame: { url: trusted.appUrl } }, trusted)).toBe(false);
-    expect(isTrustedSender({ sender: { id: 3 }, senderFrame: { url: 'file:///tmp/evil.html' } }, trusted)).toBe(false);
-    expect(isTrustedSender({ sender: { id: 3 }, senderFrame: { url: 'https://evil.example/' } }, trusted)).toBe(false);
+    expect(
+      isTrustedSender({ sender: { id: 3 }, senderFrame: { url: 'file:///tmp/evil.html' } }, trusted),
+    ).toBe(false);
+    expect(
+      isTrustedSender({ sender: { id: 3 }, senderFrame: { url: 'https://evil.example/' } }, trusted),
+    ).toBe(false);
     expect(isTrustedSender({ sender: { id: 3 }, senderFrame: null }, trusted)).toBe(false);
   });
   it('compares origins for the dev server', () => {
     const dev = { webContentsId: 1, appUrl: 'http://localhost:5173/' };
-    expect(isTrustedSender({ sender: { id: 1 }, senderFrame: { url: 'http://localhost:5173/index.html' } }, dev)).toBe(true);
-    expect(isTrustedSender({ sender: { id: 1 }, senderFrame: { url: 'http://localhost:5174/' } }, dev)).toBe(false);
+    expect(
+      isTrustedSender({ sender: { id: 1 }, senderFrame: { url: 'http://localhost:5173/index.html' } }, dev),
+    ).toBe(true);
+    expect(isTrustedSender({ sender: { id: 1 }, senderFrame: { url: 'http://localhost:5174/' } }, dev)).toBe(
+      false,
+    );
   });
 });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createFakeBackend } from '../../shared/contract-fake';
 import type { FleetSnapshot } from '../../shared/model';
 import type { MenuItemTemplate } from './context-menu';
-import type { PopoverWindowOptions } from './window-security';
 import { APP_USER_MODEL_ID, type ShellDeps, startShell } from './shell';
+import type { PopoverWindowOptions } from './window-security';
 
 const NOW = Date.parse('2025-05-01T12:00:00Z');
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -101,7 +101,18 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
     now: () => NOW,
     setTimeout: (fn) => timers.push(fn),
   };
-  return { deps, tray, window, webContents, log, notifications, power, timers, backend, options: () => options };
+  return {
+    deps,
+    tray,
+    window,
+    webContents,
+    log,
+    notifications,
+    power,
+    timers,
+    backend,
+    options: () => options,
+  };
 }
 
 describe('the menubar shell (with fake Electron objects)', () => {
@@ -126,7 +137,11 @@ describe('the menubar shell (with fake Electron objects)', () => {
   it('opens a hardened, sandboxed popover under the icon on click and hides it on the next click or blur', () => {
     const f = fakes();
     startShell(f.deps);
-    expect(f.options()!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
+    expect(f.options()!.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    });
     f.tray.emit('click');
     expect(f.window.isVisible()).toBe(true);
     expect(f.window.position).toEqual([1011 - 210, 22 + 4]);
@@ -149,7 +164,9 @@ describe('the menubar shell (with fake Electron objects)', () => {
     item(/Launch at login/).click!();
     item(/Quit/).click!();
     await flush();
-    expect(f.backend.calls.filter((c) => c.command !== 'getSnapshot').map((c) => [c.command, ...c.args])).toEqual([
+    expect(
+      f.backend.calls.filter((c) => c.command !== 'getSnapshot').map((c) => [c.command, ...c.args]),
+    ).toEqual([
       ['snooze', null, 3_600_000],
       ['syncNow', null],
     ]);
@@ -167,7 +184,11 @@ describe('the menubar shell (with fake Electron objects)', () => {
     expect(f.notifications[0]!.shown).toBe(true);
     f.notifications[0]!.emit('click');
     expect(f.window.isVisible()).toBe(true);
-    expect(f.webContents.sent).toContainEqual({ type: 'event', event: 'focusWorker', payload: { worker: 'Transformer' } });
+    expect(f.webContents.sent).toContainEqual({
+      type: 'event',
+      event: 'focusWorker',
+      payload: { worker: 'Transformer' },
+    });
   });
 
   it('after sleep, sums up what changed in one notification instead of a burst of alerts', () => {
@@ -184,7 +205,7 @@ describe('the menubar shell (with fake Electron objects)', () => {
     f.backend.setSnapshot(after);
     f.backend.alert('I3D', 'finished', 'reached epoch 50');
     expect(f.notifications).toHaveLength(0);
-    f.timers.forEach((t) => t());
+    for (const timer of f.timers) timer();
     expect(f.notifications).toHaveLength(1);
     expect(f.notifications[0]!.body).toBe('I3D: running → finished, epoch 50');
   });

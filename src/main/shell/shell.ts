@@ -12,7 +12,12 @@ import { createIpcMainTransport, type IpcMainLike, type WebContentsLike } from '
 import { positionPopover, type Rect } from './popover-position';
 import { summarizeResume } from './resume-summary';
 import { chooseTrayState, trayIconFile } from './tray-state';
-import { type HardenableWebContents, type PopoverWindowOptions, popoverWindowOptions, hardenWebContents } from './window-security';
+import {
+  type HardenableWebContents,
+  hardenWebContents,
+  type PopoverWindowOptions,
+  popoverWindowOptions,
+} from './window-security';
 
 export const APP_USER_MODEL_ID = 'dev.vigil.app';
 
@@ -94,7 +99,11 @@ export function startShell(deps: ShellDeps): Shell {
   const window = deps.createWindow(popoverWindowOptions(deps.preloadPath));
   hardenWebContents(window.webContents);
   window.on('blur', () => window.hide());
-  const transport = createIpcMainTransport({ ipcMain: deps.ipcMain, webContents: window.webContents, appUrl: deps.rendererUrl });
+  const transport = createIpcMainTransport({
+    ipcMain: deps.ipcMain,
+    webContents: window.webContents,
+    appUrl: deps.rendererUrl,
+  });
   const server = serveBackend(transport, deps.backend);
   void window.loadURL(deps.rendererUrl);
 

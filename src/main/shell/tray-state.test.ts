@@ -31,12 +31,15 @@ describe('tray icon, tooltip and title', () => {
     expect(chooseTrayState(fleet(['running', 'unknown'])).icon).toBe('late');
   });
 
-  it.each(['stalled', 'failed', 'unreachable', 'error'] as const)('%s raises the alarm with a count', (status) => {
-    const s = chooseTrayState(fleet(['running', status, 'late']));
-    expect(s.icon).toBe('alarm');
-    expect(s.title).toBe('1 ⚠');
-    expect(s.tooltip).toContain(`SlowFast ${status}`);
-  });
+  it.each(['stalled', 'failed', 'unreachable', 'error'] as const)(
+    '%s raises the alarm with a count',
+    (status) => {
+      const s = chooseTrayState(fleet(['running', status, 'late']));
+      expect(s.icon).toBe('alarm');
+      expect(s.title).toBe('1 ⚠');
+      expect(s.tooltip).toContain(`SlowFast ${status}`);
+    },
+  );
 
   it('counts every worker in trouble, worst first', () => {
     const s = chooseTrayState(fleet(['stalled', 'running', 'failed', 'unreachable']));
@@ -45,7 +48,11 @@ describe('tray icon, tooltip and title', () => {
   });
 
   it('nothing configured', () => {
-    expect(chooseTrayState(fleet([]))).toEqual({ icon: 'empty', tooltip: 'Vigil — no workers configured', title: '' });
+    expect(chooseTrayState(fleet([]))).toEqual({
+      icon: 'empty',
+      tooltip: 'Vigil — no workers configured',
+      title: '',
+    });
   });
 
   it('a configuration error is an alarm', () => {

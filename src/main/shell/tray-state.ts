@@ -31,7 +31,11 @@ function countsByStatus(statuses: WorkerStatus[]): string {
 export function chooseTrayState(snapshot: FleetSnapshot | null): TrayState {
   if (snapshot === null) return { icon: 'late', tooltip: 'Vigil — starting…', title: '' };
   if (snapshot.configError !== null) {
-    return { icon: 'alarm', tooltip: clip(`Vigil — configuration error: ${snapshot.configError}`), title: '⚠' };
+    return {
+      icon: 'alarm',
+      tooltip: clip(`Vigil — configuration error: ${snapshot.configError}`),
+      title: '⚠',
+    };
   }
   const workers = snapshot.workers;
   if (workers.length === 0) return { icon: 'empty', tooltip: 'Vigil — no workers configured', title: '' };

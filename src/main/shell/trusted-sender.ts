@@ -21,7 +21,10 @@ function sameApp(url: string, appUrl: string): boolean {
   return a.origin === b.origin;
 }
 
-export function isTrustedSender(event: IpcSenderEvent, trusted: { webContentsId: number; appUrl: string }): boolean {
+export function isTrustedSender(
+  event: IpcSenderEvent,
+  trusted: { webContentsId: number; appUrl: string },
+): boolean {
   if (event.sender.id !== trusted.webContentsId) return false;
   const frameUrl = event.senderFrame?.url;
   return typeof frameUrl === 'string' && sameApp(frameUrl, trusted.appUrl);

@@ -25,7 +25,11 @@ export function socketUrl(location: BootWindow['location']): string | null {
 export function pickTransport(win: BootWindow, openSocket: (url: string) => WebSocketLike): PickedTransport {
   if (win.vigil) return { kind: 'electron', transport: win.vigil };
   const url = socketUrl(win.location);
-  if (!url) return { kind: 'none', reason: 'This page needs the address printed by `vigil serve` (it carries ?token=…).' };
+  if (!url)
+    return {
+      kind: 'none',
+      reason: 'This page needs the address printed by `vigil serve` (it carries ?token=…).',
+    };
   const transport = createWebSocketTransport(openSocket(url));
   return { kind: 'websocket', transport, closed: transport.closed, url };
 }

@@ -3,7 +3,10 @@
 import { useSlice, useStores } from '../stores/context';
 
 export function AlertBanner() {
-  const alerts = useSlice((s) => s.alerts, (a) => a.alerts);
+  const alerts = useSlice(
+    (s) => s.alerts,
+    (a) => a.alerts,
+  );
   const stores = useStores();
   if (alerts.length === 0) return null;
   return (
@@ -22,7 +25,11 @@ export function AlertBanner() {
           >
             Show
           </button>
-          <button type="button" aria-label={`Dismiss alert for ${a.worker}`} onClick={() => stores.alerts.getState().dismiss(a.id)}>
+          <button
+            type="button"
+            aria-label={`Dismiss alert for ${a.worker}`}
+            onClick={() => stores.alerts.getState().dismiss(a.id)}
+          >
             ×
           </button>
         </div>

@@ -16,7 +16,8 @@ export function EmptyState() {
     <section className="empty" aria-labelledby="empty-title">
       <h2 id="empty-title">No workers to watch yet</h2>
       <p>
-        Describe your training runs in <code>~/.config/vigil/config.yaml</code> (or set <code>VIGIL_CONFIG</code>):
+        Describe your training runs in <code>~/.config/vigil/config.yaml</code> (or set{' '}
+        <code>VIGIL_CONFIG</code>):
       </p>
       <pre className="example">{EXAMPLE}</pre>
       <p>

@@ -22,7 +22,12 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
   const smoothed = smoothing > 0;
   if (rows.length === 0) return <p className="chart-empty">No points for this metric yet.</p>;
   return (
-    <ComposedChart width={width} height={height} data={rows} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+    <ComposedChart
+      width={width}
+      height={height}
+      data={rows}
+      margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
+    >
       <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.25} />
       <XAxis
         dataKey="x"
@@ -41,9 +46,12 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
       />
       <Tooltip
         isAnimationActive={false}
+        contentStyle={{ background: 'var(--bg)', borderColor: 'var(--line)' }}
         labelFormatter={(v) => `${x} ${formatAxisValue(Number(v), x)}`}
         formatter={(value, name) => [
-          Array.isArray(value) ? `${formatValue(Number(value[0]))} … ${formatValue(Number(value[1]))}` : formatValue(Number(value)),
+          Array.isArray(value)
+            ? `${formatValue(Number(value[0]))} … ${formatValue(Number(value[1]))}`
+            : formatValue(Number(value)),
           String(name),
         ]}
       />

@@ -31,7 +31,14 @@ export function Sparkline({ points, label }: { points: readonly SeriesPoint[]; l
   const height = 18;
   const paths = sparklinePaths(points, width, height);
   return (
-    <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+    <svg
+      className="sparkline"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={label}
+    >
       {paths.map((d) => (
         <path key={d} d={d} fill="none" stroke="currentColor" strokeWidth={1.25} />
       ))}

@@ -18,13 +18,18 @@ async function openDetail(name: string, options = {}) {
   return app;
 }
 
-const seriesCalls = () => app!.backend.calls.filter((c) => c.command === 'getSeries' && (c.args[2] as { maxPoints: number }).maxPoints > 48);
+const seriesCalls = () =>
+  app!.backend.calls.filter(
+    (c) => c.command === 'getSeries' && (c.args[2] as { maxPoints: number }).maxPoints > 48,
+  );
 
 describe('worker detail', () => {
   it('draws the loss curve from a series downsampled to about two points per pixel', async () => {
     await openDetail('I3D');
     const chart = screen.getByRole('figure', { name: 'loss by step' });
-    await waitFor(() => expect(chart.querySelectorAll('.recharts-line path.recharts-curve').length).toBeGreaterThan(0));
+    await waitFor(() =>
+      expect(chart.querySelectorAll('.recharts-line path.recharts-curve').length).toBeGreaterThan(0),
+    );
     expect(seriesCalls().at(-1)!.args).toEqual(['I3D', ['loss'], { maxPoints: 1120, x: 'step' }]);
   });
 

@@ -6,7 +6,7 @@ import type { XAxis } from '../../shared/contract';
 import type { WorkerSnapshot } from '../../shared/model';
 import { formatEpoch, formatRelative, formatValue } from '../format/format';
 import { useClient, useSlice, useStores } from '../stores/context';
-import { LossChart } from './LossChart';
+import { LossChart, SERIES_COLOURS } from './LossChart';
 import { StatusBadge } from './StatusBadge';
 import { useElementWidth } from './useElementWidth';
 import { useSeries } from './useSeries';
@@ -17,16 +17,30 @@ const X_AXES: XAxis[] = ['step', 'epoch', 'time'];
 export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
   const client = useClient();
   const stores = useStores();
-  const now = useSlice((s) => s.clock, (c) => c.now);
-  const prefs = useSlice((s) => s.chartPrefs, (p) => p);
-  const progress = useSlice((s) => s.progress, (p) => p.byWorker[worker.name]);
+  const now = useSlice(
+    (s) => s.clock,
+    (c) => c.now,
+  );
+  const prefs = useSlice(
+    (s) => s.chartPrefs,
+    (p) => p,
+  );
+  const progress = useSlice(
+    (s) => s.progress,
+    (p) => p.byWorker[worker.name],
+  );
   const metricNames = Object.keys(worker.metrics);
   const fallback = worker.lossMetric ? [worker.lossMetric] : metricNames.slice(0, 1);
   const chosen = (prefs.metrics[worker.name] ?? fallback).filter((m) => metricNames.includes(m));
-  const chartBox = useRef<HTMLDivElement>(null);
+  const chartBox = useRef<HTMLElement>(null);
   const width = useElementWidth(chartBox, 560);
   // About two points per pixel: the engine never sends more than the chart can show.
-  const { result, error } = useSeries(worker.name, chosen, { maxPoints: Math.max(16, width * 2), x: prefs.x }, worker.records);
+  const { result, error } = useSeries(
+    worker.name,
+    chosen,
+    { maxPoints: Math.max(16, width * 2), x: prefs.x },
+    worker.records,
+  );
   const [notice, setNotice] = useState<string | null>(null);
   const stale = worker.status === 'unreachable' || worker.connection === 'unreachable';
 
@@ -40,7 +54,12 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
   return (
     <article className="detail" aria-labelledby="detail-title">
       <header className="detail-header">
-        <button type="button" className="back" onClick={() => stores.navigation.getState().back()} aria-label="Back to all workers">
+        <button
+          type="button"
+          className="back"
+          onClick={() => stores.navigation.getState().back()}
+          aria-label="Back to all workers"
+        >
           ←
         </button>
         <h2 id="detail-title">{worker.name}</h2>
@@ -76,6 +95,14 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
                 onChange={() => prefs.toggleMetric(worker.name, m, chosen)}
               />
               {m}
+              {chosen.includes(m) && (
+                // The line's colour, so the checkboxes double as the legend.
+                <span
+                  className="swatch"
+                  aria-hidden="true"
+                  style={{ background: SERIES_COLOURS[chosen.indexOf(m) % SERIES_COLOURS.length] }}
+                />
+              )}
             </label>
           ))}
         </fieldset>
@@ -92,28 +119,44 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
           <output>{prefs.smoothing.toFixed(2)}</output>
         </label>
         <label>
-          <input type="checkbox" checked={prefs.logScale} onChange={(e) => prefs.setLogScale(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={prefs.logScale}
+            onChange={(e) => prefs.setLogScale(e.target.checked)}
+          />
           Log scale
         </label>
         <fieldset className="x-axis">
           <legend>X axis</legend>
           {X_AXES.map((x) => (
             <label key={x}>
-              <input type="radio" name="x-axis" value={x} checked={prefs.x === x} onChange={() => prefs.setX(x)} />
+              <input
+                type="radio"
+                name="x-axis"
+                value={x}
+                checked={prefs.x === x}
+                onChange={() => prefs.setX(x)}
+              />
               {x}
             </label>
           ))}
         </fieldset>
       </div>
 
-      <div className="chart" ref={chartBox} aria-label={`${chosen.join(', ')} by ${prefs.x}`} role="figure">
+      <figure className="chart" ref={chartBox} aria-label={`${chosen.join(', ')} by ${prefs.x}`}>
         {result ? (
-          <LossChart series={result.series} smoothing={prefs.smoothing} logScale={prefs.logScale} x={prefs.x} width={width} />
+          <LossChart
+            series={result.series}
+            smoothing={prefs.smoothing}
+            logScale={prefs.logScale}
+            x={prefs.x}
+            width={width}
+          />
         ) : (
           <p className="chart-empty">{error ?? 'Loading…'}</p>
         )}
         {result && error && <p className="chart-error">Could not refresh: {error}</p>}
-      </div>
+      </figure>
 
       <h3>Latest values</h3>
       <table className="metrics">
@@ -131,10 +174,16 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
         <button type="button" onClick={() => act('Sync started', () => client.syncNow(worker.name))}>
           Sync now
         </button>
-        <button type="button" onClick={() => act('Opened the local folder', () => client.openMirror(worker.name))}>
+        <button
+          type="button"
+          onClick={() => act('Opened the local folder', () => client.openMirror(worker.name))}
+        >
           Open folder
         </button>
-        <button type="button" onClick={() => act('Alerts snoozed for 1 hour', () => client.snooze(worker.name, SNOOZE_MS))}>
+        <button
+          type="button"
+          onClick={() => act('Alerts snoozed for 1 hour', () => client.snooze(worker.name, SNOOZE_MS))}
+        >
           Snooze 1 h
         </button>
       </div>
@@ -144,9 +193,11 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
       </p>
 
       <h3>Log</h3>
-      <pre className="log-tail" aria-label="Log tail" tabIndex={0}>
-        {worker.logTail.length > 0 ? worker.logTail.join('\n') : 'No log lines yet.'}
-      </pre>
+      <section aria-label="Log tail">
+        <pre className="log-tail">
+          {worker.logTail.length > 0 ? worker.logTail.join('\n') : 'No log lines yet.'}
+        </pre>
+      </section>
     </article>
   );
 }

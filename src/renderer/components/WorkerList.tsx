@@ -15,7 +15,7 @@ interface Props {
 export function WorkerList({ workers, initialActive, onOpen }: Props) {
   const sorted = sortWorkers(workers);
   const [activeName, setActiveName] = useState<string | null>(initialActive);
-  const rows = useRef(new Map<string, HTMLLIElement>());
+  const rows = useRef(new Map<string, HTMLDivElement>());
   const activeIndex = Math.max(
     0,
     sorted.findIndex((w) => w.name === activeName),
@@ -29,12 +29,17 @@ export function WorkerList({ workers, initialActive, onOpen }: Props) {
   };
 
   return (
-    <ul
+    <div
       className="worker-list"
       role="listbox"
       aria-label="Workers"
       onKeyDown={(e) => {
-        const keys: Record<string, number> = { ArrowDown: activeIndex + 1, ArrowUp: activeIndex - 1, Home: 0, End: sorted.length - 1 };
+        const keys: Record<string, number> = {
+          ArrowDown: activeIndex + 1,
+          ArrowUp: activeIndex - 1,
+          Home: 0,
+          End: sorted.length - 1,
+        };
         const to = keys[e.key];
         if (to === undefined) return;
         e.preventDefault();
@@ -54,6 +59,6 @@ export function WorkerList({ workers, initialActive, onOpen }: Props) {
           onFocus={() => setActiveName(w.name)}
         />
       ))}
-    </ul>
+    </div>
   );
 }

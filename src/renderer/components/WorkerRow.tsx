@@ -15,14 +15,20 @@ interface Props {
   onFocus(): void;
 }
 
-export const WorkerRow = forwardRef<HTMLLIElement, Props>(function WorkerRow({ worker, active, onOpen, onFocus }, ref) {
-  const now = useSlice((s) => s.clock, (c) => c.now);
+export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
+  { worker, active, onOpen, onFocus },
+  ref,
+) {
+  const now = useSlice(
+    (s) => s.clock,
+    (c) => c.now,
+  );
   const metrics = worker.lossMetric ? [worker.lossMetric] : [];
   const { result } = useSeries(worker.name, metrics, SPARK_OPTIONS, worker.records);
   // An unreachable worker keeps its last known values, marked as such: never a false all-clear.
   const stale = worker.status === 'unreachable' || worker.connection === 'unreachable';
   return (
-    <li
+    <div
       ref={ref}
       role="option"
       aria-selected={active}
@@ -50,14 +56,16 @@ export const WorkerRow = forwardRef<HTMLLIElement, Props>(function WorkerRow({ w
           {formatValue(worker.loss)}
         </span>
         <Sparkline points={result?.series[0]?.points ?? []} label={`${worker.name} loss trend`} />
-        {stale && <span className="stale-mark">last known</span>}
       </div>
       <div className="row-meta">
-        <span>progress {formatRelative(worker.lastProgressAt, now)}</span>
+        <span>
+          {stale && <span className="stale-mark">last known</span>} progress{' '}
+          {formatRelative(worker.lastProgressAt, now)}
+        </span>
         <span>
           {worker.host} · contact {formatRelative(worker.lastContactAt, now)}
         </span>
       </div>
-    </li>
+    </div>
   );
 });

@@ -1,7 +1,7 @@
 import { type RefObject, useEffect, useState } from 'react';
 
 /** The element's width in CSS pixels, following resizes; `fallback` until it is laid out. */
-export function useElementWidth(ref: RefObject<HTMLElement | null>, fallback: number): number {
+export function useElementWidth(ref: RefObject<Element | null>, fallback: number): number {
   const [width, setWidth] = useState(fallback);
   useEffect(() => {
     const el = ref.current;

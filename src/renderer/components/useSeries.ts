@@ -13,7 +13,10 @@ export function useSeries(
   revision: number,
 ): { result: SeriesResult | null; error: string | null } {
   const client = useClient();
-  const [state, setState] = useState<{ result: SeriesResult | null; error: string | null }>({ result: null, error: null });
+  const [state, setState] = useState<{ result: SeriesResult | null; error: string | null }>({
+    result: null,
+    error: null,
+  });
   const key = JSON.stringify([worker, metrics, options]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for worker, metrics and options.
   useEffect(() => {

@@ -32,7 +32,11 @@ function valueAt(column: Column, x: number, cursor: { i: number }, pick: 'raw' |
   return a + (b - a) * t;
 }
 
-export function buildChartRows(series: readonly MetricSeries[], smoothing: number, logScale: boolean): ChartRow[] {
+export function buildChartRows(
+  series: readonly MetricSeries[],
+  smoothing: number,
+  logScale: boolean,
+): ChartRow[] {
   const usable = (v: number | null) => (v === null || (logScale && v <= 0) ? null : v);
   const columns = series.map((s): Column => {
     const points = [...s.points].sort((a, b) => a.x - b.x);

@@ -59,7 +59,11 @@ describe('chart rows', () => {
   });
 
   it('drops non-positive values on a log scale and smooths', () => {
-    const rows = buildChartRows([{ metric: 'loss', totalPoints: 3, points: [p(0, 0), p(1, 10), p(2, 20)] }], 0.6, true);
+    const rows = buildChartRows(
+      [{ metric: 'loss', totalPoints: 3, points: [p(0, 0), p(1, 10), p(2, 20)] }],
+      0.6,
+      true,
+    );
     expect(rows[0]![rawKey('loss')]).toBeNull();
     expect(rows[1]![smoothKey('loss')]).toBeCloseTo(10);
     expect(rows[2]![smoothKey('loss')]).toBeCloseTo(16.25);

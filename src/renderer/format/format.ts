@@ -37,7 +37,9 @@ export function formatEpoch(w: Pick<WorkerSnapshot, 'epoch' | 'totalEpochs'>): s
 
 /** Problems first (model.ts's severity order), then by name. */
 export function sortWorkers(workers: readonly WorkerSnapshot[]): WorkerSnapshot[] {
-  return [...workers].sort((a, b) => STATUS_SEVERITY[a.status] - STATUS_SEVERITY[b.status] || a.name.localeCompare(b.name));
+  return [...workers].sort(
+    (a, b) => STATUS_SEVERITY[a.status] - STATUS_SEVERITY[b.status] || a.name.localeCompare(b.name),
+  );
 }
 
 export function formatAxisValue(x: number, axis: 'step' | 'epoch' | 'time'): string {

@@ -5,7 +5,11 @@ import type { Stores } from './stores';
 
 export function connectStores(client: ContractClient, stores: Stores, signal: AbortSignal): void {
   const options = { signal };
-  client.on('snapshot', (snapshot) => stores.fleet.setState({ snapshot, link: 'live', loadError: null }), options);
+  client.on(
+    'snapshot',
+    (snapshot) => stores.fleet.setState({ snapshot, link: 'live', loadError: null }),
+    options,
+  );
   client.on('alert', (alert) => stores.alerts.getState().push(alert), options);
   client.on('progress', (event) => stores.progress.getState().update(event), options);
   client.on('focusWorker', ({ worker }) => stores.navigation.getState().open(worker), options);

@@ -67,7 +67,8 @@ export function createStores(options: { now?: number } = {}): Stores {
     fleet: createStore<FleetState>()(() => ({ snapshot: null, link: 'connecting', loadError: null })),
     alerts: createStore<AlertsState>()((set) => ({
       alerts: [],
-      push: (alert) => set((s) => ({ alerts: [{ ...alert, id: nextAlertId++ }, ...s.alerts].slice(0, MAX_ALERTS) })),
+      push: (alert) =>
+        set((s) => ({ alerts: [{ ...alert, id: nextAlertId++ }, ...s.alerts].slice(0, MAX_ALERTS) })),
       dismiss: (id) => set((s) => ({ alerts: s.alerts.filter((a) => a.id !== id) })),
     })),
     navigation: createStore<NavigationState>()((set) => ({

@@ -23,9 +23,16 @@ describe('inspectBytes (vigil inspect --json)', () => {
 
   it('encodes non-finite numbers as strings and honours a configured loss', () => {
     const r = inspectBytes('m.jsonl', enc('{"step": 1, "loss": NaN, "aux": Infinity, "v": -Infinity}'));
-    expect(r.last).toEqual({ epoch: null, step: 1, loss: 'NaN', metrics: { loss: 'NaN', aux: 'Infinity', v: '-Infinity' } });
+    expect(r.last).toEqual({
+      epoch: null,
+      step: 1,
+      loss: 'NaN',
+      metrics: { loss: 'NaN', aux: 'Infinity', v: '-Infinity' },
+    });
     expect(JSON.parse(JSON.stringify(r)).last.loss).toBe('NaN');
-    expect(inspectBytes('m.jsonl', enc('{"step": 1, "loss": 1, "aux": 2}\n'), { loss: 'aux' }).last.loss).toBe(2);
+    expect(
+      inspectBytes('m.jsonl', enc('{"step": 1, "loss": 1, "aux": 2}\n'), { loss: 'aux' }).last.loss,
+    ).toBe(2);
   });
 
   it('reads an unterminated last line of a complete file', () => {
@@ -44,7 +51,14 @@ describe('inspectBytes (vigil inspect --json)', () => {
   });
 
   it('reads a forced format and a user regex', () => {
-    const r = inspectBytes('out.txt', enc('E1 L=0.5\nE2 L=0.25\n'), { regex: String.raw`E(?<epoch>\d+) L=(?<loss>\S+)` });
-    expect(r).toMatchObject({ format: 'regex', records: 2, lossMetric: 'loss', last: { epoch: 2, loss: 0.25 } });
+    const r = inspectBytes('out.txt', enc('E1 L=0.5\nE2 L=0.25\n'), {
+      regex: String.raw`E(?<epoch>\d+) L=(?<loss>\S+)`,
+    });
+    expect(r).toMatchObject({
+      format: 'regex',
+      records: 2,
+      lossMetric: 'loss',
+      last: { epoch: 2, loss: 0.25 },
+    });
   });
 });

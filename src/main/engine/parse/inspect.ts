@@ -48,7 +48,11 @@ function empty(format: string | null, why?: string): InspectResult {
   return r;
 }
 
-export function inspectBytes(fileName: string, bytes: Uint8Array, options: InspectOptions = {}): InspectResult {
+export function inspectBytes(
+  fileName: string,
+  bytes: Uint8Array,
+  options: InspectOptions = {},
+): InspectResult {
   let format: FormatModule;
   try {
     if (options.format) format = formatById(options.format);

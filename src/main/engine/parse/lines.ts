@@ -49,12 +49,17 @@ export class SegmentSplitter {
     const text = this.pending + this.decoder.decode(chunk, { stream: true });
     const out: Line[] = [];
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
+    let nl = text.indexOf('\n');
+    let cr = text.indexOf('\r');
+    while (nl !== -1 || cr !== -1) {
+      const isNl = cr === -1 || (nl !== -1 && nl < cr);
+      const i = isNl ? nl : cr;
       if (i > start) out.push({ no: this.lineNo, text: text.slice(start, i) });
-      if (c === 10) this.lineNo++;
       start = i + 1;
+      if (isNl) {
+        this.lineNo++;
+        nl = text.indexOf('\n', start);
+      } else cr = text.indexOf('\r', start);
     }
     this.pending = start === 0 ? text : text.slice(start);
     return out;

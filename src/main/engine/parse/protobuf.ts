@@ -1,16 +1,41 @@
 // A minimal protobuf reader: just what TensorBoard's Event / Summary / TensorProto need. Field
 // numbers follow tensorflow/core/util/event.proto, framework/summary.proto and tensor.proto.
 
+// Floats are assembled in a shared scratch buffer instead of a DataView per message: event files are
+// many small messages, and allocation is the cost. Every platform Node runs on is little-endian, like
+// the wire format.
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchF32 = new Float32Array(scratch);
+const scratchF64 = new Float64Array(scratch);
+
 export class ProtoReader {
   pos: number;
-  private view: DataView | null = null;
+  /** Start of the last length-delimited field read by `bytes()`. */
+  fieldStart = 0;
 
   constructor(
     readonly buf: Uint8Array,
     start: number,
-    readonly end: number,
+    public end: number,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * Narrows the reader to the length-delimited field just read (no new reader per sub-message: event
+   * files are many small messages). Returns the outer end, for `leave`.
+   */
+  enter(fieldEnd: number): number {
+    const outer = this.end;
+    this.pos = this.fieldStart;
+    this.end = fieldEnd;
+    return outer;
+  }
+
+  leave(outerEnd: number, fieldEnd: number): void {
+    this.pos = fieldEnd;
+    this.end = outerEnd;
   }
 
   done(): boolean {
@@ -36,32 +61,24 @@ export class ProtoReader {
     return v >= 2 ** 63 ? v - 2 ** 64 : v;
   }
 
-  private dv(): DataView {
-    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    return this.view;
-  }
-
   double(): number {
     if (this.pos + 8 > this.end) throw new Error('truncated double');
-    const v = this.dv().getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    return readF64(this.buf, (this.pos += 8) - 8);
   }
 
   float(): number {
     if (this.pos + 4 > this.end) throw new Error('truncated float');
-    const v = this.dv().getFloat32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return readF32(this.buf, (this.pos += 4) - 4);
   }
 
-  /** A length-delimited field: returns its [start, end) and moves past it. */
-  bytes(): [number, number] {
+  /** A length-delimited field: moves past it and returns its end; its start is in `fieldStart`. */
+  bytes(): number {
     const len = this.varint();
     const start = this.pos;
     if (start + len > this.end) throw new Error('truncated length-delimited field');
+    this.fieldStart = start;
     this.pos += len;
-    return [start, start + len];
+    return start + len;
   }
 
   skip(wireType: number): void {
@@ -83,17 +100,42 @@ export class ProtoReader {
     }
     if (this.pos > this.end) throw new Error('truncated field');
   }
+}
 
-  sub(range: [number, number]): ProtoReader {
-    const r = new ProtoReader(this.buf, range[0], range[1]);
-    r.view = this.view;
-    return r;
-  }
+export function readF32(buf: Uint8Array, at: number): number {
+  for (let i = 0; i < 4; i++) scratchBytes[i] = buf[at + i]!;
+  return scratchF32[0]!;
+}
+
+export function readF64(buf: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) scratchBytes[i] = buf[at + i]!;
+  return scratchF64[0]!;
+}
+
+/** Equal bytes, without decoding them to a string. */
+export function bytesEqual(buf: Uint8Array, start: number, end: number, ascii: Uint8Array): boolean {
+  if (end - start !== ascii.length) return false;
+  for (let i = 0; i < ascii.length; i++) if (buf[start + i] !== ascii[i]) return false;
+  return true;
 }
 
 const utf8 = new TextDecoder('utf-8');
 
-/** Tags are short and mostly ASCII: build those without a TextDecoder call. */
+// The same few tags repeat in every event: a small cache keyed by a hash of the bytes, confirmed by
+// comparing the bytes, saves building the string each time.
+const tagCache = new Map<number, { bytes: Uint8Array; text: string }>();
+
+export function decodeTag(buf: Uint8Array, start: number, end: number): string {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const hit = tagCache.get(h);
+  if (hit && bytesEqual(buf, start, end, hit.bytes)) return hit.text;
+  const text = decodeString(buf, start, end);
+  if (tagCache.size < 4096) tagCache.set(h, { bytes: buf.slice(start, end), text });
+  return text;
+}
+
+/** Short ASCII strings are built without a TextDecoder call. */
 export function decodeString(buf: Uint8Array, start: number, end: number): string {
   if (end - start <= 64) {
     let s = '';

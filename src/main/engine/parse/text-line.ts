@@ -47,7 +47,23 @@ function blank(s: string, start: number, len: number): string {
 }
 
 function num(s: string): number {
-  return nonFinite(s) ?? Number(s);
+  const c = s.charCodeAt(s.length - 1);
+  return c >= 48 && c <= 57 ? Number(s) : (nonFinite(s) ?? Number(s));
+}
+
+const COUNTER_NAMES = new Map<string, 'epoch' | 'step'>([
+  ['epoch', 'epoch'],
+  ['step', 'step'],
+  ['iteration', 'step'],
+  ['iter', 'step'],
+  ['global_step', 'step'],
+]);
+
+function counterName(name: string): 'epoch' | 'step' | undefined {
+  const c = COUNTER_NAMES.get(name);
+  if (c !== undefined || name.length > 11) return c;
+  const lower = name.toLowerCase();
+  return lower === name ? undefined : isEpochKey(lower) ? 'epoch' : isStepKey(lower) ? 'step' : undefined;
 }
 
 /** Reads one line (or one `\r`-segment). Null when it carries no numbers at all. */
@@ -121,15 +137,18 @@ export function scanTextLine(raw: string): TextLine | null {
   PAIR.lastIndex = 0;
   for (let p = PAIR.exec(s); p; p = PAIR.exec(s)) {
     // `bbox_mAP_copypaste: 0.358 0.622 0.383` is a list, not a value.
-    if (LIST_FOLLOWS.test(s.slice(PAIR.lastIndex, PAIR.lastIndex + 8))) continue;
-    const name = p[1]!.replace(/\s+/g, '_');
-    const lower = name.toLowerCase();
+    const after = s.charCodeAt(PAIR.lastIndex);
+    if ((after === 32 || after === 9) && LIST_FOLLOWS.test(s.slice(PAIR.lastIndex, PAIR.lastIndex + 8)))
+      continue;
+    const raw1 = p[1]!;
+    const name = raw1.includes(' ') || raw1.includes('\t') ? raw1.replace(/\s+/g, '_') : raw1;
+    if (SKIP_NAMES.has(name) || SKIP_NAMES.has(name.toLowerCase())) continue;
     const v = num(p[2]!);
-    if (SKIP_NAMES.has(lower)) continue;
-    if (isEpochKey(lower)) {
+    const counter = counterName(name);
+    if (counter === 'epoch') {
       out.epoch ??= v;
       out.hasCounter = true;
-    } else if (isStepKey(lower)) {
+    } else if (counter === 'step') {
       out.step ??= v;
       out.hasCounter = true;
     } else {

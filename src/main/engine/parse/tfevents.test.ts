@@ -36,11 +36,24 @@ const f64 = (v: number) => [...new Uint8Array(new Float64Array([v]).buffer)];
 const u16 = (v: number) => [v & 0xff, v >> 8];
 
 function event(step: number, wallTime: number, values: Bytes[]): Bytes {
-  return [...key(1, 1), ...f64(wallTime), ...key(2, 0), ...varint(step), ...lenField(5, values.flatMap((v) => lenField(1, v)))];
+  return [
+    ...key(1, 1),
+    ...f64(wallTime),
+    ...key(2, 0),
+    ...varint(step),
+    ...lenField(
+      5,
+      values.flatMap((v) => lenField(1, v)),
+    ),
+  ];
 }
 const simple = (tag: string, v: number) => [...str(1, tag), ...key(2, 5), ...f32(v)];
 const scalarsMeta = lenField(9, lenField(1, str(1, 'scalars')));
-const tensorValue = (tag: string, tensor: Bytes, meta = scalarsMeta) => [...str(1, tag), ...meta, ...lenField(8, tensor)];
+const tensorValue = (tag: string, tensor: Bytes, meta = scalarsMeta) => [
+  ...str(1, tag),
+  ...meta,
+  ...lenField(8, tensor),
+];
 
 function frame(data: Bytes): Uint8Array {
   const len = new Uint8Array(8);
@@ -69,7 +82,11 @@ const FRAMES = [
   frame([...key(1, 1), ...f64(T), ...str(3, 'brain.Event:2')]), // file_version: not a record
   frame(event(1, T + 1, [simple('loss', 0.5), simple('epoch', 0)])),
   // TF2 / SummaryWriter: rank-0 DT_FLOAT tensor with float_val (packed), empty shape.
-  frame(event(2, T + 2, [tensorValue('train/loss', [...key(1, 0), 1, ...lenField(2, []), ...lenField(5, f32(0.25))])])),
+  frame(
+    event(2, T + 2, [
+      tensorValue('train/loss', [...key(1, 0), 1, ...lenField(2, []), ...lenField(5, f32(0.25))]),
+    ]),
+  ),
   // DT_DOUBLE in tensor_content.
   frame(event(3, T + 3, [tensorValue('lr', [...key(1, 0), 2, ...lenField(4, f64(0.001))])])),
   // DT_HALF in half_val (1.5 = 0x3e00), then in tensor_content (-2 = 0xc000).
@@ -80,7 +97,12 @@ const FRAMES = [
     event(6, T + 6, [
       tensorValue(
         'weights',
-        [...key(1, 0), 1, ...lenField(2, lenField(2, [...key(1, 0), 3])), ...lenField(4, [...f32(1), ...f32(2), ...f32(3)])],
+        [
+          ...key(1, 0),
+          1,
+          ...lenField(2, lenField(2, [...key(1, 0), 3])),
+          ...lenField(4, [...f32(1), ...f32(2), ...f32(3)]),
+        ],
         lenField(9, lenField(1, str(1, 'histograms'))),
       ),
     ]),
@@ -133,7 +155,8 @@ describe('TensorBoard event files', () => {
     expect(p.push(FILE.subarray(0, cut)).records).toHaveLength(5);
     expect(p.push(FILE.subarray(cut)).records.map((x) => x.step)).toEqual([7]);
     const whole = feed(createTfeventsParser(), [FILE]);
-    for (let seed = 1; seed <= 10; seed++) expect(feed(createTfeventsParser(), randomChunks(FILE, seed))).toEqual(whole);
+    for (let seed = 1; seed <= 10; seed++)
+      expect(feed(createTfeventsParser(), randomChunks(FILE, seed))).toEqual(whole);
   });
 
   it('skips a record whose data checksum is wrong, with a warning, and reads on', () => {
@@ -142,7 +165,9 @@ describe('TensorBoard event files', () => {
     second[second.length - 5]! ^= 0xff; // a data byte of the train/loss record
     const r = feed(createTfeventsParser(), [concat(bad)]);
     expect(r.records.map((x) => x.step)).toEqual([1, 3, 4, 5, 7]);
-    expect(r.warnings).toEqual([{ line: 3, message: expect.stringMatching(/record 3 .*data checksum: skipped/) }]);
+    expect(r.warnings).toEqual([
+      { line: 3, message: expect.stringMatching(/record 3 .*data checksum: skipped/) },
+    ]);
   });
 
   it('stops at a bad length checksum and says why', () => {

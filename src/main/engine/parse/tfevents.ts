@@ -5,9 +5,16 @@
 // A frame cut off at the end waits for more bytes; a bad length CRC means the framing is lost, so the
 // file is not read further (FileFacts.error says why); a bad data CRC skips that record with a warning.
 
-import type { MetricRecord } from '../../../shared/model';
 import { maskedCrc32c } from './crc32c';
-import { bfloat16ToNumber, decodeString, halfToNumber, ProtoReader } from './protobuf';
+import {
+  bfloat16ToNumber,
+  bytesEqual,
+  decodeTag,
+  halfToNumber,
+  ProtoReader,
+  readF32,
+  readF64,
+} from './protobuf';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import { WarningSink } from './values';
 
@@ -18,136 +25,162 @@ const DT_INT64 = 9;
 const DT_BFLOAT16 = 14;
 const DT_HALF = 19;
 
-/** A rank-0 (or all-ones shape) numeric tensor's value, else null (histograms, images, text). */
+/** Reads a message that spans [r.fieldStart, fieldEnd) with `body`, then moves past it. */
+function inside<T>(r: ProtoReader, fieldEnd: number, body: (r: ProtoReader) => T): T {
+  const outer = r.enter(fieldEnd);
+  const v = body(r);
+  r.leave(outer, fieldEnd);
+  return v;
+}
+
+/** A rank-0 (or all-ones shape) numeric TensorProto's value, else null (histograms, images, text). */
 function readTensorScalar(r: ProtoReader): number | null {
   let dtype = 0;
   let value: number | null = null;
   let elements = 1;
-  let content: [number, number] | null = null;
-  while (!r.done()) {
+  let contentStart = -1;
+  let contentEnd = -1;
+  while (r.pos < r.end) {
     const key = r.varint();
     const field = key >>> 3;
     const wt = key & 7;
     if (field === 1 && wt === 0) dtype = r.varint();
-    else if (field === 2 && wt === 2) elements = shapeElements(r.sub(r.bytes()));
-    else if (field === 4 && wt === 2) content = r.bytes();
-    else if (field === 5) value = packedFirst(r, wt, () => r.float());
-    else if (field === 6) value = packedFirst(r, wt, () => r.double());
-    else if ((field === 7 || field === 13 || field === 10) && value === null) {
-      const raw = packedFirst(r, wt, () => r.int64());
-      value = raw;
-    } else r.skip(wt);
+    else if (field === 2 && wt === 2) elements = inside(r, r.bytes(), shapeElements);
+    else if (field === 4 && wt === 2) {
+      contentEnd = r.bytes();
+      contentStart = r.fieldStart;
+    } else if (field === 5) value = firstOf(r, wt, 5);
+    else if (field === 6) value = firstOf(r, wt, 1);
+    else if ((field === 7 || field === 13 || field === 10) && value === null) value = firstOf(r, wt, 0);
+    else r.skip(wt);
   }
   if (elements !== 1) return null;
-  if (content) {
-    const [s, e] = content;
-    const dv = new DataView(r.buf.buffer, r.buf.byteOffset + s, e - s);
-    if (dtype === DT_FLOAT && e - s >= 4) return dv.getFloat32(0, true);
-    if (dtype === DT_DOUBLE && e - s >= 8) return dv.getFloat64(0, true);
-    if (dtype === DT_HALF && e - s >= 2) return halfToNumber(dv.getUint16(0, true));
-    if (dtype === DT_BFLOAT16 && e - s >= 2) return bfloat16ToNumber(dv.getUint16(0, true));
-    if (dtype === DT_INT32 && e - s >= 4) return dv.getInt32(0, true);
-    if (dtype === DT_INT64 && e - s >= 8) return Number(dv.getBigInt64(0, true));
-    return null;
-  }
+  if (contentStart >= 0) return fromContent(r.buf, contentStart, contentEnd, dtype);
   if (value === null) return null;
   if (dtype === DT_HALF) return halfToNumber(value);
   if (dtype === DT_BFLOAT16) return bfloat16ToNumber(value);
   return dtype === DT_FLOAT || dtype === DT_DOUBLE || dtype === DT_INT32 || dtype === DT_INT64 ? value : null;
 }
 
-/** The first element of a repeated numeric field, packed (wire type 2) or not. */
-function packedFirst(r: ProtoReader, wt: number, read: () => number): number {
+function fromContent(buf: Uint8Array, s: number, e: number, dtype: number): number | null {
+  const n = e - s;
+  if (dtype === DT_FLOAT && n >= 4) return readF32(buf, s);
+  if (dtype === DT_DOUBLE && n >= 8) return readF64(buf, s);
+  const u16 = n >= 2 ? buf[s]! | (buf[s + 1]! << 8) : 0;
+  if (dtype === DT_HALF && n >= 2) return halfToNumber(u16);
+  if (dtype === DT_BFLOAT16 && n >= 2) return bfloat16ToNumber(u16);
+  if (dtype === DT_INT32 && n >= 4)
+    return buf[s]! | (buf[s + 1]! << 8) | (buf[s + 2]! << 16) | (buf[s + 3]! << 24);
+  if (dtype === DT_INT64 && n >= 8)
+    return Number(new DataView(buf.buffer, buf.byteOffset + s, 8).getBigInt64(0, true));
+  return null;
+}
+
+/** The first element of a repeated numeric field, packed (wire type 2) or not; `as` is the element's wire type. */
+function firstOf(r: ProtoReader, wt: number, as: 0 | 1 | 5): number {
+  const read = () => (as === 5 ? r.float() : as === 1 ? r.double() : r.int64());
   if (wt !== 2) return read();
-  const [s, e] = r.bytes();
-  const saved = r.pos;
-  r.pos = s;
-  const v = s < e ? read() : Number.NaN;
-  r.pos = saved;
-  return v;
+  const end = r.bytes();
+  return inside(r, end, () => (r.pos < r.end ? read() : Number.NaN));
 }
 
 function shapeElements(r: ProtoReader): number {
   let n = 1;
-  while (!r.done()) {
+  while (r.pos < r.end) {
     const key = r.varint();
-    if (key >>> 3 === 2 && (key & 7) === 2) {
-      const dim = r.sub(r.bytes());
-      while (!dim.done()) {
-        const k = dim.varint();
-        if (k >>> 3 === 1 && (k & 7) === 0) n *= dim.int64();
-        else dim.skip(k & 7);
-      }
+    if (key === ((2 << 3) | 2)) {
+      n *= inside(r, r.bytes(), (d) => {
+        let size = 1;
+        while (d.pos < d.end) {
+          const k = d.varint();
+          if (k === ((1 << 3) | 0)) size = d.int64();
+          else d.skip(k & 7);
+        }
+        return size;
+      });
     } else r.skip(key & 7);
   }
   return n;
 }
 
-/** SummaryMetadata.plugin_data.plugin_name, '' when absent. */
-function pluginName(r: ProtoReader): string {
-  while (!r.done()) {
+const SCALARS = new TextEncoder().encode('scalars');
+
+/** SummaryMetadata.plugin_data.plugin_name is absent or "scalars". */
+function isScalarPlugin(r: ProtoReader): boolean {
+  let scalar = true;
+  while (r.pos < r.end) {
     const key = r.varint();
     if (key === ((1 << 3) | 2)) {
-      const pd = r.sub(r.bytes());
-      while (!pd.done()) {
-        const k = pd.varint();
-        if (k === ((1 << 3) | 2)) {
-          const [s, e] = pd.bytes();
-          return decodeString(pd.buf, s, e);
+      scalar = inside(r, r.bytes(), (pd) => {
+        while (pd.pos < pd.end) {
+          const k = pd.varint();
+          if (k === ((1 << 3) | 2)) {
+            const e = pd.bytes();
+            return bytesEqual(pd.buf, pd.fieldStart, e, SCALARS);
+          }
+          pd.skip(k & 7);
         }
-        pd.skip(k & 7);
-      }
+        return true;
+      });
     } else r.skip(key & 7);
   }
-  return '';
+  return scalar;
 }
 
-function readValue(r: ProtoReader, out: [string, number][]): void {
+export type ScalarSink = (tag: string, value: number) => void;
+
+/** Summary.Value: a scalar goes to `sink`; anything else is skipped. */
+function readValue(r: ProtoReader, sink: ScalarSink): void {
   let tag = '';
   let simple: number | null = null;
-  let tensor: [number, number] | null = null;
-  let plugin = '';
-  while (!r.done()) {
+  let tensorStart = -1;
+  let tensorEnd = -1;
+  let scalarPlugin = true;
+  while (r.pos < r.end) {
     const key = r.varint();
     const field = key >>> 3;
     const wt = key & 7;
     if (field === 1 && wt === 2) {
-      const [s, e] = r.bytes();
-      tag = decodeString(r.buf, s, e);
+      const e = r.bytes();
+      tag = decodeTag(r.buf, r.fieldStart, e);
     } else if (field === 2 && wt === 5) simple = r.float();
-    else if (field === 8 && wt === 2) tensor = r.bytes();
-    else if (field === 9 && wt === 2) plugin = pluginName(r.sub(r.bytes()));
+    else if (field === 8 && wt === 2) {
+      tensorEnd = r.bytes();
+      tensorStart = r.fieldStart;
+    } else if (field === 9 && wt === 2) scalarPlugin = inside(r, r.bytes(), isScalarPlugin);
     else r.skip(wt);
   }
-  if (simple !== null) out.push([tag, simple]);
-  else if (tensor && (plugin === '' || plugin === 'scalars')) {
-    const v = readTensorScalar(r.sub(tensor));
-    if (v !== null) out.push([tag, v]);
+  if (simple !== null) sink(tag, simple);
+  else if (tensorStart >= 0 && scalarPlugin) {
+    const t = new ProtoReader(r.buf, tensorStart, tensorEnd);
+    const v = readTensorScalar(t);
+    if (v !== null) sink(tag, v);
   }
 }
 
-export interface TfEvent {
+export interface EventHeader {
   wallTime: number | null;
   step: number | null;
-  scalars: [string, number][];
 }
 
-export function decodeEvent(buf: Uint8Array, start: number, end: number): TfEvent {
+/** Decodes one Event: its wall time and step, and every scalar into `sink`. */
+export function decodeEvent(buf: Uint8Array, start: number, end: number, sink: ScalarSink): EventHeader {
   const r = new ProtoReader(buf, start, end);
-  const ev: TfEvent = { wallTime: null, step: null, scalars: [] };
-  while (!r.done()) {
+  const ev: EventHeader = { wallTime: null, step: null };
+  while (r.pos < r.end) {
     const key = r.varint();
     const field = key >>> 3;
     const wt = key & 7;
     if (field === 1 && wt === 1) ev.wallTime = r.double();
     else if (field === 2 && wt === 0) ev.step = r.int64();
     else if (field === 5 && wt === 2) {
-      const summary = r.sub(r.bytes());
-      while (!summary.done()) {
-        const k = summary.varint();
-        if (k === ((1 << 3) | 2)) readValue(summary.sub(summary.bytes()), ev.scalars);
-        else summary.skip(k & 7);
-      }
+      inside(r, r.bytes(), (summary) => {
+        while (summary.pos < summary.end) {
+          const k = summary.varint();
+          if (k === ((1 << 3) | 2)) inside(summary, summary.bytes(), (v) => readValue(v, sink));
+          else summary.skip(k & 7);
+        }
+      });
     } else r.skip(wt);
   }
   return ev;
@@ -164,7 +197,17 @@ export function createTfeventsParser(): Parser {
   let recordNo = 0;
   let stopped: string | null = null;
   let epoch: number | null = null;
-  const sink = new WarningSink();
+  const warnings = new WarningSink();
+  let metrics: Record<string, number> = {};
+  let count = 0;
+  const sink: ScalarSink = (tag, v) => {
+    // Lightning logs `epoch` as a scalar of its own: it becomes the epoch of what follows.
+    if (tag === 'epoch') epoch = v;
+    else {
+      metrics[tag] = v;
+      count++;
+    }
+  };
 
   function append(chunk: Uint8Array): void {
     if (end + chunk.length > buf.length) {
@@ -204,29 +247,26 @@ export function createTfeventsParser(): Parser {
         const dataStart = start + HEADER;
         const dataEnd = dataStart + len;
         if (dv.getUint32(dataEnd, true) !== maskedCrc32c(buf, dataStart, dataEnd)) {
-          sink.add(result.warnings, recordNo, `event record ${recordNo} (byte ${offset}) fails its data checksum: skipped`);
+          warnings.add(
+            result.warnings,
+            recordNo,
+            `event record ${recordNo} (byte ${offset}) fails its data checksum: skipped`,
+          );
         } else {
           try {
-            const ev = decodeEvent(buf, dataStart, dataEnd);
-            const rec: MetricRecord = {
-              epoch: null,
-              step: ev.step,
-              time: ev.wallTime === null ? null : ev.wallTime * 1000,
-              metrics: {},
-            };
-            let count = 0;
-            for (const [tag, v] of ev.scalars) {
-              // Lightning logs `epoch` as a scalar of its own: it becomes the epoch of what follows.
-              if (tag === 'epoch') epoch = v;
-              else {
-                rec.metrics[tag] = v;
-                count++;
-              }
+            metrics = {};
+            count = 0;
+            const ev = decodeEvent(buf, dataStart, dataEnd, sink);
+            if (count > 0) {
+              const time = ev.wallTime === null ? null : ev.wallTime * 1000;
+              result.records.push({ epoch, step: ev.step, time, metrics });
             }
-            rec.epoch = epoch;
-            if (count > 0) result.records.push(rec);
           } catch (e) {
-            sink.add(result.warnings, recordNo, `event record ${recordNo} is not a valid Event: ${(e as Error).message}`);
+            warnings.add(
+              result.warnings,
+              recordNo,
+              `event record ${recordNo} is not a valid Event: ${(e as Error).message}`,
+            );
           }
         }
         start += total;

@@ -23,7 +23,13 @@ describe('trainer_state.json', () => {
     const p = createTrainerStateParser();
     const r = p.push(bytes);
     expect(r.warnings).toEqual([]);
-    expect(figures(r.records)).toEqual({ records: 205, lossMetric: 'loss', epoch: 38.17, step: 5000, loss: 0.0002 });
+    expect(figures(r.records)).toEqual({
+      records: 205,
+      lossMetric: 'loss',
+      epoch: 38.17,
+      step: 5000,
+      loss: 0.0002,
+    });
     expect(r.records.filter((x) => x.step === 5000).map((x) => Object.keys(x.metrics))).toEqual([
       ['learning_rate', 'loss'],
       ['eval_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second', 'eval_wer'],
@@ -49,8 +55,8 @@ describe('trainer_state.json', () => {
   });
 
   it('warns about a file that is not a trainer state', () => {
-    expect(createTrainerStateParser().push(new TextEncoder().encode('{"a": 1}')).warnings[0]!.message).toMatch(
-      /no log_history/,
-    );
+    expect(
+      createTrainerStateParser().push(new TextEncoder().encode('{"a": 1}')).warnings[0]!.message,
+    ).toMatch(/no log_history/);
   });
 });

@@ -32,7 +32,11 @@ export function createTrainerStateParser(): Parser {
         }
         return result;
       }
-      if (state === null || typeof state !== 'object' || !Array.isArray((state as { log_history?: unknown }).log_history)) {
+      if (
+        state === null ||
+        typeof state !== 'object' ||
+        !Array.isArray((state as { log_history?: unknown }).log_history)
+      ) {
         result.warnings.push({ message: 'trainer_state.json has no log_history list' });
         return result;
       }

@@ -43,7 +43,14 @@ function envelope(ys: ArrayLike<number>, from: number, to: number): [number, num
 }
 
 /** LTTB over one gap-free segment [start, end) into `budget` points (budget ≥ 2). */
-function lttbSegment(xs: ArrayLike<number>, ys: ArrayLike<number>, start: number, end: number, budget: number, out: SeriesPoint[]): void {
+function lttbSegment(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  start: number,
+  end: number,
+  budget: number,
+  out: SeriesPoint[],
+): void {
   const n = end - start;
   if (budget >= n) {
     for (let i = start; i < end; i++) out.push(point(xs[i]!, ys[i]!));
@@ -136,7 +143,11 @@ function bucketed(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints: numbe
  * Downsamples (xs, ys) to at most maxPoints points, gaps kept as `y: null` markers.
  * xs must be in ascending order (as steps, epochs and times of one run are).
  */
-export function downsampleLttb(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints: number): SeriesPoint[] {
+export function downsampleLttb(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  maxPoints: number,
+): SeriesPoint[] {
   const n = Math.min(xs.length, ys.length);
   if (n === 0) return [];
   const segments = findSegments(xs, ys);

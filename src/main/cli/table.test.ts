@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import { renderStatusTable } from './table';
+
+const at = '2026-11-28T03:00:00.000Z';
+function w(over: Partial<WorkerSnapshot>): WorkerSnapshot {
+  return {
+    name: 'I3D',
+    host: 'ec2',
+    status: 'running',
+    reason: 'progress just now',
+    epoch: 12,
+    totalEpochs: 50,
+    step: 1200,
+    loss: 0.41234,
+    lossMetric: 'loss',
+    metrics: {},
+    records: 12,
+    lastProgressAt: '2026-11-28T02:57:00.000Z',
+    lastContactAt: '2026-11-28T02:59:59.500Z',
+    mirror: null,
+    connection: 'ok',
+    process: 'running',
+    format: 'jsonl',
+    logTail: [],
+    ...over,
+  };
+}
+
+describe('status table', () => {
+  it('shows epoch / total, loss, and ages as a person reads them', () => {
+    const snap: FleetSnapshot = { generatedAt: at, configError: null, workers: [w({})] };
+    const lines = renderStatusTable(snap).split('\n');
+    expect(lines[0]).toMatch(/^WORKER\s+STATUS\s+EPOCH\s+LOSS\s+LAST PROGRESS\s+LAST CONTACT$/);
+    expect(lines[1]).toMatch(/^I3D\s+running\s+12 \/ 50\s+0\.4123\s+3 min ago\s+just now$/);
+  });
+
+  it('NaN and infinite losses are shown, not hidden; missing values are dashes', () => {
+    const snap: FleetSnapshot = {
+      generatedAt: at,
+      configError: null,
+      workers: [
+        w({ name: 'A', loss: Number.NaN }),
+        w({ name: 'B', loss: Number.POSITIVE_INFINITY }),
+        w({ name: 'C', loss: null, epoch: null, lastProgressAt: null }),
+      ],
+    };
+    const out = renderStatusTable(snap);
+    expect(out).toMatch(/^A\s+running\s+12 \/ 50\s+NaN\s/m);
+    expect(out).toMatch(/^B\s+running\s+12 \/ 50\s+inf\s/m);
+    expect(out).toMatch(/^C\s+running\s+–\s+–\s+never\s/m);
+  });
+
+  it('explains every worker that is not running, a shared host reason only once', () => {
+    const reason = 'host key changed for 1.2.3.4:22 …';
+    const snap: FleetSnapshot = {
+      generatedAt: at,
+      configError: null,
+      workers: [
+        w({ name: 'I3D', status: 'error', reason }),
+        w({ name: 'SlowFast', status: 'error', reason }),
+        w({ name: 'MagVIT' }),
+      ],
+    };
+    const out = renderStatusTable(snap);
+    expect(out).toContain(`  I3D: error — ${reason}`);
+    expect(out).toContain('  SlowFast: error — same as I3D');
+    expect(out).not.toContain('MagVIT: running');
+  });
+});

@@ -1,0 +1,128 @@
+import { appendFileSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../test/support/fake-clock';
+import { localConnector } from '../../../test/support/local-connector';
+import { parseConfig } from './config/load';
+import { Fleet, type FleetAlert } from './fleet';
+import type { ResolvedHost } from './ssh/types';
+
+const MIN = 60_000;
+
+function scenario() {
+  const clock = new FakeClock();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-fleet-'));
+  const metrics = path.join(dir, 'metrics.jsonl');
+  /** Appends records and stamps the file with the fake clock's time, as a remote trainer would. */
+  const write = (...epochs: number[]) => {
+    appendFileSync(
+      metrics,
+      epochs.map((e) => `${JSON.stringify({ epoch: e, step: e * 100, loss: 1 / e })}\n`).join(''),
+    );
+    const t = clock.now() / 1000;
+    utimesSync(metrics, t, t);
+  };
+  writeFileSync(metrics, '');
+  write(1, 2, 3);
+  const config = parseConfig(
+    `poll: 30s
+alerts: { repeatEvery: 1h }
+hosts: { gpu: { hostname: localhost } }
+workers:
+  - { name: I3D, host: gpu, dir: ${dir}, metrics: metrics.jsonl, stallAfter: 15m, totalEpochs: 5 }
+`,
+    'config.yaml',
+  );
+  const conn = localConnector(clock);
+  return { clock, dir, write, config, conn };
+}
+
+async function watch(s: ReturnType<typeof scenario>) {
+  const fleet = await Fleet.create({
+    config: s.config,
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'vigil-fleet-data-')),
+    connector: s.conn,
+    clock: s.clock,
+    resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
+  });
+  const alerts: FleetAlert[] = [];
+  fleet.onAlert((a) => alerts.push(a));
+  fleet.start();
+  const advance = (ms: number) => s.clock.advance(ms, () => fleet.whenIdle());
+  await advance(0);
+  return { fleet, alerts, advance, status: () => fleet.snapshot().workers[0]! };
+}
+
+describe('Fleet watching', () => {
+  it('running → stalled after stallAfter (one alert) → recovered when records arrive (one alert)', async () => {
+    const s = scenario();
+    const { fleet, alerts, status, advance } = await watch(s);
+    expect(status()).toMatchObject({ status: 'running', epoch: 3, records: 3 });
+    await advance(14 * MIN);
+    expect(status().status).toBe('late');
+    await advance(2 * MIN);
+    expect(status()).toMatchObject({ status: 'stalled' });
+    expect(status().reason).toContain('no progress for 16 min');
+    await advance(10 * MIN);
+    expect(alerts.map((a) => a.kind)).toEqual(['stalled']);
+    expect(alerts[0]).toMatchObject({ worker: 'I3D', status: 'stalled' });
+
+    s.write(4);
+    await advance(30_000); // next poll
+    expect(status()).toMatchObject({ status: 'running', epoch: 4, records: 4 });
+    expect(alerts.map((a) => a.kind)).toEqual(['stalled', 'recovered']);
+    await fleet.stop();
+  });
+
+  it('reminds once an hour while stalled, and polls at the configured pace (one probe per poll)', async () => {
+    const s = scenario();
+    const { fleet, alerts, advance } = await watch(s);
+    await advance(16 * MIN + 2 * 3600_000);
+    expect(alerts.map((a) => a.kind)).toEqual(['stalled', 'reminder', 'reminder']);
+    const runs = s.conn.sessions[0]!.runs;
+    expect(runs).toBeGreaterThanOrEqual(Math.floor((136 * MIN) / 30_000) - 1);
+    expect(runs).toBeLessThanOrEqual(Math.ceil((136 * MIN) / 30_000) + 1);
+    expect(s.conn.connects).toBe(1);
+    await fleet.stop();
+  });
+
+  it('a dropped connection is unreachable at once with the last values kept, then reconnects and recovers', async () => {
+    const s = scenario();
+    const { fleet, alerts, status, advance } = await watch(s);
+    s.conn.sessions[0]!.drop(Object.assign(new Error('keepalive timeout'), { kind: 'lost' }) as never);
+    expect(status()).toMatchObject({ status: 'unreachable', epoch: 3, loss: 1 / 3 });
+    expect(alerts.map((a) => a.kind)).toEqual(['unreachable']);
+    await advance(1000); // the first backoff is at most 1 s, not the 30 s poll
+    expect(status().status).toBe('running');
+    await advance(1000);
+    expect(s.conn.connects).toBe(2);
+    expect(status().status).toBe('running');
+    expect(alerts.map((a) => a.kind)).toEqual(['unreachable', 'recovered']);
+    await fleet.stop();
+  });
+
+  it('after a sleep (a clock jump) every host is polled at once and stale alerts do not pile up', async () => {
+    const s = scenario();
+    const { fleet, alerts, status, advance } = await watch(s);
+    const before = s.conn.sessions[0]!.runs;
+    s.write(4, 5);
+    // The laptop sleeps: the clock jumps two hours with no timer fired in between.
+    s.clock.jump(2 * 3600_000);
+    await advance(1000);
+    expect(s.conn.sessions[0]!.runs).toBeGreaterThan(before);
+    expect(status()).toMatchObject({ epoch: 5 });
+    expect(alerts.length).toBeLessThanOrEqual(1);
+    await fleet.stop();
+  });
+
+  it('finished when the run reached totalEpochs and no process is watched: one notice', async () => {
+    const s = scenario();
+    s.write(4, 5);
+    const { fleet, alerts, status, advance } = await watch(s);
+    expect(status()).toMatchObject({ status: 'finished', epoch: 5, totalEpochs: 5 });
+    await advance(5 * MIN);
+    expect(alerts.map((a) => a.kind)).toEqual(['finished']);
+    await fleet.stop();
+  });
+});

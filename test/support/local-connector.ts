@@ -1,0 +1,66 @@
+// An SshConnector whose "remote" is this machine: scripts run in a local sh, reads come from local
+// files. Lets engine tests run the real probe and reader with a fake clock and no sshd.
+
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import type { Clock } from '../../src/main/engine/ports';
+import type { SshConnector, SshError, SshSession } from '../../src/main/engine/ssh/types';
+
+export interface LocalSession extends SshSession {
+  runs: number;
+  /** Simulates a dropped connection. */
+  drop(err: SshError): void;
+}
+
+/** With a clock, the "remote" `date` answers that clock's time (so a fake clock governs both sides). */
+export function localConnector(clock?: Clock): SshConnector & { sessions: LocalSession[]; connects: number } {
+  const sessions: LocalSession[] = [];
+  const conn = {
+    sessions,
+    connects: 0,
+    async connect(): Promise<SshSession> {
+      conn.connects++;
+      const listeners: ((e: SshError) => void)[] = [];
+      const s: LocalSession = {
+        home: os.homedir(),
+        alive: true,
+        runs: 0,
+        run(script) {
+          s.runs++;
+          return new Promise((resolve) => {
+            const body = clock
+              ? script.replaceAll('$(date +%s)', String(Math.floor(clock.now() / 1000)))
+              : script;
+            execFile('sh', ['-c', `${body}\n`], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+              resolve({ stdout: String(stdout) + String(stderr), code: err ? Number(err.code) || 1 : 0 });
+            });
+          });
+        },
+        async read(path, offset, maxBytes) {
+          const fh = await fs.open(path, 'r');
+          try {
+            const buf = Buffer.alloc(maxBytes);
+            const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
+            return new Uint8Array(buf.subarray(0, bytesRead));
+          } finally {
+            await fh.close();
+          }
+        },
+        close() {
+          s.alive = false;
+        },
+        onClose(fn) {
+          listeners.push(fn);
+        },
+        drop(err) {
+          s.alive = false;
+          for (const fn of listeners) fn(err);
+        },
+      };
+      sessions.push(s);
+      return s;
+    },
+  };
+  return conn;
+}
