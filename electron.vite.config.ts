@@ -43,6 +43,8 @@ export default defineConfig({
       assetsInlineLimit: 0,
       modulePreload: { polyfill: false },
       minify: true,
+      // One local bundle (React, recharts, zod), read from disk or localhost: size warnings do not apply.
+      chunkSizeWarningLimit: 1024,
     },
   },
 });

@@ -3,10 +3,10 @@
 //   npx tsx bench/ingest.ts [--quick]     (100 MB per format; --quick: 10 MB)
 // Prints `BENCH ingest_<format>_mb_s <value> MB/s baseline=<v> ratio=<r>`.
 
+import { isDeepStrictEqual } from 'node:util';
 import { maskedCrc32c } from '../src/main/engine/parse/crc32c';
-import { parseJsonLenient } from '../src/main/engine/parse/jsonl';
 import { formatById } from '../src/main/engine/parse/registry';
-import { decodeEvent } from '../src/main/engine/parse/tfevents';
+import type { MetricRecord } from '../src/shared/model';
 
 const MB = 1024 * 1024;
 const SIZE = (process.argv.includes('--quick') ? 10 : 100) * MB;
@@ -34,7 +34,8 @@ function jsonlData(): Uint8Array {
 
 function csvData(): Uint8Array {
   return textOfSize(
-    (i) => `${i},${i * 50},${r(i, 1)},${i % 2 ? '' : r(i, 2)},${r(i, 3)},${r(i, 4)},${r(i, 5)}\n`,
+    (i) =>
+      `${i},${i * 50},${i % 997 === 0 ? 'nan' : r(i, 1)},${i % 2 ? '' : r(i, 2)},${r(i, 3)},${r(i, 4)},${r(i, 5)}\n`,
     'epoch,step,train_loss,val_loss,accuracy,lr,grad_norm\n',
   );
 }
@@ -42,7 +43,7 @@ function csvData(): Uint8Array {
 function textData(): Uint8Array {
   return textOfSize((i) =>
     i % 3 === 0
-      ? `2020-07-20 05:45:27,657 - mmdet - INFO - Epoch [${1 + (i >> 10)}][${i % 1000}/1000]\tlr: 2.473e-04, eta: 1:20:05, time: ${r(i, 1).toFixed(3)}, data_time: 0.305, memory: 6874, loss_cls: ${r(i, 2).toFixed(4)}, acc: 73.9214, loss: ${r(i, 3).toFixed(4)}\n`
+      ? `2020-07-20 05:45:27,657 - mmdet - INFO - Epoch [${1 + (i >> 10)}][${i % 1000}/1000]\tlr: 2.473e-04, eta: 1:20:05, time: ${r(i, 1).toFixed(3)}, data_time: 0.305, memory: 6874, loss_cls: ${r(i, 2).toFixed(4)}, acc: 73.9214, loss: ${i % 997 === 0 ? 'nan' : r(i, 3).toFixed(4)}\n`
       : i % 3 === 1
         ? `iter ${i}: loss ${r(i, 4).toFixed(4)}, time ${(r(i, 5) * 100).toFixed(2)}ms, mfu 12.34%\n`
         : `Epoch ${i}/100000 - loss: ${r(i, 6).toFixed(4)} - val_loss: ${r(i, 7).toFixed(4)}\n`,
@@ -107,39 +108,141 @@ function tfeventsData(): Uint8Array {
 }
 
 // --- baselines: the simplest correct readers ---
+// Each reads the whole file at once (no chunk boundaries to care about) and returns the same
+// MetricRecords Vigil's parser does: checked below, so neither side can win by reading less. They keep
+// the conventions every format shares: `epoch` / a step key are counters, a Unix time becomes `time`,
+// NaN and ±Infinity are values, and a step going back without a new epoch marks a restart.
+
 /** Complete lines only: the last piece is an unterminated line (or empty). */
 function linesOf(bytes: Uint8Array): string[] {
   const lines = new TextDecoder().decode(bytes).split('\n');
   lines.pop();
-  return lines;
+  return lines.map((l) => l.replace(/\r+$/, ''));
 }
 
-function baselineJsonl(bytes: Uint8Array): number {
-  let n = 0;
+/** Python's spellings of non-finite floats (nan, inf, -Infinity), else null. */
+function nonFiniteOf(s: string): number | null {
+  if (/^[-+]?nan$/i.test(s)) return Number.NaN;
+  const m = /^([-+]?)inf(inity)?$/i.exec(s);
+  return m ? (m[1] === '-' ? -1 : 1) * Number.POSITIVE_INFINITY : null;
+}
+
+function restartMarker(): (rec: MetricRecord) => MetricRecord {
+  let lastStep: number | null = null;
+  let lastEpoch: number | null = null;
+  return (rec) => {
+    if (rec.step !== null) {
+      if (
+        lastStep !== null &&
+        rec.step < lastStep &&
+        !(rec.epoch !== null && lastEpoch !== null && rec.epoch > lastEpoch)
+      )
+        rec.restart = true;
+      lastStep = rec.step;
+    }
+    if (rec.epoch !== null) lastEpoch = rec.epoch;
+    return rec;
+  };
+}
+
+const STEP_RANK: Record<string, number> = { step: 0, iteration: 1, iter: 2, global_step: 3 };
+
+/** Adds one named value: counters and a Unix time are taken out, the rest are metrics. */
+function put(rec: MetricRecord, k: string, v: number): void {
+  const rank = STEP_RANK[k];
+  if (k === 'epoch') {
+    if (rec.epoch === null && Number.isFinite(v)) rec.epoch = v;
+  } else if (rank !== undefined) {
+    // the first step name in STEP_RANK order wins (MMEngine writes both `iter` and `step`)
+    if (rank < stepRank && Number.isFinite(v)) [rec.step, stepRank] = [v, rank];
+  } else if (
+    (k === 'time' || k === 'timestamp' || k === 'wall_time') &&
+    rec.time === null &&
+    v >= 1e9 &&
+    v < 1e13
+  ) {
+    rec.time = v < 1e10 ? v * 1000 : v;
+  } else rec.metrics[k] = v;
+}
+let stepRank = 4; // of the record being built
+function newRecord(): MetricRecord {
+  stepRank = 4;
+  return { epoch: null, step: null, time: null, metrics: {} };
+}
+const hasMetrics = (rec: MetricRecord) => Object.keys(rec.metrics).length > 0;
+
+/** JSON.parse, and on failure again with Python's bare NaN / Infinity quoted (outside strings). */
+function parseJsonWithNaN(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return JSON.parse(
+      line.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (m) => (m[0] === '"' ? m : `"${m}"`)),
+    );
+  }
+}
+
+function baselineJsonl(bytes: Uint8Array): MetricRecord[] {
+  const out: MetricRecord[] = [];
+  const mark = restartMarker();
   for (const l of linesOf(bytes)) {
-    if (!l) continue;
-    const o = parseJsonLenient(l) as Record<string, unknown>;
-    for (const k in o) if (typeof o[k] === 'number' || o[k] === 'NaN') n++;
+    if (!l.trim()) continue;
+    const o = parseJsonWithNaN(l);
+    const rec = newRecord();
+    for (const k in o) {
+      const v = o[k];
+      const n = typeof v === 'number' ? v : typeof v === 'string' ? nonFiniteOf(v) : null;
+      if (n !== null) put(rec, k, n);
+    }
+    if (hasMetrics(rec)) out.push(mark(rec));
   }
-  return n;
+  return out;
 }
 
-function baselineCsv(bytes: Uint8Array): number {
+function baselineCsv(bytes: Uint8Array): MetricRecord[] {
   const lines = linesOf(bytes);
-  let n = 0;
+  const header = lines[0]!.split(',').map((c) => c.trim());
+  const out: MetricRecord[] = [];
+  const mark = restartMarker();
   for (let i = 1; i < lines.length; i++) {
-    for (const c of lines[i]!.split(',')) if (c !== '' && !Number.isNaN(Number(c))) n++;
+    const rec = newRecord();
+    const cells = lines[i]!.split(',');
+    for (let j = 0; j < cells.length; j++) {
+      const t = cells[j]!.trim();
+      if (t === '') continue;
+      const v = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : nonFiniteOf(t);
+      if (v !== null) put(rec, header[j]!, v);
+    }
+    if (hasMetrics(rec)) out.push(mark(rec));
   }
-  return n;
+  return out;
 }
 
-function baselineText(bytes: Uint8Array): number {
-  let n = 0;
-  for (const l of linesOf(bytes))
-    for (const _ of l.matchAll(/([A-Za-z_]+)[:=]?\s+(-?[\d.]+(?:e-?\d+)?)/g)) n++;
-  return n;
+/** The three line styles in the data: MMDetection, nanoGPT, Keras (whose epoch carries over). */
+function baselineText(bytes: Uint8Array): MetricRecord[] {
+  const out: MetricRecord[] = [];
+  const mark = restartMarker();
+  let carried: number | null = null;
+  for (const l of linesOf(bytes)) {
+    let epoch: number | null = null;
+    let step: number | null = null;
+    let m = /Epoch \[(\d+)\]\[(\d+)\/\d+\]/.exec(l);
+    if (m) [epoch, step] = [Number(m[1]), Number(m[2])];
+    else if ((m = /Epoch (\d+)\/\d+/.exec(l))) epoch = Number(m[1]);
+    else if ((m = /\biter (\d+)/.exec(l))) step = Number(m[1]);
+    const rec: MetricRecord = { epoch: epoch ?? carried, step, time: null, metrics: {} };
+    if (epoch !== null) carried = epoch;
+    for (const p of l.matchAll(
+      /([A-Za-z_]\w*):? ([-+]?\d[\d.]*(?:e[-+]?\d+)?|nan|inf)(?:ms|%)?(?=[,\s]|$)/gi,
+    )) {
+      if (p[1] !== 'eta') rec.metrics[p[1]!] = nonFiniteOf(p[2]!) ?? Number(p[2]);
+    }
+    if (Object.keys(rec.metrics).length > 0 && (epoch ?? step) !== null) out.push(mark(rec));
+  }
+  return out;
 }
 
+// Byte-at-a-time table CRC32C, as a reader without slicing-by-8 would do it.
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
@@ -156,32 +259,127 @@ function simpleMaskedCrc(b: Uint8Array, s: number, e: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
-/** TensorBoard-style: frame by frame, byte-at-a-time table CRC on both checksums, then decode. */
-function baselineTfevents(bytes: Uint8Array): number {
+/** A plain protobuf walk: every field of a message as [number, wire type, value or bytes]. */
+function fieldsOf(b: Uint8Array): [number, number, number | Uint8Array][] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: [number, number, number | Uint8Array][] = [];
+  let p = 0;
+  const varint = () => {
+    let v = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const x = b[p++]!;
+      v += (x & 127) * mul;
+      if (x < 128) return v;
+    }
+  };
+  while (p < b.length) {
+    const key = varint();
+    const wt = key & 7;
+    if (wt === 0) out.push([key >>> 3, wt, varint()]);
+    else if (wt === 1) out.push([key >>> 3, wt, dv.getFloat64((p += 8) - 8, true)]);
+    else if (wt === 5) out.push([key >>> 3, wt, dv.getFloat32((p += 4) - 4, true)]);
+    else if (wt === 2) {
+      const len = varint();
+      out.push([key >>> 3, wt, b.subarray(p, (p += len))]);
+    } else throw new Error(`wire type ${wt}`);
+  }
+  return out;
+}
+const field = (fs: [number, number, number | Uint8Array][], no: number) => fs.find((f) => f[0] === no)?.[2];
+
+/** A rank-0 float / double tensor (typed field, packed or not, or tensor_content), else null. */
+function tensorScalar(t: Uint8Array): number | null {
+  const fs = fieldsOf(t);
+  const dtype = field(fs, 1);
+  const shape = field(fs, 2) as Uint8Array | undefined;
+  if (shape && fieldsOf(shape).some(([no, , d]) => no === 2 && field(fieldsOf(d as Uint8Array), 1) !== 1))
+    return null;
+  const content = field(fs, 4) as Uint8Array | undefined;
+  const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (dtype === 1) {
+    if (content) return dv(content).getFloat32(0, true);
+    const v = field(fs, 5);
+    return v instanceof Uint8Array ? dv(v).getFloat32(0, true) : (v ?? null);
+  }
+  if (dtype === 2) {
+    if (content) return dv(content).getFloat64(0, true);
+    const v = field(fs, 6);
+    return v instanceof Uint8Array ? dv(v).getFloat64(0, true) : (v ?? null);
+  }
+  return null;
+}
+
+/** TensorBoard-style: frame by frame, both CRCs checked byte at a time, then Event → Summary → Value. */
+function baselineTfevents(bytes: Uint8Array): MetricRecord[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let n = 0;
+  const utf8 = new TextDecoder();
+  const out: MetricRecord[] = [];
+  let epoch: number | null = null;
   for (let at = 0; at + 12 <= bytes.length; ) {
-    const len = dv.getUint32(at, true);
+    const len = dv.getUint32(at, true) + dv.getUint32(at + 4, true) * 2 ** 32;
     if (at + 16 + len > bytes.length) break; // cut off
     if (dv.getUint32(at + 8, true) !== simpleMaskedCrc(bytes, at, at + 8)) throw new Error('length crc');
     const s = at + 12;
-    if (dv.getUint32(s + len, true) !== simpleMaskedCrc(bytes, s, s + len)) throw new Error('data crc');
-    decodeEvent(bytes, s, s + len, () => n++);
     at = s + len + 4;
+    if (dv.getUint32(s + len, true) !== simpleMaskedCrc(bytes, s, s + len)) continue; // skipped, warned
+    const ev = fieldsOf(bytes.subarray(s, s + len));
+    const metrics: Record<string, number> = {};
+    let n = 0;
+    for (const [no, , summary] of ev) {
+      if (no !== 5) continue;
+      for (const [vno, , value] of fieldsOf(summary as Uint8Array)) {
+        if (vno !== 1) continue;
+        const vf = fieldsOf(value as Uint8Array);
+        const tag = utf8.decode(field(vf, 1) as Uint8Array);
+        const meta = field(vf, 9) as Uint8Array | undefined;
+        const plugin = meta && (field(fieldsOf(meta), 1) as Uint8Array | undefined);
+        const name = plugin && (field(fieldsOf(plugin), 1) as Uint8Array | undefined);
+        const simple = field(vf, 2) as number | undefined;
+        const tensor = field(vf, 8) as Uint8Array | undefined;
+        let v: number | null = null;
+        if (simple !== undefined) v = simple;
+        else if (tensor && (!name || utf8.decode(name) === 'scalars')) v = tensorScalar(tensor);
+        if (v === null) continue;
+        if (tag === 'epoch') epoch = v;
+        else {
+          metrics[tag] = v;
+          n++;
+        }
+      }
+    }
+    if (n === 0) continue;
+    const wall = field(ev, 1) as number | undefined;
+    const step = field(ev, 2) as number | undefined;
+    out.push({ epoch, step: step ?? null, time: wall === undefined ? null : wall * 1000, metrics });
   }
-  return n;
+  return out;
 }
 
-function ours(formatId: string, bytes: Uint8Array): number {
+function ours(formatId: string, bytes: Uint8Array, each?: (rec: MetricRecord) => void): number {
   const p = formatById(formatId).create();
   let n = 0;
   for (let at = 0; at < bytes.length; at += CHUNK) {
     const r = p.push(bytes.subarray(at, at + CHUNK));
     n += r.records.length;
     if (r.warnings.length) throw new Error(`${formatId}: ${r.warnings[0]!.message}`);
+    if (each) for (const rec of r.records) each(rec);
   }
   return n;
 }
+
+/** Both sides must read the same records from the bench data, or the comparison means nothing. */
+function checkSame(id: string, bytes: Uint8Array, baseline: (b: Uint8Array) => MetricRecord[]): void {
+  const expected = baseline(bytes);
+  let i = 0;
+  const n = ours(id, bytes, (rec) => {
+    const want = expected[i++];
+    if (!isDeepStrictEqual(rec, want))
+      throw new Error(`${id}: record ${i - 1} differs:\n ours     ${show(rec)}\n baseline ${show(want)}`);
+  });
+  if (n !== expected.length) throw new Error(`${id}: ${n} records, the baseline read ${expected.length}`);
+}
+const show = (r: unknown) =>
+  JSON.stringify(r, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 
 /** Best of `runs`: the first run pays for the generator's garbage and for JIT warm-up. */
 function mbPerSec(fn: () => number, bytes: number, runs: number): number {
@@ -195,7 +393,7 @@ function mbPerSec(fn: () => number, bytes: number, runs: number): number {
   return bytes / MB / (best / 1000);
 }
 
-const CASES: [string, () => Uint8Array, (b: Uint8Array) => number][] = [
+const CASES: [string, () => Uint8Array, (b: Uint8Array) => MetricRecord[]][] = [
   ['jsonl', jsonlData, baselineJsonl],
   ['csv', csvData, baselineCsv],
   ['text', textData, baselineText],
@@ -204,12 +402,9 @@ const CASES: [string, () => Uint8Array, (b: Uint8Array) => number][] = [
 
 for (const [id, make, baseline] of CASES.filter(([id]) => !process.env.ONLY || id === process.env.ONLY)) {
   const bytes = make();
-  // A short warm-up so both sides run JIT-compiled code.
-  const warm = bytes.subarray(0, Math.min(bytes.length, 2 * MB));
-  ours(id, warm);
-  baseline(warm);
+  checkSame(id, bytes, baseline); // also the warm-up: both sides run JIT-compiled code after it
   const runs = SIZE > 50 * MB ? 2 : 3;
-  const base = mbPerSec(() => baseline(bytes), bytes.length, runs);
+  const base = mbPerSec(() => baseline(bytes).length, bytes.length, runs);
   const mine = mbPerSec(() => ours(id, bytes), bytes.length, runs);
   console.log(
     `BENCH ingest_${id}_mb_s ${mine.toFixed(1)} MB/s baseline=${base.toFixed(1)} ratio=${(mine / base).toFixed(2)} (${(bytes.length / MB).toFixed(0)} MB)`,

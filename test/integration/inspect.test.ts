@@ -11,7 +11,11 @@ const fixtures = fileURLToPath(new URL('../../../shared/fixtures/real/', import.
 
 describe('vigil inspect', () => {
   it('reads a real Keras CSVLogger file: format, records, metrics, loss metric and the newest values', async () => {
-    const res = await runVigil(['inspect', path.join(fixtures, 'keras-csv/tomato-leaf-cnn-training_log.csv'), '--json']);
+    const res = await runVigil([
+      'inspect',
+      path.join(fixtures, 'keras-csv/tomato-leaf-cnn-training_log.csv'),
+      '--json',
+    ]);
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
     // The file: header epoch,accuracy,loss,val_accuracy,val_loss and 29 rows, epochs 0..28; the last row
@@ -31,7 +35,12 @@ describe('vigil inspect', () => {
     const f = path.join(dir, 'metrics.jsonl');
     writeFileSync(f, '{"epoch": 1, "loss": 0.5}\n{"epoch": 2, "loss": NaN, "grad_norm": Infinity}\n');
     const out = JSON.parse((await runVigil(['inspect', f, '--json'])).stdout);
-    expect(out.last).toEqual({ epoch: 2, step: null, loss: 'NaN', metrics: { loss: 'NaN', grad_norm: 'Infinity' } });
+    expect(out.last).toEqual({
+      epoch: 2,
+      step: null,
+      loss: 'NaN',
+      metrics: { loss: 'NaN', grad_norm: 'Infinity' },
+    });
 
     const bin = path.join(dir, 'weights.bin');
     writeFileSync(bin, Buffer.from([0, 1, 2, 3, 255, 254, 0, 0, 9]));

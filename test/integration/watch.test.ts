@@ -45,6 +45,8 @@ describe('watching a host', () => {
       'running',
     );
 
+    // The whole box stops answering: its session and its listener, so no reconnect gets through either.
+    sshd.freezeListener();
     const frozen = sshd.freezeSessions();
     expect(frozen.length).toBeGreaterThan(0);
     const frozenAt = Date.now();
@@ -61,7 +63,9 @@ describe('watching a host', () => {
     expect(seen.loss).not.toBeNull();
     const recordsWhenFrozen = seen.records;
 
-    await new Promise((r) => setTimeout(r, 1500)); // the trainer keeps writing meanwhile
+    await new Promise((r) => setTimeout(r, 4000)); // the trainer keeps writing meanwhile
+    expect(worker(fleet, 'I3D').status).toBe('unreachable'); // still: reconnects time out, no flapping
+    sshd.thawListener();
     sshd.thawSessions();
     const back = await until(
       () => worker(fleet, 'I3D'),

@@ -8,6 +8,7 @@ import type { Clock } from '../../src/main/engine/ports';
 import type { SshConnector, SshError, SshSession } from '../../src/main/engine/ssh/types';
 
 export interface LocalSession extends SshSession {
+  alive: boolean;
   runs: number;
   /** Simulates a dropped connection. */
   drop(err: SshError): void;

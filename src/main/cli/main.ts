@@ -1,9 +1,10 @@
 // `vigil` command line. Exit codes: 0 it reported, 1 the operation failed, 2 bad config or usage.
 
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { defaultConfigPath } from '../engine/config/default-path';
 import { runDoctor } from './doctor';
 import { runInspect } from './inspect';
+import { runServe } from './serve';
 import { runStatus } from './status';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -50,6 +51,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, o: { format?: string; loss?: string; json?: boolean }) => {
       code = await runInspect({ file, format: o.format, loss: o.loss, json: o.json === true }, out, (s) =>
+        process.stderr.write(`${s}\n`),
+      );
+    });
+
+  program
+    .command('serve')
+    .description('the engine and the web UI on http://127.0.0.1 (for machines without a desktop)')
+    .option(...configOption)
+    .option('-p, --port <n>', 'port to listen on (default: a free one)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+      return n;
+    })
+    .action(async (o: { config?: string; port?: number }) => {
+      code = await runServe({ configPath: o.config ?? defaultConfigPath(), port: o.port }, out, (s) =>
         process.stderr.write(`${s}\n`),
       );
     });

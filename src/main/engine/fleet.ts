@@ -60,6 +60,7 @@ export class Fleet {
         random: opts.random,
         maxBytesPerTick: opts.maxBytesPerTick,
         probeTimeoutMs: opts.probeTimeoutMs,
+        pollMs: config.pollMs,
         onChange: () => this.evaluate(),
         onLost: () => this.rescheduleSoon(host),
       });

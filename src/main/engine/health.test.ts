@@ -23,6 +23,7 @@ function facts(over: Partial<WorkerFacts> = {}): WorkerFacts {
     stallAfterMs: 15 * MIN,
     lateAfterMs: 5 * MIN,
     contactStaleAfterMs: MIN,
+    contactOverdueAfterMs: 10_000,
     ...over,
   };
 }
@@ -36,7 +37,7 @@ describe('evaluateHealth', () => {
 
   it('is late past the late threshold, stalled past stallAfter with the durations in the reason', () => {
     expect(evaluateHealth(facts({ lastProgressAt: NOW - 6 * MIN }), NOW).status).toBe('late');
-    const h = evaluateHealth(facts({ lastProgressAt: NOW - 16 * MIN }), NOW);
+    const h = evaluateHealth(facts({ lastProgressAt: NOW - 16 * MIN, lastContactAt: NOW }), NOW);
     expect(h.status).toBe('stalled');
     expect(h.reason).toContain('no progress for 16 min');
     expect(h.reason).toContain('threshold 15 min');
@@ -116,6 +117,27 @@ describe('evaluateHealth', () => {
     const h = evaluateHealth(facts({ fatal: 'RuntimeError: boom' }), NOW);
     expect(h.status).toBe('running');
     expect(h.reason).toContain('RuntimeError: boom');
+  });
+
+  it('judges progress as of the last answer: a hanging probe never makes a run stalled', () => {
+    // Last answer 40 s ago showed progress 30 s old: 70 s later nothing is known to be wrong yet.
+    const h = evaluateHealth(
+      facts({
+        lastContactAt: NOW - 40_000,
+        lastProgressAt: NOW - 70_000,
+        stallAfterMs: 60_000,
+        lateAfterMs: 50_000,
+      }),
+      NOW,
+    );
+    expect(h.status).toBe('running');
+    expect(h.reason).toContain('no answer from the host for 40 s');
+    // Once the host answers and the file still has not moved, it is stalled.
+    const after = evaluateHealth(
+      facts({ lastContactAt: NOW, lastProgressAt: NOW - 70_000, stallAfterMs: 60_000 }),
+      NOW,
+    );
+    expect(after.status).toBe('stalled');
   });
 
   it('a paused process with fresh contact is stalled, not unreachable', () => {

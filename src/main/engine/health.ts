@@ -32,6 +32,8 @@ export interface WorkerFacts {
   lateAfterMs: number;
   /** With no contact for this long, Vigil no longer trusts what it last saw. */
   contactStaleAfterMs: number;
+  /** An answer missing for this long is worth saying (a few polls). */
+  contactOverdueAfterMs: number;
 }
 
 export interface Health {
@@ -96,17 +98,28 @@ export function evaluateHealth(f: WorkerFacts, now: number): Health {
   }
 
   const fatalNote = f.fatal ? `; log shows: ${f.fatal}` : '';
-  if (f.lastProgressAt === null)
-    return { status: 'unknown', reason: `no progress seen yet${fatalNote}${slow}` };
-  const age = Math.max(0, now - f.lastProgressAt);
+  const waiting =
+    silentFor > f.contactOverdueAfterMs ? ` (no answer from the host for ${formatDuration(silentFor)})` : '';
+  if (f.lastProgressAt === null) {
+    return { status: 'unknown', reason: `no progress seen yet${fatalNote}${slow}${waiting}` };
+  }
+  // Progress is judged as of the last answer: a probe that hangs says nothing about the run, and must
+  // not turn a healthy worker "stalled" before the connection is known to be gone.
+  const age = Math.max(0, f.lastContactAt - f.lastProgressAt);
   if (age > f.stallAfterMs) {
     return {
       status: 'stalled',
-      reason: `no progress for ${formatDuration(age)} (threshold ${formatDuration(f.stallAfterMs)})${epochText(f)}${fatalNote}${slow}`,
+      reason: `no progress for ${formatDuration(age)} (threshold ${formatDuration(f.stallAfterMs)})${epochText(f)}${fatalNote}${slow}${waiting}`,
     };
   }
   if (age > f.lateAfterMs) {
-    return { status: 'late', reason: `last progress ${formatAge(age)}, overdue${fatalNote}${slow}` };
+    return {
+      status: 'late',
+      reason: `last progress ${formatAge(age)}, overdue${fatalNote}${slow}${waiting}`,
+    };
   }
-  return { status: 'running', reason: `progress ${formatAge(age)}${epochText(f)}${fatalNote}${slow}` };
+  return {
+    status: 'running',
+    reason: `progress ${formatAge(age)}${epochText(f)}${fatalNote}${slow}${waiting}`,
+  };
 }

@@ -16,6 +16,8 @@ export interface HostRuntimeOptions {
   random?: () => number;
   /** Bytes read per file per tick at most, so a catch-up never blows memory. */
   maxBytesPerTick?: number;
+  /** The poll interval, to tell when an answer is overdue. */
+  pollMs?: number;
   /** A probe slower than this marks the link degraded. */
   degradedAfterMs?: number;
   probeTimeoutMs?: number;
@@ -69,6 +71,7 @@ export class HostRuntime {
         this.cfg.keepaliveIntervalMs * (this.cfg.keepaliveCountMax + 1) +
           (this.opts.probeTimeoutMs ?? 20_000),
       ),
+      contactOverdueAfterMs: Math.max(5000, 3 * (this.opts.pollMs ?? 2000)),
     };
   }
 

@@ -25,6 +25,7 @@ export interface HostView {
   /** remote clock − local clock, ms. */
   clockOffsetMs: number;
   contactStaleAfterMs: number;
+  contactOverdueAfterMs: number;
 }
 
 export interface RemotePaths {
@@ -259,6 +260,7 @@ export class WorkerMonitor {
       stallAfterMs: th.stallAfterMs,
       lateAfterMs: th.lateAfterMs,
       contactStaleAfterMs: host.contactStaleAfterMs,
+      contactOverdueAfterMs: host.contactOverdueAfterMs,
     };
   }
 

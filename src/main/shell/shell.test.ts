@@ -29,6 +29,10 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
     popUpContextMenu(menu: unknown) {
       this.menu = menu as MenuItemTemplate[];
     },
+    attached: null as MenuItemTemplate[] | null,
+    setContextMenu(menu: unknown) {
+      this.attached = menu as MenuItemTemplate[];
+    },
   });
   const webContents = Object.assign(new EventEmitter(), {
     id: 7,
@@ -63,6 +67,7 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
   const power = new EventEmitter();
   const timers: (() => void)[] = [];
   const backend = createFakeBackend({ now: NOW });
+  const clock = { now: NOW };
   let loginItem = false;
   const deps: ShellDeps = {
     platform,
@@ -98,11 +103,12 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
     preloadPath: '/app/out/preload/index.cjs',
     assetsDir: '/app/assets',
     dataDir: '/home/me/Vigil',
-    now: () => NOW,
+    now: () => clock.now,
     setTimeout: (fn) => timers.push(fn),
   };
   return {
     deps,
+    clock,
     tray,
     window,
     webContents,
@@ -147,9 +153,28 @@ describe('the menubar shell (with fake Electron objects)', () => {
     expect(f.window.position).toEqual([1011 - 210, 22 + 4]);
     f.tray.emit('click');
     expect(f.window.isVisible()).toBe(false);
+    f.clock.now += 1000;
     f.tray.emit('click');
     f.window.emit('blur');
     expect(f.window.isVisible()).toBe(false);
+  });
+
+  it('a click on the icon while the popover is open closes it (blur comes first)', () => {
+    const f = fakes();
+    startShell(f.deps);
+    f.tray.emit('click');
+    f.window.emit('blur');
+    f.tray.emit('click');
+    expect(f.window.isVisible()).toBe(false);
+    f.clock.now += 1000;
+    f.tray.emit('click');
+    expect(f.window.isVisible()).toBe(true);
+  });
+
+  it('attaches the menu up front on Linux, where trays report no right-click', () => {
+    const f = fakes('linux');
+    startShell(f.deps);
+    expect(f.tray.attached!.map((i) => i.label).filter(Boolean)).toContain('Sync all now');
   });
 
   it('offers the context menu, whose items reach the backend', async () => {

@@ -20,6 +20,7 @@ import {
 } from './window-security';
 
 export const APP_USER_MODEL_ID = 'dev.vigil.app';
+const BLUR_CLICK_MS = 300;
 
 export interface TrayLike {
   setImage(path: string): void;
@@ -28,6 +29,7 @@ export interface TrayLike {
   getBounds(): Rect;
   on(event: 'click' | 'right-click', listener: () => void): unknown;
   popUpContextMenu(menu: unknown): void;
+  setContextMenu(menu: unknown): void;
 }
 
 export interface PopoverWindowLike {
@@ -98,7 +100,14 @@ export function startShell(deps: ShellDeps): Shell {
 
   const window = deps.createWindow(popoverWindowOptions(deps.preloadPath));
   hardenWebContents(window.webContents);
-  window.on('blur', () => window.hide());
+  // Clicking the tray icon while the popover is open blurs it first; remember when, so that same
+  // click closes the popover instead of reopening it.
+  let hiddenByBlurAt = Number.NEGATIVE_INFINITY;
+  window.on('blur', () => {
+    if (!window.isVisible()) return;
+    window.hide();
+    hiddenByBlurAt = now();
+  });
   const transport = createIpcMainTransport({
     ipcMain: deps.ipcMain,
     webContents: window.webContents,
@@ -122,8 +131,11 @@ export function startShell(deps: ShellDeps): Shell {
     transport.send({ type: 'event', event: 'focusWorker', payload: { worker } });
   }
 
-  tray.on('click', () => (window.isVisible() ? window.hide() : showWindow()));
-  tray.on('right-click', () => {
+  tray.on('click', () => {
+    if (window.isVisible()) window.hide();
+    else if (now() - hiddenByBlurAt > BLUR_CLICK_MS) showWindow();
+  });
+  const menu = () => {
     const template = contextMenuTemplate(
       { launchAtLogin: deps.app.getLoginItemSettings().openAtLogin },
       {
@@ -131,12 +143,18 @@ export function startShell(deps: ShellDeps): Shell {
         snoozeAll: (ms) => void deps.backend.snooze(null, ms),
         syncAll: () => void deps.backend.syncNow(null),
         openDataFolder: () => deps.openPath(deps.dataDir),
-        setLaunchAtLogin: (enabled) => deps.app.setLoginItemSettings({ openAtLogin: enabled }),
+        setLaunchAtLogin: (enabled) => {
+          deps.app.setLoginItemSettings({ openAtLogin: enabled });
+          if (deps.platform === 'linux') tray.setContextMenu(menu());
+        },
         quit: () => deps.app.quit(),
       },
     );
-    tray.popUpContextMenu(deps.buildMenu(template));
-  });
+    return deps.buildMenu(template);
+  };
+  // Linux (AppIndicator) trays report no right-click: the menu must be attached up front.
+  if (deps.platform === 'linux') tray.setContextMenu(menu());
+  tray.on('right-click', () => tray.popUpContextMenu(menu()));
 
   const notify = createAlertNotifier({ createNotification: deps.createNotification, openWorker });
   let suspendedAt: number | null = null;

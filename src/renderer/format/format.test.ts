@@ -8,7 +8,8 @@ const ago = (ms: number) => new Date(NOW - ms).toISOString();
 
 describe('wording', () => {
   it('relative times read naturally', () => {
-    expect(formatRelative(ago(2_000), NOW)).toBe('just now');
+    expect(formatRelative(ago(1_000), NOW)).toBe('just now');
+    expect(formatRelative(ago(3_000), NOW)).toBe('3 s ago');
     expect(formatRelative(ago(42_000), NOW)).toBe('42 s ago');
     expect(formatRelative(ago(9 * 60_000), NOW)).toBe('9 min ago');
     expect(formatRelative(ago(130 * 60_000), NOW)).toBe('2 h 10 min ago');
@@ -29,15 +30,23 @@ describe('wording', () => {
     expect(formatEpoch({ epoch: null, totalEpochs: 50 })).toBe('—');
   });
 
-  it('problems first', () => {
+  it('problems first, then the order of the config', () => {
     const ws = [
-      fakeWorker(NOW, { name: 'A', status: 'running' }),
-      fakeWorker(NOW, { name: 'B', status: 'stalled' }),
-      fakeWorker(NOW, { name: 'C', status: 'error' }),
-      fakeWorker(NOW, { name: 'D', status: 'finished' }),
-      fakeWorker(NOW, { name: 'E', status: 'late' }),
+      fakeWorker(NOW, { name: 'I3D', status: 'running' }),
+      fakeWorker(NOW, { name: 'SlowFast', status: 'stalled' }),
+      fakeWorker(NOW, { name: 'Transformer', status: 'error' }),
+      fakeWorker(NOW, { name: 'MagVIT', status: 'running' }),
+      fakeWorker(NOW, { name: 'Alpha', status: 'late' }),
+      fakeWorker(NOW, { name: 'Beta', status: 'finished' }),
     ];
-    expect(sortWorkers(ws).map((w) => w.name)).toEqual(['C', 'B', 'E', 'A', 'D']);
+    expect(sortWorkers(ws).map((w) => w.name)).toEqual([
+      'Transformer',
+      'SlowFast',
+      'Alpha',
+      'I3D',
+      'MagVIT',
+      'Beta',
+    ]);
   });
 });
 

@@ -7,8 +7,8 @@ export function formatRelative(iso: string | null, now: number): string {
   const then = Date.parse(iso);
   if (Number.isNaN(then)) return 'unknown';
   const seconds = Math.round((now - then) / 1000);
-  if (seconds < 0) return 'just now';
-  if (seconds < 5) return 'just now';
+  // Same threshold as the engine's reasons, so a row never says "just now" beside "3 s ago".
+  if (seconds < 2) return 'just now';
   if (seconds < 60) return `${seconds} s ago`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ago`;
@@ -35,11 +35,9 @@ export function formatEpoch(w: Pick<WorkerSnapshot, 'epoch' | 'totalEpochs'>): s
   return w.totalEpochs === null ? epoch : `${epoch} / ${w.totalEpochs}`;
 }
 
-/** Problems first (model.ts's severity order), then by name. */
+/** Problems first (model.ts's severity order), then in the config's order (the sort is stable). */
 export function sortWorkers(workers: readonly WorkerSnapshot[]): WorkerSnapshot[] {
-  return [...workers].sort(
-    (a, b) => STATUS_SEVERITY[a.status] - STATUS_SEVERITY[b.status] || a.name.localeCompare(b.name),
-  );
+  return [...workers].sort((a, b) => STATUS_SEVERITY[a.status] - STATUS_SEVERITY[b.status]);
 }
 
 export function formatAxisValue(x: number, axis: 'step' | 'epoch' | 'time'): string {

@@ -63,12 +63,16 @@ export class ProtoReader {
 
   double(): number {
     if (this.pos + 8 > this.end) throw new Error('truncated double');
-    return readF64(this.buf, (this.pos += 8) - 8);
+    const v = readF64(this.buf, this.pos);
+    this.pos += 8;
+    return v;
   }
 
   float(): number {
     if (this.pos + 4 > this.end) throw new Error('truncated float');
-    return readF32(this.buf, (this.pos += 4) - 4);
+    const v = readF32(this.buf, this.pos);
+    this.pos += 4;
+    return v;
   }
 
   /** A length-delimited field: moves past it and returns its end; its start is in `fieldStart`. */

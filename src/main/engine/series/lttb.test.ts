@@ -63,22 +63,14 @@ describe('gap-aware LTTB', () => {
     expect(out.some((p) => p.y === null)).toBe(true);
   });
 
-  it('reduces 1,000,000 points to 1200 in well under 50 ms', () => {
-    const [xs, ys] = ramp(1_000_000, (i) => Math.exp(-i / 200_000) + Math.sin(i) * 0.01);
-    downsampleLttb(xs, ys, 1200); // warm up the JIT once, as a long-running engine would be
-    const runs: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      const t0 = performance.now();
-      const out = downsampleLttb(xs, ys, 1200);
-      runs.push(performance.now() - t0);
-      expect(out).toHaveLength(1200);
-    }
-    runs.sort((a, b) => a - b);
-    console.log(
-      `LTTB 1,000,000 → 1200 points: best ${runs[0]!.toFixed(1)} ms, median ${runs[2]!.toFixed(1)} ms (5 runs)`,
-    );
-    // Best of five: the test box is shared, and other work only ever makes a run slower.
-    expect(runs[0]!).toBeLessThan(50);
+  it('reduces a 1,000,000-point curve to 1200 points that keep its shape (speed: bench/series.ts)', () => {
+    const [xs, ys] = ramp(1_000_000, (i) => Math.exp(-i / 200_000) + (i === 777_777 ? 5 : 0));
+    const out = downsampleLttb(xs, ys, 1200);
+    expect(out).toHaveLength(1200);
+    expect(out[0]!.x).toBe(0);
+    expect(out.at(-1)!.x).toBe(999_999);
+    // A one-point spike in a million survives, in the line or in its bucket's max.
+    expect(out.some((p) => (p.y ?? 0) > 5 || (p.max ?? 0) > 5)).toBe(true);
   });
 });
 

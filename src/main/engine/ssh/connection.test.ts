@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test/support/free-port';
 import { type Sshd, startSshd } from '../../../../test/support/sshd';
@@ -353,52 +352,6 @@ describe('faults on a live connection', () => {
       expect(s.alive).toBe(false);
     } finally {
       await own.stop();
-    }
-  });
-});
-
-describe('cost of a probe', () => {
-  it('measures the control shell against a fresh exec per command', async () => {
-    const s = await connect(hostFor(sshd));
-    const N = 30;
-    await s.run('true');
-    const t0 = performance.now();
-    for (let i = 0; i < N; i++) await s.run('true');
-    const control = (performance.now() - t0) / N;
-
-    const client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', reject);
-      client.connect({
-        host: sshd.host,
-        port: sshd.port,
-        username: sshd.user,
-        privateKey: readFileSync(sshd.clientKeyPath),
-        hostVerifier: () => true, // local test sshd: the key is checked in the tests above
-      });
-    });
-    try {
-      const exec = () =>
-        new Promise<void>((resolve, reject) => {
-          client.exec('true', (err, ch) => {
-            if (err) return reject(err);
-            ch.resume(); // close only fires once the output is read
-            ch.stderr.resume();
-            ch.on('close', () => resolve());
-          });
-        });
-      await exec();
-      const t1 = performance.now();
-      for (let i = 0; i < N; i++) await exec();
-      const fresh = (performance.now() - t1) / N;
-      console.log(
-        `[vigil ssh] probe round trip: control shell ${control.toFixed(2)} ms, fresh exec ${fresh.toFixed(2)} ms ` +
-          `(${(fresh / control).toFixed(1)}x; each exec starts a login shell and its .bashrc)`,
-      );
-      expect(control).toBeLessThan(fresh);
-    } finally {
-      client.end();
     }
   });
 });

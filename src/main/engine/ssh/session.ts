@@ -1,0 +1,203 @@
+// An open connection, as the engine sees it (SshSession): scripts run one after another in a long-lived
+// control shell, byte ranges are read over SFTP, and the end of the connection — closed by us, or lost —
+// fails whatever is pending and is reported once.
+
+import type { Client } from 'ssh2';
+import type { ControlShell } from './control-shell';
+import { ControlShellSlot } from './control-shell-slot';
+import { type Ssh2Error, secs, target } from './describe';
+import { InflightRequests } from './inflight';
+import { SftpChannel } from './sftp-channel';
+import { readRange } from './sftp-read';
+import { type ResolvedHost, type RunResult, SshError, type SshSession } from './types';
+
+const DEFAULT_RUN_TIMEOUT_MS = 20_000;
+
+export class Ssh2Session implements SshSession {
+  home = '';
+  private isAlive = true;
+  private closedByUs = false;
+  private lostError: SshError | null = null;
+  private listeners: ((err: SshError) => void)[] = [];
+  private hasTimeout = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly control: ControlShellSlot;
+  private readonly sftp: SftpChannel;
+  /** Runs and reads in flight, so a lost connection fails them at once instead of at their timeout. */
+  private readonly inflight = new InflightRequests();
+
+  constructor(
+    private readonly host: ResolvedHost,
+    private readonly client: Client,
+    private readonly jumps: Client[],
+    private readonly readTimeoutMs: number,
+  ) {
+    this.control = new ControlShellSlot(client, host.name, () => this.isAlive);
+    this.sftp = new SftpChannel(client, host.name);
+    // A permanent listener: an `error` with none would crash the process, and ssh2 can emit more than one.
+    client.on('error', (err: Ssh2Error) => this.lose(describeLoss(err, host)));
+    client.on('close', () => this.lose('the connection closed'));
+    for (const j of jumps) {
+      j.on('error', (err: Ssh2Error) => this.lose(`jump host: ${describeLoss(err, host)}`));
+      j.on('close', () => this.lose('the jump host connection closed'));
+    }
+  }
+
+  get alive(): boolean {
+    return this.isAlive;
+  }
+
+  /** Opens the control shell and learns $HOME and whether `timeout` exists, within the connect bound (the caller's race). */
+  async init(): Promise<void> {
+    const r = await this.runNow(
+      'printf "%s\\n" "$HOME"; command -v timeout >/dev/null 2>&1 && echo timeout',
+      DEFAULT_RUN_TIMEOUT_MS,
+    );
+    const [home, timeout] = r.stdout.split('\n');
+    if (!home?.startsWith('/')) {
+      throw new SshError(
+        'channel',
+        `the remote shell on ${target(this.host)} did not report $HOME (got ${r.stdout})`,
+      );
+    }
+    this.home = home;
+    this.hasTimeout = timeout === 'timeout';
+  }
+
+  run(script: string, opts?: { timeoutMs?: number }): Promise<RunResult> {
+    const timeoutMs = opts?.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    // Serialised: one sh runs one script at a time. The bound starts when the script's turn comes.
+    const p = this.queue.then(() => this.runNow(script, timeoutMs));
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  private runNow(script: string, timeoutMs: number): Promise<RunResult> {
+    if (!this.isAlive) return Promise.reject(this.deadError());
+    let shell: ControlShell | null = null;
+    const onTimeout = () => {
+      const err = new SshError(
+        'channel',
+        `no reply from ${this.host.name} within ${secs(timeoutMs)} to: ${firstLine(script)}`,
+        'The host may be overloaded, or the command hangs (a stuck file system?).',
+      );
+      // The shell is busy with a script that may never end: drop it; the next run() opens a fresh one.
+      if (shell) shell.destroy(err);
+      else this.control.drop();
+      return err;
+    };
+    return this.inflight.track<RunResult>(timeoutMs, onTimeout, (request) => {
+      const failed = (e: Error) => request.reject(this.isAlive ? e : this.deadError());
+      this.control.get().then((s) => {
+        if (request.settled) return;
+        shell = s;
+        // Remote bound a little beyond ours: we give up first, then `timeout` reaps what we left behind.
+        const remote = this.hasTimeout ? Math.ceil(timeoutMs / 1000) + 1 : null;
+        s.run(script, remote).then((r) => request.resolve(r), failed);
+      }, failed);
+    });
+  }
+
+  read(path: string, offset: number, maxBytes: number): Promise<Uint8Array> {
+    if (!this.isAlive) return Promise.reject(this.deadError());
+    const invalid = invalidRead(path, offset, maxBytes);
+    if (invalid) return Promise.reject(invalid);
+    const channel = this.sftp.get();
+    const onTimeout = () => {
+      this.sftp.discard(channel);
+      return new SshError(
+        'channel',
+        `no SFTP reply from ${this.host.name} within ${secs(this.readTimeoutMs)} reading ${path}`,
+      );
+    };
+    return this.inflight.track<Uint8Array>(this.readTimeoutMs, onTimeout, (request) => {
+      channel
+        .then((s) => readRange(s, path, offset, maxBytes))
+        .then(
+          (data) => request.resolve(data),
+          (e: Error) =>
+            request.reject(
+              this.isAlive || (e instanceof SshError && e.kind === 'sftp') ? e : this.deadError(),
+            ),
+        );
+    });
+  }
+
+  onClose(listener: (err: SshError) => void): void {
+    if (this.lostError) {
+      const err = this.lostError;
+      queueMicrotask(() => listener(err));
+    } else if (!this.closedByUs) {
+      this.listeners.push(listener);
+    }
+  }
+
+  close(): void {
+    if (this.closedByUs || !this.isAlive) {
+      this.closedByUs = true;
+      return;
+    }
+    this.closedByUs = true;
+    this.shutdown(new SshError('lost', `connection to ${this.host.name} was closed by Vigil`));
+  }
+
+  private deadError(): SshError {
+    return this.lostError ?? new SshError('lost', `connection to ${this.host.name} was closed by Vigil`);
+  }
+
+  /** The connection died on its own: fail everything pending, then tell the listeners once. */
+  private lose(reason: string): void {
+    if (!this.isAlive) return;
+    const err = new SshError(
+      'lost',
+      `connection to ${this.host.name} (${target(this.host)}) lost: ${reason}`,
+      'Vigil reconnects by itself; if it keeps failing, check the host (overloaded? rebooted?).',
+    );
+    this.lostError = err;
+    this.shutdown(err);
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const l of listeners) {
+      try {
+        l(err);
+      } catch {
+        // One listener's failure must not keep the others from hearing.
+      }
+    }
+  }
+
+  private shutdown(err: SshError): void {
+    this.isAlive = false;
+    this.inflight.failAll(err);
+    this.control.close();
+    this.sftp.forget();
+    for (const c of [this.client, ...[...this.jumps].reverse()]) {
+      c.end();
+      // end() waits for the peer; a frozen peer never answers, so do not let the socket linger.
+      setTimeout(() => c.destroy(), 1000).unref();
+    }
+  }
+}
+
+/** Why read() refuses its arguments, or null when they are fine. */
+function invalidRead(path: string, offset: number, maxBytes: number): SshError | null {
+  if (!path.startsWith('/') || path.includes('\0')) {
+    return new SshError('sftp', `not an absolute remote path: ${JSON.stringify(path)}`);
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    return new SshError('sftp', `bad range for ${path}: offset ${offset}, maxBytes ${maxBytes}`);
+  }
+  return null;
+}
+
+function describeLoss(err: Ssh2Error, host: ResolvedHost): string {
+  if (err.level === 'client-timeout') {
+    return `no answer to ${host.keepaliveCountMax} keepalives sent ${secs(host.keepaliveIntervalMs)} apart`;
+  }
+  return err.message;
+}
+
+function firstLine(script: string): string {
+  const line = script.trim().split('\n')[0] ?? '';
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
