@@ -20,7 +20,7 @@ let page: Page;
 
 const row = (name: string) => page.locator(`[role="option"][data-worker="${name}"]`);
 const epochOf = async (name: string) =>
-  Number((await row(name).locator('.epoch').innerText()).split('/')[0]!.trim());
+  Number(((await row(name).locator('.epoch').textContent()) ?? '').split('/')[0]!.trim());
 
 test.beforeAll(async ({ browser }) => {
   mkdirSync(SHOTS, { recursive: true });
@@ -60,7 +60,7 @@ test('four workers appear with rising epochs', async () => {
   const first = await Promise.all(NAMES.map(epochOf));
   await expect.poll(async () => Promise.all(NAMES.map(epochOf)), { timeout: 10_000 }).not.toEqual(first);
   const later = await Promise.all(NAMES.map(epochOf));
-  later.forEach((e, i) => expect(e).toBeGreaterThan(first[i]!));
+  for (const [i, e] of later.entries()) expect(e).toBeGreaterThan(first[i]!);
   await expect(row('I3D').locator('.epoch')).toContainText('/ 1000');
   await page.screenshot({ path: path.join(SHOTS, 'list.png') });
 });
@@ -90,14 +90,14 @@ test('pausing a trainer shows it stalled and raises an in-page alert', async () 
 
 test('stopping the sshd processes shows every worker unreachable with its last values kept', async () => {
   const before = await epochOf('MagVIT');
-  const loss = await row('MagVIT').locator('.loss').innerText();
+  const loss = await row('MagVIT').locator('.loss').textContent();
   // The box stops answering: its session and its listener (so a reconnect cannot get through either).
   sshd.freezeListener();
   expect(sshd.freezeSessions().length).toBeGreaterThan(0);
   for (const name of NAMES) await expect(row(name)).toContainText('unreachable', { timeout: 15_000 });
   await expect(row('MagVIT')).toContainText('last known');
   expect(await epochOf('MagVIT')).toBeGreaterThanOrEqual(before);
-  expect(await row('MagVIT').locator('.loss').innerText()).not.toBe('—');
+  expect(await row('MagVIT').locator('.loss').textContent()).not.toBe('—');
   expect(loss).not.toBe('—');
   await expect(page.getByRole('alert').filter({ hasText: 'MagVIT' }).first()).toContainText('unreachable');
   // Stays unreachable while the box is frozen (no flapping back through a half-dead listener).

@@ -63,6 +63,8 @@ export type AlertKind =
 
 export interface AlertEvent {
   worker: string;
+  /** Every worker the alert is about when one cause hit several (a host went silent); `worker` is the first. */
+  workers?: string[];
   kind: AlertKind;
   message: string;
   /** ISO time the episode changed. */

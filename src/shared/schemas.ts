@@ -87,6 +87,7 @@ export const seriesResultSchema = z.object({
 
 export const alertEventSchema = z.object({
   worker: name,
+  workers: z.array(name).max(10_000).optional(),
   kind: z.enum(['stalled', 'unreachable', 'failed', 'error', 'finished', 'recovered', 'reminder']),
   message: z.string(),
   at: isoTime,

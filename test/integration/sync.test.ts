@@ -54,15 +54,15 @@ interface RuleSpec {
 }
 
 /** A config with one worker on the test sshd; returns its path. */
-function writeSyncConfig(dir: string, rules: RuleSpec[], name = 'W'): string {
+function writeSyncConfig(dir: string, rules: RuleSpec[], host: Record<string, unknown> = {}): string {
   const cfgDir = tmp('vigil-sync-cfg-');
   const file = path.join(cfgDir, 'config.yaml');
   writeFileSync(
     file,
     stringify({
       sshConfig: sshd.sshConfigPath,
-      hosts: { [sshd.alias]: hostFor() },
-      workers: [{ name, host: sshd.alias, dir, metrics: 'metrics.jsonl', sync: rules }],
+      hosts: { [sshd.alias]: hostFor(host) },
+      workers: [{ name: 'W', host: sshd.alias, dir, metrics: 'metrics.jsonl', sync: rules }],
     }),
   );
   return file;
@@ -208,10 +208,15 @@ describe('sync rules against a real sshd', () => {
     writeFileSync(path.join(work, 'out', 'big.bin'), randomBytes(size));
     const data = freshDataDir();
     cleanups.push(() => rmSync(data, { recursive: true, force: true }));
-    const m = manager(writeSyncConfig(work, [{ from: 'out/', every: '1s', bwlimit: 1500 }]), data, {
-      initialDelayMs: 0,
-      noProgressMs: 3_000,
-    });
+    const m = manager(
+      // ssh's own keepalives would notice only after 30 s × 3: here only the watchdog can end it.
+      writeSyncConfig(work, [{ from: 'out/', every: '1s', bwlimit: 1500 }], { keepaliveInterval: '30s' }),
+      data,
+      {
+        initialDelayMs: 0,
+        noProgressMs: 3_000,
+      },
+    );
     let bytes = 0;
     m.onProgress((p) => {
       bytes = p.bytes;
@@ -243,7 +248,7 @@ describe('sync rules against a real sshd', () => {
     console.log(
       `sync: frozen host: transfer ended ${endedAfter} ms after the freeze (watchdog 3000 ms): ${results[0]}`,
     );
-    expect(results[0]).toMatch(/unreachable/);
+    expect(results[0]).toMatch(/unreachable: no data moved for 3 s/);
     expect(endedAfter).toBeLessThan(3_000 + 3_000 + 1_500); // bound + SIGKILL grace + slack
     await until(
       () => results,

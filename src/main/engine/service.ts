@@ -2,8 +2,9 @@
 // demand, and serves the typed contract (ContractBackend) that Electron IPC and the WebSocket carry.
 // A config that cannot load is not a crash: the snapshot carries the error where the UI shows it.
 
-import type { ContractBackend, EventListener, SeriesOptions } from '../../shared/contract';
+import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '../../shared/contract';
 import type { FleetSnapshot } from '../../shared/model';
+import { groupAlerts } from './alert-groups';
 import { loadConfig } from './config/load';
 import { resolveHost } from './config/resolve-host';
 import type { VigilConfig } from './config/types';
@@ -119,6 +120,15 @@ export class EngineService {
   }
 
   private lastSent = '';
+  private pendingAlerts: AlertEvent[] = [];
+
+  /** Alerts of one evaluation are sent together, grouped by cause (see alert-groups.ts). */
+  private queueAlert(a: AlertEvent): void {
+    if (this.pendingAlerts.push(a) > 1) return;
+    queueMicrotask(() => {
+      for (const g of groupAlerts(this.pendingAlerts.splice(0))) this.emit('alert', g);
+    });
+  }
 
   /** The fleet re-evaluates every second; the UI hears only of real changes (it ticks ages itself). */
   private emitIfChanged(snap: FleetSnapshot): void {

@@ -24,9 +24,27 @@ const HEADLINE: Record<AlertKind, string> = {
   reminder: 'still needs attention',
 };
 
+const HEADLINE_MANY: Record<AlertKind, string> = {
+  stalled: 'have stalled',
+  unreachable: 'are unreachable',
+  failed: 'have failed',
+  error: 'cannot be monitored',
+  finished: 'have finished',
+  recovered: 'are back to normal',
+  reminder: 'still need attention',
+};
+
+/** "I3D", "I3D and SlowFast", "I3D, SlowFast and 2 more". */
+export function namesText(names: readonly string[]): string {
+  if (names.length <= 2) return names.join(' and ');
+  if (names.length === 3) return `${names[0]}, ${names[1]} and ${names[2]}`;
+  return `${names[0]}, ${names[1]} and ${names.length - 2} more`;
+}
+
 export function notificationText(alert: AlertEvent): { title: string; body: string; silent: boolean } {
+  const names = alert.workers && alert.workers.length > 1 ? alert.workers : [alert.worker];
   return {
-    title: `${alert.worker} ${HEADLINE[alert.kind]}`,
+    title: `${namesText(names)} ${names.length > 1 ? HEADLINE_MANY[alert.kind] : HEADLINE[alert.kind]}`,
     body: alert.message,
     // Good news does not need a sound.
     silent: alert.kind === 'finished' || alert.kind === 'recovered',

@@ -1,17 +1,18 @@
 // The Electron entry: the one file that imports electron. It hands the real objects to startShell.
 
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, Notification, powerMonitor, screen, shell, Tray } from 'electron';
-import { createFakeBackend } from '../../shared/contract-fake';
-import { downsampleLttb } from '../engine/series/lttb';
+import { defaultConfigPath } from '../engine/config/default-path';
+import { defaultDataDir } from '../engine/paths';
+import { EngineService } from '../engine/service';
 import { type Shell, startShell } from './shell';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 // Kept in module scope for the life of the app: a garbage-collected Tray disappears from the menubar.
 let running: Shell | null = null;
+let engine: EngineService | null = null;
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -21,9 +22,26 @@ app.on('window-all-closed', () => {
 
 app.on('second-instance', () => running?.showWindow());
 
-void app.whenReady().then(() => {
-  // TODO(engine): replace with the monitoring engine's ContractBackend once src/main/engine lands.
-  const backend = createFakeBackend({ downsample: downsampleLttb });
+app.on('before-quit', () => {
+  void engine?.stop();
+});
+
+void app.whenReady().then(async () => {
+  const dataDir = defaultDataDir();
+  engine = new EngineService({
+    configPath: defaultConfigPath(),
+    dataDir,
+    openPath: (path) => void shell.openPath(path),
+  });
+  try {
+    await engine.start();
+  } catch (e) {
+    // Another Vigil holds the data folder: say so once and leave it in charge.
+    new Notification({ title: 'Vigil is already running', body: (e as Error).message }).show();
+    app.quit();
+    return;
+  }
+  const backend = engine.backend();
   const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(app.getAppPath(), 'assets');
   const rendererUrl =
     process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
@@ -48,6 +66,7 @@ void app.whenReady().then(() => {
     rendererUrl,
     preloadPath: join(here, '../preload/index.cjs'),
     assetsDir,
-    dataDir: join(homedir(), 'Vigil'),
+    dataDir,
+    pollNow: () => engine?.pollNow(),
   });
 });

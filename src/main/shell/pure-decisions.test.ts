@@ -82,6 +82,17 @@ describe('alert notifications', () => {
     });
   });
 
+  it('one notification names every worker a silent host took down', () => {
+    const workers = ['I3D', 'SlowFast', 'Transformer', 'MagVIT'];
+    expect(notificationText({ worker: 'I3D', workers, kind: 'unreachable', message: 'lost', at }).title).toBe(
+      'I3D, SlowFast and 2 more are unreachable',
+    );
+    expect(
+      notificationText({ worker: 'I3D', workers: ['I3D', 'MagVIT'], kind: 'recovered', message: 'ok', at })
+        .title,
+    ).toBe('I3D and MagVIT are back to normal');
+  });
+
   it('shows one notification per alert and opens the worker on click', () => {
     const opened: string[] = [];
     const handlers: Record<string, () => void>[] = [];

@@ -218,11 +218,13 @@ describe('the menubar shell (with fake Electron objects)', () => {
 
   it('after sleep, sums up what changed in one notification instead of a burst of alerts', () => {
     const f = fakes();
-    startShell(f.deps);
+    let polled = 0;
+    startShell({ ...f.deps, pollNow: () => polled++ });
     const before = f.backend.snapshot();
     f.backend.setSnapshot(before);
     f.power.emit('suspend');
     f.power.emit('resume');
+    expect(polled).toBe(1); // every host is polled at once on waking
     const after: FleetSnapshot = {
       ...before,
       workers: before.workers.map((w) => (w.name === 'I3D' ? { ...w, status: 'finished', epoch: 50 } : w)),

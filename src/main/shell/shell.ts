@@ -67,6 +67,8 @@ export interface ShellDeps {
   preloadPath: string;
   assetsDir: string;
   dataDir: string;
+  /** Asks the engine to poll every host now (called on resume from sleep). */
+  pollNow?: () => void;
   /** How long after a resume to wait for the engine's fresh poll before summing up. */
   resumeSettleMs?: number;
   now?: () => number;
@@ -179,6 +181,7 @@ export function startShell(deps: ShellDeps): Shell {
   });
   deps.powerMonitor.on('resume', () => {
     const since = suspendedAt ?? now();
+    deps.pollNow?.();
     later(() => {
       const before = beforeSleep;
       suspendedAt = null;

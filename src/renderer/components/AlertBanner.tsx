@@ -14,7 +14,7 @@ export function AlertBanner() {
       {alerts.map((a) => (
         <div key={a.id} className={`alert alert-${a.kind}`} role="alert">
           <span className="alert-text">
-            <strong>{a.worker}</strong> {a.kind}: {a.message}
+            <strong>{(a.workers ?? [a.worker]).join(', ')}</strong> {a.kind}: {a.message}
           </span>
           <button
             type="button"

@@ -1,9 +1,11 @@
 // JSON lines: one object per line (metrics.jsonl, detectron2 metrics.json, MMDetection *.log.json,
 // MMEngine scalars.json, DETR log.txt). Python's json.dumps writes NaN / Infinity bare, which JSON.parse
-// rejects: only lines that fail take the slower string-aware substitution.
+// rejects: only lines that fail take the slower string-aware substitution. Most lines never get here:
+// jsonl-fast.ts reads flat lines straight from their bytes and hands back only what it is unsure of.
 
 import type { MetricRecord } from '../../../shared/model';
-import { LineSplitter } from './lines';
+import { BAIL, BLANK, FastJsonLine } from './jsonl-fast';
+import { ByteLineSplitter } from './lines';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import { excerpt, nonFinite, RecordBuilder, RestartTracker, WarningSink } from './values';
 
@@ -64,10 +66,21 @@ export class JsonObjectReader {
     if ('env_info' in obj) return null;
     const b = new RecordBuilder();
     addNumericFields(obj, b, '', obj.mode === 'val' ? valName : undefined);
+    return this.finish(b, 'iter' in obj, 'epoch' in obj, typeof obj.step === 'number' ? obj.step : undefined);
+  }
+
+  /** A line the fast path read (FastJsonLine.scan returned OK). */
+  readScanned(line: FastJsonLine): MetricRecord | null {
+    const b = new RecordBuilder();
+    line.fill(b);
+    return this.finish(b, line.hasIter, line.hasEpoch, line.step);
+  }
+
+  private finish(b: RecordBuilder, hasIter: boolean, hasEpoch: boolean, step: number | undefined): MetricRecord | null {
     const rec = b.rec;
-    if ('iter' in obj && 'epoch' in obj) this.sawIterAndEpoch = true;
-    else if (this.sawIterAndEpoch && !('epoch' in obj) && !('iter' in obj) && typeof obj.step === 'number') {
-      rec.epoch = obj.step;
+    if (hasIter && hasEpoch) this.sawIterAndEpoch = true;
+    else if (this.sawIterAndEpoch && !hasEpoch && !hasIter && step !== undefined) {
+      rec.epoch = step;
       rec.step = null;
     }
     if (b.metricCount === 0) return null;
@@ -76,13 +89,24 @@ export class JsonObjectReader {
 }
 
 export function createJsonlParser(): Parser {
-  const lines = new LineSplitter();
+  const lines = new ByteLineSplitter();
+  const fast = new FastJsonLine(valName);
   const reader = new JsonObjectReader();
   const sink = new WarningSink();
   return {
     push(chunk): ParseResult {
       const result: ParseResult = { records: [], warnings: [] };
-      for (const { no, text } of lines.push(chunk)) {
+      lines.feed(chunk);
+      while (lines.next()) {
+        const scanned = fast.scan(lines.buf, lines.start, lines.end);
+        if (scanned === BLANK) continue;
+        if (scanned !== BAIL) {
+          const rec = reader.readScanned(fast);
+          if (rec) result.records.push(rec);
+          continue;
+        }
+        const no = lines.no;
+        const text = lines.text();
         if (text.trim() === '') continue;
         let obj: unknown;
         try {

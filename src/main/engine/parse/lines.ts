@@ -69,3 +69,77 @@ export class SegmentSplitter {
     return this.pending;
   }
 }
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Bytes → lines without decoding them: JSON lines and CSV read most lines straight from the bytes (see
+ * jsonl-fast.ts, csv.ts) and decode only the few that need the general path, so decoding every chunk
+ * would be wasted work. A `\n` byte never occurs inside a UTF-8 sequence, so a line's bytes decode to
+ * exactly the text LineSplitter gives. No allocation per line: iterate with `next()` and read `buf`,
+ * `start`, `end` (trailing `\r`s excluded) and `no`; they are valid until the next call.
+ */
+export class ByteLineSplitter {
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  /** 1-based line number (counted in `\n`). */
+  no = 0;
+  private chunk: Uint8Array = new Uint8Array(0);
+  private pos = 0;
+  private pending = new Uint8Array(256);
+  private pendingLen = 0;
+
+  /** Takes the next chunk; its lines (with the unfinished line before it) come from `next()`. */
+  feed(chunk: Uint8Array): void {
+    this.chunk = chunk;
+    this.pos = 0;
+  }
+
+  next(): boolean {
+    const chunk = this.chunk;
+    const nl = chunk.indexOf(10, this.pos);
+    if (nl === -1) {
+      this.keep(chunk.subarray(this.pos));
+      this.pos = chunk.length;
+      return false;
+    }
+    if (this.pendingLen > 0) {
+      this.keep(chunk.subarray(this.pos, nl));
+      this.buf = this.pending;
+      this.start = 0;
+      this.end = this.pendingLen;
+      this.pendingLen = 0;
+    } else {
+      this.buf = chunk;
+      this.start = this.pos;
+      this.end = nl;
+    }
+    this.pos = nl + 1;
+    while (this.end > this.start && this.buf[this.end - 1] === 13) this.end--;
+    // TextDecoder drops a byte-order mark at the start of the file: so does this.
+    if (++this.no === 1 && this.end - this.start >= 3) {
+      const b = this.buf;
+      const s = this.start;
+      if (b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) this.start += 3;
+    }
+    return true;
+  }
+
+  /** The current line as text (invalid UTF-8 → U+FFFD, as LineSplitter). */
+  text(): string {
+    return utf8.decode(this.buf.subarray(this.start, this.end));
+  }
+
+  private keep(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const need = this.pendingLen + bytes.length;
+    if (need > this.pending.length) {
+      const next = new Uint8Array(Math.max(need, this.pending.length * 2));
+      next.set(this.pending.subarray(0, this.pendingLen));
+      this.pending = next;
+    }
+    this.pending.set(bytes, this.pendingLen);
+    this.pendingLen = need;
+  }
+}

@@ -1,9 +1,9 @@
 // A minimal protobuf reader: just what TensorBoard's Event / Summary / TensorProto need. Field
 // numbers follow tensorflow/core/util/event.proto, framework/summary.proto and tensor.proto.
 
-// Floats are assembled in a shared scratch buffer instead of a DataView per message: event files are
-// many small messages, and allocation is the cost. Every platform Node runs on is little-endian, like
-// the wire format.
+// readF32 / readF64 assemble floats in a shared scratch buffer, for callers that hold only bytes: a
+// DataView per message would be an allocation per record. Every platform Node runs on is little-endian,
+// like the wire format.
 const scratch = new ArrayBuffer(8);
 const scratchBytes = new Uint8Array(scratch);
 const scratchF32 = new Float32Array(scratch);
@@ -15,11 +15,21 @@ export class ProtoReader {
   fieldStart = 0;
 
   constructor(
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     start: number,
     public end: number,
+    // Floats are read through one DataView per buffer, never one per message or field.
+    public dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
   ) {
     this.pos = start;
+  }
+
+  /** Points the reader at another message, so one reader serves a whole file (no allocation per record). */
+  reset(buf: Uint8Array, dv: DataView, start: number, end: number): void {
+    this.buf = buf;
+    this.dv = dv;
+    this.pos = start;
+    this.end = end;
   }
 
   /**
@@ -43,6 +53,19 @@ export class ProtoReader {
   }
 
   varint(): number {
+    // Keys and short lengths are one byte: the common case skips the loop.
+    const p = this.pos;
+    if (p < this.end) {
+      const b = this.buf[p]!;
+      if (b < 0x80) {
+        this.pos = p + 1;
+        return b;
+      }
+    }
+    return this.longVarint();
+  }
+
+  private longVarint(): number {
     let result = 0;
     let mul = 1;
     for (let shift = 0; shift < 70; shift += 7) {
@@ -63,14 +86,14 @@ export class ProtoReader {
 
   double(): number {
     if (this.pos + 8 > this.end) throw new Error('truncated double');
-    const v = readF64(this.buf, this.pos);
+    const v = this.dv.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }
 
   float(): number {
     if (this.pos + 4 > this.end) throw new Error('truncated float');
-    const v = readF32(this.buf, this.pos);
+    const v = this.dv.getFloat32(this.pos, true);
     this.pos += 4;
     return v;
   }
@@ -125,17 +148,23 @@ export function bytesEqual(buf: Uint8Array, start: number, end: number, ascii: U
 
 const utf8 = new TextDecoder('utf-8');
 
-// The same few tags repeat in every event: a small cache keyed by a hash of the bytes, confirmed by
-// comparing the bytes, saves building the string each time.
-const tagCache = new Map<number, { bytes: Uint8Array; text: string }>();
+// The same few tags repeat in every event: a small direct-mapped cache, indexed by the length and a
+// few bytes and confirmed by comparing the bytes, saves building the string each time (and hashing the
+// whole tag, which a Map would need).
+const TAG_SLOTS = 1024;
+const tagBytes: (Uint8Array | undefined)[] = new Array(TAG_SLOTS).fill(undefined);
+const tagText: string[] = new Array(TAG_SLOTS).fill('');
 
 export function decodeTag(buf: Uint8Array, start: number, end: number): string {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  const hit = tagCache.get(h);
-  if (hit && bytesEqual(buf, start, end, hit.bytes)) return hit.text;
+  const n = end - start;
+  if (n === 0) return '';
+  const slot =
+    (n * 61 + buf[start]! * 31 + buf[end - 1]! * 131 + buf[start + (n >> 1)]! * 7) & (TAG_SLOTS - 1);
+  const hit = tagBytes[slot];
+  if (hit !== undefined && bytesEqual(buf, start, end, hit)) return tagText[slot]!;
   const text = decodeString(buf, start, end);
-  if (tagCache.size < 4096) tagCache.set(h, { bytes: buf.slice(start, end), text });
+  tagBytes[slot] = buf.slice(start, end);
+  tagText[slot] = text;
   return text;
 }
 

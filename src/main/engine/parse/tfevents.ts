@@ -25,13 +25,9 @@ const DT_INT64 = 9;
 const DT_BFLOAT16 = 14;
 const DT_HALF = 19;
 
-/** Reads a message that spans [r.fieldStart, fieldEnd) with `body`, then moves past it. */
-function inside<T>(r: ProtoReader, fieldEnd: number, body: (r: ProtoReader) => T): T {
-  const outer = r.enter(fieldEnd);
-  const v = body(r);
-  r.leave(outer, fieldEnd);
-  return v;
-}
+// Decoding is the hot path of reading event files (hundreds of thousands of small messages): one
+// ProtoReader is narrowed into each sub-message with enter / leave, and no closure or object is made per
+// field, so a record costs its metrics object and little else.
 
 /** A rank-0 (or all-ones shape) numeric TensorProto's value, else null (histograms, images, text). */
 function readTensorScalar(r: ProtoReader): number | null {
@@ -45,8 +41,12 @@ function readTensorScalar(r: ProtoReader): number | null {
     const field = key >>> 3;
     const wt = key & 7;
     if (field === 1 && wt === 0) dtype = r.varint();
-    else if (field === 2 && wt === 2) elements = inside(r, r.bytes(), shapeElements);
-    else if (field === 4 && wt === 2) {
+    else if (field === 2 && wt === 2) {
+      const e = r.bytes();
+      const outer = r.enter(e);
+      elements = shapeElements(r);
+      r.leave(outer, e);
+    } else if (field === 4 && wt === 2) {
       contentEnd = r.bytes();
       contentStart = r.fieldStart;
     } else if (field === 5) value = firstOf(r, wt, 5);
@@ -76,12 +76,18 @@ function fromContent(buf: Uint8Array, s: number, e: number, dtype: number): numb
   return null;
 }
 
+function readAs(r: ProtoReader, as: 0 | 1 | 5): number {
+  return as === 5 ? r.float() : as === 1 ? r.double() : r.int64();
+}
+
 /** The first element of a repeated numeric field, packed (wire type 2) or not; `as` is the element's wire type. */
 function firstOf(r: ProtoReader, wt: number, as: 0 | 1 | 5): number {
-  const read = () => (as === 5 ? r.float() : as === 1 ? r.double() : r.int64());
-  if (wt !== 2) return read();
-  const end = r.bytes();
-  return inside(r, end, () => (r.pos < r.end ? read() : Number.NaN));
+  if (wt !== 2) return readAs(r, as);
+  const e = r.bytes();
+  const outer = r.enter(e);
+  const v = r.pos < r.end ? readAs(r, as) : Number.NaN;
+  r.leave(outer, e);
+  return v;
 }
 
 function shapeElements(r: ProtoReader): number {
@@ -89,15 +95,16 @@ function shapeElements(r: ProtoReader): number {
   while (r.pos < r.end) {
     const key = r.varint();
     if (key === ((2 << 3) | 2)) {
-      n *= inside(r, r.bytes(), (d) => {
-        let size = 1;
-        while (d.pos < d.end) {
-          const k = d.varint();
-          if (k === ((1 << 3) | 0)) size = d.int64();
-          else d.skip(k & 7);
-        }
-        return size;
-      });
+      const e = r.bytes();
+      const outer = r.enter(e);
+      let size = 1;
+      while (r.pos < r.end) {
+        const k = r.varint();
+        if (k === ((1 << 3) | 0)) size = r.int64();
+        else r.skip(k & 7);
+      }
+      r.leave(outer, e);
+      n *= size;
     } else r.skip(key & 7);
   }
   return n;
@@ -111,17 +118,19 @@ function isScalarPlugin(r: ProtoReader): boolean {
   while (r.pos < r.end) {
     const key = r.varint();
     if (key === ((1 << 3) | 2)) {
-      scalar = inside(r, r.bytes(), (pd) => {
-        while (pd.pos < pd.end) {
-          const k = pd.varint();
-          if (k === ((1 << 3) | 2)) {
-            const e = pd.bytes();
-            return bytesEqual(pd.buf, pd.fieldStart, e, SCALARS);
-          }
-          pd.skip(k & 7);
+      const e = r.bytes();
+      const outer = r.enter(e);
+      scalar = true;
+      while (r.pos < r.end) {
+        const k = r.varint();
+        if (k === ((1 << 3) | 2)) {
+          const ne = r.bytes();
+          scalar = bytesEqual(r.buf, r.fieldStart, ne, SCALARS);
+          break;
         }
-        return true;
-      });
+        r.skip(k & 7);
+      }
+      r.leave(outer, e);
     } else r.skip(key & 7);
   }
   return scalar;
@@ -147,13 +156,21 @@ function readValue(r: ProtoReader, sink: ScalarSink): void {
     else if (field === 8 && wt === 2) {
       tensorEnd = r.bytes();
       tensorStart = r.fieldStart;
-    } else if (field === 9 && wt === 2) scalarPlugin = inside(r, r.bytes(), isScalarPlugin);
-    else r.skip(wt);
+    } else if (field === 9 && wt === 2) {
+      const e = r.bytes();
+      const outer = r.enter(e);
+      scalarPlugin = isScalarPlugin(r);
+      r.leave(outer, e);
+    } else r.skip(wt);
   }
   if (simple !== null) sink(tag, simple);
   else if (tensorStart >= 0 && scalarPlugin) {
-    const t = new ProtoReader(r.buf, tensorStart, tensorEnd);
-    const v = readTensorScalar(t);
+    const outer = r.end;
+    const after = r.pos;
+    r.pos = tensorStart;
+    r.end = tensorEnd;
+    const v = readTensorScalar(r);
+    r.leave(outer, after);
     if (v !== null) sink(tag, v);
   }
 }
@@ -163,27 +180,49 @@ export interface EventHeader {
   step: number | null;
 }
 
+/**
+ * Reads Events with one reusable ProtoReader: `read` sends every scalar to `sink` and leaves the
+ * event's wall time and step in `wallTime` / `step`.
+ */
+export class EventReader {
+  wallTime: number | null = null;
+  step: number | null = null;
+  private readonly r = new ProtoReader(new Uint8Array(0), 0, 0);
+
+  read(buf: Uint8Array, dv: DataView, start: number, end: number, sink: ScalarSink): void {
+    const r = this.r;
+    r.reset(buf, dv, start, end);
+    this.wallTime = null;
+    this.step = null;
+    while (r.pos < r.end) {
+      const key = r.varint();
+      const field = key >>> 3;
+      const wt = key & 7;
+      if (field === 1 && wt === 1) this.wallTime = r.double();
+      else if (field === 2 && wt === 0) this.step = r.int64();
+      else if (field === 5 && wt === 2) {
+        const se = r.bytes();
+        const eventEnd = r.enter(se);
+        while (r.pos < r.end) {
+          const k = r.varint();
+          if (k === ((1 << 3) | 2)) {
+            const ve = r.bytes();
+            const summaryEnd = r.enter(ve);
+            readValue(r, sink);
+            r.leave(summaryEnd, ve);
+          } else r.skip(k & 7);
+        }
+        r.leave(eventEnd, se);
+      } else r.skip(wt);
+    }
+  }
+}
+
 /** Decodes one Event: its wall time and step, and every scalar into `sink`. */
 export function decodeEvent(buf: Uint8Array, start: number, end: number, sink: ScalarSink): EventHeader {
-  const r = new ProtoReader(buf, start, end);
-  const ev: EventHeader = { wallTime: null, step: null };
-  while (r.pos < r.end) {
-    const key = r.varint();
-    const field = key >>> 3;
-    const wt = key & 7;
-    if (field === 1 && wt === 1) ev.wallTime = r.double();
-    else if (field === 2 && wt === 0) ev.step = r.int64();
-    else if (field === 5 && wt === 2) {
-      inside(r, r.bytes(), (summary) => {
-        while (summary.pos < summary.end) {
-          const k = summary.varint();
-          if (k === ((1 << 3) | 2)) inside(summary, summary.bytes(), (v) => readValue(v, sink));
-          else summary.skip(k & 7);
-        }
-      });
-    } else r.skip(wt);
-  }
-  return ev;
+  const reader = new EventReader();
+  reader.read(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), start, end, sink);
+  return { wallTime: reader.wallTime, step: reader.step };
 }
 
 const HEADER = 12;
@@ -191,6 +230,7 @@ const FOOTER = 4;
 
 export function createTfeventsParser(): Parser {
   let buf = new Uint8Array(1 << 16);
+  let dv = new DataView(buf.buffer);
   let start = 0;
   let end = 0;
   let offset = 0; // file offset of buf[start]
@@ -198,6 +238,7 @@ export function createTfeventsParser(): Parser {
   let stopped: string | null = null;
   let epoch: number | null = null;
   const warnings = new WarningSink();
+  const events = new EventReader();
   let metrics: Record<string, number> = {};
   let count = 0;
   const sink: ScalarSink = (tag, v) => {
@@ -231,7 +272,7 @@ export function createTfeventsParser(): Parser {
       const result: ParseResult = { records: [], warnings: [] };
       if (stopped) return result;
       append(chunk);
-      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      if (dv.buffer !== buf.buffer) dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       while (end - start >= HEADER) {
         const lenLo = dv.getUint32(start, true);
         const lenHi = dv.getUint32(start + 4, true);
@@ -256,10 +297,10 @@ export function createTfeventsParser(): Parser {
           try {
             metrics = {};
             count = 0;
-            const ev = decodeEvent(buf, dataStart, dataEnd, sink);
+            events.read(buf, dv, dataStart, dataEnd, sink);
             if (count > 0) {
-              const time = ev.wallTime === null ? null : ev.wallTime * 1000;
-              result.records.push({ epoch, step: ev.step, time, metrics });
+              const time = events.wallTime === null ? null : events.wallTime * 1000;
+              result.records.push({ epoch, step: events.step, time, metrics });
             }
           } catch (e) {
             warnings.add(

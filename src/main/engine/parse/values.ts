@@ -63,7 +63,8 @@ const KINDS = new Map<string, number>([
 ]);
 const UPPER = /[A-Z]/;
 
-function kindOf(k: string): number | undefined {
+/** What a name is to RecordBuilder: epoch, time or a step key (undefined: a metric). */
+export function kindOf(k: string): number | undefined {
   const kind = KINDS.get(k);
   if (kind !== undefined || !UPPER.test(k)) return kind;
   return KINDS.get(k.toLowerCase());
@@ -80,7 +81,11 @@ export class RecordBuilder {
   private stepRank = 1000;
 
   add(k: string, v: number): void {
-    const kind = kindOf(k);
+    this.addKind(k, kindOf(k), v);
+  }
+
+  /** `add` with the name's kind already known (`kindOf`): formats that see a name again and again. */
+  addKind(k: string, kind: number | undefined, v: number): void {
     if (kind !== undefined) {
       if (kind === Kind.Epoch) {
         if (this.rec.epoch === null && Number.isFinite(v)) this.rec.epoch = v;
@@ -139,4 +144,25 @@ export class WarningSink {
 
 export function excerpt(s: string, n = 60): string {
   return s.length > n ? `${JSON.stringify(s.slice(0, n))}…` : JSON.stringify(s);
+}
+
+// Decimal numbers read straight from bytes (JSON lines and CSV): a number of at most 15 digits whose
+// decimal exponent is at most 22 is m × 10^e or m / 10^e with both operands exact doubles, so one IEEE
+// operation gives the correctly rounded result, exactly what Number() gives (Clinger's fast path).
+// Anything longer goes through Number() on the text.
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+export function decimalValue(mantissa: number, digits: number, exp10: number, negative: boolean): number {
+  if (digits <= 15 && exp10 >= -22 && exp10 <= 22) {
+    const v = exp10 >= 0 ? mantissa * POW10[exp10]! : mantissa / POW10[-exp10]!;
+    return negative ? -v : v;
+  }
+  return Number.NaN; // caller falls back to Number(text)
+}
+
+/** ASCII bytes as a string (the caller knows they are ASCII). */
+export function asciiText(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+  return s;
 }

@@ -4,7 +4,7 @@
 // connection hangs would hang every rsync that goes through it until its keepalives give up.
 
 import { execFile } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SshCommand } from './ssh-command';
 
@@ -43,14 +43,22 @@ export async function checkMaster(cmd: SshCommand, exec: ExecFn = defaultExec): 
 
 /**
  * Makes the socket folder (private: 0700) and removes a socket whose master does not answer. Returns
- * whether a live master was found (the sync will reuse it).
+ * whether a live master was found (the sync will reuse it). Throws when the folder is not safe to use.
  */
 export async function prepareControlPath(
   controlPath: string,
   cmd: SshCommand,
   exec: ExecFn = defaultExec,
 ): Promise<boolean> {
-  await mkdir(path.dirname(controlPath), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(controlPath);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // The folder may be shared (/tmp/vigil-<uid>): use it only if it is ours, and keep it private.
+  const st = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new Error(`${dir} is not a folder of yours: not sharing ssh connections through it`);
+  }
+  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
   if (!(await exists(controlPath))) return false;
   const state = await checkMaster(cmd, exec);
   if (state.alive) return true;

@@ -51,14 +51,25 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
   return async (job) => {
     const started = job.clock.now();
     const hostCfg = job.config.hosts[job.worker.host] ?? {};
-    const controlPath = job.controlMaster
-      ? controlPathFor(job.dataDir, job.host, job.config.sshConfig)
-      : null;
-    const ssh = buildSshCommand(job.host, hostCfg, {
-      sshConfig: job.config.sshConfig,
-      controlPath,
-      ...(deps.ssh ? { ssh: deps.ssh } : {}),
-    });
+    let controlPath = job.controlMaster ? controlPathFor(job.dataDir, job.host, job.config.sshConfig) : null;
+    const sshFor = (cp: string | null) =>
+      buildSshCommand(job.host, hostCfg, {
+        sshConfig: job.config.sshConfig,
+        controlPath: cp,
+        ...(deps.ssh ? { ssh: deps.ssh } : {}),
+      });
+    let ssh = sshFor(controlPath);
+    if (controlPath) {
+      // A stale socket is removed; a folder that is not safely ours means no sharing, not no sync.
+      const usable = await prepareControlPath(controlPath, ssh).then(
+        () => true,
+        () => false,
+      );
+      if (!usable) {
+        controlPath = null;
+        ssh = sshFor(null);
+      }
+    }
     const rule = job.worker.sync[job.ruleIndex]!;
     let plan: ReturnType<typeof planRsync>;
     try {
@@ -84,7 +95,6 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
         durationMs: job.clock.now() - started,
       };
     }
-    if (controlPath) await prepareControlPath(controlPath, ssh).catch(() => false);
 
     const results: RsyncRunResult[] = [];
     let bytesBefore = 0;

@@ -71,8 +71,13 @@ export interface RsyncRunResult {
 }
 
 const STDERR_LIMIT = 64 * 1024;
-/** After the process exits, how long to wait for its pipes (a forked ControlPersist master may hold them). */
-const PIPE_GRACE_MS = 2_000;
+/**
+ * After rsync exits, how long to wait for its pipes to close. Normally they close with it, but ssh's
+ * multiplexing hands the client's stdio to the shared master, which holds them until the remote session
+ * ends: never, when the host is frozen (that cost 2 s here with a 2 s grace). What is already in the
+ * pipe is read within milliseconds.
+ */
+const PIPE_GRACE_MS = 300;
 
 export function runRsync(o: RunRsyncOptions): Promise<RsyncRunResult> {
   const { clock } = o;

@@ -1,0 +1,18 @@
+// One cause, one alert: when a host goes silent its workers all raise the same alert with the same
+// reason in the same evaluation. They are told together, naming every worker, instead of one
+// notification each.
+
+import type { AlertEvent } from '../../shared/contract';
+
+export function groupAlerts(alerts: readonly AlertEvent[]): AlertEvent[] {
+  const groups = new Map<string, AlertEvent & { workers: string[] }>();
+  for (const a of alerts) {
+    const key = `${a.kind}\u0000${a.message}`;
+    const g = groups.get(key);
+    if (g) g.workers.push(a.worker);
+    else groups.set(key, { ...a, workers: [a.worker] });
+  }
+  return [...groups.values()].map((g) =>
+    g.workers.length === 1 ? { worker: g.worker, kind: g.kind, message: g.message, at: g.at } : g,
+  );
+}
