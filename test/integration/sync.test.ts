@@ -249,7 +249,7 @@ describe('sync rules against a real sshd', () => {
       `sync: frozen host: transfer ended ${endedAfter} ms after the freeze (watchdog 3000 ms): ${results[0]}`,
     );
     expect(results[0]).toMatch(/unreachable: no data moved for 3 s/);
-    expect(endedAfter).toBeLessThan(3_000 + 3_000 + 1_500); // bound + SIGKILL grace + slack
+    expect(endedAfter).toBeLessThan(3_000 + 2_000); // the bound, plus slack for a busy 2-core box
     await until(
       () => results,
       (r) => r.includes('ok'),

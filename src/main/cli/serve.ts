@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM, then stops cleanly (connections closed, data folder released).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../engine/paths';
@@ -12,10 +12,31 @@ import { startServer } from '../headless/server';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STATIC_DIR = path.join(ROOT, 'out', 'renderer');
 
-/** The built UI; built once here when a fresh checkout has not built it yet. */
+/** Newest modification time under a folder (the UI's sources are a few dozen files). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** The built UI, (re)built here when a checkout has not built it yet or its sources changed since. */
 function ensureRenderer(err: (s: string) => void): void {
-  if (existsSync(path.join(STATIC_DIR, 'index.html'))) return;
-  err('vigil serve: building the web UI once (a few seconds)…');
+  const index = path.join(STATIC_DIR, 'index.html');
+  const sources = path.join(ROOT, 'src');
+  if (existsSync(index)) {
+    // A packaged install has no sources: what was built is what there is.
+    if (!existsSync(sources)) return;
+    const built = statSync(index).mtimeMs;
+    if (
+      newestMtime(path.join(sources, 'renderer')) <= built &&
+      newestMtime(path.join(sources, 'shared')) <= built
+    )
+      return;
+  }
+  err('vigil serve: building the web UI (a few seconds)…');
   execFileSync(
     process.execPath,
     [path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],

@@ -17,21 +17,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The lock, or null when another live process holds it. */
+/** Locks held by this process: a lock file with our own pid is ours only if we took it. */
+const heldHere = new Set<string>();
+
+/** The lock, or null when another live process (or another engine in this one) holds it. */
 export async function tryLockDataDir(dataDir: string): Promise<DataLock | null> {
   await fs.mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, '.lock');
+  if (heldHere.has(file)) return null;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fs.writeFile(file, String(process.pid), { flag: 'wx' });
+      heldHere.add(file);
       return {
         release: async () => {
+          heldHere.delete(file);
           await fs.rm(file, { force: true });
         },
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
+      // Our own pid here means a crashed earlier process whose pid we reuse: stale, like a dead one.
       if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return null;
       await fs.rm(file, { force: true });
     }

@@ -73,7 +73,7 @@ export class EngineService {
     this.unsubscribers = [
       fleet.onSnapshot((snap) => this.emitIfChanged(snap)),
       fleet.onAlert((a) =>
-        this.emit('alert', {
+        this.queueAlert({
           worker: a.worker,
           kind: a.kind,
           message: a.message,

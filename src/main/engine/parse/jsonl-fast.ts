@@ -6,15 +6,25 @@
 // lists, escapes, non-ASCII, duplicate or numeric-looking keys, a header line, any syntax error — is
 // handed back (BAIL) to the general path (jsonl.ts), so every line means exactly what it meant before.
 
-import { nonFinite, type RecordBuilder } from './values';
-import { asciiText, decimalValue, kindOf } from './values';
+import { asciiText } from './lines';
+import { decimalValue, kindOf, nonFinite, type RecordBuilder } from './values';
+
+/** Where the line's bytes come from, for the rare number that needs its text. */
+export interface AsciiSource {
+  ascii(start: number, end: number): string;
+}
 
 export const OK = 0;
 export const BLANK = 1;
 export const BAIL = 2;
 export type ScanResult = typeof OK | typeof BLANK | typeof BAIL;
 
-const Role = { None: 0, Iter: 1, Epoch: 2, Step: 3, Mode: 4, Header: 5 } as const;
+const ROLE_NONE = 0;
+const ROLE_ITER = 1;
+const ROLE_EPOCH = 2;
+const ROLE_STEP = 3;
+const ROLE_MODE = 4;
+const ROLE_HEADER = 5;
 
 /** One key as seen in the file, with what the record builder needs to know about it, worked out once. */
 interface Key {
@@ -47,7 +57,7 @@ export class FastJsonLine {
   constructor(private readonly valName: (name: string) => string) {}
 
   /** Reads the pairs of one line into `count` / `keys` / `values`, or says it cannot (BAIL). */
-  scan(b: Uint8Array, start: number, end: number): ScanResult {
+  scan(b: Uint8Array, start: number, end: number, src: AsciiSource): ScanResult {
     const stamp = ++this.stamp;
     this.count = 0;
     this.hasIter = false;
@@ -78,9 +88,9 @@ export class FastJsonLine {
       if (key.stamp === stamp) return BAIL; // duplicate key: JSON.parse keeps the last value
       key.stamp = stamp;
       const role = key.role;
-      if (role === Role.Header) return BAIL;
-      if (role === Role.Iter) this.hasIter = true;
-      else if (role === Role.Epoch) this.hasEpoch = true;
+      if (role === ROLE_HEADER) return BAIL;
+      if (role === ROLE_ITER) this.hasIter = true;
+      else if (role === ROLE_EPOCH) this.hasEpoch = true;
       p = skipSpace(b, q + 1, end);
       if (p >= end || b[p] !== 58) return BAIL; // `:`
       p = skipSpace(b, p + 1, end);
@@ -97,9 +107,10 @@ export class FastJsonLine {
         }
         if (r >= end) return BAIL;
         const n = r - ss;
-        if (role === Role.Mode) this.valMode = n === 3 && b[ss] === 118 && b[ss + 1] === 97 && b[ss + 2] === 108;
+        if (role === ROLE_MODE) this.valMode = n === 3 && b[ss] === 118 && b[ss + 1] === 97 && b[ss + 2] === 108;
         // "NaN", "inf": Python's spellings written as strings are values too
-        if (n >= 3 && n <= 9) {
+        const f = b[ss]! | 0x20; // n, i, or a sign: the only ways a non-finite spelling starts
+        if (n >= 3 && n <= 9 && (f === 110 || f === 105 || f === 43 || f === 45)) {
           const v = nonFinite(asciiText(b, ss, r));
           if (v !== null) this.push(key, v);
         }
@@ -150,9 +161,9 @@ export class FastJsonLine {
             exp10 += expNegative ? -e : e;
           }
           let v = decimalValue(mantissa, digits, exp10, negative);
-          if (v !== v) v = Number(asciiText(b, ns, p));
+          if (v !== v) v = Number(src.ascii(ns, p));
           this.push(key, v);
-          if (role === Role.Step) this.step = v;
+          if (role === ROLE_STEP) this.step = v;
         }
       } else if (c === 78) {
         if (!isWord(b, p, end, NAN)) return BAIL;
@@ -207,16 +218,16 @@ export class FastJsonLine {
     const valName = this.valName(name);
     const role =
       name === 'iter'
-        ? Role.Iter
+        ? ROLE_ITER
         : name === 'epoch'
-          ? Role.Epoch
+          ? ROLE_EPOCH
           : name === 'step'
-            ? Role.Step
+            ? ROLE_STEP
             : name === 'mode'
-              ? Role.Mode
+              ? ROLE_MODE
               : name === 'env_info'
-                ? Role.Header
-                : Role.None;
+                ? ROLE_HEADER
+                : ROLE_NONE;
     const key: Key = {
       bytes: b.slice(s, e),
       name,

@@ -98,7 +98,7 @@ export function createJsonlParser(): Parser {
       const result: ParseResult = { records: [], warnings: [] };
       lines.feed(chunk);
       while (lines.next()) {
-        const scanned = fast.scan(lines.buf, lines.start, lines.end);
+        const scanned = fast.scan(lines.buf, lines.start, lines.end, lines);
         if (scanned === BLANK) continue;
         if (scanned !== BAIL) {
           const rec = reader.readScanned(fast);

@@ -3,6 +3,8 @@
 // decodes to the same text. Invalid bytes become U+FFFD instead of throwing: a garbage line is a
 // warning for the format parser, never a crash.
 
+import { Buffer } from 'node:buffer';
+
 export interface Line {
   /** 1-based line number (counted in `\n`). */
   no: number;
@@ -72,6 +74,13 @@ export class SegmentSplitter {
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** ASCII bytes as a string (the caller knows they are ASCII): short strings only. */
+export function asciiText(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+  return s;
+}
+
 /**
  * Bytes → lines without decoding them: JSON lines and CSV read most lines straight from the bytes (see
  * jsonl-fast.ts, csv.ts) and decode only the few that need the general path, so decoding every chunk
@@ -90,10 +99,27 @@ export class ByteLineSplitter {
   private pending = new Uint8Array(256);
   private pendingLen = 0;
 
+  private chunkAscii: string | null = null;
+
   /** Takes the next chunk; its lines (with the unfinished line before it) come from `next()`. */
   feed(chunk: Uint8Array): void {
     this.chunk = chunk;
+    this.chunkAscii = null;
     this.pos = 0;
+  }
+
+  /**
+   * Bytes of the current line that the caller knows are ASCII (a number too long for the fast
+   * conversion) as a string. The chunk is converted once, when first needed, with Node's ASCII
+   * conversion (a tenth of the cost of UTF-8 decoding, one character per byte), and sliced.
+   */
+  ascii(start: number, end: number): string {
+    if (this.buf !== this.chunk) return asciiText(this.buf, start, end);
+    if (this.chunkAscii === null) {
+      const c = this.chunk;
+      this.chunkAscii = Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('ascii');
+    }
+    return this.chunkAscii.slice(start, end);
   }
 
   next(): boolean {

@@ -149,7 +149,7 @@ export function excerpt(s: string, n = 60): string {
 // Decimal numbers read straight from bytes (JSON lines and CSV): a number of at most 15 digits whose
 // decimal exponent is at most 22 is m × 10^e or m / 10^e with both operands exact doubles, so one IEEE
 // operation gives the correctly rounded result, exactly what Number() gives (Clinger's fast path).
-// Anything longer goes through Number() on the text.
+// Anything longer (a float32 printed by Python has 17 digits) goes through Number() on the text.
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export function decimalValue(mantissa: number, digits: number, exp10: number, negative: boolean): number {
@@ -158,11 +158,4 @@ export function decimalValue(mantissa: number, digits: number, exp10: number, ne
     return negative ? -v : v;
   }
   return Number.NaN; // caller falls back to Number(text)
-}
-
-/** ASCII bytes as a string (the caller knows they are ASCII). */
-export function asciiText(buf: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
-  return s;
 }

@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../test/support/fake-clock';
+import { localConnector } from '../../../test/support/local-connector';
+import type { AlertEvent, Events } from '../../shared/contract';
+import { EngineService } from './service';
+import type { ResolvedHost } from './ssh/types';
+
+function setup(configText: (dir: string) => string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-svc-'));
+  for (const w of ['a', 'b']) writeFileSync(path.join(dir, `${w}.jsonl`), '{"epoch": 1, "loss": 0.5}\n');
+  const configPath = path.join(dir, 'config.yaml');
+  writeFileSync(configPath, configText(dir));
+  const clock = new FakeClock();
+  const conn = localConnector(clock);
+  const svc = new EngineService({
+    configPath,
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'vigil-svc-data-')),
+    clock,
+    connector: conn,
+    resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
+  });
+  const alerts: AlertEvent[] = [];
+  const snapshots: Events['snapshot'][] = [];
+  svc.backend().subscribe((event, payload) => {
+    if (event === 'alert') alerts.push(payload as AlertEvent);
+    if (event === 'snapshot') snapshots.push(payload as Events['snapshot']);
+  });
+  return { dir, configPath, clock, conn, svc, alerts, snapshots };
+}
+
+const twoWorkers = (dir: string) => `hosts: { gpu: { hostname: localhost } }
+workers:
+  - { name: A, host: gpu, dir: ${dir}, metrics: a.jsonl }
+  - { name: B, host: gpu, dir: ${dir}, metrics: b.jsonl }
+`;
+
+describe('EngineService', () => {
+  it('a host that drops raises one alert naming both its workers', async () => {
+    const s = setup(twoWorkers);
+    await s.svc.start();
+    await s.clock.advance(100, async () => {});
+    await new Promise((r) => setTimeout(r, 300)); // the first real probe (a local sh)
+    s.conn.sessions[0]!.drop(Object.assign(new Error('connection lost'), { kind: 'lost' }) as never);
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.alerts).toEqual([
+      {
+        worker: 'A',
+        workers: ['A', 'B'],
+        kind: 'unreachable',
+        message: expect.stringContaining('connection lost'),
+        at: expect.any(String),
+      },
+    ]);
+    await s.svc.stop();
+  });
+
+  it('a config that cannot load is shown in the snapshot, and a reload picks up the fix', async () => {
+    const s = setup(
+      () => 'workers:\n  - { name: A, host: nowhere, dir: /x, metrics: m.jsonl, stalAfter: 1m }\n',
+    );
+    await s.svc.start();
+    const snap = await s.svc.backend().getSnapshot();
+    expect(snap.workers).toEqual([]);
+    expect(snap.configError).toContain('config.yaml');
+    expect(snap.configError).toContain('did you mean "stallAfter"?');
+    writeFileSync(s.configPath, twoWorkers(s.dir));
+    await s.svc.backend().reloadConfig();
+    const fixed = await s.svc.backend().getSnapshot();
+    expect(fixed.configError).toBeNull();
+    expect(fixed.workers.map((w) => w.name)).toEqual(['A', 'B']);
+    await s.svc.stop();
+  });
+
+  it('one writer per data folder: a second engine on the same folder is refused with the reason', async () => {
+    const s = setup(twoWorkers);
+    await s.svc.start();
+    const dataDir = (s.svc as unknown as { opts: { dataDir: string } }).opts.dataDir;
+    const other = new EngineService({ configPath: s.configPath, dataDir, connector: s.conn });
+    await expect(other.start()).rejects.toThrow(/another Vigil is already watching .* set VIGIL_DATA/);
+    await s.svc.stop();
+  });
+
+  it('commands name an unknown worker; getSeries answers from the records', async () => {
+    const s = setup(twoWorkers);
+    await s.svc.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await s.clock.advance(10, async () => {});
+    const backend = s.svc.backend();
+    await expect(Promise.resolve().then(() => backend.openMirror('Nobody'))).rejects.toThrow(
+      'no worker named "Nobody"',
+    );
+    const series = await backend.getSeries('A', ['loss'], { maxPoints: 100, x: 'step' });
+    expect(series.series[0]).toMatchObject({ metric: 'loss', totalPoints: 1 });
+    await s.svc.stop();
+  });
+});
