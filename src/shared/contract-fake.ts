@@ -70,6 +70,7 @@ export function fakeWorker(
     process: 'running',
     format: 'jsonl',
     logTail: [],
+    sync: [],
     ...overrides,
   };
   if (!overrides.logTail)

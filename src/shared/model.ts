@@ -36,10 +36,18 @@ export type ConnectionState =
 
 export type ProcessState = 'running' | 'exited' | 'unknown' | 'not-configured';
 
+/** One sync rule as the snapshot and `vigil status --json` show it. */
 export interface SyncRuleState {
+  /** Local destination folder. */
   to: string;
+  /** When the last run ended, null before the first. */
   lastSyncAt: string | null;
+  /** "ok", "warning: …", or why it failed; null before the first run. */
   result: string | null;
+  /** Bytes moved by the last run. */
+  bytes: number;
+  /** A transfer is queued or running now. */
+  state: 'idle' | 'queued' | 'running';
 }
 
 /** What every shell shows for one worker. Times are ISO strings; missing values are null. */
@@ -64,6 +72,8 @@ export interface WorkerSnapshot {
   format: string | null;
   /** Last lines of the worker's log, newest last. */
   logTail: string[];
+  /** The worker's sync rules (results mirrored home by rsync). */
+  sync: SyncRuleState[];
 }
 
 export interface FleetSnapshot {

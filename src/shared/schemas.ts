@@ -52,6 +52,15 @@ export const workerSnapshotSchema = z.object({
   process: z.enum(['running', 'exited', 'unknown', 'not-configured']),
   format: z.string().nullable(),
   logTail: z.array(z.string()),
+  sync: z.array(
+    z.object({
+      to: z.string(),
+      lastSyncAt: isoTime.nullable(),
+      result: z.string().nullable(),
+      bytes: z.number(),
+      state: z.enum(['idle', 'queued', 'running']),
+    }),
+  ),
 });
 
 export const fleetSnapshotSchema = z.object({

@@ -93,6 +93,7 @@ describe('vigil status against a real sshd', () => {
           'lastProgressAt',
           'lastContactAt',
           'mirror',
+          'sync',
         ].sort(),
       );
       expect(w).toMatchObject({
@@ -109,6 +110,7 @@ describe('vigil status against a real sshd', () => {
       expect(Math.abs(Date.parse(w.lastProgressAt as string) - mtime)).toBeLessThan(2000);
       expect(Date.parse(w.lastContactAt as string)).toBeGreaterThanOrEqual(before - 1000);
       expect(readFileSync(w.mirror as string)).toEqual(readFileSync(t.metricsPath));
+      expect(w.sync).toEqual([]);
     });
 
     const table = await runVigil(['status', '--config', cfg], { VIGIL_DATA: freshDataDir() });

@@ -21,7 +21,7 @@ import { runSync } from '../../src/main/cli/sync';
 import { loadConfig } from '../../src/main/engine/config/load';
 import { type SyncManager as Manager, SyncManager } from '../../src/main/engine/sync/manager';
 import { type Sshd, startSshd } from '../support/sshd';
-import { freshDataDir, hostFor, until } from './helpers';
+import { freshDataDir, hostFor, runVigil, until } from './helpers';
 
 const HOSTILE = "a b;$(touch PWNED)'c";
 
@@ -329,5 +329,25 @@ describe('sync rules against a real sshd', () => {
     const unknown = await run([{ from: 'results/' }], 'Nobody');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown worker "Nobody".*workers: W/);
+  });
+
+  it('through the real CLI: `vigil sync W` brings results home, and `vigil status --json` reports the rule', async () => {
+    const work = tmp('vigil-sync-remote-');
+    mkdirSync(path.join(work, 'results'));
+    writeFileSync(path.join(work, 'results', 'metrics.jsonl'), '{"epoch": 1, "loss": 0.5}\n');
+    const data = freshDataDir();
+    cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+    const cfg = writeSyncConfig(work, [{ from: 'results/' }]);
+    const synced = await runVigil(['sync', 'W', '--config', cfg], { VIGIL_DATA: data });
+    expect(synced.code).toBe(0);
+    expect(synced.stdout).toMatch(/✓ results\/ → /);
+    const status = await runVigil(['status', '--config', cfg, '--json'], { VIGIL_DATA: data });
+    const [w] = JSON.parse(status.stdout).workers;
+    expect(w.sync).toHaveLength(1);
+    expect(w.sync[0]).toMatchObject({ to: path.join(data, 'sync', 'W', 'results'), result: 'ok' });
+    expect(Date.now() - Date.parse(w.sync[0].lastSyncAt)).toBeLessThan(60_000);
+    expect(readFileSync(path.join(data, 'sync', 'W', 'results', 'metrics.jsonl'), 'utf8')).toBe(
+      '{"epoch": 1, "loss": 0.5}\n',
+    );
   });
 });

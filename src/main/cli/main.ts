@@ -6,6 +6,7 @@ import { runDoctor } from './doctor';
 import { runInspect } from './inspect';
 import { runServe } from './serve';
 import { runStatus } from './status';
+import { runSync } from './sync';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -51,6 +52,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, o: { format?: string; loss?: string; json?: boolean }) => {
       code = await runInspect({ file, format: o.format, loss: o.loss, json: o.json === true }, out, (s) =>
+        process.stderr.write(`${s}\n`),
+      );
+    });
+
+  program
+    .command('sync')
+    .description("run a worker's sync rules now, with progress")
+    .argument('<worker>', 'the worker whose results to bring home')
+    .option(...configOption)
+    .action(async (worker: string, o: { config?: string }) => {
+      code = await runSync({ configPath: o.config ?? defaultConfigPath(), worker }, out, (s) =>
         process.stderr.write(`${s}\n`),
       );
     });

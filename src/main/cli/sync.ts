@@ -5,6 +5,7 @@
 import { loadConfig } from '../engine/config/load';
 import type { VigilConfig } from '../engine/config/types';
 import { defaultDataDir } from '../engine/paths';
+import { loadSyncHistory, saveSyncHistory } from '../engine/sync/history-file';
 import { SyncManager, type SyncManagerOptions } from '../engine/sync/manager';
 
 type Print = (s: string) => void;
@@ -49,7 +50,9 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
 
   const tty = opts.tty ?? process.stdout.isTTY === true;
   const write = opts.write ?? ((s: string) => void process.stdout.write(s));
-  const manager = new SyncManager({ config, dataDir: opts.dataDir ?? defaultDataDir(), ...opts.manager });
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const manager = new SyncManager({ config, dataDir, ...opts.manager });
+  manager.restoreHistory(await loadSyncHistory(dataDir));
   let lineOpen = false;
   let lastLineAt = 0;
   const clearLine = () => {
@@ -79,6 +82,10 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
     );
     const results = await manager.trigger(worker.name, 'manual');
     clearLine();
+    // `vigil status` and the app show when each rule last ran.
+    await saveSyncHistory(dataDir, manager.history()).catch((e: Error) =>
+      err(`vigil sync: could not save the sync history: ${e.message}`),
+    );
     let failed = 0;
     results.forEach(({ to, result }, i) => {
       const from = worker.sync[i]?.from ?? '?';

@@ -23,6 +23,7 @@ function w(over: Partial<WorkerSnapshot>): WorkerSnapshot {
     process: 'running',
     format: 'jsonl',
     logTail: [],
+    sync: [],
     ...over,
   };
 }

@@ -1,7 +1,7 @@
 // The monitoring engine's top: one HostRuntime per host, one WorkerMonitor per worker, a loop per
 // host while watching, a single catch-up pass for `vigil status`. Emits snapshots and alert notices.
 
-import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import type { FleetSnapshot, SyncRuleState, WorkerSnapshot } from '../../shared/model';
 import { STATUS_SEVERITY } from '../../shared/model';
 import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from './alerts';
 import type { VigilConfig } from './config/types';
@@ -27,6 +27,8 @@ export interface FleetOptions {
   /** How often health is re-evaluated while watching (statuses age even when nothing arrives). */
   evaluateEveryMs?: number;
   flapWindowMs?: number;
+  /** The state of each worker's sync rules, for the snapshot. */
+  syncStates?: (worker: string) => SyncRuleState[];
 }
 
 type Listener<T> = (value: T) => void;
@@ -96,7 +98,10 @@ export class Fleet {
   }
 
   snapshot(now = this.opts.clock.now()): FleetSnapshot {
-    const workers: WorkerSnapshot[] = this.monitors.map((m) => m.snapshot(this.hostOf.get(m)!.view(), now));
+    const workers: WorkerSnapshot[] = this.monitors.map((m) => ({
+      ...m.snapshot(this.hostOf.get(m)!.view(), now),
+      sync: this.opts.syncStates?.(m.cfg.name) ?? [],
+    }));
     return { generatedAt: new Date(now).toISOString(), workers, configError: null };
   }
 

@@ -8,12 +8,15 @@ import { defaultDataDir } from './paths';
 import { type Clock, systemClock } from './ports';
 import { createSsh2Connector } from './ssh/connection';
 import type { SshConnector } from './ssh/types';
+import { loadSyncHistory, syncStatesFromHistory } from './sync/history-file';
 
 export interface OpenFleetOptions {
   configPath: string;
   dataDir?: string;
   clock?: Clock;
   connector?: SshConnector;
+  /** Where the sync history is read (default: dataDir); `vigil status` reads the app's while it runs. */
+  historyDir?: string;
 }
 
 export async function openFleet(
@@ -21,7 +24,12 @@ export async function openFleet(
 ): Promise<{ fleet: Fleet; config: VigilConfig; dataDir: string }> {
   const config = loadConfig(opts.configPath);
   const dataDir = opts.dataDir ?? defaultDataDir();
+  const history = await loadSyncHistory(opts.historyDir ?? dataDir);
   const fleet = await Fleet.create({
+    syncStates: (name) => {
+      const w = config.workers.find((x) => x.name === name);
+      return w ? syncStatesFromHistory(w, opts.historyDir ?? dataDir, history) : [];
+    },
     config,
     dataDir,
     connector: opts.connector ?? createSsh2Connector(),

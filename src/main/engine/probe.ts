@@ -15,6 +15,8 @@ export interface ProbeRequest {
   patterns: string[];
   /** Ask for the remote clock this time. */
   clock: boolean;
+  /** Absolute patterns whose last segment is a glob (`/runs/exp1/events.out.tfevents.*`). */
+  globs?: string[];
 }
 
 export interface RemoteFileStat {
@@ -38,6 +40,8 @@ export type PidProbe =
 
 export interface ProbeResult {
   files: Map<string, FileProbe>;
+  /** pattern → the files it matches now, in the shell's (sorted) order. */
+  globs: Map<string, string[]>;
   pids: Map<string, PidProbe>;
   /** pattern → running? null when pgrep itself failed. */
   patterns: Map<string, boolean | null>;
@@ -63,13 +67,42 @@ export function selfExcludingPattern(fixed: string): string {
   return out;
 }
 
+const GLOB_CHARS = /[*?[]/;
+const SAFE_GLOB = /^[A-Za-z0-9._*?[\]!-]+$/;
+
+export function isGlob(path: string): boolean {
+  return GLOB_CHARS.test(path);
+}
+
+/**
+ * Splits a pattern into its folder (quoted in the script) and its last segment (left unquoted so the
+ * shell expands it); only plain glob characters may stand there, so nothing in it can run.
+ */
+export function splitGlob(pattern: string): { dir: string; glob: string } {
+  const slash = pattern.lastIndexOf('/');
+  const dir = pattern.slice(0, slash) || '/';
+  const glob = pattern.slice(slash + 1);
+  if (isGlob(dir))
+    throw new Error(`${pattern}: only the file name may hold wildcards (*, ?, [...]), not the folders`);
+  if (!SAFE_GLOB.test(glob)) {
+    throw new Error(`${pattern}: a wildcard file name may only use letters, digits, . _ - and * ? [ ] !`);
+  }
+  return { dir, glob };
+}
+
 export function buildProbeScript(req: ProbeRequest): string {
   const lines: string[] = ['set --'];
+  (req.globs ?? []).forEach((pattern, i) => {
+    const { dir, glob } = splitGlob(pattern);
+    lines.push(
+      `for f in ${shQuote(dir)}/${glob}; do [ -e "$f" ] || continue; echo "G ${i} $f"; set -- "$@" "$f"; done`,
+    );
+  });
   req.files.forEach((path, i) => {
     const q = shQuote(path);
     lines.push(`if [ -e ${q} ]; then [ -r ${q} ] || echo "U ${i}"; set -- "$@" ${q}; else echo "M ${i}"; fi`);
   });
-  if (req.files.length > 0) {
+  if (req.files.length > 0 || (req.globs ?? []).length > 0) {
     lines.push(`[ $# -gt 0 ] && stat -L -c 'S %i %s %Y %n' -- "$@" 2>&1`);
   }
   req.pidFiles.forEach((path, i) => {
@@ -94,6 +127,7 @@ type ProbeLine =
   | { tag: 'P'; index: number; probe: PidProbe }
   | { tag: 'Q'; index: number; code: number }
   | { tag: 'C'; sec: number }
+  | { tag: 'G'; index: number; path: string }
   | { tag: 'stray' };
 
 function classify(line: string): ProbeLine {
@@ -122,6 +156,8 @@ function classify(line: string): ProbeLine {
   }
   const q = line.match(/^Q (\d+) (\d+)$/);
   if (q) return { tag: 'Q', index: Number(q[1]), code: Number(q[2]) };
+  const g = line.match(/^G (\d+) (.*)$/);
+  if (g) return { tag: 'G', index: Number(g[1]), path: g[2]! };
   const c = line.match(/^C (\d+)$/);
   if (c) return { tag: 'C', sec: Number(c[1]) };
   return { tag: 'stray' };
@@ -130,18 +166,24 @@ function classify(line: string): ProbeLine {
 export function parseProbeOutput(req: ProbeRequest, stdout: string): ProbeResult {
   const result: ProbeResult = {
     files: new Map(),
+    globs: new Map((req.globs ?? []).map((p) => [p, [] as string[]])),
     pids: new Map(),
     patterns: new Map(),
     remoteNowSec: null,
     stray: [],
   };
   const unreadable = new Set<string>();
+  const globbed = new Set<string>();
   // Paths never hold a newline (the config refuses them), so one line is one answer.
   for (const line of stdout.split('\n')) {
     if (line === '') continue;
     const l = classify(line);
-    if (l.tag === 'S' && req.files.includes(l.path)) result.files.set(l.path, { kind: 'ok', stat: l.stat });
-    else if ((l.tag === 'M' || l.tag === 'U') && req.files[l.index] !== undefined) {
+    if (l.tag === 'G' && req.globs?.[l.index] !== undefined) {
+      result.globs.get(req.globs[l.index]!)!.push(l.path);
+      globbed.add(l.path);
+    } else if (l.tag === 'S' && (req.files.includes(l.path) || globbed.has(l.path))) {
+      result.files.set(l.path, { kind: 'ok', stat: l.stat });
+    } else if ((l.tag === 'M' || l.tag === 'U') && req.files[l.index] !== undefined) {
       const path = req.files[l.index]!;
       if (l.tag === 'M') result.files.set(path, { kind: 'missing' });
       else unreadable.add(path);

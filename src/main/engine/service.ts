@@ -15,6 +15,8 @@ import { seriesFor } from './series-source';
 import { createSsh2Connector } from './ssh/connection';
 import type { ResolvedHost, SshConnector } from './ssh/types';
 import { statusJson } from './status-json';
+import { loadSyncHistory, saveSyncHistory } from './sync/history-file';
+import { SyncManager } from './sync/manager';
 
 export interface EngineServiceOptions {
   configPath: string;
@@ -24,12 +26,13 @@ export interface EngineServiceOptions {
   resolveHost?: (config: VigilConfig, host: string) => Promise<ResolvedHost>;
   /** Reveals a local folder (Electron's shell.openPath); absent where there is no desktop. */
   openPath?: (path: string) => void;
-  /** Runs a worker's sync rules now (null: every worker). Absent until sync is wired. */
-  syncNow?: (worker: string | null) => Promise<void> | void;
+  /** Builds the sync manager (tests give a fake rsync); default: the real one over the system rsync. */
+  createSync?: (config: VigilConfig, dataDir: string) => SyncManager;
 }
 
 export class EngineService {
   private fleet: Fleet | null = null;
+  private sync: SyncManager | null = null;
   private config: VigilConfig | null = null;
   private configError: string | null = null;
   private lock: DataLock | null = null;
@@ -62,7 +65,13 @@ export class EngineService {
       this.emit('snapshot', this.snapshot());
       return;
     }
+    const sync = (
+      this.opts.createSync ?? ((config, dataDir) => new SyncManager({ config, dataDir, clock: this.clock }))
+    )(this.config, this.opts.dataDir);
+    sync.restoreHistory(await loadSyncHistory(this.opts.dataDir));
+    this.sync = sync;
     const fleet = await Fleet.create({
+      syncStates: (worker) => sync.states(worker),
       config: this.config,
       dataDir: this.opts.dataDir,
       connector: this.opts.connector ?? createSsh2Connector(),
@@ -71,7 +80,18 @@ export class EngineService {
     });
     this.fleet = fleet;
     this.unsubscribers = [
-      fleet.onSnapshot((snap) => this.emitIfChanged(snap)),
+      fleet.onSnapshot((snap) => {
+        // The first sign of trouble (or the end of a run) pulls the results home.
+        for (const w of snap.workers) sync.noteStatus(w.name, w.status);
+        this.emitIfChanged(snap);
+      }),
+      sync.onProgress((p) => this.emit('progress', p)),
+      sync.onState(() => {
+        void saveSyncHistory(this.opts.dataDir, sync.history()).catch(() => {
+          // A full disk is already reported by the mirror; the history is a convenience.
+        });
+        if (this.fleet) this.emitIfChanged(this.fleet.snapshot());
+      }),
       fleet.onAlert((a) =>
         this.queueAlert({
           worker: a.worker,
@@ -82,21 +102,24 @@ export class EngineService {
       ),
     ];
     fleet.start();
+    sync.start();
     this.emit('snapshot', this.snapshot());
   }
 
   async stop(): Promise<void> {
     for (const u of this.unsubscribers.splice(0)) u();
-    await this.fleet?.stop();
+    await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
     this.fleet = null;
+    this.sync = null;
     await this.lock?.release();
     this.lock = null;
   }
 
   async reload(): Promise<void> {
     for (const u of this.unsubscribers.splice(0)) u();
-    await this.fleet?.stop();
+    await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
     this.fleet = null;
+    this.sync = null;
     await this.load();
   }
 
@@ -158,9 +181,23 @@ export class EngineService {
         this.fleet?.snooze(worker, durationMs);
       },
       syncNow: async (worker) => {
-        if (worker !== null) this.worker(worker);
-        if (!this.opts.syncNow) throw new Error('result syncing is not available in this build');
-        await this.opts.syncNow(worker);
+        const sync = this.sync;
+        if (!sync || !this.config) throw new Error('nothing to sync: the config did not load');
+        const names =
+          worker === null ? this.config.workers.map((w) => w.name) : [this.worker(worker).cfg.name];
+        const withRules = names.filter(
+          (n) => this.config!.workers.find((w) => w.name === n)!.sync.length > 0,
+        );
+        if (withRules.length === 0) {
+          throw new Error(
+            worker === null
+              ? 'no worker has sync rules in the config'
+              : `${worker} has no sync rules in the config`,
+          );
+        }
+        const results = (await Promise.all(withRules.map((n) => sync.trigger(n, 'manual')))).flat();
+        const failed = results.filter((r) => !r.result.ok);
+        if (failed.length > 0) throw new Error(failed.map((f) => `${f.to}: ${f.result.message}`).join('; '));
       },
       openMirror: (worker) => {
         const dir = this.worker(worker).mirrorDir;

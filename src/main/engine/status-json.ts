@@ -22,6 +22,7 @@ export function statusJson(snap: FleetSnapshot): unknown {
       lastProgressAt: w.lastProgressAt,
       lastContactAt: w.lastContactAt,
       mirror: w.mirror,
+      sync: w.sync.map((r) => ({ to: r.to, lastSyncAt: r.lastSyncAt, result: r.result })),
     })),
   };
 }

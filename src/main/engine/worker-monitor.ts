@@ -295,6 +295,7 @@ export class WorkerMonitor {
       process: this.process,
       format: this.format,
       logTail: this.logScanner?.tail().slice(-50) ?? [],
+      sync: [], // filled by the Fleet, which knows the sync rules' state
     };
   }
 }

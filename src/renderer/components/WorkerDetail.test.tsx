@@ -63,7 +63,7 @@ describe('worker detail', () => {
   it('sends sync, open-folder and snooze for this worker', async () => {
     await openDetail('Transformer');
     fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
-    await screen.findByText('Sync started');
+    await screen.findByText('Sync finished');
     fireEvent.click(screen.getByRole('button', { name: 'Open folder' }));
     await screen.findByText('Opened the local folder');
     fireEvent.click(screen.getByRole('button', { name: 'Snooze 1 h' }));
@@ -92,5 +92,39 @@ describe('worker detail', () => {
     // The engine sends ~2 points per pixel, so the chart draws without touching a million points
     // (paint time is measured in bench/, not here).
     await waitFor(() => expect(chart.querySelector('.recharts-line')).toBeTruthy(), { timeout: 10_000 });
+  });
+});
+
+describe('results sync in the detail', () => {
+  it('shows a progress bar for a running transfer, then when it ran and how', async () => {
+    await openDetail('I3D');
+    const b = app!.backend;
+    const to = '/home/u/.local/share/vigil/sync/I3D/results';
+    const withSync = (state: 'running' | 'idle', lastSyncAt: string | null, result: string | null) => {
+      const snap = b.snapshot();
+      b.setSnapshot({
+        ...snap,
+        workers: snap.workers.map((w) =>
+          w.name === 'I3D' ? { ...w, sync: [{ to, state, lastSyncAt, result, bytes: 0 }] } : w,
+        ),
+      });
+    };
+    withSync('running', null, null);
+    b.emit('progress', {
+      worker: 'I3D',
+      rule: to,
+      bytes: 3 * 1024 * 1024,
+      percent: 42,
+      rate: 1024 * 1024,
+      eta: 5,
+    });
+    const bar = await screen.findByRole('progressbar', { name: `Sync to ${to}` });
+    expect(bar.getAttribute('value')).toBe('42');
+    const panel = screen.getByRole('region', { name: 'Results sync' });
+    expect(panel.textContent).toContain('42 % · 3.0 MiB · 1.0 MiB/s · 5 s left');
+
+    withSync('idle', new Date(Date.parse('2025-05-01T12:00:00Z') - 120_000).toISOString(), 'ok');
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    expect(within(panel).getByText(/2 min ago — ok/)).toBeTruthy();
   });
 });

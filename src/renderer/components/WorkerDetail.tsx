@@ -8,6 +8,7 @@ import { formatEpoch, formatRelative, formatValue } from '../format/format';
 import { useClient, useSlice, useStores } from '../stores/context';
 import { LossChart, SERIES_COLOURS } from './LossChart';
 import { StatusBadge } from './StatusBadge';
+import { SyncPanel } from './SyncPanel';
 import { useElementWidth } from './useElementWidth';
 import { useSeries } from './useSeries';
 
@@ -29,6 +30,7 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
     (s) => s.progress,
     (p) => p.byWorker[worker.name],
   );
+  const [syncing, setSyncing] = useState(false);
   const metricNames = Object.keys(worker.metrics);
   const fallback = worker.lossMetric ? [worker.lossMetric] : metricNames.slice(0, 1);
   const chosen = (prefs.metrics[worker.name] ?? fallback).filter((m) => metricNames.includes(m));
@@ -171,8 +173,16 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
       </table>
 
       <div className="actions">
-        <button type="button" onClick={() => act('Sync started', () => client.syncNow(worker.name))}>
-          Sync now
+        <button
+          type="button"
+          disabled={syncing}
+          onClick={() => {
+            setSyncing(true);
+            setNotice('Syncing…');
+            act('Sync finished', () => client.syncNow(worker.name).finally(() => setSyncing(false)));
+          }}
+        >
+          {syncing ? 'Syncing…' : 'Sync now'}
         </button>
         <button
           type="button"
@@ -189,8 +199,8 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
       </div>
       <p className="notice" role="status">
         {notice ?? ''}
-        {progress && ` ${progress.rule}: ${Math.round(progress.percent)} %`}
       </p>
+      <SyncPanel rules={worker.sync} progress={progress ?? {}} now={now} />
 
       <h3>Log</h3>
       <section aria-label="Log tail">

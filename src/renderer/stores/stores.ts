@@ -45,8 +45,8 @@ export interface ChartPrefsState {
 }
 
 export interface ProgressState {
-  /** Latest transfer per worker. */
-  byWorker: Record<string, ProgressEvent>;
+  /** Latest progress of each running transfer: worker → rule (its `to`) → event. */
+  byWorker: Record<string, Record<string, ProgressEvent>>;
   update(event: ProgressEvent): void;
 }
 
@@ -96,7 +96,10 @@ export function createStores(options: { now?: number } = {}): Stores {
     })),
     progress: createStore<ProgressState>()((set) => ({
       byWorker: {},
-      update: (event) => set((s) => ({ byWorker: { ...s.byWorker, [event.worker]: event } })),
+      update: (event) =>
+        set((s) => ({
+          byWorker: { ...s.byWorker, [event.worker]: { ...s.byWorker[event.worker], [event.rule]: event } },
+        })),
     })),
   };
 }

@@ -107,7 +107,8 @@ export class FastJsonLine {
         }
         if (r >= end) return BAIL;
         const n = r - ss;
-        if (role === ROLE_MODE) this.valMode = n === 3 && b[ss] === 118 && b[ss + 1] === 97 && b[ss + 2] === 108;
+        if (role === ROLE_MODE)
+          this.valMode = n === 3 && b[ss] === 118 && b[ss + 1] === 97 && b[ss + 2] === 108;
         // "NaN", "inf": Python's spellings written as strings are values too
         const f = b[ss]! | 0x20; // n, i, or a sign: the only ways a non-finite spelling starts
         if (n >= 3 && n <= 9 && (f === 110 || f === 105 || f === 43 || f === 45)) {

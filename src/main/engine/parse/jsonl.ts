@@ -76,7 +76,12 @@ export class JsonObjectReader {
     return this.finish(b, line.hasIter, line.hasEpoch, line.step);
   }
 
-  private finish(b: RecordBuilder, hasIter: boolean, hasEpoch: boolean, step: number | undefined): MetricRecord | null {
+  private finish(
+    b: RecordBuilder,
+    hasIter: boolean,
+    hasEpoch: boolean,
+    step: number | undefined,
+  ): MetricRecord | null {
     const rec = b.rec;
     if (hasIter && hasEpoch) this.sawIterAndEpoch = true;
     else if (this.sawIterAndEpoch && !hasEpoch && !hasIter && step !== undefined) {

@@ -34,6 +34,8 @@ const PAIR =
   /(?<![\w./-])['"]?((?:(?:train|training|val|valid|validation|test|eval)\s+)?[A-Za-z][\w./-]*)['"]?\s*(?:[:=]\s*|\s+)([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))(?:%|ms|s|it\/s|s\/it)?(?![\w.:/])/gi;
 const LIST_FOLLOWS = /^\s+[-+]?\.?\d/;
 const QUICK = /\d|nan|inf/i;
+const EPOCH_WORD = /epoch/i;
+const STEP_WORD = /step|iter/i;
 /** Names that look like values but are not training metrics. */
 const SKIP_NAMES = new Set(['eta', 'line']);
 
@@ -73,8 +75,8 @@ export function scanTextLine(raw: string): TextLine | null {
   let s = raw;
   if (s.includes('\x1b') || s.includes('\x08')) s = s.replace(ANSI, '');
   if (s.includes(':') && s.includes('-')) s = s.replace(TIMESTAMP, ' ');
-  const lower = s.toLowerCase();
-  const hasEpoch = lower.includes('epoch');
+  // Case-insensitive tests instead of lowering the whole line: no copy of every line.
+  const hasEpoch = EPOCH_WORD.test(s);
   const out: TextLine = {
     epoch: null,
     step: null,
@@ -119,7 +121,7 @@ export function scanTextLine(raw: string): TextLine | null {
     s = blank(s, m.index, m[0].length);
   }
   COUNTER.lastIndex = 0;
-  const counters = hasEpoch || lower.includes('step') || lower.includes('iter');
+  const counters = hasEpoch || STEP_WORD.test(s);
   for (let c = counters ? COUNTER.exec(s) : null; c; c = COUNTER.exec(s)) {
     const v = Number(c[2]);
     if (c[1]!.toLowerCase() === 'epoch') {
@@ -142,7 +144,7 @@ export function scanTextLine(raw: string): TextLine | null {
       continue;
     const raw1 = p[1]!;
     const name = raw1.includes(' ') || raw1.includes('\t') ? raw1.replace(/\s+/g, '_') : raw1;
-    if (SKIP_NAMES.has(name) || SKIP_NAMES.has(name.toLowerCase())) continue;
+    if ((name.length === 3 || name.length === 4) && SKIP_NAMES.has(name.toLowerCase())) continue;
     const v = num(p[2]!);
     const counter = counterName(name);
     if (counter === 'epoch') {

@@ -7,12 +7,29 @@ import { isProgress, scanTextLine, statedTotalEpochs } from './text-line';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import { RestartTracker, unixMs } from './values';
 
+/**
+ * Metric names come out of a regex as new strings on every line; using one as a property name makes V8
+ * hash and look it up in its string table each time. The same few names recur, so each is mapped to
+ * the first string seen for it, which V8 has already internalized.
+ */
+class NameInterner {
+  private readonly names = new Map<string, string>();
+
+  intern(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (this.names.size < 10_000) this.names.set(name, name);
+    return name;
+  }
+}
+
 export function createTextParser(): Parser {
   const segments = new SegmentSplitter();
   const restarts = new RestartTracker();
   const facts: FileFacts = {};
   // Keras prints `Epoch 3/50` on its own line and the metrics on the next: the epoch carries over.
   let carriedEpoch: number | null = null;
+  const names = new NameInterner();
   return {
     push(chunk): ParseResult {
       const records: MetricRecord[] = [];
@@ -34,7 +51,11 @@ export function createTextParser(): Parser {
           time: null,
           metrics: {},
         };
-        for (const [k, v] of line.metrics) {
+        const metrics = line.metrics;
+        for (let i = 0; i < metrics.length; i++) {
+          const pair = metrics[i]!;
+          const k = names.intern(pair[0]);
+          const v = pair[1];
           if ((k === 'time' || k === 'timestamp') && rec.time === null) {
             const ms = unixMs(v);
             if (ms !== null) {

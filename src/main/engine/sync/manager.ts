@@ -15,6 +15,11 @@ import { destinationOf } from './rsync-args';
 
 export type SyncReason = 'schedule' | 'finish' | 'stall' | 'manual';
 
+export type SyncHistory = Record<
+  string,
+  { to: string; last: RuleResult; lastSyncAt: number | null; lastOkAt: number | null }
+>;
+
 /** One rule's state, for the snapshot and `vigil status --json`. */
 export interface SyncRuleSnapshot {
   /** Local destination folder. */
@@ -209,6 +214,31 @@ export class SyncManager {
   onState(fn: Listener<{ worker: string; sync: SyncRuleSnapshot[] }>): () => void {
     this.stateListeners.add(fn);
     return () => this.stateListeners.delete(fn);
+  }
+
+  /** What to keep across restarts: each rule's last result and times, by rule key. */
+  history(): SyncHistory {
+    const out: SyncHistory = {};
+    for (const entries of this.rules.values()) {
+      for (const e of entries) {
+        if (e.last !== null)
+          out[e.key] = { to: e.to, last: e.last, lastSyncAt: e.lastSyncAt, lastOkAt: e.lastOkAt };
+      }
+    }
+    return out;
+  }
+
+  /** Restores what history() kept (a rule whose destination changed starts afresh). */
+  restoreHistory(h: SyncHistory): void {
+    for (const entries of this.rules.values()) {
+      for (const e of entries) {
+        const kept = h[e.key];
+        if (!kept || kept.to !== e.to || e.last !== null) continue;
+        e.last = kept.last;
+        e.lastSyncAt = kept.lastSyncAt;
+        e.lastOkAt = kept.lastOkAt;
+      }
+    }
   }
 
   private ruleOf(e: RuleEntry) {

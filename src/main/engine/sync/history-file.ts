@@ -1,0 +1,43 @@
+// Sync results outlive the process: the app saves them after each run, and `vigil status` (another
+// process) reads them for its `sync: [{ to, lastSyncAt, result }]`.
+
+import path from 'node:path';
+import type { SyncRuleState } from '../../../shared/model';
+import type { WorkerConfig } from '../config/types';
+import { readJson, writeAtomically } from '../mirror';
+import type { SyncHistory } from './manager';
+import { destinationOf } from './rsync-args';
+
+const FILE = 'sync-history.json';
+
+export async function loadSyncHistory(dataDir: string): Promise<SyncHistory> {
+  return (await readJson<SyncHistory>(path.join(dataDir, FILE))) ?? {};
+}
+
+export async function saveSyncHistory(dataDir: string, history: SyncHistory): Promise<void> {
+  await writeAtomically(path.join(dataDir, FILE), JSON.stringify(history));
+}
+
+/** The snapshot's view of a worker's rules from saved history alone (no manager running). */
+export function syncStatesFromHistory(
+  worker: WorkerConfig,
+  dataDir: string,
+  h: SyncHistory,
+): SyncRuleState[] {
+  return worker.sync.map((rule, index) => {
+    const to = destinationOf(rule, worker.name, dataDir);
+    const kept = h[`${worker.name}#${index}`];
+    const last = kept && kept.to === to ? kept : null;
+    return {
+      to,
+      lastSyncAt: last?.lastSyncAt ? new Date(last.lastSyncAt).toISOString() : null,
+      result: last
+        ? last.last.severity === 'warning'
+          ? `warning: ${last.last.message}`
+          : last.last.message
+        : null,
+      bytes: last?.last.bytes ?? 0,
+      state: 'idle',
+    };
+  });
+}
