@@ -69,7 +69,7 @@ describe('nextPair', () => {
 
   it('finds what the PAIR regex finds on random lines', () => {
     const r = rng(7);
-    for (let n = 0; n < Number(process.env.FUZZ ?? 30_000); n++) {
+    for (let n = 0; n < Number(process.env.FUZZ ?? 100_000); n++) {
       let s = '';
       const len = 1 + Math.floor(r() * 14);
       for (let k = 0; k < len; k++) s += PIECES[Math.floor(r() * PIECES.length)];
