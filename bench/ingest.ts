@@ -226,10 +226,12 @@ function baselineText(bytes: Uint8Array): MetricRecord[] {
   for (const l of linesOf(bytes)) {
     let epoch: number | null = null;
     let step: number | null = null;
-    let m = /Epoch \[(\d+)\]\[(\d+)\/\d+\]/.exec(l);
-    if (m) [epoch, step] = [Number(m[1]), Number(m[2])];
-    else if ((m = /Epoch (\d+)\/\d+/.exec(l))) epoch = Number(m[1]);
-    else if ((m = /\biter (\d+)/.exec(l))) step = Number(m[1]);
+    const mm = /Epoch \[(\d+)\]\[(\d+)\/\d+\]/.exec(l);
+    const keras = mm ? null : /Epoch (\d+)\/\d+/.exec(l);
+    const nano = mm || keras ? null : /\biter (\d+)/.exec(l);
+    if (mm) [epoch, step] = [Number(mm[1]), Number(mm[2])];
+    else if (keras) epoch = Number(keras[1]);
+    else if (nano) step = Number(nano[1]);
     const rec: MetricRecord = { epoch: epoch ?? carried, step, time: null, metrics: {} };
     if (epoch !== null) carried = epoch;
     for (const p of l.matchAll(
@@ -275,12 +277,18 @@ function fieldsOf(b: Uint8Array): [number, number, number | Uint8Array][] {
   while (p < b.length) {
     const key = varint();
     const wt = key & 7;
+    const at = p;
     if (wt === 0) out.push([key >>> 3, wt, varint()]);
-    else if (wt === 1) out.push([key >>> 3, wt, dv.getFloat64((p += 8) - 8, true)]);
-    else if (wt === 5) out.push([key >>> 3, wt, dv.getFloat32((p += 4) - 4, true)]);
-    else if (wt === 2) {
+    else if (wt === 1) {
+      p += 8;
+      out.push([key >>> 3, wt, dv.getFloat64(at, true)]);
+    } else if (wt === 5) {
+      p += 4;
+      out.push([key >>> 3, wt, dv.getFloat32(at, true)]);
+    } else if (wt === 2) {
       const len = varint();
-      out.push([key >>> 3, wt, b.subarray(p, (p += len))]);
+      out.push([key >>> 3, wt, b.subarray(p, p + len)]);
+      p += len;
     } else throw new Error(`wire type ${wt}`);
   }
   return out;

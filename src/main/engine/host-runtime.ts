@@ -150,17 +150,25 @@ export class HostRuntime {
 
   probeRequest(home: string): ProbeRequest {
     const files: string[] = [];
+    const globs: string[] = [];
     const pidFiles: string[] = [];
     const patterns: string[] = [];
     for (const w of this.workers) {
-      const p = w.remotePaths(home);
-      files.push(p.metrics);
+      let p: ReturnType<WorkerMonitor['remotePaths']>;
+      try {
+        p = w.remotePaths(home);
+      } catch (e) {
+        // A path the remote shell cannot take (a `~user`, a wildcard in a folder) is that worker's error.
+        w.fileError = (e as Error).message;
+        continue;
+      }
+      (p.metricsIsGlob ? globs : files).push(p.metrics);
       if (p.log) files.push(p.log);
       if (p.pidFile) pidFiles.push(p.pidFile);
       if (w.pattern !== null && !patterns.includes(w.pattern)) patterns.push(w.pattern);
     }
     const now = this.opts.clock.now();
-    return { files, pidFiles, patterns, clock: now - this.lastClockAt >= CLOCK_EVERY_MS };
+    return { files, globs, pidFiles, patterns, clock: now - this.lastClockAt >= CLOCK_EVERY_MS };
   }
 
   /** One probe and read for every worker. Returns true when a worker has more bytes waiting. */
@@ -196,7 +204,8 @@ export class HostRuntime {
         more = (await w.update(probe, session.home, read, this.maxBytes)) || more;
       } catch (e) {
         if (e instanceof SshError && e.kind === 'lost') break;
-        w.fileError = `unexpected error: ${(e as Error).message}`;
+        const err = e as Error;
+        w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;
       }
     }
     return { more, contacted: true };

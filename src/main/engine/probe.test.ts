@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProbeScript, parseProbeOutput, selfExcludingPattern } from './probe';
+import { buildProbeScript, parseProbeOutput, selfExcludingPattern, splitGlob } from './probe';
 
 describe('probe', () => {
   it('turns a fixed string into a regex that does not match its own command line', () => {
@@ -50,6 +50,38 @@ describe('probe', () => {
     expect(r.files.get('/x/y')).toEqual({
       kind: 'error',
       message: "stat: cannot statx '/x/y': Input/output error",
+    });
+  });
+});
+
+describe('probe globs', () => {
+  it('expands a wildcard file name in a hostile folder, without running anything', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `vigil-glob-a b;$(touch PWNED)'c-`));
+    for (const n of ['events.out.tfevents.2', 'events.out.tfevents.1', 'other.txt'])
+      writeFileSync(path.join(dir, n), n);
+    const pattern = path.join(dir, 'events.out.tfevents.*');
+    const req = { files: [], globs: [pattern], pidFiles: [], patterns: [], clock: false };
+    const r = parseProbeOutput(req, execFileSync('sh', ['-c', buildProbeScript(req)], { encoding: 'utf8' }));
+    const found = r.globs.get(pattern)!;
+    expect(found).toEqual([path.join(dir, 'events.out.tfevents.1'), path.join(dir, 'events.out.tfevents.2')]);
+    for (const f of found) expect(r.files.get(f)).toMatchObject({ kind: 'ok', stat: { size: 21 } });
+    expect(existsSync(path.join(process.cwd(), 'PWNED'))).toBe(false);
+    const none = { ...req, globs: [path.join(dir, 'nothing.*')] };
+    expect(
+      parseProbeOutput(
+        none,
+        execFileSync('sh', ['-c', buildProbeScript(none)], { encoding: 'utf8' }),
+      ).globs.get(none.globs[0]!),
+    ).toEqual([]);
+  });
+
+  it('refuses wildcards in folders and shell syntax in the pattern', () => {
+    expect(() => splitGlob('/runs/*/events.*')).toThrow('only the file name may hold wildcards');
+    expect(() => splitGlob('/runs/x/$(reboot)*')).toThrow('may only use letters');
+    expect(() => splitGlob('/runs/x/a;b*')).toThrow('may only use letters');
+    expect(splitGlob('/runs/x/events.out.tfevents.*')).toEqual({
+      dir: '/runs/x',
+      glob: 'events.out.tfevents.*',
     });
   });
 });

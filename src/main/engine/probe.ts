@@ -4,7 +4,7 @@
 // when the clock is due). The session runs the whole script under `nice` and `timeout`, so nothing
 // here can outlive its bound. Building the script and reading its output are pure functions.
 
-import { shQuote } from './ssh/shell-quote';
+import { RemotePathError, shQuote } from './ssh/shell-quote';
 
 export interface ProbeRequest {
   /** Absolute remote paths of the files to stat. */
@@ -83,9 +83,13 @@ export function splitGlob(pattern: string): { dir: string; glob: string } {
   const dir = pattern.slice(0, slash) || '/';
   const glob = pattern.slice(slash + 1);
   if (isGlob(dir))
-    throw new Error(`${pattern}: only the file name may hold wildcards (*, ?, [...]), not the folders`);
+    throw new RemotePathError(
+      `${pattern}: only the file name may hold wildcards (*, ?, [...]), not the folders`,
+    );
   if (!SAFE_GLOB.test(glob)) {
-    throw new Error(`${pattern}: a wildcard file name may only use letters, digits, . _ - and * ? [ ] !`);
+    throw new RemotePathError(
+      `${pattern}: a wildcard file name may only use letters, digits, . _ - and * ? [ ] !`,
+    );
   }
   return { dir, glob };
 }

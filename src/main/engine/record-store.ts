@@ -44,6 +44,32 @@ export class RecordStore {
     }
   }
 
+  /** Appends every record of another store (used to merge the files of a run in order). */
+  appendStore(other: RecordStore): void {
+    const base = this.epoch.length;
+    for (let i = 0; i < other.epoch.length; i++) {
+      const e = other.epoch[i]!;
+      const s = other.step[i]!;
+      this.epoch.push(e);
+      this.step.push(s);
+      this.time.push(other.time[i]!);
+      if (e !== null) this.lastEpochIdx = base + i;
+      if (s !== null) this.lastStepIdx = base + i;
+    }
+    for (const r of other.restarts) this.restarts.push(base + r);
+    for (const [name, col] of other.metrics) {
+      let mine = this.metrics.get(name);
+      if (!mine) {
+        mine = { index: [], value: [] };
+        this.metrics.set(name, mine);
+      }
+      for (let k = 0; k < col.index.length; k++) {
+        mine.index.push(base + col.index[k]!);
+        mine.value.push(col.value[k]!);
+      }
+    }
+  }
+
   clear(): void {
     this.epoch.length = 0;
     this.step.length = 0;

@@ -6,14 +6,13 @@ import { chooseLossMetric } from '../../shared/loss';
 import type { ProcessState, WorkerSnapshot } from '../../shared/model';
 import type { WorkerConfig } from './config/types';
 import { evaluateHealth, type Health, type WorkerFacts } from './health';
-import { MetricsStream } from './metrics-stream';
+import { MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source';
 import { readJson, writeAtomically } from './mirror';
 import { PaceTracker, thresholds } from './pace';
 import { createLogScanner, type LogScanner } from './parse/log-facts';
-import { FORMATS } from './parse/registry';
 import { mirrorRelativePath, safeSegment } from './paths';
-import type { ProbeResult } from './probe';
-import { RecordStore } from './record-store';
+import { type ProbeResult, splitGlob } from './probe';
+import type { RecordStore } from './record-store';
 import { remotePath } from './ssh/shell-quote';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
 
@@ -29,26 +28,27 @@ export interface HostView {
 }
 
 export interface RemotePaths {
+  /** The metrics file, or the glob pattern when its file name has wildcards. */
   metrics: string;
+  metricsIsGlob: boolean;
   log: string | null;
   pidFile: string | null;
 }
 
 interface SavedWorker {
   version: 1;
+  /** Before multi-file runs: the single metrics file's cursor. */
   metrics?: SavedCursor;
+  metricsSource?: SavedMetrics;
   log?: SavedCursor;
 }
 
 const LOG_TAIL_LINES = 200;
 
 export class WorkerMonitor {
-  readonly records = new RecordStore();
   readonly pace = new PaceTracker();
   readonly mirrorDir: string;
-  readonly metricsMirror: string;
-  private readonly metricsStream: MetricsStream;
-  private readonly metricsFile: TrackedFile;
+  private readonly metrics: MetricsSource;
   private readonly logScanner: LogScanner | null;
   private readonly logFile: TrackedFile | null;
   private readonly statePath: string;
@@ -60,11 +60,7 @@ export class WorkerMonitor {
   process: ProcessState;
   processDetail: string | null = null;
   private seenRunning = false;
-  /** mtime (remote clock, s) of the metrics file when it last grew. */
-  lastProgressRemoteSec: number | null = null;
   private dirty = false;
-  /** Pace comes from the records' own times when they carry one, else from the file's mtime. */
-  private recordsCarryTime = false;
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -72,35 +68,7 @@ export class WorkerMonitor {
   ) {
     this.mirrorDir = path.join(dataDir, 'mirror', safeSegment(cfg.name));
     this.statePath = path.join(this.mirrorDir, '.vigil-state.json');
-    this.metricsMirror = path.join(
-      this.mirrorDir,
-      mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.metrics.path)),
-    );
-    const fileName = path.posix.basename(cfg.metrics.path);
-    this.metricsStream = new MetricsStream({
-      fileName,
-      format: cfg.metrics.format ?? (cfg.metrics.regex ? 'regex' : undefined),
-      regex: cfg.metrics.regex,
-      onRecords: (records) => {
-        this.records.add(records);
-        for (const r of records) {
-          if (r.time === null) continue;
-          this.recordsCarryTime = true;
-          this.pace.observe(r.time);
-        }
-      },
-      onReset: () => {
-        this.recordsCarryTime = false;
-        this.records.clear();
-        this.pace.reset();
-      },
-    });
-    const whole = FORMATS.some(
-      (f) =>
-        (f as { wholeFile?: boolean }).wholeFile &&
-        (cfg.metrics.format ? f.id === cfg.metrics.format : f.byName(fileName) >= 0.9),
-    );
-    this.metricsFile = new TrackedFile(this.metricsMirror, this.metricsStream, whole ? 'whole' : 'append');
+    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace);
     if (cfg.log) {
       const scanner = createLogScanner({ tailLines: LOG_TAIL_LINES });
       this.logScanner = scanner;
@@ -118,22 +86,37 @@ export class WorkerMonitor {
     this.process = cfg.process ? 'unknown' : 'not-configured';
   }
 
+  /** Every record, in file order. */
+  get records(): RecordStore {
+    return this.metrics.view();
+  }
+
+  /** The metrics file's mirror (or the folder of a glob's mirrors). */
+  get metricsMirror(): string {
+    return this.metrics.mirrorPath;
+  }
+
   get configError(): string | null {
-    return this.metricsStream.error;
+    return this.metrics.configError;
   }
 
   get format(): string | null {
-    return this.metricsStream.format;
+    return this.metrics.format;
+  }
+
+  /** Mtime (remote clock, s) of the newest metrics file. */
+  get lastProgressRemoteSec(): number | null {
+    return this.metrics.lastMtimeSec;
   }
 
   /** Replays the mirror so the last known values show before the host answers. */
   async restore(): Promise<void> {
     const saved = await readJson<SavedWorker>(this.statePath);
     try {
-      await this.metricsFile.restore(saved?.metrics ?? null);
-      this.metricsStream.settle();
+      await this.metrics.restore(
+        saved?.metricsSource ?? (saved?.metrics ? { single: saved.metrics } : undefined),
+      );
       if (this.logFile) await this.logFile.restore(saved?.log ?? null);
-      this.lastProgressRemoteSec = this.metricsFile.lastMtimeSec;
     } catch (e) {
       this.localError = (e as Error).message;
     }
@@ -144,8 +127,11 @@ export class WorkerMonitor {
     if (!this.remote) {
       const dir = remotePath(this.cfg.dir, home);
       const at = (p: string) => remotePath(p, home, dir);
+      const metrics = at(this.cfg.metrics.path);
+      if (this.metrics.glob) splitGlob(metrics); // refuses what the shell must not see, before any probe
       this.remote = {
-        metrics: at(this.cfg.metrics.path),
+        metrics,
+        metricsIsGlob: this.metrics.glob,
         log: this.cfg.log ? at(this.cfg.log) : null,
         pidFile: this.cfg.process && 'pidFile' in this.cfg.process ? at(this.cfg.process.pidFile) : null,
       };
@@ -163,24 +149,11 @@ export class WorkerMonitor {
     this.applyProcess(probe, paths);
     let more = false;
     this.localError = null;
-    const m = probe.files.get(paths.metrics);
-    if (!m || m.kind === 'missing') this.fileError = `metrics file not found: ${paths.metrics}`;
-    else if (m.kind === 'unreadable')
-      this.fileError = `metrics file is not readable (permission denied): ${paths.metrics}`;
-    else if (m.kind === 'error') this.fileError = `cannot stat ${paths.metrics}: ${m.message}`;
-    else {
-      this.fileError = null;
-      try {
-        const out = await this.metricsFile.sync(paths.metrics, m.stat, read, maxBytes);
-        if (out.bytes > 0 || out.reset) this.dirty = true;
-        if (out.bytes > 0 && !this.recordsCarryTime) this.pace.observe(m.stat.mtimeSec * 1000);
-        if (!out.more) this.metricsStream.settle();
-        this.lastProgressRemoteSec = m.stat.mtimeSec;
-        more ||= out.more;
-      } catch (e) {
-        this.noteReadError(e, paths.metrics);
-      }
-    }
+    const m = await this.metrics.update(probe, paths.metrics, read, maxBytes);
+    this.fileError = m.fileError;
+    if (m.localError) this.localError = m.localError;
+    if (m.changed) this.dirty = true;
+    more ||= m.more;
     if (this.logFile && paths.log) {
       const l = probe.files.get(paths.log);
       if (!l || l.kind === 'missing') this.logError = `log file not found: ${paths.log}`;
@@ -229,7 +202,11 @@ export class WorkerMonitor {
   }
 
   private async save(): Promise<void> {
-    const state: SavedWorker = { version: 1, metrics: this.metricsFile.saved(), log: this.logFile?.saved() };
+    const state: SavedWorker = {
+      version: 1,
+      metricsSource: this.metrics.saved(),
+      log: this.logFile?.saved(),
+    };
     try {
       await writeAtomically(this.statePath, JSON.stringify(state));
       this.dirty = false;
@@ -240,7 +217,8 @@ export class WorkerMonitor {
 
   facts(host: HostView): WorkerFacts {
     const th = thresholds(this.cfg.stallAfterMs, this.pace.typicalIntervalMs());
-    const fileFacts = this.metricsStream.facts();
+    const fileFacts = this.metrics.facts();
+    const records = this.records;
     return {
       connection: host.connection,
       connectionReason: host.connectionReason,
@@ -251,10 +229,10 @@ export class WorkerMonitor {
       processDetail: this.processDetail,
       lastProgressAt:
         this.lastProgressRemoteSec === null ? null : this.lastProgressRemoteSec * 1000 - host.clockOffsetMs,
-      records: this.records.count,
-      epoch: this.records.latestEpoch(),
+      records: records.count,
+      epoch: records.latestEpoch(),
       totalEpochs: this.cfg.totalEpochs ?? fileFacts.totalEpochs ?? null,
-      epochBase: this.records.epochBase(),
+      epochBase: records.epochBase(),
       completed: fileFacts.completed === true,
       fatal: this.logScanner?.fatal()?.line ?? null,
       stallAfterMs: th.stallAfterMs,
@@ -298,10 +276,4 @@ export class WorkerMonitor {
       sync: [], // filled by the Fleet, which knows the sync rules' state
     };
   }
-}
-
-/** The path used to name a file's mirror: relative to dir when it is, else absolute as written. */
-function mirrorSource(dir: string, p: string): string {
-  if (p.startsWith('/') || p.startsWith('~')) return p;
-  return `${dir.replace(/\/+$/, '')}/${p}`;
 }

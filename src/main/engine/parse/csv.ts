@@ -114,7 +114,9 @@ function cellNumber(buf: Uint8Array, a: number, e: number, lines: ByteLineSplitt
   let digits = 0;
   let exp10 = 0;
   const is = p;
-  for (; p < e && (d = buf[p]!) >= 48 && d <= 57; p++) {
+  for (; p < e; p++) {
+    d = buf[p]!;
+    if (d < 48 || d > 57) break;
     if (digits < 16) mantissa = mantissa * 10 + (d - 48);
     else exp10++;
     digits++;
@@ -123,7 +125,9 @@ function cellNumber(buf: Uint8Array, a: number, e: number, lines: ByteLineSplitt
   if (p < e && buf[p] === 46) {
     p++;
     const fs = p;
-    for (; p < e && (d = buf[p]!) >= 48 && d <= 57; p++) {
+    for (; p < e; p++) {
+      d = buf[p]!;
+      if (d < 48 || d > 57) break;
       if (digits < 16) {
         mantissa = mantissa * 10 + (d - 48);
         exp10--;
@@ -138,13 +142,17 @@ function cellNumber(buf: Uint8Array, a: number, e: number, lines: ByteLineSplitt
     if (p < e && (buf[p] === 43 || buf[p] === 45)) expNegative = buf[p++] === 45;
     const es = p;
     let x = 0;
-    for (; p < e && (d = buf[p]!) >= 48 && d <= 57; p++) if (x < 100000) x = x * 10 + (d - 48);
+    for (; p < e; p++) {
+      d = buf[p]!;
+      if (d < 48 || d > 57) break;
+      if (x < 100000) x = x * 10 + (d - 48);
+    }
     if (p === es) any = false;
     exp10 += expNegative ? -x : x;
   }
   if (any && p === e) {
     const v = decimalValue(mantissa, digits, exp10, negative);
-    return v === v ? v : Number(lines.ascii(a, e));
+    return Number.isNaN(v) ? Number(lines.ascii(a, e)) : v;
   }
   const n = e - a;
   return n >= 3 && n <= 9 ? nonFinite(lines.ascii(a, e)) : null;

@@ -133,7 +133,9 @@ export class FastJsonLine {
           let exp10 = 0;
           if (d === 48) p++;
           else if (d >= 49 && d <= 57) {
-            for (; p < end && (d = b[p]!) >= 48 && d <= 57; p++) {
+            for (; p < end; p++) {
+              d = b[p]!;
+              if (d < 48 || d > 57) break;
               if (digits < 16) mantissa = mantissa * 10 + (d - 48);
               else exp10++;
               digits++;
@@ -142,7 +144,9 @@ export class FastJsonLine {
           if (p < end && b[p] === 46) {
             p++;
             const fs = p;
-            for (; p < end && (d = b[p]!) >= 48 && d <= 57; p++) {
+            for (; p < end; p++) {
+              d = b[p]!;
+              if (d < 48 || d > 57) break;
               if (digits < 16) {
                 mantissa = mantissa * 10 + (d - 48);
                 exp10--;
@@ -157,12 +161,16 @@ export class FastJsonLine {
             if (p < end && (b[p] === 43 || b[p] === 45)) expNegative = b[p++] === 45;
             const es = p;
             let e = 0;
-            for (; p < end && (d = b[p]!) >= 48 && d <= 57; p++) if (e < 100000) e = e * 10 + (d - 48);
+            for (; p < end; p++) {
+              d = b[p]!;
+              if (d < 48 || d > 57) break;
+              if (e < 100000) e = e * 10 + (d - 48);
+            }
             if (p === es) return BAIL;
             exp10 += expNegative ? -e : e;
           }
           let v = decimalValue(mantissa, digits, exp10, negative);
-          if (v !== v) v = Number(src.ascii(ns, p));
+          if (Number.isNaN(v)) v = Number(src.ascii(ns, p));
           this.push(key, v);
           if (role === ROLE_STEP) this.step = v;
         }

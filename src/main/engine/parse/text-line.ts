@@ -3,8 +3,7 @@
 // `'loss': 0.41`). Pure: the parser (text.ts) and the log scanner (log-facts.ts) both use it.
 
 import type { Progress } from './types';
-import { nextPair, pair } from './text-pair';
-import { decimalValue, isEpochKey, isStepKey, nonFinite } from './values';
+import { isEpochKey, isStepKey, nonFinite } from './values';
 
 export interface TextLine {
   epoch: number | null;
@@ -31,7 +30,8 @@ const COUNTER =
   /\b(epoch|step|iteration|iter|global_step)\b\s*[:=#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?\s*\]?/gi;
 // Keras' `250/250 [==============================]`: a per-epoch batch counter, not the run's step.
 const KERAS_BAR = /\d+\/\d+\s*\[[=>.]*\]/g;
-// Name/value pairs are found by nextPair (text-pair.ts), which documents the pattern.
+const PAIR =
+  /(?<![\w./-])['"]?((?:(?:train|training|val|valid|validation|test|eval)\s+)?[A-Za-z][\w./-]*)['"]?\s*(?:[:=]\s*|\s+)([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))(?:%|ms|s|it\/s|s\/it)?(?![\w.:/])/gi;
 const LIST_FOLLOWS = /^\s+[-+]?\.?\d/;
 const QUICK = /\d|nan|inf/i;
 const EPOCH_WORD = /epoch/i;
@@ -48,31 +48,9 @@ function blank(s: string, start: number, len: number): string {
   return s.slice(0, start) + ' '.repeat(len) + s.slice(start + len);
 }
 
-/** The value at [start, end) of `s`: a decimal (read in place when short), or nan / inf. */
-function num(s: string, start: number, end: number): number {
-  const c = s.charCodeAt(end - 1);
-  if (c < 48 || c > 57) {
-    const t = s.slice(start, end);
-    return nonFinite(t) ?? Number(t);
-  }
-  let p = start;
-  const negative = s.charCodeAt(p) === 45;
-  if (negative || s.charCodeAt(p) === 43) p++;
-  let mantissa = 0;
-  let digits = 0;
-  let exp10 = 0;
-  let fraction = false;
-  for (; p < end; p++) {
-    const d = s.charCodeAt(p);
-    if (d === 46) fraction = true;
-    else if (d >= 48 && d <= 57) {
-      mantissa = mantissa * 10 + (d - 48);
-      digits++;
-      if (fraction) exp10--;
-    } else break; // an exponent: the general conversion
-  }
-  const v = p === end ? decimalValue(mantissa, digits, exp10, negative) : Number.NaN;
-  return v === v ? v : Number(s.slice(start, end));
+function num(s: string): number {
+  const c = s.charCodeAt(s.length - 1);
+  return c >= 48 && c <= 57 ? Number(s) : (nonFinite(s) ?? Number(s));
 }
 
 const COUNTER_NAMES = new Map<string, 'epoch' | 'step'>([
@@ -158,14 +136,17 @@ export function scanTextLine(raw: string): TextLine | null {
   if (s.includes('[=') || s.includes('[.')) s = s.replace(KERAS_BAR, ' ');
   out.hasCounter = out.epoch !== null || out.step !== null;
 
-  for (let at = 0; nextPair(s, at); at = pair.end) {
+  PAIR.lastIndex = 0;
+  for (let p = PAIR.exec(s); p; p = PAIR.exec(s)) {
     // `bbox_mAP_copypaste: 0.358 0.622 0.383` is a list, not a value.
-    const after = s.charCodeAt(pair.end);
-    if ((after === 32 || after === 9) && LIST_FOLLOWS.test(s.slice(pair.end, pair.end + 8))) continue;
-    const raw1 = s.slice(pair.nameStart, pair.nameEnd);
+    const after = s.charCodeAt(PAIR.lastIndex);
+    if ((after === 32 || after === 9) && LIST_FOLLOWS.test(s.slice(PAIR.lastIndex, PAIR.lastIndex + 8)))
+      continue;
+    const raw1 = p[1]!;
     const name = raw1.includes(' ') || raw1.includes('\t') ? raw1.replace(/\s+/g, '_') : raw1;
+    // (only names as long as the skipped ones are lowered: one string fewer per pair)
     if ((name.length === 3 || name.length === 4) && SKIP_NAMES.has(name.toLowerCase())) continue;
-    const v = num(s, pair.valueStart, pair.valueEnd);
+    const v = num(p[2]!);
     const counter = counterName(name);
     if (counter === 'epoch') {
       out.epoch ??= v;

@@ -157,5 +157,5 @@ export function decimalValue(mantissa: number, digits: number, exp10: number, ne
     const v = exp10 >= 0 ? mantissa * POW10[exp10]! : mantissa / POW10[-exp10]!;
     return negative ? -v : v;
   }
-  return Number.NaN; // caller falls back to Number(text)
+  return Number.NaN; // not exact this way: the caller falls back to Number(text)
 }

@@ -1,0 +1,81 @@
+import { promises as fsp, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { WorkerConfig } from './config/types';
+import { MetricsSource } from './metrics-source';
+import { PaceTracker } from './pace';
+import type { ProbeResult } from './probe';
+
+const read = async (p: string, offset: number, max: number) => {
+  const fh = await fsp.open(p, 'r');
+  const buf = Buffer.alloc(max);
+  const { bytesRead } = await fh.read(buf, 0, max, offset);
+  await fh.close();
+  return new Uint8Array(buf.subarray(0, bytesRead));
+};
+
+function probeOf(pattern: string, files: string[]): ProbeResult {
+  return {
+    files: new Map(
+      files.map((f) => {
+        const s = statSync(f);
+        return [
+          f,
+          { kind: 'ok', stat: { inode: s.ino, size: s.size, mtimeSec: Math.floor(s.mtimeMs / 1000) } },
+        ] as const;
+      }),
+    ),
+    globs: new Map([[pattern, files]]),
+    pids: new Map(),
+    patterns: new Map(),
+    remoteNowSec: null,
+    stray: [],
+  };
+}
+
+describe('MetricsSource with a glob', () => {
+  it('merges files in name order, even when an older-named file shows up later, and survives a restart', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-'));
+    const cfg = {
+      name: 'W',
+      host: 'h',
+      dir,
+      metrics: { path: 'part-*.jsonl' },
+      sync: [],
+    } as unknown as WorkerConfig;
+    const mirror = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-mirror-'));
+    const rec = (e: number) => `${JSON.stringify({ epoch: e, loss: e / 10 })}\n`;
+    const b = path.join(dir, 'part-b.jsonl');
+    writeFileSync(b, rec(3) + rec(4));
+    const src = new MetricsSource(cfg, mirror, new PaceTracker());
+    const pattern = path.join(dir, 'part-*.jsonl');
+    await src.update(probeOf(pattern, [b]), pattern, read, 1 << 20);
+    expect(src.view().epoch).toEqual([3, 4]);
+
+    const a = path.join(dir, 'part-a.jsonl');
+    writeFileSync(a, rec(1) + rec(2));
+    await src.update(probeOf(pattern, [a, b]), pattern, read, 1 << 20);
+    expect(src.view().epoch).toEqual([1, 2, 3, 4]);
+    expect(src.view().latest('loss')).toBe(0.4);
+
+    const again = new MetricsSource(cfg, mirror, new PaceTracker());
+    await again.restore(src.saved());
+    expect(again.view().epoch).toEqual([1, 2, 3, 4]);
+  });
+
+  it('says so when nothing matches yet', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-'));
+    const cfg = {
+      name: 'W',
+      host: 'h',
+      dir,
+      metrics: { path: 'events.*' },
+      sync: [],
+    } as unknown as WorkerConfig;
+    const src = new MetricsSource(cfg, mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-m-')), new PaceTracker());
+    const pattern = path.join(dir, 'events.*');
+    const out = await src.update(probeOf(pattern, []), pattern, read, 1 << 20);
+    expect(out.fileError).toBe(`no metrics file matches ${pattern}`);
+  });
+});

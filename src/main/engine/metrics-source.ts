@@ -1,0 +1,224 @@
+// A worker's metrics: one file, or every file matching a glob (a run directory whose restarts each
+// wrote an event file; a logdir whose new files appear over time). Each file is followed into its own
+// mirror and parser; records are shown merged in file-name order (TensorBoard names sort by time).
+
+import path from 'node:path';
+import type { MetricRecord } from '../../shared/model';
+import type { WorkerConfig } from './config/types';
+import { MetricsStream } from './metrics-stream';
+import type { PaceTracker } from './pace';
+import { FORMATS } from './parse/registry';
+import type { FileFacts } from './parse/types';
+import { mirrorRelativePath } from './paths';
+import { isGlob, type ProbeResult } from './probe';
+import { RecordStore } from './record-store';
+import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
+
+/** Saved cursors: the single file's, or each globbed file's by its remote path. */
+export type SavedMetrics = { single?: SavedCursor; files?: Record<string, SavedCursor> };
+
+interface Unit {
+  id: string;
+  stream: MetricsStream;
+  file: TrackedFile;
+  store: RecordStore;
+}
+
+export interface MetricsUpdate {
+  more: boolean;
+  changed: boolean;
+  fileError: string | null;
+  localError: string | null;
+}
+
+export class MetricsSource {
+  /** Every record, merged in file order. */
+  readonly records = new RecordStore();
+  readonly glob: boolean;
+  /** The mirror of the single file, or the folder of a glob's mirrors. */
+  readonly mirrorPath: string;
+  /** Newest mtime (remote clock, s) among the files. */
+  lastMtimeSec: number | null = null;
+  private readonly units = new Map<string, Unit>();
+  private mergedStale = false;
+  /** Pace comes from the records' own times when they carry one, else from the files' mtimes. */
+  private recordsCarryTime = false;
+
+  constructor(
+    private readonly cfg: WorkerConfig,
+    private readonly mirrorDir: string,
+    private readonly pace: PaceTracker,
+  ) {
+    this.glob = isGlob(path.posix.basename(cfg.metrics.path));
+    const mirrored = mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.metrics.path));
+    this.mirrorPath = path.join(mirrorDir, this.glob ? path.dirname(mirrored) : mirrored);
+    if (!this.glob) this.units.set('', this.makeUnit('', path.join(mirrorDir, mirrored), this.records));
+  }
+
+  private makeUnit(id: string, mirror: string, store: RecordStore): Unit {
+    const fileName = path.posix.basename(id || this.cfg.metrics.path);
+    const forced = this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
+    const unit: Unit = {
+      id,
+      store,
+      stream: new MetricsStream({
+        fileName,
+        format: forced,
+        regex: this.cfg.metrics.regex,
+        onRecords: (records) => this.take(unit, records),
+        onReset: () => {
+          unit.store.clear();
+          if (unit.store === this.records) this.pace.reset();
+          this.mergedStale = true;
+        },
+      }),
+      file: undefined as unknown as TrackedFile,
+    };
+    const whole = FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(fileName) >= 0.9));
+    unit.file = new TrackedFile(mirror, unit.stream, whole ? 'whole' : 'append');
+    return unit;
+  }
+
+  private take(unit: Unit, records: MetricRecord[]): void {
+    for (const r of records) {
+      if (r.time === null) continue;
+      this.recordsCarryTime = true;
+      this.pace.observe(r.time);
+    }
+    if (unit.store === this.records) {
+      this.records.add(records);
+      return;
+    }
+    unit.store.add(records);
+    // Appends to the newest file (the usual case) extend the merged view; anything else rebuilds it.
+    const ids = [...this.units.keys()].sort();
+    if (!this.mergedStale && ids.at(-1) === unit.id) this.records.add(records);
+    else this.mergedStale = true;
+  }
+
+  /** Brings the merged view up to date (after a reset, or records in an older file). */
+  private merge(): void {
+    if (!this.mergedStale || !this.glob) return;
+    this.records.clear();
+    for (const id of [...this.units.keys()].sort()) this.records.appendStore(this.units.get(id)!.store);
+    this.mergedStale = false;
+  }
+
+  view(): RecordStore {
+    this.merge();
+    return this.records;
+  }
+
+  async restore(saved: SavedMetrics | undefined): Promise<void> {
+    if (!this.glob) {
+      const u = this.units.get('')!;
+      await u.file.restore(saved?.single ?? null);
+      u.stream.settle();
+      this.lastMtimeSec = u.file.lastMtimeSec;
+      return;
+    }
+    for (const id of Object.keys(saved?.files ?? {}).sort()) {
+      const u = this.unitFor(id);
+      await u.file.restore(saved!.files![id]!);
+      u.stream.settle();
+      this.noteMtime(u.file.lastMtimeSec);
+    }
+  }
+
+  private unitFor(id: string): Unit {
+    let u = this.units.get(id);
+    if (!u) {
+      u = this.makeUnit(id, path.join(this.mirrorPath, path.posix.basename(id)), new RecordStore());
+      this.units.set(id, u);
+      this.mergedStale = true;
+    }
+    return u;
+  }
+
+  private noteMtime(sec: number | null): void {
+    if (sec !== null && (this.lastMtimeSec === null || sec > this.lastMtimeSec)) this.lastMtimeSec = sec;
+  }
+
+  saved(): SavedMetrics {
+    if (!this.glob) return { single: this.units.get('')!.file.saved() };
+    const files: Record<string, SavedCursor> = {};
+    for (const [id, u] of this.units) files[id] = u.file.saved();
+    return { files };
+  }
+
+  /** `target` is the absolute remote path, or the absolute glob pattern. */
+  async update(
+    probe: ProbeResult,
+    target: string,
+    read: ReadRange,
+    maxBytes: number,
+  ): Promise<MetricsUpdate> {
+    const out: MetricsUpdate = { more: false, changed: false, fileError: null, localError: null };
+    const paths = this.glob ? (probe.globs.get(target) ?? []) : [target];
+    if (this.glob && paths.length === 0) {
+      // Files already read stay shown: a run directory that was cleaned up loses nothing here.
+      out.fileError = this.units.size === 0 ? `no metrics file matches ${target}` : null;
+      return out;
+    }
+    for (const remote of paths) {
+      const p = probe.files.get(remote);
+      const what = this.glob ? 'metrics file' : 'metrics file';
+      if (!p || p.kind === 'missing') out.fileError = `${what} not found: ${remote}`;
+      else if (p.kind === 'unreadable')
+        out.fileError = `${what} is not readable (permission denied): ${remote}`;
+      else if (p.kind === 'error') out.fileError = `cannot stat ${remote}: ${p.message}`;
+      if (!p || p.kind !== 'ok') continue;
+      const u = this.glob ? this.unitFor(remote) : this.units.get('')!;
+      try {
+        const r = await u.file.sync(remote, p.stat, read, maxBytes);
+        if (r.bytes > 0 || r.reset) out.changed = true;
+        if (r.bytes > 0 && !this.recordsCarryTime) this.pace.observe(p.stat.mtimeSec * 1000);
+        if (!r.more) u.stream.settle();
+        if (this.glob) this.noteMtime(p.stat.mtimeSec);
+        else this.lastMtimeSec = p.stat.mtimeSec;
+        out.more ||= r.more;
+      } catch (e) {
+        const err = e as Error & { kind?: string };
+        if (err.name === 'LocalStoreError') out.localError = err.message;
+        else if (err.name === 'SshError' && err.kind === 'lost') throw e;
+        else out.fileError = `cannot read ${remote}: ${err.message}`;
+      }
+    }
+    return out;
+  }
+
+  /** What the files say beyond numbers (totals, completion), the first that says it. */
+  facts(): FileFacts {
+    const merged: FileFacts = {};
+    for (const id of [...this.units.keys()].sort()) {
+      const f = this.units.get(id)!.stream.facts();
+      merged.totalEpochs ??= f.totalEpochs;
+      merged.totalSteps ??= f.totalSteps;
+      if (f.completed) merged.completed = true;
+    }
+    return merged;
+  }
+
+  get format(): string | null {
+    for (const u of this.units.values()) if (u.stream.format) return u.stream.format;
+    return null;
+  }
+
+  /**
+   * Why the metrics cannot be read (bad forced format, bad regex, unknown format), or why a file stopped
+   * being read (a corrupt TensorBoard record length): shown, never silently nothing.
+   */
+  get configError(): string | null {
+    for (const u of this.units.values()) {
+      const why = u.stream.error ?? u.stream.facts().error;
+      if (why) return u.id ? `${u.id}: ${why}` : why;
+    }
+    return null;
+  }
+}
+
+/** The path used to name a file's mirror: relative to dir when it is, else absolute as written. */
+export function mirrorSource(dir: string, p: string): string {
+  if (p.startsWith('/') || p.startsWith('~')) return p;
+  return `${dir.replace(/\/+$/, '')}/${p}`;
+}
