@@ -36,6 +36,7 @@ export async function appendDurably(file: string, bytes: Uint8Array): Promise<vo
   await wrap('append to', file, async () => {
     await fs.mkdir(path.dirname(file), { recursive: true });
     const fh = await fs.open(file, 'a');
+    const before = (await fh.stat()).size;
     try {
       let written = 0;
       while (written < bytes.length) {
@@ -43,6 +44,11 @@ export async function appendDurably(file: string, bytes: Uint8Array): Promise<vo
         written += bytesWritten;
       }
       await fh.sync();
+    } catch (e) {
+      // A disk that filled up mid-write leaves part of the chunk: cut it off, so the retry (the cursor
+      // did not move) appends the chunk once, not one and a half times.
+      await fh.truncate(before).catch(() => {});
+      throw e;
     } finally {
       await fh.close();
     }

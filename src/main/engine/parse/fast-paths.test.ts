@@ -12,20 +12,23 @@ function referenceJsonl(text: string): { records: MetricRecord[]; bad: number[] 
   const reader = new JsonObjectReader();
   const records: MetricRecord[] = [];
   const bad: number[] = [];
-  text.split('\n').slice(0, -1).forEach((raw, i) => {
-    const line = raw.replace(/\r+$/, '');
-    if (line.trim() === '') return;
-    let obj: unknown;
-    try {
-      obj = parseJsonLenient(line);
-    } catch {
-      bad.push(i + 1);
-      return;
-    }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return void bad.push(i + 1);
-    const rec = reader.read(obj as Record<string, unknown>);
-    if (rec) records.push(rec);
-  });
+  text
+    .split('\n')
+    .slice(0, -1)
+    .forEach((raw, i) => {
+      const line = raw.replace(/\r+$/, '');
+      if (line.trim() === '') return;
+      let obj: unknown;
+      try {
+        obj = parseJsonLenient(line);
+      } catch {
+        bad.push(i + 1);
+        return;
+      }
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return void bad.push(i + 1);
+      const rec = reader.read(obj as Record<string, unknown>);
+      if (rec) records.push(rec);
+    });
   return { records, bad };
 }
 
@@ -35,24 +38,27 @@ function referenceCsv(text: string): { records: MetricRecord[]; bad: number[] } 
   const bad: number[] = [];
   let header: string[] | null = null;
   let headerLine = '';
-  text.split('\n').slice(0, -1).forEach((raw, i) => {
-    const line = raw.replace(/\r+$/, '');
-    if (line.trim() === '') return;
-    if (header === null) {
-      header = splitCsvLine(line);
-      headerLine = line;
-      return;
-    }
-    if (line === headerLine) return;
-    const cells = splitCsvLine(line);
-    if (cells.length !== header.length) return void bad.push(i + 1);
-    const b = new RecordBuilder();
-    cells.forEach((c, j) => {
-      const v = c === '' ? null : parseNumber(c);
-      if (v !== null) b.add(header![j]!, v);
+  text
+    .split('\n')
+    .slice(0, -1)
+    .forEach((raw, i) => {
+      const line = raw.replace(/\r+$/, '');
+      if (line.trim() === '') return;
+      if (header === null) {
+        header = splitCsvLine(line);
+        headerLine = line;
+        return;
+      }
+      if (line === headerLine) return;
+      const cells = splitCsvLine(line);
+      if (cells.length !== header.length) return void bad.push(i + 1);
+      const b = new RecordBuilder();
+      cells.forEach((c, j) => {
+        const v = c === '' ? null : parseNumber(c);
+        if (v !== null) b.add(header![j]!, v);
+      });
+      if (b.metricCount > 0) records.push(restarts.mark(b.rec));
     });
-    if (b.metricCount > 0) records.push(restarts.mark(b.rec));
-  });
   return { records, bad };
 }
 
@@ -65,7 +71,8 @@ function numberText(r: () => number): string {
   if (k === 2) return String(Math.fround(x));
   if (k === 3) return x.toFixed(Math.floor(r() * 8));
   if (k === 4) return String(Math.floor(x * 1e6));
-  if (k === 5) return ['-0', '0', '1e400', '-1e-400', '12345678901234567890', '0.1e-5', '5E+3'][Math.floor(r() * 7)]!;
+  if (k === 5)
+    return ['-0', '0', '1e400', '-1e-400', '12345678901234567890', '0.1e-5', '5E+3'][Math.floor(r() * 7)]!;
   if (k === 6) return ['01', '1.', '.5', '+1', '1e', '--1', '1.2.3', '0x10'][Math.floor(r() * 8)]!;
   return String(Math.round(x * 1e4) / 1e4);
 }
