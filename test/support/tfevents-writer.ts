@@ -50,6 +50,11 @@ export function eventRecord(step: number, wallTimeSec: number, scalars: Record<s
     ...varint(step),
     ...bytesField(5, summary),
   ]);
+  return frame(data);
+}
+
+/** TFRecord framing: u64 length, masked CRC32C of the length, the data, masked CRC32C of the data. */
+function frame(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(16 + data.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, data.length, true);
@@ -63,14 +68,7 @@ export function eventRecord(step: number, wallTimeSec: number, scalars: Record<s
 export function fileVersionRecord(wallTimeSec: number): Uint8Array {
   const wall = new Uint8Array(new Float64Array([wallTimeSec]).buffer);
   const version = [...new TextEncoder().encode('brain.Event:2')];
-  const data = Uint8Array.from([...field(1, 1), ...wall, ...bytesField(3, version)]);
-  const out = new Uint8Array(16 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length, true);
-  dv.setUint32(8, mask(crc32c(out.subarray(0, 8))), true);
-  out.set(data, 12);
-  dv.setUint32(12 + data.length, mask(crc32c(data)), true);
-  return out;
+  return frame(Uint8Array.from([...field(1, 1), ...wall, ...bytesField(3, version)]));
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {

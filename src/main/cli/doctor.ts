@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import path from 'node:path';
+import { formatAge } from '../../shared/human';
 import { loadConfig } from '../engine/config/load';
 import { resolveHost } from '../engine/config/resolve-host';
 import type { VigilConfig, WorkerConfig } from '../engine/config/types';
@@ -14,7 +15,6 @@ import { buildProbeScript, type FileProbe, type ProbeRequest, parseProbeOutput }
 import { createSsh2Connector } from '../engine/ssh/connection';
 import { remotePath, shQuote } from '../engine/ssh/shell-quote';
 import { type ConnectStep, SshError, type SshSession } from '../engine/ssh/types';
-import { formatAge } from '../engine/time-format';
 import { ensureWritable } from './writable';
 
 type Print = (s: string) => void;

@@ -2,6 +2,7 @@
 // rule. Exit codes: 0 every rule succeeded (warnings are printed), 1 a rule failed, 2 bad config or an
 // unknown worker.
 
+import { formatBytes, formatDuration } from '../../shared/human';
 import { loadConfig } from '../engine/config/load';
 import type { VigilConfig } from '../engine/config/types';
 import { defaultDataDir } from '../engine/paths';
@@ -60,7 +61,7 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
     lineOpen = false;
   };
   manager.onProgress((p) => {
-    const eta = p.eta === null ? '' : `, ${formatDuration(p.eta)} left`;
+    const eta = p.eta === null ? '' : `, ${formatDuration(p.eta * 1000)} left`;
     const text = `${p.rule}: ${formatBytes(p.bytes)}  ${p.percent}%  ${formatBytes(p.rate)}/s${eta}`;
     if (tty) {
       write(`\r\x1b[2K${text}`);
@@ -105,21 +106,4 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
     process.off('SIGTERM', onSignal);
     await manager.stop();
   }
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-function formatDuration(s: number): string {
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }

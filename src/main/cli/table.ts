@@ -1,7 +1,7 @@
 // The people's view of `vigil status`: a table a glance can read.
 
+import { formatAge } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
-import { formatAge } from '../engine/time-format';
 
 function num(v: number | null): string {
   if (v === null) return '–';

@@ -2,16 +2,10 @@
 // reminded after the repeat interval, and closes with one "recovered" (or "finished") notice.
 // A flapping worker does not flood: each kind of notice goes out at most once per flap window.
 
+import type { AlertKind } from '../../shared/contract';
 import { ALARM_STATUSES, type WorkerStatus } from '../../shared/model';
 
-export type AlertKind =
-  | 'stalled'
-  | 'unreachable'
-  | 'failed'
-  | 'error'
-  | 'finished'
-  | 'recovered'
-  | 'reminder';
+export type { AlertKind };
 
 export interface AlertNotice {
   kind: AlertKind;

@@ -1,15 +1,8 @@
 // After the laptop sleeps, one notification sums up what changed instead of a burst of stale alerts.
 
+import { formatDuration } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
 import { ALARM_STATUSES } from '../../shared/model';
-
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
 
 function change(before: WorkerSnapshot | undefined, after: WorkerSnapshot): string | null {
   if (!before) return `${after.name} is new (${after.status})`;

@@ -1,19 +1,9 @@
 // The worker's sync rules: a progress bar for each running transfer, else when it last ran and how.
 
 import type { ProgressEvent } from '../../shared/contract';
+import { formatBytes } from '../../shared/human';
 import type { SyncRuleState } from '../../shared/model';
 import { formatRelative } from '../format/format';
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
 
 function eta(seconds: number | null): string {
   if (seconds === null) return '';

@@ -1,6 +1,8 @@
 // rsync's exit codes (rsync(1), EXIT VALUES) and what they mean for the person waiting for their results.
 // Pure: the facts (stderr, the destination's free space and permissions) are gathered by the caller.
 
+import { formatBytes } from '../../../shared/human';
+
 export type SyncSeverity = 'ok' | 'warning' | 'error';
 
 export type SyncFailure =
@@ -71,17 +73,6 @@ const UNREACHABLE = new Set([10, 12, 30, 35, 255]);
 function firstLine(stderr: string, re: RegExp): string | null {
   for (const line of stderr.split('\n')) if (re.test(line)) return line.trim();
   return null;
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
 export function describeExit(f: ExitFacts): ExitMeaning {

@@ -1,0 +1,153 @@
+// Shared by the connection fault tests: a connector that counts attempts and connects in flight, a
+// recorder of status transitions, record-by-record comparison of the remote file with what the
+// engine holds, and configs that point a host at a proxy or a tarpit.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Fleet } from '../../src/main/engine/fleet';
+import type { ResolvedHost, SshConnector, SshSession } from '../../src/main/engine/ssh/types';
+import type { WorkerSnapshot } from '../../src/shared/model';
+import type { Sshd } from '../support/sshd';
+
+/** Wraps a connector: every connect is counted, and connects in flight at once are measured. */
+export interface CountingConnector extends SshConnector {
+  attempts: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** ms (Date.now) when each attempt started. */
+  startedAt: number[];
+  sessions: SshSession[];
+}
+
+export function countingConnector(inner: SshConnector): CountingConnector {
+  const c: CountingConnector = {
+    attempts: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    startedAt: [],
+    sessions: [],
+    async connect(host: ResolvedHost, opts) {
+      c.attempts++;
+      c.startedAt.push(Date.now());
+      c.inFlight++;
+      c.maxInFlight = Math.max(c.maxInFlight, c.inFlight);
+      try {
+        const s = await inner.connect(host, opts);
+        c.sessions.push(s);
+        return s;
+      } finally {
+        c.inFlight--;
+      }
+    },
+  };
+  return c;
+}
+
+export function workerOf(fleet: Fleet, name: string): WorkerSnapshot {
+  const w = fleet.snapshot().workers.find((x) => x.name === name);
+  if (!w) throw new Error(`no worker ${name}`);
+  return w;
+}
+
+/** Samples a worker every `everyMs` and keeps each change of status or connection, with its time. */
+export class Transitions {
+  readonly seen: { at: number; status: string; connection: string }[] = [];
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly worker: string,
+    everyMs = 50,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  private sample(): void {
+    const w = workerOf(this.fleet, this.worker);
+    const last = this.seen.at(-1);
+    if (!last || last.status !== w.status || last.connection !== w.connection)
+      this.seen.push({ at: Date.now(), status: w.status, connection: w.connection });
+  }
+
+  /** First time at or after `since` when `pred` held. */
+  firstAfter(since: number, pred: (s: { status: string; connection: string }) => boolean): number | null {
+    this.sample();
+    const hit = this.seen.find((s) => s.at >= since && pred(s));
+    if (hit) return hit.at;
+    // The state may have been entered before `since` and still hold.
+    const before = [...this.seen].reverse().find((s) => s.at < since);
+    const after = this.seen.find((s) => s.at >= since);
+    return before && !after && pred(before) ? since : null;
+  }
+
+  /** The sequence of one field since `since`, repeats collapsed, e.g. "ok → degraded → ok". */
+  sequence(field: 'status' | 'connection', since = 0): string[] {
+    this.sample();
+    const out: string[] = [];
+    const start = [...this.seen].reverse().find((s) => s.at <= since);
+    for (const s of [...(start ? [start] : []), ...this.seen.filter((x) => x.at > since)]) {
+      if (out.at(-1) !== s[field]) out.push(s[field]);
+    }
+    return out;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** Epochs of the complete JSONL records in a file (the fake trainer writes one record per epoch). */
+export function fileEpochs(file: string): number[] {
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+}
+
+/** Records the engine lacks (lost) and holds more than once (duplicated), by epoch. */
+export function compareEpochs(remote: readonly number[], held: readonly (number | null)[]): {
+  lost: number;
+  duplicated: number;
+} {
+  const count = new Map<number | null, number>();
+  for (const e of held) count.set(e, (count.get(e) ?? 0) + 1);
+  let lost = 0;
+  let duplicated = 0;
+  for (const e of remote) {
+    const n = count.get(e) ?? 0;
+    if (n === 0) lost++;
+    else if (n > 1) duplicated += n - 1;
+    count.delete(e);
+  }
+  // Records the remote never had are duplicates of a sort (garbage): count them too.
+  for (const n of count.values()) duplicated += n;
+  return { lost, duplicated };
+}
+
+/** A known_hosts file that vouches for the test sshd's key under 127.0.0.1:port (a proxy in front). */
+export function knownHostsFor(sshd: Sshd, port: number): string {
+  const key = readFileSync(`${sshd.hostKeyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'vigil-kh-')), 'known_hosts');
+  writeFileSync(file, `[127.0.0.1]:${port} ${key}\n`);
+  return file;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The most connect attempts the backoff (1 s doubling to 60 s, jitter ½–1) allows in a window: every
+ * delay at its jitter floor and every attempt instant, plus the attempt at the window's start.
+ */
+export function maxAttemptsByBackoff(windowMs: number): number {
+  let t = 0;
+  let n = 1;
+  for (let k = 0; ; k++) {
+    t += Math.min(60_000, 1000 * 2 ** k) / 2;
+    if (t > windowMs) return n;
+    n++;
+  }
+}
