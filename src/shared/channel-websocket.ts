@@ -18,6 +18,9 @@ export interface WebSocketLike {
   ): void;
 }
 
+/** Stands for a frame that did not parse (never the frame itself: it may be a megabyte). */
+const NOT_JSON = 'not JSON';
+
 const CONNECTING = 0;
 const OPEN = 1;
 
@@ -50,7 +53,9 @@ export function createWebSocketTransport(socket: WebSocketLike): Transport & { c
         try {
           message = decodeWire(text);
         } catch {
-          return; // Not JSON: not ours.
+          // Not JSON: handed on as what it is (a string is no message), so the server refuses it out
+          // loud and the client ignores it.
+          message = NOT_JSON;
         }
         listener(message);
       };

@@ -39,6 +39,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
+/** The answer to anything that is not a well-formed request. */
+export const MALFORMED =
+  'malformed message: expected {"type":"request","id":<number>,"command":<string>,"args":[...]}';
+
 export function isRequestMessage(v: unknown): v is RequestMessage {
   return (
     isRecord(v) &&
@@ -211,7 +215,13 @@ export function serveBackend(
   }
 
   async function handle(message: unknown): Promise<void> {
-    if (!isRequestMessage(message)) return;
+    if (!isRequestMessage(message)) {
+      // Refused out loud, never dropped in silence: under the message's own id when it has a usable
+      // one, else under 0, which no client call uses. The content is not echoed back.
+      const id = isRecord(message) && Number.isSafeInteger(message.id) ? (message.id as number) : 0;
+      safeSend({ type: 'response', id, ok: false, error: MALFORMED });
+      return;
+    }
     const { id, command } = message;
     try {
       if (!isCommandName(command)) throw new ContractError(`unknown command ${JSON.stringify(command)}`);

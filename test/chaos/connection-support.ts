@@ -2,13 +2,16 @@
 // recorder of status transitions, record-by-record comparison of the remote file with what the
 // engine holds, and configs that point a host at a proxy or a tarpit.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { Fleet } from '../../src/main/engine/fleet';
 import type { ResolvedHost, SshConnector, SshSession } from '../../src/main/engine/ssh/types';
 import type { WorkerSnapshot } from '../../src/shared/model';
 import type { Sshd } from '../support/sshd';
+import { type ChaosRow, recordRow, rssMb } from './table';
 
 /** Wraps a connector: every connect is counted, and connects in flight at once are measured. */
 export interface CountingConnector extends SshConnector {
@@ -52,7 +55,7 @@ export function workerOf(fleet: Fleet, name: string): WorkerSnapshot {
 
 /** Samples a worker every `everyMs` and keeps each change of status or connection, with its time. */
 export class Transitions {
-  readonly seen: { at: number; status: string; connection: string }[] = [];
+  readonly seen: { at: number; status: string; connection: string; reason: string }[] = [];
   private timer: NodeJS.Timeout;
 
   constructor(
@@ -68,7 +71,7 @@ export class Transitions {
     const w = workerOf(this.fleet, this.worker);
     const last = this.seen.at(-1);
     if (!last || last.status !== w.status || last.connection !== w.connection)
-      this.seen.push({ at: Date.now(), status: w.status, connection: w.connection });
+      this.seen.push({ at: Date.now(), status: w.status, connection: w.connection, reason: w.reason });
   }
 
   /** First time at or after `since` when `pred` held. */
@@ -109,7 +112,10 @@ export function fileEpochs(file: string): number[] {
 }
 
 /** Records the engine lacks (lost) and holds more than once (duplicated), by epoch. */
-export function compareEpochs(remote: readonly number[], held: readonly (number | null)[]): {
+export function compareEpochs(
+  remote: readonly number[],
+  held: readonly (number | null)[],
+): {
   lost: number;
   duplicated: number;
 } {
@@ -151,3 +157,122 @@ export function maxAttemptsByBackoff(windowMs: number): number {
     n++;
   }
 }
+
+export interface FaultDraft extends Omit<ChaosRow, 'fault' | 'expected' | 'pass' | 'observed'> {
+  /** What was seen, in a few words; failed checks are appended. */
+  observed: string[];
+  /** Notes a failed expectation without stopping the test (the row is still recorded). */
+  check(ok: boolean, what: string): void;
+  /** Runs at the end, pass or fail (stop processes, remove dirs). */
+  defer(fn: () => unknown): void;
+}
+
+/**
+ * Runs one fault: `body` fills the row and calls `check` for each expectation. The row is recorded
+ * whatever happens (a timeout too, as FAIL with its message), then the test fails if any check did.
+ */
+export async function fault(
+  name: string,
+  expected: string,
+  body: (r: FaultDraft) => Promise<void>,
+): Promise<void> {
+  const failures: string[] = [];
+  const cleanups: (() => unknown)[] = [];
+  const r: FaultDraft = {
+    observed: [],
+    detectionMs: null,
+    recoveryMs: null,
+    recordsLost: null,
+    recordsDuplicated: null,
+    connectionAttempts: null,
+    rssBeforeMb: rssMb(),
+    rssAfterMb: null,
+    check(ok, what) {
+      if (!ok) failures.push(what);
+    },
+    defer(fn) {
+      cleanups.push(fn);
+    },
+  };
+  let error: unknown = null;
+  try {
+    await body(r);
+  } catch (e) {
+    error = e;
+  }
+  r.rssAfterMb = rssMb();
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch {
+      // Best effort: the next fault starts its own processes.
+    }
+  }
+  const problems = [...failures, ...(error ? [`error: ${(error as Error).message.split('\n')[0]}`] : [])];
+  const { check: _c, defer: _d, observed, ...figures } = r;
+  recordRow({
+    fault: name,
+    expected,
+    observed: [...observed, ...problems.map((p) => `✗ ${p}`)].join('; '),
+    ...figures,
+    pass: problems.length === 0,
+  });
+  if (error) throw error;
+  expect(failures).toEqual([]);
+}
+
+export interface ChildState {
+  t: number;
+  attempts: number;
+  probes: number;
+  workers: { name: string; status: string; connection: string; records: number; mirror: string | null }[];
+}
+
+/** The engine in a child process (connection-engine-child.ts), its printed states and alerts. */
+export class EngineChild {
+  readonly states: ChildState[] = [];
+  readonly alerts: { t: number; alert: { kind: string; message: string } }[] = [];
+  readonly proc: ChildProcess;
+  readonly exited: Promise<void>;
+  private buf = '';
+  stderr = '';
+
+  constructor(configPath: string, dataDir: string) {
+    this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD, configPath, dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((r) => this.proc.once('exit', () => r()));
+    this.proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buf += chunk;
+      const lines = this.buf.split('\n');
+      this.buf = lines.pop() ?? '';
+      for (const l of lines) {
+        if (!l.trim()) continue;
+        const o = JSON.parse(l);
+        if (o.alert) this.alerts.push(o);
+        else this.states.push(o);
+      }
+    });
+    this.proc.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      this.stderr = (this.stderr + c).slice(-8000);
+    });
+  }
+
+  get last(): ChildState | undefined {
+    return this.states.at(-1);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(sig);
+  }
+
+  async stop(): Promise<void> {
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+const CHILD = new URL('./connection-engine-child.ts', import.meta.url).pathname;

@@ -26,15 +26,24 @@ export async function startProxy(opts: ProxyOptions): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let accepted = 0;
 
-  // Pipes one direction. Each chunk is due at max(now + delay, previous due time), so chunks keep
-  // their order even when the delay shrinks mid-stream; the end (FIN) follows the last chunk.
+  // Pipes one direction. Each chunk is due at max(now + delay, previous due time) and waits in one
+  // FIFO queue drained by one timer, so chunks keep their order even when the delay shrinks
+  // mid-stream (separate timers due in the same millisecond may fire in any order, which would
+  // scramble an encrypted SSH stream); the end (FIN) follows the last chunk.
   function pipe(from: Socket, to: Socket, direction: 'up' | 'down'): void {
     let lastDue = 0;
+    const queue: { due: number; fn: () => void }[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const drain = (): void => {
+      timer = null;
+      while (queue.length > 0 && queue[0]!.due <= Date.now()) queue.shift()!.fn();
+      if (queue.length > 0) timer = setTimeout(drain, queue[0]!.due - Date.now());
+    };
     const later = (fn: () => void): void => {
       const due = Math.max(Date.now() + delayMs, lastDue);
       lastDue = due;
-      if (due <= Date.now()) fn();
-      else setTimeout(fn, due - Date.now());
+      queue.push({ due, fn });
+      if (timer === null) drain();
     };
     from.on('data', (chunk: Buffer) => {
       later(() => {

@@ -19,6 +19,13 @@ export interface WorkerFacts {
   processDetail: string | null;
   /** Local time of the newest progress (the metrics file's mtime, corrected for the remote clock). */
   lastProgressAt: number | null;
+  /**
+   * Local time of the answer that lastProgressAt was last brought up to date with: a probe is answered
+   * before its worker's new bytes are read, and until they are, progress must be judged as of the
+   * answer it came from, not the newer one. null: no answer applied yet in this process (what the
+   * mirror restored is old news). Omitted: lastContactAt.
+   */
+  progressCheckedAt?: number | null;
   records: number;
   epoch: number | null;
   totalEpochs: number | null;
@@ -28,6 +35,8 @@ export interface WorkerFacts {
   completed: boolean;
   /** A fatal line in the log tail (traceback, CUDA OOM, Killed), if any. */
   fatal: string | null;
+  /** What happened to the metrics file that the numbers alone do not show (restarted, lines skipped). */
+  fileNote?: string | null;
   stallAfterMs: number;
   lateAfterMs: number;
   /** With no contact for this long, Vigil no longer trusts what it last saw. */
@@ -97,15 +106,20 @@ export function evaluateHealth(f: WorkerFacts, now: number): Health {
     return { status: 'failed', reason: `${which} exited before the end${epochText(f)}` };
   }
 
-  const fatalNote = f.fatal ? `; log shows: ${f.fatal}` : '';
+  const fatalNote = `${f.fatal ? `; log shows: ${f.fatal}` : ''}${f.fileNote ? `; ${f.fileNote}` : ''}`;
   const waiting =
     silentFor > f.contactOverdueAfterMs ? ` (no answer from the host for ${formatDuration(silentFor)})` : '';
   if (f.lastProgressAt === null) {
     return { status: 'unknown', reason: `no progress seen yet${fatalNote}${slow}${waiting}` };
   }
   // Progress is judged as of the last answer: a probe that hangs says nothing about the run, and must
-  // not turn a healthy worker "stalled" before the connection is known to be gone.
-  const age = Math.max(0, f.lastContactAt - f.lastProgressAt);
+  // not turn a healthy worker "stalled" before the connection is known to be gone. Nor must a read
+  // still under way: progress and the answer it is judged at come from the same probe.
+  const checkedAt = f.lastContactAt;
+  if (checkedAt === null) {
+    return { status: 'unknown', reason: `reading what the host has${fatalNote}${slow}${waiting}` };
+  }
+  const age = Math.max(0, checkedAt - f.lastProgressAt);
   if (age > f.stallAfterMs) {
     return {
       status: 'stalled',

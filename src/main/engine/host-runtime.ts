@@ -71,7 +71,7 @@ export class HostRuntime {
         this.cfg.keepaliveIntervalMs * (this.cfg.keepaliveCountMax + 1) +
           (this.opts.probeTimeoutMs ?? 20_000),
       ),
-      contactOverdueAfterMs: Math.max(5000, 3 * (this.opts.pollMs ?? 2000)),
+      contactOverdueAfterMs: Math.max(5000, 3 * (this.opts.pollMs ?? 1000)),
     };
   }
 
@@ -202,6 +202,7 @@ export class HostRuntime {
     for (const w of this.workers) {
       try {
         more = (await w.update(probe, session.home, read, this.maxBytes)) || more;
+        w.progressCheckedAt = t1;
       } catch (e) {
         if (e instanceof SshError && e.kind === 'lost') break;
         const err = e as Error;

@@ -199,6 +199,16 @@ export class MetricsSource {
     return merged;
   }
 
+  /** What happened to the files that the numbers alone do not show (started over, lines skipped). */
+  note(): string | null {
+    const notes: string[] = [];
+    for (const id of [...this.units.keys()].sort()) {
+      const n = this.units.get(id)!.stream.note();
+      if (n) notes.push(id ? `${path.posix.basename(id)}: ${n}` : n);
+    }
+    return notes.length > 0 ? notes.join('; ') : null;
+  }
+
   get format(): string | null {
     for (const u of this.units.values()) if (u.stream.format) return u.stream.format;
     return null;

@@ -27,6 +27,8 @@ export class MetricsStream implements FileConsumer {
   error: string | null = null;
   readonly warnings: ParseWarning[] = [];
   warningCount = 0;
+  /** Why the file last started over (truncated, replaced, rewritten), null if it never did. */
+  lastReset: string | null = null;
 
   constructor(private readonly opts: MetricsStreamOptions) {
     if (opts.format) {
@@ -76,7 +78,21 @@ export class MetricsStream implements FileConsumer {
     this.error = this.opts.format ? this.error : null;
     this.warnings.length = 0;
     this.warningCount = 0;
+    this.lastReset = reason;
     this.opts.onReset(reason);
+  }
+
+  /** What a user should know about this file beyond its numbers, or null: shown in the worker's reason. */
+  note(): string | null {
+    const parts: string[] = [];
+    if (this.lastReset) parts.push(`${this.lastReset}: read again from the start`);
+    const last = this.warnings.at(-1);
+    if (this.warningCount > 0 && last) {
+      const n = this.warningCount;
+      const what = last.message.length > 100 ? `${last.message.slice(0, 100)}…` : last.message;
+      parts.push(`${n} ${n === 1 ? 'line' : 'lines'} skipped (${n === 1 ? '' : 'last: '}${what})`);
+    }
+    return parts.length > 0 ? parts.join('; ') : null;
   }
 
   private tryDetect(final: boolean): void {

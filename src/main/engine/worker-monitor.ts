@@ -59,6 +59,8 @@ export class WorkerMonitor {
   logError: string | null = null;
   process: ProcessState;
   processDetail: string | null = null;
+  /** Local time of the probe whose answer this worker last finished applying (see WorkerFacts). */
+  progressCheckedAt: number | null = null;
   private seenRunning = false;
   private dirty = false;
 
@@ -148,10 +150,12 @@ export class WorkerMonitor {
     const paths = this.remotePaths(home);
     this.applyProcess(probe, paths);
     let more = false;
-    this.localError = null;
+    // Assigned once, after the last await: a snapshot taken mid-update must not see a full disk's
+    // error cleared and the worker "running" for the length of a read.
+    let localError: string | null = null;
     const m = await this.metrics.update(probe, paths.metrics, read, maxBytes);
     this.fileError = m.fileError;
-    if (m.localError) this.localError = m.localError;
+    localError = m.localError;
     if (m.changed) this.dirty = true;
     more ||= m.more;
     if (this.logFile && paths.log) {
@@ -165,19 +169,22 @@ export class WorkerMonitor {
           if (out.bytes > 0 || out.reset) this.dirty = true;
           more ||= out.more;
         } catch (e) {
-          this.noteReadError(e, paths.log);
+          localError = this.noteReadError(e, paths.log) ?? localError;
         }
       }
     }
-    if (this.dirty) await this.save();
+    if (this.dirty) localError = (await this.save()) ?? localError;
+    this.localError = localError;
     return more;
   }
 
-  private noteReadError(e: unknown, file: string): void {
+  /** A local store failure's message (the caller keeps it), else notes a remote read failure. */
+  private noteReadError(e: unknown, file: string): string | null {
     const err = e as Error & { kind?: string };
-    if (err.name === 'LocalStoreError') this.localError = err.message;
-    else if (err.name === 'SshError' && err.kind === 'lost') throw e;
-    else this.fileError = `cannot read ${file}: ${err.message}`;
+    if (err.name === 'LocalStoreError') return err.message;
+    if (err.name === 'SshError' && err.kind === 'lost') throw e;
+    this.fileError = `cannot read ${file}: ${err.message}`;
+    return null;
   }
 
   private applyProcess(probe: ProbeResult, paths: RemotePaths): void {
@@ -201,7 +208,8 @@ export class WorkerMonitor {
     if (state === 'running') this.seenRunning = true;
   }
 
-  private async save(): Promise<void> {
+  /** Saves the cursors; returns why it could not, or null. */
+  private async save(): Promise<string | null> {
     const state: SavedWorker = {
       version: 1,
       metricsSource: this.metrics.saved(),
@@ -210,8 +218,9 @@ export class WorkerMonitor {
     try {
       await writeAtomically(this.statePath, JSON.stringify(state));
       this.dirty = false;
+      return null;
     } catch (e) {
-      this.localError = (e as Error).message;
+      return (e as Error).message;
     }
   }
 
@@ -229,12 +238,14 @@ export class WorkerMonitor {
       processDetail: this.processDetail,
       lastProgressAt:
         this.lastProgressRemoteSec === null ? null : this.lastProgressRemoteSec * 1000 - host.clockOffsetMs,
+      progressCheckedAt: this.progressCheckedAt,
       records: records.count,
       epoch: records.latestEpoch(),
       totalEpochs: this.cfg.totalEpochs ?? fileFacts.totalEpochs ?? null,
       epochBase: records.epochBase(),
       completed: fileFacts.completed === true,
       fatal: this.logScanner?.fatal()?.line ?? null,
+      fileNote: this.metrics.note(),
       stallAfterMs: th.stallAfterMs,
       lateAfterMs: th.lateAfterMs,
       contactStaleAfterMs: host.contactStaleAfterMs,

@@ -30,7 +30,7 @@ export function exampleConfig(): string {
   return `# Vigil configuration: ~/.config/vigil/config.yaml (or --config FILE, or VIGIL_CONFIG).
 # Durations take a unit: 500ms, 30s, 15m, 2h, 1h30m, 1d.
 
-# poll: 2s                         # how often connected hosts are read (default 2s)
+# poll: 1s                         # how often connected hosts are read (default 1s)
 # alerts: { repeatEvery: 1h }      # reminder while an alert stays open (default 1h)
 
 hosts:

@@ -35,7 +35,7 @@ describe('a valid config', () => {
     const c = parse(cfg());
     expect(c).toEqual({
       file: '/etc/vigil/config.yaml',
-      pollMs: 2_000,
+      pollMs: 1_000,
       repeatAlertsMs: 3_600_000,
       hosts: {
         ec2: { name: 'ec2', connectTimeoutMs: 15_000, keepaliveIntervalMs: 10_000, keepaliveCountMax: 3 },

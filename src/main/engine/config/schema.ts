@@ -26,7 +26,7 @@ export interface SchemaContext {
 }
 
 export const DEFAULTS = {
-  pollMs: 2_000,
+  pollMs: 1_000,
   minPollMs: 200,
   repeatAlertsMs: 3_600_000,
   connectTimeoutMs: 15_000,

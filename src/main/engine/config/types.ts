@@ -58,7 +58,7 @@ export interface VigilConfig {
   file: string;
   /** ssh_config used to resolve aliases (default ~/.ssh/config). */
   sshConfig?: string;
-  /** Poll interval while connected (default 2 s). */
+  /** Poll interval while connected (default 1 s). */
   pollMs: number;
   /** Reminder interval of an open alert episode (default 1 h). */
   repeatAlertsMs: number;

@@ -25,7 +25,10 @@ function referenceJsonl(text: string): { records: MetricRecord[]; bad: number[] 
         bad.push(i + 1);
         return;
       }
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return void bad.push(i + 1);
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+        bad.push(i + 1);
+        return;
+      }
       const rec = reader.read(obj as Record<string, unknown>);
       if (rec) records.push(rec);
     });
@@ -51,7 +54,10 @@ function referenceCsv(text: string): { records: MetricRecord[]; bad: number[] } 
       }
       if (line === headerLine) return;
       const cells = splitCsvLine(line);
-      if (cells.length !== header.length) return void bad.push(i + 1);
+      if (cells.length !== header.length) {
+        bad.push(i + 1);
+        return;
+      }
       const b = new RecordBuilder();
       cells.forEach((c, j) => {
         const v = c === '' ? null : parseNumber(c);

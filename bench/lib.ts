@@ -1,0 +1,135 @@
+// Shared by the benchmarks (not a benchmark itself): the --quick flag, the BENCH line, percentiles, and
+// Vigil configs and ssh_config files pointing at a test sshd (directly, through a counting proxy, or
+// under many aliases).
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { Sshd } from '../test/support/sshd';
+
+export const QUICK = process.argv.includes('--quick');
+
+function fmt(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '-';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+/** Prints `BENCH name value unit baseline=b ratio=r` (ratio: how many times better Vigil is). */
+export function bench(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number | null = null,
+  ratio: number | null = null,
+): void {
+  console.log(`BENCH ${name} ${fmt(value)} ${unit} baseline=${fmt(baseline)} ratio=${fmt(ratio)}`);
+}
+
+/** Notes for a human go to stderr, so stdout stays BENCH lines only. */
+export function note(s: string): void {
+  process.stderr.write(`  ${s}\n`);
+}
+
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function until(ok: () => boolean, timeoutMs: number, what: string, stepMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `vigil-bench-${prefix}-`));
+}
+
+export interface Alias {
+  name: string;
+  port: number;
+}
+
+/**
+ * An ssh_config with the given aliases, all for the test sshd's user, key and known_hosts. An alias on
+ * another port (a proxy) keeps verifying the sshd's host key through HostKeyAlias.
+ */
+export function writeSshConfig(sshd: Sshd, aliases: Alias[], extra: string[] = []): string {
+  const lines: string[] = [];
+  for (const a of aliases) {
+    lines.push(
+      `Host ${a.name}`,
+      '  HostName 127.0.0.1',
+      `  Port ${a.port}`,
+      `  User ${sshd.user}`,
+      `  IdentityFile ${sshd.clientKeyPath}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+      `  HostKeyAlias [127.0.0.1]:${sshd.port}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+      ...extra.map((e) => `  ${e}`),
+    );
+  }
+  const file = path.join(tempDir('sshcfg'), 'ssh_config');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+export interface BenchWorker {
+  name: string;
+  host: string;
+  dir: string;
+  metrics: string;
+  log?: string;
+  process?: { pidFile: string } | { match: string };
+}
+
+/** A Vigil config: defaults everywhere unless `poll` or host settings are given. */
+export function writeVigilConfig(opts: {
+  sshConfig: string;
+  hosts: Record<string, Record<string, unknown>>;
+  workers: BenchWorker[];
+  poll?: string;
+}): string {
+  const doc: Record<string, unknown> = {
+    sshConfig: opts.sshConfig,
+    ...(opts.poll ? { poll: opts.poll } : {}),
+    hosts: opts.hosts,
+    workers: opts.workers,
+  };
+  const file = path.join(tempDir('cfg'), 'config.yaml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+/** Runs a command; resolves with its stdout (rejects on a non-zero exit). */
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      { encoding: 'buffer', maxBuffer: 1 << 30, timeout: opts.timeoutMs ?? 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr.toString()}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** One JSONL training record of about `size` bytes. */
+export function jsonlRecord(i: number, size = 160): string {
+  const base = `{"epoch": ${1 + Math.floor(i / 100)}, "step": ${i}, "loss": ${(2 / (1 + i / 500) + (i % 7) * 0.001).toFixed(6)}, "lr": 0.0003`;
+  const pad = Math.max(0, size - base.length - 14);
+  return `${base}, "note": "${'x'.repeat(pad)}"}\n`;
+}

@@ -1,0 +1,393 @@
+// Connection faults against a real OpenSSH sshd and a real fake trainer (`npm run chaos`): a frozen
+// session, a frozen listener, a killed sshd, a slow link, a cut link, Vigil itself SIGKILLed or
+// SIGSTOPped. Each test records its row in the chaos table and fails when its expectation breaks.
+// The quicker faults (host key, tarpit, MaxSessions, clock jump) are in connection.fast.test.ts.
+
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'vitest';
+import { openFleet } from '../../src/main/engine/index';
+import { createSsh2Connector } from '../../src/main/engine/ssh/connection';
+import { freshDataDir, hostFor, until, writeConfig } from '../integration/helpers';
+import { type Sshd, startSshd } from '../support/sshd';
+import { startProxy } from '../support/tcp-proxy';
+import { startTrainer, type Trainer } from '../support/trainer';
+import {
+  compareEpochs,
+  countingConnector,
+  EngineChild,
+  fault,
+  fileEpochs,
+  knownHostsFor,
+  maxAttemptsByBackoff,
+  sleep,
+  Transitions,
+  workerOf,
+} from './connection-support';
+
+/** A trainer writing JSONL every `intervalMs` and a fleet watching it through `sshd` (or `hosts`). */
+async function watched(
+  r: { defer(fn: () => unknown): void },
+  sshd: Sshd,
+  opts: { intervalMs?: number; hosts?: Record<string, Record<string, unknown>>; poll?: string } = {},
+) {
+  const trainer = await startTrainer({
+    format: 'jsonl',
+    epochs: 1_000_000,
+    intervalMs: opts.intervalMs ?? 100,
+  });
+  r.defer(() => trainer.stop());
+  const cfg = writeConfig(
+    sshd,
+    [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } }],
+    { hosts: opts.hosts, poll: opts.poll },
+  );
+  const connector = countingConnector(createSsh2Connector());
+  const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
+  r.defer(() => fleet.stop());
+  fleet.start();
+  await until(
+    () => workerOf(fleet, 'w'),
+    (w) => w.status === 'running' && w.records >= 3,
+    20_000,
+    'running',
+  );
+  return { trainer, fleet, connector };
+}
+
+/** Pauses the trainer, waits until the engine holds every record, compares records and mirror bytes. */
+async function settle(
+  r: { check(ok: boolean, what: string): void; recordsLost: number | null; recordsDuplicated: number | null },
+  trainer: Trainer,
+  fleet: Awaited<ReturnType<typeof watched>>['fleet'],
+): Promise<void> {
+  trainer.pause();
+  const remoteRecords = trainer.records();
+  await until(
+    () => workerOf(fleet, 'w').records,
+    (n) => n >= remoteRecords,
+    30_000,
+    `the engine to hold all ${remoteRecords} records`,
+  );
+  await sleep(500); // one more poll: nothing beyond the file may appear
+  const cmp = compareEpochs(fileEpochs(trainer.metricsPath), fleet.worker('w')!.records.epoch);
+  r.recordsLost = cmp.lost;
+  r.recordsDuplicated = cmp.duplicated;
+  r.check(cmp.lost === 0 && cmp.duplicated === 0, `records lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
+  const mirror = workerOf(fleet, 'w').mirror!;
+  r.check(
+    readFileSync(mirror).equals(readFileSync(trainer.metricsPath)),
+    'the mirror differs from the remote file',
+  );
+  trainer.resume();
+}
+
+describe('connection faults', () => {
+  it('session frozen (SIGSTOP on its sshd processes and the listener)', () =>
+    fault(
+      'session frozen (SIGSTOP sessions + listener)',
+      'unreachable ≤ 1 s × 2 keepalive + 3 s; last values kept; back-fill after SIGCONT; 0 lost/dup; mirror = remote',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        const { trainer, fleet, connector } = await watched(r, sshd);
+        const tr = new Transitions(fleet, 'w');
+        r.defer(() => tr.stop());
+
+        sshd.freezeListener();
+        const frozen = sshd.freezeSessions();
+        r.defer(() => {
+          sshd.thawListener();
+          sshd.thawSessions();
+        });
+        r.check(frozen.length > 0, 'no session process to freeze');
+        const frozenAt = Date.now();
+        const seen = await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.status === 'unreachable',
+          15_000,
+          'unreachable',
+        );
+        r.detectionMs = Date.now() - frozenAt;
+        r.check(r.detectionMs < 5000, `unreachable after ${r.detectionMs} ms (bound 1 s × 2 + 3 s)`);
+        r.check(seen.records >= 3 && seen.loss !== null && seen.epoch !== null, 'last values not kept');
+        await sleep(4000); // the trainer keeps writing; reconnects time out against the frozen listener
+        const still = workerOf(fleet, 'w');
+        r.check(still.status === 'unreachable', `during the freeze: ${still.status}`);
+        r.check(still.records === seen.records && still.loss === seen.loss, 'values changed while frozen');
+
+        const thawedAt = Date.now();
+        sshd.thawListener();
+        sshd.thawSessions();
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.status === 'running' && w.records > seen.records + 20,
+          30_000,
+          'recovered and back-filled',
+        );
+        r.recoveryMs = Date.now() - thawedAt;
+        await settle(r, trainer, fleet);
+        r.connectionAttempts = connector.attempts;
+        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        r.observed.push(
+          `statuses ${tr.sequence('status', frozenAt).join(' → ')}`,
+          `kept epoch ${seen.epoch} while frozen`,
+          `${frozen.length} processes frozen`,
+        );
+      },
+    ));
+
+  it('listener frozen before the handshake', () =>
+    fault(
+      'listener frozen before the handshake',
+      'unreachable ≤ connect bound (2 s); attempts within the backoff (1 s ×2, jitter); 1 connect in flight; connects after SIGCONT',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        sshd.freezeListener();
+        r.defer(() => sshd.thawListener());
+        const trainer = await startTrainer({ format: 'jsonl', epochs: 1_000_000, intervalMs: 100 });
+        r.defer(() => trainer.stop());
+        const cfg = writeConfig(sshd, [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl' }], {
+          hosts: { [sshd.alias]: hostFor({ connectTimeout: '2s' }) },
+        });
+        const connector = countingConnector(createSsh2Connector());
+        const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
+        r.defer(() => fleet.stop());
+        const startedAt = Date.now();
+        fleet.start();
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.status === 'unreachable',
+          10_000,
+          'unreachable',
+        );
+        r.detectionMs = Date.now() - startedAt;
+        r.check(r.detectionMs < 3500, `unreachable after ${r.detectionMs} ms (connect bound 2 s)`);
+        const windowMs = 12_000;
+        await sleep(windowMs - r.detectionMs);
+        const attempts = connector.attempts;
+        const allowed = maxAttemptsByBackoff(windowMs);
+        r.check(attempts <= allowed, `${attempts} attempts in ${windowMs} ms (backoff allows ${allowed})`);
+        r.check(attempts >= 3, `only ${attempts} attempts in ${windowMs} ms: not retrying?`);
+        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        const reason = workerOf(fleet, 'w').reason;
+        r.check(/timeout|did not answer|within/i.test(reason), `reason: ${reason}`);
+
+        const thawedAt = Date.now();
+        sshd.thawListener();
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.status === 'running' && w.records > 0,
+          60_000,
+          'connected after SIGCONT',
+        );
+        r.recoveryMs = Date.now() - thawedAt;
+        r.connectionAttempts = connector.attempts;
+        const gaps = connector.startedAt.slice(1).map((t, i) => t - connector.startedAt[i]!);
+        r.observed.push(
+          `${attempts} attempts in ${windowMs / 1000} s (≤ ${allowed} allowed)`,
+          `gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`,
+          `reason "${reason.slice(0, 60)}…"`,
+        );
+      },
+    ));
+
+  it('sshd killed and restarted', () =>
+    fault(
+      'sshd killed, restarted 8 s later',
+      'unreachable at once; reconnect with backoff (no storm, 1 in flight); back-fill; 0 lost/dup',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        const { trainer, fleet, connector } = await watched(r, sshd);
+        const before = connector.attempts;
+        const killedAt = Date.now();
+        await sshd.kill();
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.status === 'unreachable',
+          10_000,
+          'unreachable',
+        );
+        r.detectionMs = Date.now() - killedAt;
+        r.check(r.detectionMs < 2000, `unreachable after ${r.detectionMs} ms`);
+        const downMs = 8000;
+        await sleep(downMs - (Date.now() - killedAt));
+        const during = connector.attempts - before;
+        const allowed = maxAttemptsByBackoff(downMs);
+        r.check(during <= allowed, `${during} attempts in ${downMs} ms down (backoff allows ${allowed})`);
+        r.check(during >= 2, `only ${during} attempts while down`);
+        const restartedAt = Date.now();
+        await sshd.restart();
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.status === 'running' && w.connection === 'ok',
+          30_000,
+          'reconnected',
+        );
+        r.recoveryMs = Date.now() - restartedAt;
+        await settle(r, trainer, fleet);
+        r.connectionAttempts = connector.attempts;
+        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        const gaps = connector.startedAt.slice(1).map((t, i) => t - connector.startedAt[i]!);
+        r.observed.push(
+          `${during} attempts while down ${downMs / 1000} s (≤ ${allowed} allowed)`,
+          `gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`,
+        );
+      },
+    ));
+
+  it('slow link: a proxy adding 2.6 s each way', () =>
+    fault(
+      'slow link (proxy +2.6 s each way)',
+      'connection "degraded" (probe > 5 s), status stays running, no flapping; back to ok when the delay goes; 0 lost/dup',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        const proxy = await startProxy({ targetPort: sshd.port });
+        r.defer(() => proxy.stop());
+        // keepalive 3 s × 3 tolerates a 5.2 s round trip; the link is slow, not dead.
+        const hosts = {
+          [sshd.alias]: hostFor({
+            port: proxy.port,
+            knownHostsFile: knownHostsFor(sshd, proxy.port),
+            keepaliveInterval: '3s',
+            keepaliveCount: 3,
+          }),
+        };
+        const { trainer, fleet, connector } = await watched(r, sshd, { hosts, intervalMs: 300 });
+        const tr = new Transitions(fleet, 'w');
+        r.defer(() => tr.stop());
+        const slowAt = Date.now();
+        proxy.setDelay(2600);
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.connection === 'degraded',
+          40_000,
+          'degraded',
+        );
+        r.detectionMs = Date.now() - slowAt;
+        const degraded = workerOf(fleet, 'w');
+        await sleep(35_000);
+        const fastAt = Date.now();
+        proxy.setDelay(0);
+        await until(
+          () => workerOf(fleet, 'w'),
+          (w) => w.connection === 'ok' && w.status === 'running',
+          60_000,
+          'ok again',
+        );
+        r.recoveryMs = Date.now() - fastAt;
+        const connections = tr.sequence('connection', slowAt);
+        const statuses = tr.sequence('status', slowAt);
+        r.check(
+          connections.join(',') === 'ok,degraded,ok',
+          `connection went ${connections.join(' → ')} (expected ok → degraded → ok)`,
+        );
+        r.check(statuses.join(',') === 'running', `status went ${statuses.join(' → ')}`);
+        if (statuses.length > 1) console.log(tr.seen.filter((s) => s.at >= slowAt));
+        r.check(/slow link/.test(degraded.reason), `reason while slow: ${degraded.reason}`);
+        await settle(r, trainer, fleet);
+        r.connectionAttempts = connector.attempts;
+        r.check(connector.attempts === 1, `${connector.attempts} connects (the slow link is not a lost one)`);
+        r.observed.push(
+          `connection ${connections.join(' → ')}`,
+          `status ${statuses.join(' → ')}`,
+          `reason "${degraded.reason.replace(/^.*\(slow link: /, 'slow link: ').slice(0, 40)}…"`,
+        );
+      },
+    ));
+
+  it('a proxy that cuts the connection mid-read', () =>
+    fault(
+      'link cut mid-read (proxy drops every connection, 3 times, 20 MB catch-up)',
+      'reconnect, resume at the mirror length: mirror = remote byte for byte, 0 lost/dup',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        // 40 ms per chunk each way: an 8 MB read takes seconds, so the cuts land in the middle of one.
+        const proxy = await startProxy({ targetPort: sshd.port, delayMs: 40 });
+        r.defer(() => proxy.stop());
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cut-'));
+        const file = path.join(dir, 'metrics.jsonl');
+        const lines: string[] = [];
+        for (let e = 1; e <= 300_000; e++)
+          lines.push(`{"epoch":${e},"step":${e * 10},"loss":${(1 / e).toFixed(12)},"lr":0.0001}\n`);
+        writeFileSync(file, lines.join(''));
+        const total = statSync(file).size;
+        const cfg = writeConfig(sshd, [{ name: 'w', dir, metrics: 'metrics.jsonl' }], {
+          hosts: {
+            [sshd.alias]: hostFor({ port: proxy.port, knownHostsFile: knownHostsFor(sshd, proxy.port) }),
+          },
+        });
+        const connector = countingConnector(createSsh2Connector());
+        const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
+        r.defer(() => fleet.stop());
+        const tr = new Transitions(fleet, 'w');
+        r.defer(() => tr.stop());
+        fleet.start();
+        const mirror = () => workerOf(fleet, 'w').mirror!;
+        const mirrorSize = () => (existsSync(mirror()) ? statSync(mirror()).size : 0);
+        const cutsAt: { at: number; mirror: number; wire: number }[] = [];
+        const detect: number[] = [];
+        const recover: number[] = [];
+        // Bytes on the wire that the mirror does not hold (yet): what a read in flight has received.
+        let unmatchedBase = 0;
+        for (let cut = 1; cut <= 3; cut++) {
+          await until(
+            () => ({ m: mirrorSize(), c: workerOf(fleet, 'w').connection, down: proxy.bytes().down }),
+            (s) => s.c === 'ok' && s.m < total && s.down - s.m - unmatchedBase > (cut + 1) * 2 ** 20,
+            60_000,
+            `read ${cut} in flight`,
+          );
+          const at = Date.now();
+          cutsAt.push({ at, mirror: mirrorSize(), wire: proxy.bytes().down });
+          proxy.cutAll();
+          await until(
+            () => workerOf(fleet, 'w').connection,
+            (c) => c === 'unreachable',
+            10_000,
+            'the cut noticed',
+          );
+          detect.push(Date.now() - at);
+          await until(
+            () => workerOf(fleet, 'w').connection,
+            (c) => c === 'ok',
+            20_000,
+            'reconnected',
+          );
+          recover.push(Date.now() - at);
+          unmatchedBase = proxy.bytes().down - mirrorSize();
+        }
+        await until(mirrorSize, (n) => n >= total, 90_000, 'caught up');
+        await until(
+          () => workerOf(fleet, 'w').records,
+          (n) => n >= 300_000,
+          20_000,
+          'all records parsed',
+        );
+        r.detectionMs = Math.max(...detect);
+        r.recoveryMs = Math.max(...recover);
+        const cmp = compareEpochs(fileEpochs(file), fleet.worker('w')!.records.epoch);
+        r.recordsLost = cmp.lost;
+        r.recordsDuplicated = cmp.duplicated;
+        r.check(cmp.lost === 0 && cmp.duplicated === 0, `lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
+        r.check(readFileSync(mirror()).equals(readFileSync(file)), 'the mirror differs from the remote file');
+        const statuses = tr.sequence('status');
+        r.check(
+          !statuses.includes('error') && !statuses.includes('failed'),
+          `a cut showed as ${statuses.join(' → ')}`,
+        );
+        r.connectionAttempts = connector.attempts;
+        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        r.observed.push(
+          `cuts with mirror at ${cutsAt.map((c) => `${((c.mirror / total) * 100).toFixed(0)}%`).join(', ')} (wire ahead by ${cutsAt.map((c) => `${((c.wire - c.mirror) / 2 ** 20).toFixed(1)} MB`).join(', ')})`,
+          `mirror = remote (${(total / 2 ** 20).toFixed(1)} MB)`,
+          `statuses ${statuses.join(' → ')}`,
+        );
+      },
+    ));
+});

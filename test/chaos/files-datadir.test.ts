@@ -1,0 +1,208 @@
+// The local data folder full (a small tmpfs filled to the last byte) or read-only (the tmpfs
+// remounted ro): a clear error naming the folder, the mirror never corrupted (a byte-exact prefix of
+// the remote file, no chunk written twice), and recovery with nothing lost once space returns.
+
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../integration/helpers';
+import { onExitCleanup } from '../support/cleanup';
+import { type Sshd, startSshd } from '../support/sshd';
+import { HEALTHY, type Scene, scene, worker } from './files-support';
+import { recordRow, rssMb } from './table';
+
+function mountTmpfs(sizeKb: number): { dir: string; why: string | null; umount: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-chaos-data-'));
+  const umount = () => {
+    try {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+    } catch {
+      // not mounted
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (process.getuid?.() !== 0) return { dir, why: 'not root: cannot mount a tmpfs', umount };
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (e) {
+    return { dir, why: `mount -t tmpfs failed: ${(e as Error).message.split('\n')[0]}`, umount };
+  }
+  return { dir, why: null, umount };
+}
+
+/** Fills the file system holding dir to the last byte; returns the filler's path. */
+function fill(dir: string): string {
+  const filler = path.join(dir, 'filler');
+  const fd = openSync(filler, 'w');
+  const block = Buffer.alloc(4096, 0);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  }
+  // The last partial block.
+  try {
+    for (;;) writeSync(fd, block, 0, 1);
+  } catch {
+    // full
+  }
+  closeSync(fd);
+  return filler;
+}
+
+/** The mirror is exactly the remote file's first bytes: nothing written twice, nothing torn. */
+function mirrorIsPrefix(mirror: string, remote: string): { ok: boolean; bytes: number } {
+  let m: Buffer;
+  try {
+    m = readFileSync(mirror);
+  } catch {
+    m = Buffer.alloc(0);
+  }
+  const r = readFileSync(remote);
+  return { ok: m.length <= r.length && m.equals(r.subarray(0, m.length)), bytes: m.length };
+}
+
+function notRunRow(fault: string, why: string): void {
+  recordRow({
+    fault,
+    expected: 'clear error naming the folder, mirror intact, recovery',
+    observed: '',
+    detectionMs: null,
+    recoveryMs: null,
+    recordsLost: null,
+    recordsDuplicated: null,
+    connectionAttempts: null,
+    rssBeforeMb: null,
+    rssAfterMb: null,
+    pass: false,
+    notRun: why,
+  });
+}
+
+describe('local data folder', () => {
+  let sshd: Sshd;
+  const cleanups: (() => void)[] = [];
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    for (const c of cleanups) c();
+    await sshd?.stop();
+  });
+
+  async function check(s: Scene, fault: string, inject: () => void, release: () => void, label: string) {
+    const rss0 = rssMb();
+    const healthy = () => worker(s.fleet, HEALTHY);
+    const t0 = Date.now();
+    inject();
+    const bad = await until(healthy, (w) => w.status === 'error', 20_000, `${label} → error`);
+    const detect = Date.now() - t0;
+    expect(bad.reason).toContain(s.dataDir);
+    expect(bad.reason).toMatch(label === 'full' ? /disk is full/ : /not writable/);
+    // Stays so, without flapping, while the trainer goes on writing; the mirror stays a clean prefix.
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      seen.add(healthy().status);
+      expect(mirrorIsPrefix(bad.mirror!, s.trainer.metricsPath).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect([...seen]).toEqual(['error']);
+    const during = mirrorIsPrefix(bad.mirror!, s.trainer.metricsPath);
+    const t1 = Date.now();
+    release();
+    await until(healthy, (w) => w.status === 'running', 20_000, 'running again');
+    s.trainer.pause();
+    let back: ReturnType<typeof healthy>;
+    try {
+      back = await until(healthy, (w) => w.records === s.trainer.records(), 20_000, 'caught up');
+      const recovery = Date.now() - t1;
+      const after = mirrorIsPrefix(back.mirror!, s.trainer.metricsPath);
+      expect(after.ok).toBe(true);
+      expect(after.bytes).toBe(readFileSync(s.trainer.metricsPath).length);
+      const faulty = s.faulty();
+      expect(faulty.status).toBe('running');
+      expect(mirrorIsPrefix(faulty.mirror!, s.file)).toEqual({
+        ok: true,
+        bytes: readFileSync(s.file).length,
+      });
+      recordRow({
+        fault,
+        expected: 'error naming the data folder; mirror a byte-exact prefix; recovery with 0 lost/dup',
+        observed: `"${bad.reason.slice(0, 110)}…"; mirror prefix ok (${during.bytes} B during); caught up ${back.records}/${s.trainer.records()}`,
+        detectionMs: detect,
+        recoveryMs: recovery,
+        recordsLost: Math.max(0, s.trainer.records() - back.records),
+        recordsDuplicated: Math.max(0, back.records - s.trainer.records()),
+        connectionAttempts: null,
+        rssBeforeMb: rss0,
+        rssAfterMb: rssMb(),
+        pass: true,
+      });
+    } finally {
+      s.trainer.resume();
+    }
+  }
+
+  it('full (tmpfs filled to the last byte): clear error naming the folder, nothing corrupted, recovery when space returns', async (ctx) => {
+    const fs = mountTmpfs(4096);
+    cleanups.push(fs.umount);
+    if (fs.why) {
+      notRunRow('local data folder full', fs.why);
+      ctx.skip();
+      return;
+    }
+    const unregister = onExitCleanup(fs.umount);
+    const s = await scene(
+      sshd,
+      { metrics: 'metrics.jsonl' },
+      { initial: '{"epoch":1,"loss":1}\n', dataDir: fs.dir },
+    );
+    try {
+      let filler = '';
+      await check(
+        s,
+        'local data folder full (4 MB tmpfs filled)',
+        () => {
+          filler = fill(fs.dir);
+        },
+        () => rmSync(filler),
+        'full',
+      );
+    } finally {
+      await s.stop();
+      unregister();
+    }
+  });
+
+  it('read-only (tmpfs remounted ro): clear error naming the folder, nothing corrupted, recovery when writable', async (ctx) => {
+    const fs = mountTmpfs(8192);
+    cleanups.push(fs.umount);
+    if (fs.why) {
+      notRunRow('local data folder read-only', fs.why);
+      ctx.skip();
+      return;
+    }
+    const unregister = onExitCleanup(fs.umount);
+    const s = await scene(
+      sshd,
+      { metrics: 'metrics.jsonl' },
+      { initial: '{"epoch":1,"loss":1}\n', dataDir: fs.dir },
+    );
+    const remount = (mode: string) =>
+      execFileSync('mount', ['-o', `remount,${mode}`, fs.dir], { stdio: 'pipe' });
+    try {
+      await check(
+        s,
+        'local data folder read-only (tmpfs remounted ro)',
+        () => remount('ro'),
+        () => remount('rw'),
+        'read-only',
+      );
+    } finally {
+      await s.stop();
+      unregister();
+    }
+  });
+});
