@@ -2,7 +2,7 @@
 // (default poll, default keepalives), against the naive loop: a new `ssh host tail -c +N file` per poll at
 // the same cadence (system ssh, the same ssh_config). Appends land at random moments (uniform over the
 // poll period), to both files at once, so both loops see the same appends.
-//   npx tsx bench/freshness.ts [--quick]        (200 samples; --quick: 12)
+//   npx tsx bench/freshness.ts [--quick]        (200 samples; --quick: 8)
 // Prints `BENCH freshness_p95_ms <ms> ms baseline=<ms> ratio=<baseline/ours>`.
 
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import {
   writeVigilConfig,
 } from './lib';
 
-const SAMPLES = QUICK ? 12 : 200;
+const SAMPLES = QUICK ? 8 : 200;
 const sshd = await startSshd();
 const dir = tempDir('fresh');
 const ours = path.join(dir, 'metrics.jsonl');

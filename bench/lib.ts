@@ -133,3 +133,40 @@ export function jsonlRecord(i: number, size = 160): string {
   const pad = Math.max(0, size - base.length - 14);
   return `${base}, "note": "${'x'.repeat(pad)}"}\n`;
 }
+
+export interface EngineRun {
+  cpuPct: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  running: number;
+  workers: number;
+  samples: { t: number; rss: number; fds: number; records: number }[];
+}
+
+/** Runs the engine alone in its own process (bench/engine-child.ts) and returns what it measured. */
+export function runEngineChild(
+  configPath: string,
+  opts: { warmupMs: number; durationMs: number; sampleMs: number },
+): Promise<EngineRun> {
+  const child = path.join(path.dirname(new URL(import.meta.url).pathname), 'engine-child.ts');
+  const args = ['--expose-gc', '--import', 'tsx', child];
+  args.push(configPath, tempDir('engine-data'));
+  args.push(String(opts.warmupMs), String(opts.durationMs), String(opts.sampleMs));
+  return run(process.execPath, args, { timeoutMs: opts.warmupMs + opts.durationMs + 120_000 }).then(
+    (out) => JSON.parse(out.toString().trim().split('\n').at(-1)!) as EngineRun,
+  );
+}
+
+/** Least-squares slope of y over x. */
+export function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}

@@ -9,7 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const BENCHES = ['series.ts', 'probe.ts', 'ingest.ts'];
+const BENCHES = [
+  'series.ts',
+  'probe.ts',
+  'ingest.ts',
+  'freshness.ts',
+  'wire.ts',
+  'spawns.ts',
+  'chart.ts',
+  'scale.ts',
+  'unreachable.ts',
+  'soak.ts',
+];
 
 interface Figure {
   name: string;

@@ -5,7 +5,7 @@
 // Only the calls timestamped inside the measured polls count (-ttt, the same wall clock as ours).
 // Vigil: the README's typical host (4 workers, metrics + log each, 2 pid files, 2 process patterns),
 // polled N times. Baseline: one `ssh host tail -c +N file` per poll (system ssh).
-//   npx tsx bench/spawns.ts [--quick]        (60 polls; --quick: 15)
+//   npx tsx bench/spawns.ts [--quick]        (60 polls; --quick: 10)
 // Prints `BENCH remote_spawns_per_poll <n> processes baseline=<n> ratio=<baseline/ours>`.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,8 +26,8 @@ import {
   writeVigilConfig,
 } from './lib';
 
-const POLLS = QUICK ? 15 : 60;
-const NAIVE = QUICK ? 5 : 20;
+const POLLS = QUICK ? 10 : 60;
+const NAIVE = QUICK ? 3 : 20;
 
 const sshd = await startSshd();
 const dir = tempDir('spawns');
@@ -118,7 +118,9 @@ try {
       // A finished call, or the resumed half of an interrupted one, returning a child pid.
       const fork = call.match(/^(?:<\.\.\. )?(fork|vfork|clone3?)\b.*= (\d+)$/);
       if (fork && Number(fork[2]) > 0 && !call.includes('CLONE_THREAD')) procs++;
-      const ex = call.match(/^execve\("([^"]+)".*= 0$/);
+      // An execve line names the program; an interrupted one finishes in a `resumed` line later.
+      const ex = call.match(/^execve\("([^"]+)"/);
+      if (ex && / = -1 /.test(call)) continue;
       if (ex) {
         execs++;
         const prog = path.basename(ex[1]!);
@@ -141,5 +143,5 @@ try {
 } finally {
   if (tracer.exitCode === null) tracer.kill('SIGKILL');
   for (const s of sleepers) s.kill('SIGKILL');
-  if (!process.env.KEEP) await sshd.stop();
+  await sshd.stop();
 }

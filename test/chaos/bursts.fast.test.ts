@@ -31,11 +31,21 @@ function* hostile(seed: number): Generator<{ kind: string; value: unknown; id: n
     if (r < 0.55) return rnd() < 0.5;
     if (r < 0.75) return Array.from({ length: Math.floor(rnd() * 5) }, () => randomJson(depth + 1));
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < rnd() * 5; i++) o[['type', 'id', 'command', 'args', 'k'][i % 5]!] = randomJson(depth + 1);
+    for (let i = 0; i < rnd() * 5; i++)
+      o[['type', 'id', 'command', 'args', 'k'][i % 5]!] = randomJson(depth + 1);
     return o;
   };
   const commands = ['getSnapshot', 'getSeries', 'snooze', 'syncNow', 'openMirror', 'reloadConfig'];
-  const unknown = ['exec', 'subscribe', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'getSnapshot '];
+  const unknown = [
+    'exec',
+    'subscribe',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    '',
+    'getSnapshot ',
+  ];
   let id = 1000;
   for (;;) {
     const r = rnd();
@@ -56,7 +66,11 @@ function* hostile(seed: number): Generator<{ kind: string; value: unknown; id: n
       yield { kind: 'wrong types', value: { type: 'request', id: nextId, command, args }, id: nextId };
     } else if (r < 0.55) {
       const command = unknown[Math.floor(rnd() * unknown.length)];
-      yield { kind: 'unknown command', value: { type: 'request', id: nextId, command, args: [] }, id: nextId };
+      yield {
+        kind: 'unknown command',
+        value: { type: 'request', id: nextId, command, args: [] },
+        id: nextId,
+      };
     } else if (r < 0.7) {
       // Envelope broken: id not a number, args not an array, wrong type tag.
       const v = [
@@ -72,13 +86,20 @@ function* hostile(seed: number): Generator<{ kind: string; value: unknown; id: n
       const names = Array.from({ length: 20_000 }, (_, i) => `m${i}`);
       yield {
         kind: 'oversized arguments',
-        value: { type: 'request', id: nextId, command: 'getSeries', args: ['I3D', names, { maxPoints: 10, x: 'step' }] },
+        value: {
+          type: 'request',
+          id: nextId,
+          command: 'getSeries',
+          args: ['I3D', names, { maxPoints: 10, x: 'step' }],
+        },
         id: nextId,
       };
     } else if (r < 0.9) {
       yield {
         kind: 'prototype keys',
-        value: JSON.parse(`{"type":"request","id":${nextId},"command":"snooze","args":[null, 5],"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`),
+        value: JSON.parse(
+          `{"type":"request","id":${nextId},"command":"snooze","args":[null, 5],"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`,
+        ),
         id: nextId,
       };
     } else yield { kind: 'not an object', value: [null, 'request', nextId][Math.floor(rnd() * 3)], id: null };
@@ -114,9 +135,11 @@ describe('bursts of malformed messages', () => {
   }
 
   const responses = (frames: unknown[]) =>
-    frames.filter((f): f is { type: 'response'; id: number; ok: boolean; error?: string; result?: unknown } => {
-      return typeof f === 'object' && f !== null && (f as { type?: unknown }).type === 'response';
-    });
+    frames.filter(
+      (f): f is { type: 'response'; id: number; ok: boolean; error?: string; result?: unknown } => {
+        return typeof f === 'object' && f !== null && (f as { type?: unknown }).type === 'response';
+      },
+    );
 
   async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
     const deadline = Date.now() + ms;
@@ -141,7 +164,8 @@ describe('bursts of malformed messages', () => {
     // Text that is not JSON, and binary frames (random bytes, and bytes that are not UTF-8).
     const junk = ['{', 'NaN', '\u0000', 'undefined', '[1,2', '"unterminated', `${'['.repeat(200_000)}`];
     for (const j of junk) ws.send(j);
-    for (let i = 0; i < 50; i++) ws.send(Buffer.from(Array.from({ length: 64 }, (_, k) => (i * 31 + k * 7) % 256)));
+    for (let i = 0; i < 50; i++)
+      ws.send(Buffer.from(Array.from({ length: 64 }, (_, k) => (i * 31 + k * 7) % 256)));
     ws.send(Buffer.from([0xff, 0xfe, 0xfd]));
     const expected = N + junk.length + 51;
     await until(() => responses(frames).length >= expected, 30_000, `${expected} error responses`);
@@ -152,7 +176,9 @@ describe('bursts of malformed messages', () => {
     for (const m of sent) if (m.id !== null) expect(rs.some((r) => r.id === m.id)).toBe(true);
     const refused = rs.filter((r) => !valid.has(r.id));
     expect(refused.length).toBe(expected - valid.size);
-    expect(refused.every((r) => r.ok === false && typeof r.error === 'string' && r.error.length > 0)).toBe(true);
+    expect(refused.every((r) => r.ok === false && typeof r.error === 'string' && r.error.length > 0)).toBe(
+      true,
+    );
     expect(rs.filter((r) => valid.has(r.id)).every((r) => r.ok)).toBe(true);
     // Nothing leaked into prototypes.
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -254,7 +280,11 @@ describe('bursts of malformed messages', () => {
       ipcMain.emit(IPC_CHANNEL, { sender: { id: 1 }, senderFrame: null }, req);
     }
     const expected = N + odd.length;
-    await until(() => responses(sentToRenderer).length >= expected, 30_000, `${expected} IPC error responses`);
+    await until(
+      () => responses(sentToRenderer).length >= expected,
+      30_000,
+      `${expected} IPC error responses`,
+    );
     const rs = responses(sentToRenderer);
     const refused = rs.filter((r) => !valid.has(r.id));
     expect(refused.length).toBe(expected - valid.size);

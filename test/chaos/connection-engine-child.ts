@@ -51,6 +51,7 @@ const state = () => {
     t: Date.now(),
     attempts,
     probes,
+    rssMb: Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10,
     workers: snap.workers.map((w) => ({
       name: w.name,
       status: w.status,

@@ -8,9 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Fleet } from '../../src/main/engine/fleet';
+import { openFleet } from '../../src/main/engine/index';
+import { createSsh2Connector } from '../../src/main/engine/ssh/connection';
 import type { ResolvedHost, SshConnector, SshSession } from '../../src/main/engine/ssh/types';
 import type { WorkerSnapshot } from '../../src/shared/model';
+import { freshDataDir, until, writeConfig } from '../integration/helpers';
 import type { Sshd } from '../support/sshd';
+import { startTrainer, type Trainer } from '../support/trainer';
 import { type ChaosRow, recordRow, rssMb } from './table';
 
 /** Wraps a connector: every connect is counted, and connects in flight at once are measured. */
@@ -200,7 +204,7 @@ export async function fault(
   } catch (e) {
     error = e;
   }
-  r.rssAfterMb = rssMb();
+  r.rssAfterMb ??= rssMb(); // a test whose engine runs in a child reports the child's
   for (const fn of cleanups.reverse()) {
     try {
       await fn();
@@ -225,6 +229,7 @@ export interface ChildState {
   t: number;
   attempts: number;
   probes: number;
+  rssMb: number;
   workers: { name: string; status: string; connection: string; records: number; mirror: string | null }[];
 }
 
@@ -276,3 +281,61 @@ export class EngineChild {
 }
 
 const CHILD = new URL('./connection-engine-child.ts', import.meta.url).pathname;
+
+/** A trainer writing JSONL every `intervalMs` and a fleet watching it through `sshd` (or `hosts`). */
+export async function watched(
+  r: { defer(fn: () => unknown): void },
+  sshd: Sshd,
+  opts: { intervalMs?: number; hosts?: Record<string, Record<string, unknown>>; poll?: string } = {},
+) {
+  const trainer = await startTrainer({
+    format: 'jsonl',
+    epochs: 1_000_000,
+    intervalMs: opts.intervalMs ?? 100,
+  });
+  r.defer(() => trainer.stop());
+  const cfg = writeConfig(
+    sshd,
+    [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } }],
+    { hosts: opts.hosts, poll: opts.poll },
+  );
+  const connector = countingConnector(createSsh2Connector());
+  const dataDir = freshDataDir();
+  const { fleet } = await openFleet({ configPath: cfg, dataDir, connector });
+  r.defer(() => fleet.stop());
+  fleet.start();
+  await until(
+    () => workerOf(fleet, 'w'),
+    (w) => w.status === 'running' && w.records >= 3,
+    20_000,
+    'running',
+  );
+  return { trainer, fleet, connector, cfg, dataDir };
+}
+
+/** Pauses the trainer, waits until the engine holds every record, compares records and mirror bytes. */
+export async function settle(
+  r: { check(ok: boolean, what: string): void; recordsLost: number | null; recordsDuplicated: number | null },
+  trainer: Trainer,
+  fleet: Fleet,
+): Promise<void> {
+  trainer.pause();
+  const remoteRecords = trainer.records();
+  await until(
+    () => workerOf(fleet, 'w').records,
+    (n) => n >= remoteRecords,
+    30_000,
+    `the engine to hold all ${remoteRecords} records`,
+  );
+  await sleep(500); // one more poll: nothing beyond the file may appear
+  const cmp = compareEpochs(fileEpochs(trainer.metricsPath), fleet.worker('w')!.records.epoch);
+  r.recordsLost = cmp.lost;
+  r.recordsDuplicated = cmp.duplicated;
+  r.check(cmp.lost === 0 && cmp.duplicated === 0, `records lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
+  const mirror = workerOf(fleet, 'w').mirror!;
+  r.check(
+    readFileSync(mirror).equals(readFileSync(trainer.metricsPath)),
+    'the mirror differs from the remote file',
+  );
+  trainer.resume();
+}

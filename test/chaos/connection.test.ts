@@ -11,9 +11,9 @@ import { describe, it } from 'vitest';
 import { openFleet } from '../../src/main/engine/index';
 import { createSsh2Connector } from '../../src/main/engine/ssh/connection';
 import { freshDataDir, hostFor, until, writeConfig } from '../integration/helpers';
-import { type Sshd, startSshd } from '../support/sshd';
+import { startSshd } from '../support/sshd';
 import { startProxy } from '../support/tcp-proxy';
-import { startTrainer, type Trainer } from '../support/trainer';
+import { startTrainer } from '../support/trainer';
 import {
   compareEpochs,
   countingConnector,
@@ -22,67 +22,12 @@ import {
   fileEpochs,
   knownHostsFor,
   maxAttemptsByBackoff,
+  settle,
   sleep,
   Transitions,
+  watched,
   workerOf,
 } from './connection-support';
-
-/** A trainer writing JSONL every `intervalMs` and a fleet watching it through `sshd` (or `hosts`). */
-async function watched(
-  r: { defer(fn: () => unknown): void },
-  sshd: Sshd,
-  opts: { intervalMs?: number; hosts?: Record<string, Record<string, unknown>>; poll?: string } = {},
-) {
-  const trainer = await startTrainer({
-    format: 'jsonl',
-    epochs: 1_000_000,
-    intervalMs: opts.intervalMs ?? 100,
-  });
-  r.defer(() => trainer.stop());
-  const cfg = writeConfig(
-    sshd,
-    [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } }],
-    { hosts: opts.hosts, poll: opts.poll },
-  );
-  const connector = countingConnector(createSsh2Connector());
-  const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
-  r.defer(() => fleet.stop());
-  fleet.start();
-  await until(
-    () => workerOf(fleet, 'w'),
-    (w) => w.status === 'running' && w.records >= 3,
-    20_000,
-    'running',
-  );
-  return { trainer, fleet, connector };
-}
-
-/** Pauses the trainer, waits until the engine holds every record, compares records and mirror bytes. */
-async function settle(
-  r: { check(ok: boolean, what: string): void; recordsLost: number | null; recordsDuplicated: number | null },
-  trainer: Trainer,
-  fleet: Awaited<ReturnType<typeof watched>>['fleet'],
-): Promise<void> {
-  trainer.pause();
-  const remoteRecords = trainer.records();
-  await until(
-    () => workerOf(fleet, 'w').records,
-    (n) => n >= remoteRecords,
-    30_000,
-    `the engine to hold all ${remoteRecords} records`,
-  );
-  await sleep(500); // one more poll: nothing beyond the file may appear
-  const cmp = compareEpochs(fileEpochs(trainer.metricsPath), fleet.worker('w')!.records.epoch);
-  r.recordsLost = cmp.lost;
-  r.recordsDuplicated = cmp.duplicated;
-  r.check(cmp.lost === 0 && cmp.duplicated === 0, `records lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
-  const mirror = workerOf(fleet, 'w').mirror!;
-  r.check(
-    readFileSync(mirror).equals(readFileSync(trainer.metricsPath)),
-    'the mirror differs from the remote file',
-  );
-  trainer.resume();
-}
 
 describe('connection faults', () => {
   it('session frozen (SIGSTOP on its sshd processes and the listener)', () =>
@@ -303,7 +248,7 @@ describe('connection faults', () => {
 
   it('a proxy that cuts the connection mid-read', () =>
     fault(
-      'link cut mid-read (proxy drops every connection, 3 times, 20 MB catch-up)',
+      'link cut mid-read (proxy drops every connection, 3 times, 25 MB catch-up)',
       'reconnect, resume at the mirror length: mirror = remote byte for byte, 0 lost/dup',
       async (r) => {
         const sshd = await startSshd();
@@ -314,7 +259,7 @@ describe('connection faults', () => {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cut-'));
         const file = path.join(dir, 'metrics.jsonl');
         const lines: string[] = [];
-        for (let e = 1; e <= 300_000; e++)
+        for (let e = 1; e <= 400_000; e++)
           lines.push(`{"epoch":${e},"step":${e * 10},"loss":${(1 / e).toFixed(12)},"lr":0.0001}\n`);
         writeFileSync(file, lines.join(''));
         const total = statSync(file).size;
@@ -335,11 +280,17 @@ describe('connection faults', () => {
         const detect: number[] = [];
         const recover: number[] = [];
         // Bytes on the wire that the mirror does not hold (yet): what a read in flight has received.
+        // Cut k lands in the k-th 8 MB read (Vigil reads at most 8 MB per file per tick).
+        const CHUNK = 8 * 2 ** 20;
         let unmatchedBase = 0;
         for (let cut = 1; cut <= 3; cut++) {
           await until(
             () => ({ m: mirrorSize(), c: workerOf(fleet, 'w').connection, down: proxy.bytes().down }),
-            (s) => s.c === 'ok' && s.m < total && s.down - s.m - unmatchedBase > (cut + 1) * 2 ** 20,
+            (s) =>
+              s.c === 'ok' &&
+              s.m >= (cut - 1) * CHUNK &&
+              s.m < total &&
+              s.down - s.m - unmatchedBase > 2 * 2 ** 20,
             60_000,
             `read ${cut} in flight`,
           );
@@ -365,7 +316,7 @@ describe('connection faults', () => {
         await until(mirrorSize, (n) => n >= total, 90_000, 'caught up');
         await until(
           () => workerOf(fleet, 'w').records,
-          (n) => n >= 300_000,
+          (n) => n >= 400_000,
           20_000,
           'all records parsed',
         );
@@ -386,6 +337,173 @@ describe('connection faults', () => {
         r.observed.push(
           `cuts with mirror at ${cutsAt.map((c) => `${((c.mirror / total) * 100).toFixed(0)}%`).join(', ')} (wire ahead by ${cutsAt.map((c) => `${((c.wire - c.mirror) / 2 ** 20).toFixed(1)} MB`).join(', ')})`,
           `mirror = remote (${(total / 2 ** 20).toFixed(1)} MB)`,
+          `statuses ${statuses.join(' → ')}`,
+        );
+      },
+    ));
+
+  it('Vigil SIGKILLed mid-read and restarted', () =>
+    fault(
+      'Vigil SIGKILLed mid-read (3 times in a 25 MB catch-up), restarted',
+      'each restart resumes from the mirror: mirror = remote byte for byte, 0 lost/dup',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        // 40 ms per chunk each way: an 8 MB read takes seconds, so the kills land in the middle of one.
+        const proxy = await startProxy({ targetPort: sshd.port, delayMs: 40 });
+        r.defer(() => proxy.stop());
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-kill-'));
+        const file = path.join(dir, 'metrics.jsonl');
+        const N = 400_000;
+        const lines: string[] = [];
+        for (let e = 1; e <= N; e++)
+          lines.push(`{"epoch":${e},"step":${e * 10},"loss":${(1 / e).toFixed(12)},"lr":0.0001}\n`);
+        writeFileSync(file, lines.join(''));
+        const total = statSync(file).size;
+        const cfg = writeConfig(sshd, [{ name: 'w', dir, metrics: 'metrics.jsonl' }], {
+          hosts: {
+            [sshd.alias]: hostFor({ port: proxy.port, knownHostsFile: knownHostsFor(sshd, proxy.port) }),
+          },
+        });
+        const dataDir = freshDataDir();
+        const children: EngineChild[] = [];
+        const start = () => {
+          const c = new EngineChild(cfg, dataDir);
+          children.push(c);
+          r.defer(() => c.stop());
+          return c;
+        };
+        let child = start();
+        const mirror = () => child.last?.workers[0]?.mirror ?? null;
+        const mirrorSize = () => {
+          const m = mirror();
+          return m && existsSync(m) ? statSync(m).size : 0;
+        };
+        const CHUNK = 8 * 2 ** 20;
+        let unmatchedBase = 0;
+        const killedWith: number[] = [];
+        const recover: number[] = [];
+        for (let kill = 1; kill <= 3; kill++) {
+          await until(
+            () => ({ m: mirrorSize(), c: child.last?.workers[0]?.connection, down: proxy.bytes().down }),
+            (x) =>
+              x.c === 'ok' &&
+              x.m >= (kill - 1) * CHUNK &&
+              x.m < total &&
+              x.down - x.m - unmatchedBase > 2 * 2 ** 20,
+            90_000,
+            `read ${kill} in flight (child: ${child.stderr.slice(-300)})`,
+          );
+          child.signal('SIGKILL');
+          await child.exited;
+          killedWith.push(mirrorSize());
+          const restartedAt = Date.now();
+          child = start();
+          await until(
+            () => child.last?.workers[0]?.connection,
+            (c) => c === 'ok',
+            30_000,
+            `the restarted engine connected (${child.stderr.slice(-300)})`,
+          );
+          recover.push(Date.now() - restartedAt);
+          unmatchedBase = proxy.bytes().down - mirrorSize();
+        }
+        await until(
+          () => child.last?.workers[0]?.records ?? 0,
+          (n) => n >= N,
+          120_000,
+          'caught up',
+        );
+        const m = mirror()!;
+        const rssAtEnd = child.last!.rssMb;
+        await child.stop();
+        r.recoveryMs = Math.max(...recover);
+        r.connectionAttempts = children.reduce((n, c) => n + (c.last?.attempts ?? 0), 0);
+        r.check(readFileSync(m).equals(readFileSync(file)), 'the mirror differs from the remote file');
+        r.rssBeforeMb = children[0]!.states[0]!.rssMb;
+        r.rssAfterMb = rssAtEnd;
+        // What a fresh engine restores from that data folder, record by record.
+        const { fleet } = await openFleet({ configPath: cfg, dataDir });
+        const cmp = compareEpochs(fileEpochs(file), fleet.worker('w')!.records.epoch);
+        r.recordsLost = cmp.lost;
+        r.recordsDuplicated = cmp.duplicated;
+        r.check(cmp.lost === 0 && cmp.duplicated === 0, `lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
+        r.check(
+          children.every((c) => c.alerts.every((a) => a.alert.kind !== 'error')),
+          'an error alert during the restarts',
+        );
+        r.observed.push(
+          `killed with the mirror at ${killedWith.map((k) => `${((k / total) * 100).toFixed(0)}%`).join(', ')}`,
+          `mirror = remote (${(total / 2 ** 20).toFixed(1)} MB), ${N} records restored`,
+          `${children.length} engine processes`,
+        );
+      },
+    ));
+
+  it('Vigil stopped (SIGSTOP) for 35 s, as a laptop sleep', () =>
+    fault(
+      'Vigil process stopped 35 s (SIGSTOP), then SIGCONT',
+      'one catch-up poll (poll 5 s), no alert, back-fill, 0 lost/dup',
+      async (r) => {
+        const sshd = await startSshd();
+        r.defer(() => sshd.stop());
+        const trainer = await startTrainer({ format: 'jsonl', epochs: 1_000_000, intervalMs: 200 });
+        r.defer(() => trainer.stop());
+        const cfg = writeConfig(
+          sshd,
+          [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } }],
+          { poll: '5s' },
+        );
+        const dataDir = freshDataDir();
+        const child = new EngineChild(cfg, dataDir);
+        r.defer(() => child.stop());
+        await until(
+          () => child.last?.workers[0],
+          (w) => w?.status === 'running' && w.records >= 3,
+          30_000,
+          `running (${child.stderr.slice(-300)})`,
+        );
+        await sleep(1000);
+        child.signal('SIGSTOP');
+        await sleep(200);
+        const before = child.last!;
+        await sleep(35_000);
+        const resumedAt = Date.now();
+        child.signal('SIGCONT');
+        await sleep(3000);
+        const window = child.states.filter((s) => s.t >= resumedAt && s.t <= resumedAt + 3000);
+        const after = window.at(-1)!;
+        const probes = after.probes - before.probes;
+        r.check(probes === 1, `${probes} probes in the 3 s after SIGCONT (poll 5 s; one catch-up expected)`);
+        const alerts = child.alerts.filter((a) => a.t >= resumedAt);
+        r.check(alerts.length === 0, `alerts: ${alerts.map((a) => a.alert.kind).join(', ')}`);
+        const caught = window.find((s) => s.workers[0]!.records > before.workers[0]!.records + 100);
+        r.recoveryMs = caught ? caught.t - resumedAt : null;
+        r.check(caught !== undefined, 'no back-fill within 3 s');
+        const statuses = [...new Set(window.map((s) => s.workers[0]!.status))];
+        r.check(statuses.join() === 'running', `statuses after waking: ${statuses.join(' → ')}`);
+        trainer.pause();
+        const remote = trainer.records();
+        await until(
+          () => child.last!.workers[0]!.records,
+          (n) => n >= remote,
+          15_000,
+          'caught up',
+        );
+        await child.stop();
+        const { fleet } = await openFleet({ configPath: cfg, dataDir });
+        const cmp = compareEpochs(fileEpochs(trainer.metricsPath), fleet.worker('w')!.records.epoch);
+        trainer.resume();
+        r.recordsLost = cmp.lost;
+        r.recordsDuplicated = cmp.duplicated;
+        r.check(cmp.lost === 0 && cmp.duplicated === 0, `lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
+        r.connectionAttempts = after.attempts;
+        // The engine is the child: its memory, not the test runner's.
+        r.rssBeforeMb = before.rssMb;
+        r.rssAfterMb = after.rssMb;
+        r.check(after.attempts === 1, `${after.attempts} connects (the connection should survive)`);
+        r.observed.push(
+          `${probes} probe in the 3 s after SIGCONT, ${alerts.length} alerts`,
           `statuses ${statuses.join(' → ')}`,
         );
       },

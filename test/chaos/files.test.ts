@@ -11,6 +11,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusJson } from '../../src/main/engine/status-json';
 import { type Sshd, startSshd } from '../support/sshd';
@@ -149,6 +150,91 @@ describe('remote file faults', () => {
         recoveryMs: null,
         recordsLost: 6 - w.records,
         recordsDuplicated: 0,
+        connectionAttempts: null,
+        rssBeforeMb: rss0,
+        rssAfterMb: rssMb(),
+        pass: true,
+      });
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a whole file of binary garbage under a name that says nothing: a reason saying no metrics are found, memory bounded', async () => {
+    const s = await scene(sshd, { metrics: 'run.out' }, { initial: '' });
+    try {
+      const retained0 = retainedMb();
+      const rss0 = rssMb();
+      // 24 MB of noise, written in pieces as a runaway process would.
+      let x = 12345;
+      const piece = Buffer.alloc(1 << 20);
+      for (let i = 0; i < 24; i++) {
+        for (let k = 0; k < piece.length; k++) {
+          x = (x * 1103515245 + 12345) & 0x7fffffff;
+          piece[k] = x >> 16;
+        }
+        appendFileSync(s.file, piece);
+      }
+      const size = readFileSync(s.file).length;
+      // Noise can pass for a plain-text log (the fallback format): then no record is ever found, and
+      // the reason must say so rather than show a quiet "running".
+      const why = /cannot tell the format of run\.out|no metrics found in \d+ KiB of run\.out/;
+      const detect = await s.waitFor((w) => why.test(w.reason), 'a reason', 60_000);
+      await s.waitFor(() => readFileSync(s.faulty().mirror!).length === size, 'all mirrored', 60_000);
+      const w = s.faulty();
+      expect(w.records).toBe(0);
+      const retained = retainedMb() - retained0;
+      expect(retained).toBeLessThan(16);
+      await s.checkHealthy();
+      recordRow({
+        fault: '24 MB of binary garbage, undetectable file name',
+        expected:
+          'a reason ("no metrics found" / "cannot tell the format"), memory bounded, others untouched',
+        observed: `"${w.reason.slice(0, 80)}…"; retained +${retained.toFixed(1)} MB after 24 MB`,
+        detectionMs: detect,
+        recoveryMs: null,
+        recordsLost: null,
+        recordsDuplicated: null,
+        connectionAttempts: null,
+        rssBeforeMb: rss0,
+        rssAfterMb: rssMb(),
+        pass: true,
+      });
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('24 MB of random binary under a name that says nothing (.dat): "cannot tell the format", the undetected head bounded', async () => {
+    const s = await scene(sshd, { metrics: 'dump.dat' }, { initial: '' });
+    try {
+      const retained0 = retainedMb();
+      const rss0 = rssMb();
+      let x = 987654;
+      const piece = Buffer.alloc(1 << 20);
+      for (let i = 0; i < 24; i++) {
+        for (let k = 0; k < piece.length; k++) {
+          x = (x * 1103515245 + 12345) & 0x7fffffff;
+          piece[k] = x >> 16;
+        }
+        appendFileSync(s.file, piece);
+      }
+      const size = readFileSync(s.file).length;
+      const detect = await s.waitFor((w) => w.status === 'error', 'error', 60_000);
+      await s.waitFor(() => readFileSync(s.faulty().mirror!).length === size, 'all mirrored', 60_000);
+      const w = s.faulty();
+      expect(w.reason).toMatch(/cannot tell the format of dump\.dat/);
+      const retained = retainedMb() - retained0;
+      expect(retained).toBeLessThan(8);
+      await s.checkHealthy();
+      recordRow({
+        fault: '24 MB of random binary, undetectable name (.dat)',
+        expected: 'error "cannot tell the format", memory bounded, others untouched',
+        observed: `"${w.reason.slice(0, 70)}…"; retained +${retained.toFixed(1)} MB after 24 MB`,
+        detectionMs: detect,
+        recoveryMs: null,
+        recordsLost: null,
+        recordsDuplicated: null,
         connectionAttempts: null,
         rssBeforeMb: rss0,
         rssAfterMb: rssMb(),
@@ -299,7 +385,6 @@ describe('remote file faults', () => {
       const detect = Date.now() - t0;
       const w = s.faulty();
       const retainedAfter = retainedMb();
-      console.log('MEM', retained0, retainedPending, retainedAfter, peakRss, rss0, w.reason.slice(0, 200));
       expect(w.reason).toMatch(/1 line skipped.*line 6.*longer than/);
       expect(w.epoch).toBe(8);
       // The pending line is capped: what stays held while it is open is not the line.
@@ -315,6 +400,66 @@ describe('remote file faults', () => {
         recoveryMs: null,
         recordsLost: 8 - w.records,
         recordsDuplicated: 0,
+        connectionAttempts: null,
+        rssBeforeMb: rss0,
+        rssAfterMb: rssMb(),
+        pass: true,
+      });
+    } finally {
+      await s.stop();
+    }
+  });
+  it('a 50 MB line with no newline in the log file: memory bounded, the log tail shown to the UI stays small', async () => {
+    const s = await scene(sshd, { metrics: 'metrics.jsonl', log: 'train.log' }, { initial: recs(1, 3) });
+    try {
+      const log = `${s.dir}/train.log`;
+      writeFileSync(log, 'epoch 1 done\n');
+      await s.waitFor((w) => w.records === 3 && w.logTail.includes('epoch 1 done'), 'log read');
+      const retained0 = retainedMb();
+      const rss0 = rssMb();
+      const t0 = Date.now();
+      const mb = Buffer.alloc(1 << 20, 'y');
+      for (let i = 0; i < 50; i++) appendFileSync(log, mb);
+      const size = readFileSync(log).length;
+      const logMirror = `${path.dirname(s.faulty().mirror!)}/train.log`;
+      await s.waitFor(
+        () => {
+          try {
+            return readFileSync(logMirror).length === size;
+          } catch {
+            return false;
+          }
+        },
+        '50 MB of log mirrored',
+        60_000,
+      );
+      const whileOpen = retainedMb() - retained0;
+      const tailOpen = JSON.stringify(s.faulty().logTail).length;
+      appendFileSync(log, '\nTraceback (most recent call last):\nRuntimeError: CUDA out of memory\n');
+      await s.waitFor(
+        (w) => w.logTail.some((l) => l.includes('CUDA out of memory')),
+        'log after the line',
+        30_000,
+      );
+      const detect = Date.now() - t0;
+      const w = s.faulty();
+      const tail = JSON.stringify(w.logTail).length;
+      const after = retainedMb() - retained0;
+      expect(whileOpen).toBeLessThan(16);
+      expect(after).toBeLessThan(16);
+      // What reaches the renderer is a tail, not 50 MB.
+      expect(tailOpen).toBeLessThan(64 * 1024);
+      expect(tail).toBeLessThan(64 * 1024);
+      expect(JSON.stringify(s.fleet.snapshot()).length).toBeLessThan(256 * 1024);
+      await s.checkHealthy();
+      recordRow({
+        fault: '50 MB line with no newline in the log file',
+        expected: 'memory bounded; the log tail sent to the UI stays small; lines after it read',
+        observed: `retained +${whileOpen.toFixed(1)} MB while open, +${after.toFixed(1)} MB after; log tail ${tail} B; OOM line seen`,
+        detectionMs: detect,
+        recoveryMs: null,
+        recordsLost: null,
+        recordsDuplicated: null,
         connectionAttempts: null,
         rssBeforeMb: rss0,
         rssAfterMb: rssMb(),

@@ -127,6 +127,10 @@ describe('security', () => {
         sync: [{ from: `${metrics}`, to: path.join(base, 'sync-to', `w${i}`), every: '1h' }],
       });
       expectRecords.set(name, 3);
+      // The same hostile folder and file names reached through a glob: the shell expands the
+      // pattern, and every name it yields stays quoted.
+      workers.push({ name: `Glob${i}`, host: sshd.alias, dir, metrics: 'm*.jsonl' });
+      expectRecords.set(`Glob${i}`, 3);
     });
     // A wildcard name may hold only plain glob characters: anything else is refused before any probe.
     payloads('g')
@@ -194,7 +198,7 @@ describe('security', () => {
     recordRow({
       fault: 'shell injection through names, paths, globs, patterns, sync rules',
       expected: 'quoted (files still read) or refused; no marker file anywhere',
-      observed: `${expectRecords.size} hostile workers read 3/3 records each via status, doctor and sync; 3 hostile globs refused; newline refused at load; ${hits.length} markers`,
+      observed: `${expectRecords.size} hostile workers (half through a glob) read 3/3 records each via status, doctor and sync; 3 hostile globs refused; newline refused at load; ${hits.length} markers`,
       detectionMs: null,
       recoveryMs: null,
       recordsLost: null,

@@ -33,6 +33,9 @@ export interface FleetOptions {
 
 type Listener<T> = (value: T) => void;
 
+/** The shortest gap between two evaluations triggered by ticks (a UI does not need more than 10 a second). */
+const EVALUATE_GAP_MS = 100;
+
 export class Fleet {
   readonly hosts: HostRuntime[] = [];
   readonly monitors: WorkerMonitor[] = [];
@@ -43,6 +46,7 @@ export class Fleet {
   private readonly running = new Set<HostRuntime>();
   private idleWaiters: (() => void)[] = [];
   private evalTimer: TimerHandle | null = null;
+  private evalSoon: TimerHandle | null = null;
   private lastEvalAt: number | null = null;
   private watching = false;
   private readonly snapshotListeners = new Set<Listener<FleetSnapshot>>();
@@ -170,7 +174,7 @@ export class Fleet {
         this.running.delete(host);
         if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
         if (!this.watching) return;
-        this.evaluate();
+        this.evaluateSoon();
         const now = this.opts.clock.now();
         const retryAt = host.retryAt;
         if (retryAt === Number.POSITIVE_INFINITY) return; // needs the user (host key changed)
@@ -186,6 +190,23 @@ export class Fleet {
   whenIdle(): Promise<void> {
     if (this.running.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Evaluates after a tick, at most once per EVALUATE_GAP_MS: with many hosts, ticks end all the time and
+   * each full evaluation (every worker's snapshot, alerts, listeners) would otherwise run once per tick.
+   */
+  private evaluateSoon(): void {
+    if (this.evalSoon) return;
+    const wait = this.lastEvalAt === null ? 0 : this.lastEvalAt + EVALUATE_GAP_MS - this.opts.clock.now();
+    if (wait <= 0) {
+      this.evaluate();
+      return;
+    }
+    this.evalSoon = this.opts.clock.setTimeout(() => {
+      this.evalSoon = null;
+      if (this.watching) this.evaluate();
+    }, wait);
   }
 
   private scheduleEvaluate(): void {
@@ -235,6 +256,8 @@ export class Fleet {
     this.watching = false;
     const idle = this.whenIdle();
     this.evalTimer?.cancel();
+    this.evalSoon?.cancel();
+    this.evalSoon = null;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     for (const h of this.hosts) h.stop();

@@ -115,7 +115,7 @@ export function evaluateHealth(f: WorkerFacts, now: number): Health {
   // Progress is judged as of the last answer: a probe that hangs says nothing about the run, and must
   // not turn a healthy worker "stalled" before the connection is known to be gone. Nor must a read
   // still under way: progress and the answer it is judged at come from the same probe.
-  const checkedAt = f.lastContactAt;
+  const checkedAt = f.progressCheckedAt === undefined ? f.lastContactAt : f.progressCheckedAt;
   if (checkedAt === null) {
     return { status: 'unknown', reason: `reading what the host has${fatalNote}${slow}${waiting}` };
   }

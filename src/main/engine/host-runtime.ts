@@ -197,7 +197,8 @@ export class HostRuntime {
     this.lastContactAt = t1;
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
-    const read = (p: string, offset: number, len: number) => session.read(p, offset, len);
+    const read = (p: string, offset: number, len: number, inode?: number) =>
+      session.read(p, offset, len, inode);
     let more = false;
     for (const w of this.workers) {
       try {

@@ -29,6 +29,9 @@ export class MetricsStream implements FileConsumer {
   warningCount = 0;
   /** Why the file last started over (truncated, replaced, rewritten), null if it never did. */
   lastReset: string | null = null;
+  /** Since the last reset: bytes given to the parser, and records it returned. */
+  private parsedBytes = 0;
+  private recordCount = 0;
 
   constructor(private readonly opts: MetricsStreamOptions) {
     if (opts.format) {
@@ -55,10 +58,14 @@ export class MetricsStream implements FileConsumer {
 
   bytes(chunk: Uint8Array): void {
     if (this.parser) {
+      this.parsedBytes += chunk.length;
       this.take(this.parser.push(chunk));
       return;
     }
     if (this.opts.format) return; // a forced format that failed to load: error already set
+    // The verdict of a full sniff window is final: keep no more of a file Vigil cannot read (it is
+    // in the mirror), or a runaway file of noise would grow the head without end.
+    if (this.error !== null && this.headBytes >= SNIFF_LIMIT) return;
     this.head.push(chunk);
     this.headBytes += chunk.length;
     this.tryDetect(false);
@@ -78,6 +85,8 @@ export class MetricsStream implements FileConsumer {
     this.error = this.opts.format ? this.error : null;
     this.warnings.length = 0;
     this.warningCount = 0;
+    this.parsedBytes = 0;
+    this.recordCount = 0;
     this.lastReset = reason;
     this.opts.onReset(reason);
   }
@@ -92,6 +101,12 @@ export class MetricsStream implements FileConsumer {
       const what = last.message.length > 100 ? `${last.message.slice(0, 100)}…` : last.message;
       parts.push(`${n} ${n === 1 ? 'line' : 'lines'} skipped (${n === 1 ? '' : 'last: '}${what})`);
     }
+    if (this.module && this.recordCount === 0 && this.parsedBytes >= SNIFF_LIMIT) {
+      const kb = Math.round(this.parsedBytes / 1024);
+      parts.push(
+        `no metrics found in ${kb} KiB of ${this.opts.fileName} read as ${this.module.id}: is it the metrics file?`,
+      );
+    }
     return parts.length > 0 ? parts.join('; ') : null;
   }
 
@@ -103,7 +118,12 @@ export class MetricsStream implements FileConsumer {
     const found = detectFormat(this.opts.fileName, text);
     if (!found.format) {
       this.error = `cannot tell the format of ${this.opts.fileName}: ${found.why}. Set metrics.format in the config.`;
-      if (this.headBytes < SNIFF_LIMIT && !final) this.error = null; // wait for more bytes
+      if (this.headBytes < SNIFF_LIMIT && !final)
+        this.error = null; // wait for more bytes
+      else if (this.headBytes > SNIFF_LIMIT) {
+        this.head = [joined.slice(0, SNIFF_LIMIT)];
+        this.headBytes = SNIFF_LIMIT;
+      }
       return;
     }
     this.error = null;
@@ -111,6 +131,7 @@ export class MetricsStream implements FileConsumer {
     this.parser = found.format.create({ regex: this.opts.regex });
     this.head = [];
     this.headBytes = 0;
+    this.parsedBytes = joined.length;
     this.take(this.parser.push(joined));
   }
 
@@ -120,6 +141,7 @@ export class MetricsStream implements FileConsumer {
       this.warnings.push(w);
       if (this.warnings.length > KEEP_WARNINGS) this.warnings.shift();
     }
+    this.recordCount += result.records.length;
     if (result.records.length > 0) this.opts.onRecords(result.records);
   }
 }

@@ -31,11 +31,32 @@ async function wrap<T>(op: string, file: string, fn: () => Promise<T>): Promise<
   }
 }
 
+/** Folders made (or found) already: a mirror is appended to every poll, its folder made once. */
+const madeDirs = new Set<string>();
+
+async function ensureDir(dir: string): Promise<void> {
+  if (madeDirs.has(dir)) return;
+  await fs.mkdir(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
+/** Opens a file in a folder made on demand; a folder removed since it was made is made again. */
+async function openIn(file: string, flags: string): Promise<fs.FileHandle> {
+  const dir = path.dirname(file);
+  await ensureDir(dir);
+  try {
+    return await fs.open(file, flags);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !madeDirs.delete(dir)) throw e;
+    await ensureDir(dir);
+    return fs.open(file, flags);
+  }
+}
+
 /** Appends bytes and fsyncs before returning. */
 export async function appendDurably(file: string, bytes: Uint8Array): Promise<void> {
   await wrap('append to', file, async () => {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const fh = await fs.open(file, 'a');
+    const fh = await openIn(file, 'a');
     const before = (await fh.stat()).size;
     try {
       let written = 0;
@@ -59,9 +80,8 @@ export async function appendDurably(file: string, bytes: Uint8Array): Promise<vo
 export async function writeAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
   await wrap('write', file, async () => {
     const dir = path.dirname(file);
-    await fs.mkdir(dir, { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
-    const fh = await fs.open(tmp, 'w');
+    const fh = await openIn(tmp, 'w');
     try {
       await fh.writeFile(bytes);
       await fh.sync();

@@ -1,7 +1,7 @@
 // One probe per host per tick, run in the long-lived control shell: file identities (inode, size,
 // mtime) for every tracked file, process liveness, and now and then the remote clock. Shell builtins
-// do the tests; the only process the script starts is one `stat` (plus `pgrep` per pattern, and `date`
-// when the clock is due). The session runs the whole script under `nice` and `timeout`, so nothing
+// do the tests; the script starts one `stat`, one `ps` when any worker is found by pattern (every
+// pattern is matched against its output by `case`, a builtin), and `date` when the clock is due. The session runs the whole script under `nice` and `timeout`, so nothing
 // here can outlive its bound. Building the script and reading its output are pure functions.
 
 import { RemotePathError, shQuote } from './ssh/shell-quote';
@@ -43,7 +43,7 @@ export interface ProbeResult {
   /** pattern → the files it matches now, in the shell's (sorted) order. */
   globs: Map<string, string[]>;
   pids: Map<string, PidProbe>;
-  /** pattern → running? null when pgrep itself failed. */
+  /** pattern → running? null when `ps` itself failed. */
   patterns: Map<string, boolean | null>;
   /** Remote clock, seconds, when asked. */
   remoteNowSec: number | null;
@@ -65,6 +65,18 @@ export function selfExcludingPattern(fixed: string): string {
     } else out += /[.[\]()*+?{}|^$\\]/.test(ch) ? `\\${ch}` : ch;
   }
   return out;
+}
+
+/**
+ * A `case` pattern matching command lines that contain the fixed string, with one letter in brackets
+ * (the rest quoted, so nothing in it is special) so it does not match the probe's own `sh -c`: `*[t]'rain.py'*`.
+ */
+export function selfExcludingGlob(fixed: string): string {
+  const at = fixed.search(/[A-Za-z0-9]/);
+  if (at < 0) return `*${shQuote(fixed)}*`;
+  const before = fixed.slice(0, at);
+  const after = fixed.slice(at + 1);
+  return `*${before ? shQuote(before) : ''}[${fixed[at]}]${after ? shQuote(after) : ''}*`;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -96,6 +108,25 @@ export function splitGlob(pattern: string): { dir: string; glob: string } {
 
 export function buildProbeScript(req: ProbeRequest): string {
   const lines: string[] = ['set --'];
+  if (req.patterns.length > 0) {
+    // One `ps` for every pattern (a `pgrep` each would start a process per pattern per poll); a failed
+    // `ps` answers 2 for each, as a failed `pgrep` would.
+    lines.push('_vp=$(ps -A -o args= 2>/dev/null); _vq=$?');
+    req.patterns.forEach((pattern, i) => {
+      lines.push(
+        `if [ $_vq -ne 0 ]; then echo "Q ${i} 2"; else case "$_vp" in ${selfExcludingGlob(pattern)}) echo "Q ${i} 0";; *) echo "Q ${i} 1";; esac; fi`,
+      );
+    });
+  }
+  req.pidFiles.forEach((path, i) => {
+    const q = shQuote(path);
+    lines.push(
+      `if [ -r ${q} ]; then read -r p _ < ${q}; case "$p" in ''|*[!0-9]*) echo "P ${i} bad $p";; *) ` +
+        `if [ -d /proc/self ]; then [ -d "/proc/$p" ]; else kill -0 "$p" 2>/dev/null; fi && echo "P ${i} run $p" || echo "P ${i} dead $p";; esac; ` +
+        `else echo "P ${i} none"; fi`,
+    );
+  });
+  if (req.clock) lines.push(`echo "C $(date +%s)"`);
   (req.globs ?? []).forEach((pattern, i) => {
     const { dir, glob } = splitGlob(pattern);
     lines.push(
@@ -106,22 +137,11 @@ export function buildProbeScript(req: ProbeRequest): string {
     const q = shQuote(path);
     lines.push(`if [ -e ${q} ]; then [ -r ${q} ] || echo "U ${i}"; set -- "$@" ${q}; else echo "M ${i}"; fi`);
   });
+  // `stat` comes last and replaces the script's shell (`exec`: no fork), so a probe starts `timeout`, its
+  // `sh` (which becomes `stat`), and `ps` when patterns are watched: three processes at most.
   if (req.files.length > 0 || (req.globs ?? []).length > 0) {
-    lines.push(`[ $# -gt 0 ] && stat -L -c 'S %i %s %Y %n' -- "$@" 2>&1`);
-  }
-  req.pidFiles.forEach((path, i) => {
-    const q = shQuote(path);
-    lines.push(
-      `if [ -r ${q} ]; then read -r p _ < ${q}; case "$p" in ''|*[!0-9]*) echo "P ${i} bad $p";; *) ` +
-        `if [ -d /proc/self ]; then [ -d "/proc/$p" ]; else kill -0 "$p" 2>/dev/null; fi && echo "P ${i} run $p" || echo "P ${i} dead $p";; esac; ` +
-        `else echo "P ${i} none"; fi`,
-    );
-  });
-  req.patterns.forEach((pattern, i) => {
-    lines.push(`pgrep -f -- ${shQuote(selfExcludingPattern(pattern))} >/dev/null 2>&1; echo "Q ${i} $?"`);
-  });
-  if (req.clock) lines.push(`echo "C $(date +%s)"`);
-  lines.push('true');
+    lines.push(`if [ $# -gt 0 ]; then exec stat -L -c 'S %i %s %Y %n' -- "$@" 2>&1; fi`);
+  } else lines.push('true');
   return lines.join('\n');
 }
 

@@ -6,7 +6,13 @@ import { advance, type Cursor, decideRead, freshCursor, OVERLAP, overlapMatches 
 import { appendDurably, archiveMirror, readChunks, readTail, writeAtomically } from './mirror';
 import type { RemoteFileStat } from './probe';
 
-export type ReadRange = (path: string, offset: number, maxBytes: number) => Promise<Uint8Array>;
+/** `inode`: the identity the probe saw, so the reader may keep the file open while it stays the same. */
+export type ReadRange = (
+  path: string,
+  offset: number,
+  maxBytes: number,
+  inode?: number,
+) => Promise<Uint8Array>;
 
 export interface FileConsumer {
   /** New bytes of the file, in order. */
@@ -83,7 +89,7 @@ export class TrackedFile {
     read: ReadRange,
     maxBytes: number,
   ): Promise<SyncOutcome> {
-    const readHere = (offset: number, len: number) => read(remotePath, offset, len);
+    const readHere = (offset: number, len: number) => read(remotePath, offset, len, stat.inode);
     return this.mode === 'whole'
       ? this.syncWhole(remotePath, stat, readHere)
       : this.syncAppend(remotePath, stat, readHere, maxBytes, null);

@@ -3,7 +3,7 @@
 // an absent value (Lightning interleaves train and val rows); a row with the wrong number of cells is a
 // warning, never a crash.
 
-import { ByteLineSplitter } from './lines';
+import { ByteLineSplitter, overlongWarning } from './lines';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import {
   decimalValue,
@@ -171,6 +171,10 @@ export function createCsvParser(): Parser {
       const result: ParseResult = { records: [], warnings: [] };
       lines.feed(chunk);
       while (lines.next()) {
+        if (lines.overlong) {
+          sink.add(result.warnings, lines.no, overlongWarning(lines.no, lines.overlong, 'bytes'));
+          continue;
+        }
         if (header !== null) {
           const b = new RecordBuilder();
           const row = readRow(lines.buf, lines.start, lines.end, lines, header, kinds, headerBytes, b);

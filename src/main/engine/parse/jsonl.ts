@@ -5,7 +5,7 @@
 
 import type { MetricRecord } from '../../../shared/model';
 import { BAIL, BLANK, FastJsonLine } from './jsonl-fast';
-import { ByteLineSplitter } from './lines';
+import { ByteLineSplitter, overlongWarning } from './lines';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import { excerpt, nonFinite, RecordBuilder, RestartTracker, WarningSink } from './values';
 
@@ -103,6 +103,10 @@ export function createJsonlParser(): Parser {
       const result: ParseResult = { records: [], warnings: [] };
       lines.feed(chunk);
       while (lines.next()) {
+        if (lines.overlong) {
+          sink.add(result.warnings, lines.no, overlongWarning(lines.no, lines.overlong, 'bytes'));
+          continue;
+        }
         const scanned = fast.scan(lines.buf, lines.start, lines.end, lines);
         if (scanned === BLANK) continue;
         if (scanned !== BAIL) {

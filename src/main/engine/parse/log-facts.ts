@@ -1,6 +1,7 @@
 // The log scanner: keeps the tail of a training log and judges whether it shows a fatal end. Separate
 // from metrics: a log may carry no metrics at all and still say the run died.
 
+import { Buffer } from 'node:buffer';
 import { isProgress, scanTextLine } from './text-line';
 
 export type FatalKind = 'traceback' | 'oom' | 'killed' | 'nan';
@@ -77,22 +78,65 @@ export function judgeTail(lines: readonly string[]): Fatal | null {
   return current;
 }
 
+/** Characters of one log line kept for the tail (what the UI shows, what the fatal check reads). */
+const TAIL_LINE_CHARS = 4096;
+
+/** A copy of a short slice, so the big decoded chunk it came from is not kept alive through it. */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
+function cut(line: string, length: number): string {
+  return `${detach(line.slice(0, TAIL_LINE_CHARS))}… (${length} characters)`;
+}
+
 export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {}): LogScanner {
   let decoder = new TextDecoder('utf-8');
   let lines: string[] = [];
   let pending = '';
+  /** The unfinished line went over TAIL_LINE_CHARS: its length so far (`pending` holds its start). */
+  let overlong = 0;
   return {
     push(chunk) {
-      const text = pending + decoder.decode(chunk, { stream: true });
+      const decoded = decoder.decode(chunk, { stream: true });
+      const firstNl = decoded.indexOf('\n');
+      let text: string;
+      if (overlong > 0) {
+        // Still inside a cut line: count up to its end, keep nothing more of it.
+        if (firstNl === -1) {
+          overlong += decoded.length;
+          return;
+        }
+        lines.push(`${pending.slice(0, -1)}… (${overlong + firstNl} characters)`);
+        pending = '';
+        overlong = 0;
+        text = decoded.slice(firstNl + 1);
+      } else text = pending + decoded;
       const parts = text.split('\n');
       pending = parts.pop()!;
-      for (const p of parts) lines.push(collapse(p));
+      for (const p of parts) {
+        const line = collapse(p);
+        lines.push(line.length > TAIL_LINE_CHARS ? cut(line, line.length) : line);
+      }
       // Trim in batches so a long catch-up does not shift the array per line.
       if (lines.length > tailLines * 2) lines = lines.slice(-tailLines);
+      // The lines of this chunk that may stay in the tail, copied out of the (possibly huge) text.
+      for (let i = Math.max(0, lines.length - Math.min(parts.length, tailLines)); i < lines.length; i++)
+        lines[i] = detach(lines[i]!);
+      if (pending.length > TAIL_LINE_CHARS) {
+        // A progress bar redrawn with \r keeps only its newest state (what collapse() would show).
+        const body = pending.replace(/\r+$/, '');
+        const from = body.lastIndexOf('\r');
+        if (from > 0) pending = pending.slice(from);
+      }
+      if (pending.length > TAIL_LINE_CHARS) {
+        overlong = pending.length;
+        pending = `${detach(pending.slice(0, TAIL_LINE_CHARS))}…`;
+      } else if (pending.length > 0 && pending.length < text.length) pending = detach(pending);
     },
     tail() {
       const out = lines.slice(-tailLines);
-      const last = collapse(pending);
+      const last = overlong > 0 ? `${pending.slice(0, -1)}… (${overlong}+ characters)` : collapse(pending);
       if (last !== '') out.push(last);
       return out;
     },
@@ -103,6 +147,7 @@ export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {
       decoder = new TextDecoder('utf-8');
       lines = [];
       pending = '';
+      overlong = 0;
     },
   };
 }

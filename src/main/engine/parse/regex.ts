@@ -2,8 +2,8 @@
 // `\r`-redrawn segment). `epoch`, `step` and `total` are counters; every other named group is a metric.
 
 import type { MetricRecord } from '../../../shared/model';
-import { SegmentSplitter } from './lines';
-import type { FileFacts, FormatModule, ParseResult, Parser, ParserOptions } from './types';
+import { overlongWarning, SegmentSplitter } from './lines';
+import type { FileFacts, FormatModule, ParseResult, Parser, ParserOptions, ParseWarning } from './types';
 import { parseNumber, RestartTracker } from './values';
 
 const COUNTER_GROUPS = new Set(['epoch', 'step', 'total']);
@@ -40,7 +40,12 @@ export function createRegexParser(options?: ParserOptions): Parser {
   return {
     push(chunk): ParseResult {
       const records: MetricRecord[] = [];
-      for (const { text } of segments.push(chunk)) {
+      const warnings: ParseWarning[] = [];
+      for (const { no, text, overlong } of segments.push(chunk)) {
+        if (overlong) {
+          warnings.push({ line: no, message: overlongWarning(no, overlong, 'characters') });
+          continue;
+        }
         const groups = re.exec(text)?.groups;
         if (!groups) continue;
         const rec: MetricRecord = { epoch: null, step: null, time: null, metrics: {} };
@@ -61,7 +66,7 @@ export function createRegexParser(options?: ParserOptions): Parser {
         }
         if (Object.keys(rec.metrics).length > 0) records.push(restarts.mark(rec));
       }
-      return { records, warnings: [] };
+      return { records, warnings };
     },
     facts: () => ({ ...facts }),
   };

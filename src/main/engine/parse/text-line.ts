@@ -39,7 +39,7 @@ const STEP_WORD = /step|iter/i;
 /** Names that look like values but are not training metrics. */
 const SKIP_NAMES = new Set(['eta', 'line']);
 
-function hms(s: string): number | null {
+export function hms(s: string): number | null {
   if (!/^\d+(?::\d+)*$/.test(s)) return null;
   return s.split(':').reduce((acc, p) => acc * 60 + Number(p), 0);
 }
@@ -48,7 +48,8 @@ function blank(s: string, start: number, len: number): string {
   return s.slice(0, start) + ' '.repeat(len) + s.slice(start + len);
 }
 
-function num(s: string): number {
+/** A matched value as a number: nan/inf spellings too. */
+export function num(s: string): number {
   const c = s.charCodeAt(s.length - 1);
   return c >= 48 && c <= 57 ? Number(s) : (nonFinite(s) ?? Number(s));
 }
@@ -71,10 +72,49 @@ function counterName(name: string): 'epoch' | 'step' | undefined {
 /** Reads one line (or one `\r`-segment). Null when it carries no numbers at all. */
 export function scanTextLine(raw: string): TextLine | null {
   if (!QUICK.test(raw)) return null;
+  return scanStripped(stripAnsi(raw), null);
+}
+
+/** A line with no digit and no nan/inf spelling carries no numbers: scanTextLine gives null for it. */
+export function mayHoldNumbers(raw: string): boolean {
+  return QUICK.test(raw);
+}
+
+export function stripAnsi(raw: string): string {
+  return raw.includes('\x1b') || raw.includes('\x08') ? raw.replace(ANSI, '') : raw;
+}
+
+/**
+ * Told by scanStripped where each number it reads came from, so that text-shape.ts can read the next
+ * line of the same shape without the patterns. Null on the ordinary path.
+ */
+export interface ShapeRecorder {
+  /** `s.replace(re, ' ')`, noting where the text moved. */
+  replace(s: string, re: RegExp): string;
+  /** The capture group `g` of `m` (a regex with the `d` flag) as a slot: a string read at a known place. */
+  group(m: RegExpExecArray, g: number): number;
+  epoch: number;
+  step: number;
+  totalEpochs: number;
+  totalSteps: number;
+  progress(m: RegExpExecArray, invert: boolean): void;
+  metric(p: RegExpExecArray, name: string, valPrefix: boolean): void;
+}
+
+// The same patterns with indices (`d`), used only while a line's shape is being recorded.
+const withIndices = (re: RegExp) => new RegExp(re.source, `${re.flags}d`);
+const MMDET_D = withIndices(MMDET);
+const MM_ITER_D = withIndices(MM_ITER);
+const EPOCH_OF_D = withIndices(EPOCH_OF);
+const TQDM_D = withIndices(TQDM);
+const COUNTER_D = withIndices(COUNTER);
+const PAIR_D = withIndices(PAIR);
+
+/** scanTextLine after the QUICK test and without ANSI codes; `rec` (if any) is told where each number was. */
+export function scanStripped(stripped: string, rec: ShapeRecorder | null): TextLine {
   // Each pattern runs only when a cheap substring test says it could match: this is the hot path.
-  let s = raw;
-  if (s.includes('\x1b') || s.includes('\x08')) s = s.replace(ANSI, '');
-  if (s.includes(':') && s.includes('-')) s = s.replace(TIMESTAMP, ' ');
+  let s = stripped;
+  if (s.includes(':') && s.includes('-')) s = rec ? rec.replace(s, TIMESTAMP) : s.replace(TIMESTAMP, ' ');
   // Case-insensitive tests instead of lowering the whole line: no copy of every line.
   const hasEpoch = EPOCH_WORD.test(s);
   const out: TextLine = {
@@ -88,59 +128,86 @@ export function scanTextLine(raw: string): TextLine | null {
   };
   let valMode = false;
 
-  let m = hasEpoch && s.includes('[') ? MMDET.exec(s) : null;
+  let m = hasEpoch && s.includes('[') ? (rec ? MMDET_D : MMDET).exec(s) : null;
   if (m) {
     out.epoch = Number(m[2]);
     out.step = Number(m[3]);
+    if (rec) {
+      rec.epoch = rec.group(m, 2);
+      rec.step = rec.group(m, 3);
+    }
   } else if (s.includes('Iter')) {
-    m = MM_ITER.exec(s);
+    m = (rec ? MM_ITER_D : MM_ITER).exec(s);
     if (m) {
       out.step = Number(m[2]);
       out.totalSteps = Number(m[3]);
+      if (rec) {
+        rec.step = rec.group(m, 2);
+        rec.totalSteps = rec.group(m, 3);
+      }
     }
   }
   if (m) {
     valMode = m[1]?.toLowerCase() === 'val';
     s = blank(s, m.index, m[0].length);
   }
-  m = hasEpoch ? EPOCH_OF.exec(s) : null;
+  m = hasEpoch ? (rec ? EPOCH_OF_D : EPOCH_OF).exec(s) : null;
   if (m) {
     out.epoch = Number(m[1]);
     out.totalEpochs = Number(m[2]);
+    if (rec) {
+      rec.epoch = rec.group(m, 1);
+      rec.totalEpochs = rec.group(m, 2);
+    }
     s = blank(s, m.index, m[0].length);
   }
-  m = s.includes('<') ? TQDM.exec(s) : null;
+  m = s.includes('<') ? (rec ? TQDM_D : TQDM).exec(s) : null;
   if (m) {
     const step = Number(m[1]);
     const total = Number(m[2]);
     const r = m[5] === '?' ? null : Number(m[5]);
-    const rate = r === null ? null : m[6]!.startsWith('s/') ? (r > 0 ? 1 / r : null) : r;
-    out.progress = { step, total, rate, etaSeconds: hms(m[4]!) };
+    const invert = m[6]!.startsWith('s/');
+    out.progress = { step, total, rate: progressRate(r, invert), etaSeconds: hms(m[4]!) };
     out.step = step;
     out.totalSteps = total;
+    rec?.progress(m, invert);
     s = blank(s, m.index, m[0].length);
   }
-  COUNTER.lastIndex = 0;
+  const counterRe = rec ? COUNTER_D : COUNTER;
+  counterRe.lastIndex = 0;
   const counters = hasEpoch || STEP_WORD.test(s);
-  for (let c = counters ? COUNTER.exec(s) : null; c; c = COUNTER.exec(s)) {
+  for (let c = counters ? counterRe.exec(s) : null; c; c = counterRe.exec(s)) {
     const v = Number(c[2]);
     if (c[1]!.toLowerCase() === 'epoch') {
-      out.epoch ??= v;
-      if (c[3] !== undefined) out.totalEpochs ??= Number(c[3]);
+      if (out.epoch === null) {
+        out.epoch = v;
+        if (rec) rec.epoch = rec.group(c, 2);
+      }
+      if (c[3] !== undefined && out.totalEpochs === null) {
+        out.totalEpochs = Number(c[3]);
+        if (rec) rec.totalEpochs = rec.group(c, 3);
+      }
     } else {
-      out.step ??= v;
-      if (c[3] !== undefined) out.totalSteps ??= Number(c[3]);
+      if (out.step === null) {
+        out.step = v;
+        if (rec) rec.step = rec.group(c, 2);
+      }
+      if (c[3] !== undefined && out.totalSteps === null) {
+        out.totalSteps = Number(c[3]);
+        if (rec) rec.totalSteps = rec.group(c, 3);
+      }
     }
     s = blank(s, c.index, c[0].length);
   }
-  if (s.includes('[=') || s.includes('[.')) s = s.replace(KERAS_BAR, ' ');
+  if (s.includes('[=') || s.includes('[.')) s = rec ? rec.replace(s, KERAS_BAR) : s.replace(KERAS_BAR, ' ');
   out.hasCounter = out.epoch !== null || out.step !== null;
 
-  PAIR.lastIndex = 0;
-  for (let p = PAIR.exec(s); p; p = PAIR.exec(s)) {
+  const pair = rec ? PAIR_D : PAIR;
+  pair.lastIndex = 0;
+  for (let p = pair.exec(s); p; p = pair.exec(s)) {
     // `bbox_mAP_copypaste: 0.358 0.622 0.383` is a list, not a value.
-    const after = s.charCodeAt(PAIR.lastIndex);
-    if ((after === 32 || after === 9) && LIST_FOLLOWS.test(s.slice(PAIR.lastIndex, PAIR.lastIndex + 8)))
+    const after = s.charCodeAt(pair.lastIndex);
+    if ((after === 32 || after === 9) && LIST_FOLLOWS.test(s.slice(pair.lastIndex, pair.lastIndex + 8)))
       continue;
     const raw1 = p[1]!;
     const name = raw1.includes(' ') || raw1.includes('\t') ? raw1.replace(/\s+/g, '_') : raw1;
@@ -149,17 +216,29 @@ export function scanTextLine(raw: string): TextLine | null {
     const v = num(p[2]!);
     const counter = counterName(name);
     if (counter === 'epoch') {
-      out.epoch ??= v;
+      if (out.epoch === null) {
+        out.epoch = v;
+        if (rec) rec.epoch = rec.group(p, 2);
+      }
       out.hasCounter = true;
     } else if (counter === 'step') {
-      out.step ??= v;
+      if (out.step === null) {
+        out.step = v;
+        if (rec) rec.step = rec.group(p, 2);
+      }
       out.hasCounter = true;
     } else {
       const held = valMode && /loss/i.test(name) && !/^(val|eval|test)/i.test(name);
       out.metrics.push([held ? `val_${name}` : name, v]);
+      rec?.metric(p, name, held);
     }
   }
   return out;
+}
+
+/** tqdm's rate in iterations per second: `s/it` rates are inverted (a zero one is no rate). */
+export function progressRate(r: number | null, invert: boolean): number | null {
+  return r === null ? null : invert ? (r > 0 ? 1 / r : null) : r;
 }
 
 const LOSS_NAME = /^(?:(?:train|training|val|valid|validation|test|eval|total)[_/])?loss$/i;

@@ -2,9 +2,10 @@
 // metric and a counter or a loss. See text-line.ts for what a line may look like.
 
 import type { MetricRecord } from '../../../shared/model';
-import { SegmentSplitter } from './lines';
-import { isProgress, scanTextLine, statedTotalEpochs } from './text-line';
-import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
+import { overlongWarning, SegmentSplitter } from './lines';
+import { isProgress, scanTextLine, statedTotalEpochs, type TextLine } from './text-line';
+import { TextShapeCache } from './text-shape';
+import type { FileFacts, FormatModule, ParseResult, Parser, ParseWarning } from './types';
 import { RestartTracker, unixMs } from './values';
 
 /**
@@ -24,6 +25,12 @@ class NameInterner {
 }
 
 export function createTextParser(): Parser {
+  const shapes = new TextShapeCache();
+  return textParserUsing((line) => shapes.scan(line));
+}
+
+/** The parser over a given line reader: scanTextLine itself, or a shape cache that must agree with it. */
+export function textParserUsing(scan: (line: string) => TextLine | null): Parser {
   const segments = new SegmentSplitter();
   const restarts = new RestartTracker();
   const facts: FileFacts = {};
@@ -33,8 +40,13 @@ export function createTextParser(): Parser {
   return {
     push(chunk): ParseResult {
       const records: MetricRecord[] = [];
-      for (const { text } of segments.push(chunk)) {
-        const line = scanTextLine(text);
+      const warnings: ParseWarning[] = [];
+      for (const { no, text, overlong } of segments.push(chunk)) {
+        if (overlong) {
+          warnings.push({ line: no, message: overlongWarning(no, overlong, 'characters') });
+          continue;
+        }
+        const line = scan(text);
         if (!line) continue;
         if (line.totalEpochs !== null) facts.totalEpochs = line.totalEpochs;
         if (line.totalSteps !== null && line.progress === null) facts.totalSteps = line.totalSteps;
@@ -67,7 +79,7 @@ export function createTextParser(): Parser {
         }
         records.push(restarts.mark(rec));
       }
-      return { records, warnings: [] };
+      return { records, warnings };
     },
     facts: () => ({ ...facts }),
   };

@@ -37,9 +37,17 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** Scripts at least this long are sent once per shell and then run by name (see run()). */
+const CACHE_MIN_CHARS = 256;
+const CACHE_MAX_CHARS = 64 * 1024;
+const CACHE_ENTRIES = 4;
+
 export class ControlShell {
   private readonly nonce = randomBytes(12).toString('hex');
   private seq = 0;
+  /** Scripts this shell holds in exported variables, oldest first: script → variable name. */
+  private readonly cached = new Map<string, string>();
+  private cacheSeq = 0;
   private current: Pending | null = null;
   private ended = false;
   private endListeners: (() => void)[] = [];
@@ -86,13 +94,17 @@ export class ControlShell {
       return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
     }
     const marker = `__VIGIL_${this.nonce}_${++this.seq}__`;
+    // A script run every poll (the probe) is sent once and kept in an exported variable of this shell;
+    // later polls send its name only, so the bytes on the wire per poll do not grow with the script.
+    const { define, name } = this.cache(script, quoted);
     // `sh -c` (or a subshell) isolates the script: its `exit`, `cd`, `set -e` or a syntax error cannot end
     // or alter the control shell, and the quoted script always parses so the marker line always runs.
+    const command = name === null ? quoted : `'eval "$${name}"'`;
     const body =
       remoteTimeoutS === null
-        ? `(eval ${quoted}) </dev/null 2>&1`
-        : `timeout -k 2 ${remoteTimeoutS} sh -c ${quoted} </dev/null 2>&1`;
-    const line = `${body}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
+        ? `(eval ${name === null ? quoted : `"$${name}"`}) </dev/null 2>&1`
+        : `timeout -k 2 ${remoteTimeoutS} sh -c ${command} </dev/null 2>&1`;
+    const line = `${define}${body}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
     return new Promise<RunResult>((resolve, reject) => {
       this.current = {
         marker,
@@ -105,6 +117,29 @@ export class ControlShell {
       };
       this.channel.write(line);
     });
+  }
+
+  /**
+   * The variable that holds the script (null: send it whole, for short or huge scripts), with the
+   * assignment to prepend the first time. The oldest of CACHE_ENTRIES is unset to make room.
+   */
+  private cache(script: string, quoted: string): { define: string; name: string | null } {
+    if (script.length < CACHE_MIN_CHARS || script.length > CACHE_MAX_CHARS) return { define: '', name: null };
+    let name = this.cached.get(script);
+    if (name) {
+      this.cached.delete(script); // most recently used goes last
+      this.cached.set(script, name);
+      return { define: '', name };
+    }
+    name = `VIGIL_S${++this.cacheSeq}`;
+    let define = `${name}=${quoted}; export ${name}; `;
+    if (this.cached.size >= CACHE_ENTRIES) {
+      const [oldest, oldName] = this.cached.entries().next().value as [string, string];
+      this.cached.delete(oldest);
+      define = `unset ${oldName}; ${define}`;
+    }
+    this.cached.set(script, name);
+    return { define, name };
   }
 
   private onData(chunk: Buffer): void {

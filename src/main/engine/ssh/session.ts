@@ -8,7 +8,7 @@ import { ControlShellSlot } from './control-shell-slot';
 import { type Ssh2Error, secs, target } from './describe';
 import { InflightRequests } from './inflight';
 import { SftpChannel } from './sftp-channel';
-import { readRange } from './sftp-read';
+import { readRange, readRangeKeepingOpen } from './sftp-read';
 import { type ResolvedHost, type RunResult, SshError, type SshSession } from './types';
 
 const DEFAULT_RUN_TIMEOUT_MS = 20_000;
@@ -98,7 +98,7 @@ export class Ssh2Session implements SshSession {
     });
   }
 
-  read(path: string, offset: number, maxBytes: number): Promise<Uint8Array> {
+  read(path: string, offset: number, maxBytes: number, inode?: number): Promise<Uint8Array> {
     if (!this.isAlive) return Promise.reject(this.deadError());
     const invalid = invalidRead(path, offset, maxBytes);
     if (invalid) return Promise.reject(invalid);
@@ -112,7 +112,11 @@ export class Ssh2Session implements SshSession {
     };
     return this.inflight.track<Uint8Array>(this.readTimeoutMs, onTimeout, (request) => {
       channel
-        .then((s) => readRange(s, path, offset, maxBytes))
+        .then((s) =>
+          inode === undefined
+            ? readRange(s, path, offset, maxBytes)
+            : readRangeKeepingOpen(s, path, offset, maxBytes, inode),
+        )
         .then(
           (data) => request.resolve(data),
           (e: Error) =>

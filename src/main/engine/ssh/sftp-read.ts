@@ -58,6 +58,35 @@ function readOnce(
   });
 }
 
+/** Reads up to maxBytes from offset through an open handle, looping until maxBytes or end of file. */
+async function readFrom(
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  path: string,
+  offset: number,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < maxBytes) {
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes - total));
+    const n = await readOnce(sftp, handle, buf, offset + total, path);
+    if (n <= 0) break;
+    chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    total += n;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function closeQuietly(sftp: SFTPWrapper, handle: Buffer): void {
+  // Not awaited: a lost close reply must not fail a read that already has its bytes.
+  try {
+    sftp.close(handle, () => {});
+  } catch {
+    // The channel is gone; the server frees the handle with it.
+  }
+}
+
 /**
  * Reads up to maxBytes from offset. The server may return fewer bytes than asked (OpenSSH caps each reply),
  * so this loops until maxBytes or end of file (a zero-byte reply). The handle is always closed.
@@ -70,22 +99,108 @@ export async function readRange(
 ): Promise<Uint8Array> {
   const handle = await open(sftp, path);
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total < maxBytes) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes - total));
-      const n = await readOnce(sftp, handle, buf, offset + total, path);
-      if (n <= 0) break;
-      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
-      total += n;
-    }
-    return Buffer.concat(chunks, total);
+    return await readFrom(sftp, handle, path, offset, maxBytes);
   } finally {
-    // Not awaited: a lost close reply must not fail a read that already has its bytes.
+    closeQuietly(sftp, handle);
+  }
+}
+
+/** Files left open this long without a read are closed (a deleted file's space is then freed). */
+const IDLE_CLOSE_MS = 30_000;
+const MAX_OPEN = 32;
+
+interface OpenFile {
+  inode: number;
+  handle: Promise<Buffer>;
+  usedAt: number;
+}
+
+/**
+ * Files kept open on one SFTP channel between polls, each for the inode the probe saw: a poll that finds
+ * new bytes then costs one read request instead of open + read + close (about 300 bytes and a round trip
+ * less per file). A new inode at the path (the file was replaced) closes the old handle and opens anew.
+ */
+class OpenFiles {
+  private readonly files = new Map<string, OpenFile>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly sftp: SFTPWrapper) {
+    sftp.once('close', () => this.forget());
+  }
+
+  async read(path: string, offset: number, maxBytes: number, inode: number): Promise<Uint8Array> {
+    let f = this.files.get(path);
+    if (f && f.inode !== inode) {
+      this.drop(path, f);
+      f = undefined;
+    }
+    if (!f) {
+      f = { inode, handle: open(this.sftp, path), usedAt: Date.now() };
+      this.files.delete(path);
+      this.files.set(path, f);
+      this.evict();
+    }
+    const mine = f;
+    mine.usedAt = Date.now();
     try {
-      sftp.close(handle, () => {});
-    } catch {
-      // The channel is gone; the server frees the handle with it.
+      return await readFrom(this.sftp, await mine.handle, path, offset, maxBytes);
+    } catch (err) {
+      // A failed open or read: the next read of this path opens the file again.
+      if (this.files.get(path) === mine) this.drop(path, mine);
+      throw err;
+    } finally {
+      this.schedule();
     }
   }
+
+  private drop(path: string, f: OpenFile): void {
+    this.files.delete(path);
+    f.handle.then(
+      (h) => closeQuietly(this.sftp, h),
+      () => {},
+    );
+  }
+
+  /** Beyond MAX_OPEN, the least recently used file is closed (Map order: oldest first). */
+  private evict(): void {
+    while (this.files.size > MAX_OPEN) {
+      const [path, f] = this.files.entries().next().value as [string, OpenFile];
+      this.drop(path, f);
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.files.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const now = Date.now();
+      for (const [path, f] of [...this.files]) if (now - f.usedAt >= IDLE_CLOSE_MS) this.drop(path, f);
+      this.schedule();
+    }, IDLE_CLOSE_MS);
+    this.timer.unref();
+  }
+
+  private forget(): void {
+    this.files.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+const openFiles = new WeakMap<SFTPWrapper, OpenFiles>();
+
+/** Like readRange, but keeps the file open for the next read of the same inode on this channel. */
+export function readRangeKeepingOpen(
+  sftp: SFTPWrapper,
+  path: string,
+  offset: number,
+  maxBytes: number,
+  inode: number,
+): Promise<Uint8Array> {
+  let files = openFiles.get(sftp);
+  if (!files) {
+    files = new OpenFiles(sftp);
+    openFiles.set(sftp, files);
+  }
+  return files.read(path, offset, maxBytes, inode);
 }

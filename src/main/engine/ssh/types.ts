@@ -74,8 +74,9 @@ export interface SshSession {
   /**
    * Reads up to maxBytes of an absolute remote path from offset over SFTP (binary safe). Returns fewer
    * bytes at end of file, an empty array at or past it. Rejects with SshError('sftp', code) on failure.
+   * With the file's inode (from the probe), the file may stay open between reads of the same inode.
    */
-  read(path: string, offset: number, maxBytes: number): Promise<Uint8Array>;
+  read(path: string, offset: number, maxBytes: number, inode?: number): Promise<Uint8Array>;
   /** Closes the connection; idempotent. */
   close(): void;
   /** Called once when the connection ends for any reason other than close(). */
