@@ -165,10 +165,10 @@ describe('remote file faults', () => {
     try {
       const retained0 = retainedMb();
       const rss0 = rssMb();
-      // 24 MB of noise, written in pieces as a runaway process would.
+      // 40 MB of noise, written in pieces as a runaway process would.
       let x = 12345;
       const piece = Buffer.alloc(1 << 20);
-      for (let i = 0; i < 24; i++) {
+      for (let i = 0; i < 40; i++) {
         for (let k = 0; k < piece.length; k++) {
           x = (x * 1103515245 + 12345) & 0x7fffffff;
           piece[k] = x >> 16;
@@ -183,14 +183,16 @@ describe('remote file faults', () => {
       await s.waitFor(() => readFileSync(s.faulty().mirror!).length === size, 'all mirrored', 60_000);
       const w = s.faulty();
       expect(w.records).toBe(0);
+      // Bounded by one read (8 MB per tick, up to 16 MB once decoded, which the regex engine's last
+      // match may still point at), not by the file.
       const retained = retainedMb() - retained0;
-      expect(retained).toBeLessThan(16);
+      expect(retained).toBeLessThan(20);
       await s.checkHealthy();
       recordRow({
-        fault: '24 MB of binary garbage, undetectable file name',
+        fault: '40 MB of binary garbage in run.out',
         expected:
           'a reason ("no metrics found" / "cannot tell the format"), memory bounded, others untouched',
-        observed: `"${w.reason.slice(0, 80)}…"; retained +${retained.toFixed(1)} MB after 24 MB`,
+        observed: `"${w.reason.slice(0, 80)}…"; retained +${retained.toFixed(1)} MB after 40 MB`,
         detectionMs: detect,
         recoveryMs: null,
         recordsLost: null,

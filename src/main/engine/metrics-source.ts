@@ -46,7 +46,7 @@ export class MetricsSource {
 
   constructor(
     private readonly cfg: WorkerConfig,
-    private readonly mirrorDir: string,
+    mirrorDir: string,
     private readonly pace: PaceTracker,
   ) {
     this.glob = isGlob(path.posix.basename(cfg.metrics.path));
@@ -162,12 +162,11 @@ export class MetricsSource {
     }
     for (const remote of paths) {
       const p = probe.files.get(remote);
-      const what = this.glob ? 'metrics file' : 'metrics file';
-      if (!p || p.kind === 'missing') out.fileError = `${what} not found: ${remote}`;
+      if (!p || p.kind === 'missing') out.fileError = `metrics file not found: ${remote}`;
       else if (p.kind === 'unreadable')
-        out.fileError = `${what} is not readable (permission denied): ${remote}`;
+        out.fileError = `metrics file is not readable (permission denied): ${remote}`;
       else if (p.kind === 'error') out.fileError = `cannot stat ${remote}: ${p.message}`;
-      if (!p || p.kind !== 'ok') continue;
+      if (p?.kind !== 'ok') continue;
       const u = this.glob ? this.unitFor(remote) : this.units.get('')!;
       try {
         const r = await u.file.sync(remote, p.stat, read, maxBytes);

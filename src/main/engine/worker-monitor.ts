@@ -44,6 +44,13 @@ interface SavedWorker {
 }
 
 const LOG_TAIL_LINES = 200;
+const STATE_SAVE_EVERY_MS = 60_000;
+
+/** Which files the cursors follow (inode, generation), without how far: the mirror says how far. */
+function identities(m: SavedMetrics): unknown {
+  const one = (c: SavedCursor | undefined) => (c ? [c.inode, c.generation] : null);
+  return { single: one(m.single), files: Object.entries(m.files ?? {}).map(([k, c]) => [k, one(c)]) };
+}
 
 export class WorkerMonitor {
   readonly pace = new PaceTracker();
@@ -63,6 +70,8 @@ export class WorkerMonitor {
   progressCheckedAt: number | null = null;
   private seenRunning = false;
   private dirty = false;
+  private savedIdentity = '';
+  private savedAt = 0;
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -173,7 +182,7 @@ export class WorkerMonitor {
         }
       }
     }
-    if (this.dirty) localError = (await this.save()) ?? localError;
+    if (this.dirty && this.saveDue()) localError = (await this.save()) ?? localError;
     this.localError = localError;
     return more;
   }
@@ -209,6 +218,20 @@ export class WorkerMonitor {
   }
 
   /** Saves the cursors; returns why it could not, or null. */
+  /**
+   * The state file is rewritten (and fsynced) when a file's identity changes — a new inode, a new
+   * generation — and otherwise at most once a minute: after a crash the mirror's own length is the
+   * offset to resume from, so saving every append would only cost an fsync per worker per poll.
+   */
+  private saveDue(): boolean {
+    const identity = JSON.stringify([
+      identities(this.metrics.saved()),
+      identities({ single: this.logFile?.saved() }),
+    ]);
+    if (identity !== this.savedIdentity) return true;
+    return Date.now() - this.savedAt >= STATE_SAVE_EVERY_MS;
+  }
+
   private async save(): Promise<string | null> {
     const state: SavedWorker = {
       version: 1,
@@ -218,6 +241,11 @@ export class WorkerMonitor {
     try {
       await writeAtomically(this.statePath, JSON.stringify(state));
       this.dirty = false;
+      this.savedIdentity = JSON.stringify([
+        identities(state.metricsSource!),
+        identities({ single: state.log }),
+      ]);
+      this.savedAt = Date.now();
       return null;
     } catch (e) {
       return (e as Error).message;
