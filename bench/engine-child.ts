@@ -40,6 +40,9 @@ const cpu = process.cpuUsage(cpu0);
 lag.disable();
 const summary = {
   cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+  // Where it goes: JavaScript and ssh2's crypto (user) vs syscalls — fsync, writes, sockets (system).
+  userPct: (cpu.user / 1000 / wall) * 100,
+  systemPct: (cpu.system / 1000 / wall) * 100,
   lagP99Ms: lag.percentile(99) / 1e6,
   lagMaxMs: lag.max / 1e6,
   running: running(),
