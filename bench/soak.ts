@@ -1,4 +1,4 @@
-// Soak: the engine alone in its own process for 30 min (--quick: 60 s) at a high rate — poll 200 ms (the
+// Soak: the engine alone in its own process for 30 min (--quick: 40 s) at a high rate — poll 200 ms (the
 // shortest allowed), 4 workers each appending 20 JSONL records and 5 log lines a second — sampling its
 // RSS and open file descriptors (/proc/self/fd) every second after a warm-up. RSS slope: least squares,
 // in MB per hour; fd growth: last sample − first. Records held in memory grow with the data (they are
@@ -20,7 +20,7 @@ import {
   writeVigilConfig,
 } from './lib';
 
-const DURATION_MS = QUICK ? 60_000 : 30 * 60_000;
+const DURATION_MS = QUICK ? 40_000 : 30 * 60_000;
 const WARMUP_MS = QUICK ? 5_000 : 60_000;
 const WORKERS = 4;
 
