@@ -51,11 +51,14 @@ const configPath = writeVigilConfig({
   workers,
   poll: process.env.BENCH_POLL, // default: Vigil's; set to compare
 });
-// One record per worker per second, spread over the second.
+// One record per worker per second (BENCH_RECORD_EVERY_S to compare other paces), spread evenly.
+const EVERY_S = Number(process.env.BENCH_RECORD_EVERY_S ?? 1);
 let i = 1;
 let next = 0;
+let owed = 0;
 const writer = setInterval(() => {
-  for (let k = 0; k < files.length / 20; k++) {
+  owed += files.length / 20 / EVERY_S;
+  for (; owed >= 1; owed--) {
     writeFileSync(files[next]!, jsonlRecord(i), { flag: 'a' });
     next = (next + 1) % files.length;
     if (next === 0) i++;

@@ -3,7 +3,8 @@
 // engine holds, and configs that point a host at a proxy or a tarpit.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -12,8 +13,9 @@ import { openFleet } from '../../src/main/engine/index';
 import { createSsh2Connector } from '../../src/main/engine/ssh/connection';
 import type { ResolvedHost, SshConnector, SshSession } from '../../src/main/engine/ssh/types';
 import type { WorkerSnapshot } from '../../src/shared/model';
-import { freshDataDir, until, writeConfig } from '../integration/helpers';
-import type { Sshd } from '../support/sshd';
+import { freshDataDir, hostFor, until, writeConfig } from '../integration/helpers';
+import { type Sshd, type SshdOptions, startSshd } from '../support/sshd';
+import type { TcpProxy } from '../support/tcp-proxy';
 import { startTrainer, type Trainer } from '../support/trainer';
 import { type ChaosRow, recordRow, rssMb } from './table';
 
@@ -282,40 +284,152 @@ export class EngineChild {
 
 const CHILD = new URL('./connection-engine-child.ts', import.meta.url).pathname;
 
+type Defers = Pick<FaultDraft, 'defer'>;
+type Checks = Pick<FaultDraft, 'check'>;
+
+/** A test sshd, stopped when the fault ends. */
+export async function sshdFor(r: Defers, opts?: SshdOptions): Promise<Sshd> {
+  const sshd = await startSshd(opts);
+  r.defer(() => sshd.stop());
+  return sshd;
+}
+
+/** A fake trainer writing JSONL every `intervalMs`, stopped when the fault ends. */
+export async function trainerFor(r: Defers, intervalMs = 100): Promise<Trainer> {
+  const trainer = await startTrainer({ format: 'jsonl', epochs: 1_000_000, intervalMs });
+  r.defer(() => trainer.stop());
+  return trainer;
+}
+
+/** A fleet on `configPath` through a counting connector, stopped when the fault ends (not started). */
+export async function countedFleet(
+  r: Defers,
+  configPath: string,
+  opts: { connector?: CountingConnector; dataDir?: string } = {},
+): Promise<{ fleet: Fleet; connector: CountingConnector }> {
+  const connector = opts.connector ?? countingConnector(createSsh2Connector());
+  const { fleet } = await openFleet({ configPath, dataDir: opts.dataDir ?? freshDataDir(), connector });
+  r.defer(() => fleet.stop());
+  return { fleet, connector };
+}
+
+/** Status transitions of worker `w`, sampled until the fault ends. */
+export function transitionsOf(r: Defers, fleet: Fleet): Transitions {
+  const tr = new Transitions(fleet, 'w');
+  r.defer(() => tr.stop());
+  return tr;
+}
+
+/** Waits until worker `w` matches `ok`; returns it. */
+export function untilW(
+  fleet: Fleet,
+  ok: (w: WorkerSnapshot) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<WorkerSnapshot> {
+  return until(() => workerOf(fleet, 'w'), ok, timeoutMs, what);
+}
+
+/** Host settings that reach the test sshd through `proxy` (its key vouched for under the proxy's port). */
+export function viaProxy(
+  sshd: Sshd,
+  proxy: Pick<TcpProxy, 'port'>,
+  extra: Record<string, unknown> = {},
+): Record<string, Record<string, unknown>> {
+  return {
+    [sshd.alias]: hostFor({ port: proxy.port, knownHostsFile: knownHostsFor(sshd, proxy.port), ...extra }),
+  };
+}
+
+/** A remote JSONL file of `n` records (about 25 MB for 400 000) in a fresh folder; returns its size. */
+export async function bigMetricsFile(
+  prefix: string,
+  n: number,
+): Promise<{ dir: string; file: string; total: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const file = path.join(dir, 'metrics.jsonl');
+  const lines: string[] = [];
+  for (let e = 1; e <= n; e++)
+    lines.push(`{"epoch":${e},"step":${e * 10},"loss":${(1 / e).toFixed(12)},"lr":0.0001}\n`);
+  writeFileSync(file, lines.join(''));
+  return { dir, file, total: statSync(file).size };
+}
+
+/** Never more than one connect in flight at once. */
+export function checkOneInFlight(r: Checks, connector: CountingConnector): void {
+  r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+}
+
+/** The pauses between connect attempts, for the observed column: "gaps 0.6, 1.2 s". */
+export function gapsText(connector: CountingConnector): string {
+  const gaps = connector.startedAt.slice(1).map((t, i) => t - connector.startedAt[i]!);
+  return `gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`;
+}
+
+/** Compares the remote file's records with the epochs the engine holds; fills lost/duplicated, checks both 0. */
+export function checkEpochs(
+  r: Checks & Pick<FaultDraft, 'recordsLost' | 'recordsDuplicated'>,
+  remoteFile: string,
+  held: readonly (number | null)[],
+  label = 'lost',
+): void {
+  const cmp = compareEpochs(fileEpochs(remoteFile), held);
+  r.recordsLost = cmp.lost;
+  r.recordsDuplicated = cmp.duplicated;
+  r.check(cmp.lost === 0 && cmp.duplicated === 0, `${label} ${cmp.lost}, duplicated ${cmp.duplicated}`);
+}
+
+/** The mirror is the remote file, byte for byte. */
+export function checkMirror(r: Checks, mirror: string, remoteFile: string): void {
+  r.check(readFileSync(mirror).equals(readFileSync(remoteFile)), 'the mirror differs from the remote file');
+}
+
+/**
+ * Starts `fleet` on a host that never gets as far as a session: worker `w` unreachable within the
+ * 2 s connect bound, then no more connect attempts over `windowMs` (from the start) than the backoff
+ * allows. Returns the worker as first seen unreachable, and the attempts counted.
+ */
+export async function startUnreachable(
+  r: Checks & Pick<FaultDraft, 'detectionMs'>,
+  fleet: Fleet,
+  connector: CountingConnector,
+  windowMs: number,
+): Promise<{ seen: WorkerSnapshot; attempts: number; allowed: number }> {
+  const startedAt = Date.now();
+  fleet.start();
+  const seen = await untilW(fleet, (w) => w.status === 'unreachable', 10_000, 'unreachable');
+  const detectionMs = Date.now() - startedAt;
+  r.detectionMs = detectionMs;
+  r.check(detectionMs < 3500, `unreachable after ${detectionMs} ms (connect bound 2 s)`);
+  await sleep(windowMs - detectionMs);
+  const attempts = connector.attempts;
+  const allowed = maxAttemptsByBackoff(windowMs);
+  r.check(attempts <= allowed, `${attempts} attempts in ${windowMs} ms (backoff allows ${allowed})`);
+  return { seen, attempts, allowed };
+}
+
 /** A trainer writing JSONL every `intervalMs` and a fleet watching it through `sshd` (or `hosts`). */
 export async function watched(
-  r: { defer(fn: () => unknown): void },
+  r: Defers,
   sshd: Sshd,
   opts: { intervalMs?: number; hosts?: Record<string, Record<string, unknown>>; poll?: string } = {},
 ) {
-  const trainer = await startTrainer({
-    format: 'jsonl',
-    epochs: 1_000_000,
-    intervalMs: opts.intervalMs ?? 100,
-  });
-  r.defer(() => trainer.stop());
+  const trainer = await trainerFor(r, opts.intervalMs ?? 100);
   const cfg = writeConfig(
     sshd,
     [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } }],
     { hosts: opts.hosts, poll: opts.poll },
   );
-  const connector = countingConnector(createSsh2Connector());
   const dataDir = freshDataDir();
-  const { fleet } = await openFleet({ configPath: cfg, dataDir, connector });
-  r.defer(() => fleet.stop());
+  const { fleet, connector } = await countedFleet(r, cfg, { dataDir });
   fleet.start();
-  await until(
-    () => workerOf(fleet, 'w'),
-    (w) => w.status === 'running' && w.records >= 3,
-    20_000,
-    'running',
-  );
+  await untilW(fleet, (w) => w.status === 'running' && w.records >= 3, 20_000, 'running');
   return { trainer, fleet, connector, cfg, dataDir };
 }
 
 /** Pauses the trainer, waits until the engine holds every record, compares records and mirror bytes. */
 export async function settle(
-  r: { check(ok: boolean, what: string): void; recordsLost: number | null; recordsDuplicated: number | null },
+  r: Checks & Pick<FaultDraft, 'recordsLost' | 'recordsDuplicated'>,
   trainer: Trainer,
   fleet: Fleet,
 ): Promise<void> {
@@ -328,14 +442,7 @@ export async function settle(
     `the engine to hold all ${remoteRecords} records`,
   );
   await sleep(500); // one more poll: nothing beyond the file may appear
-  const cmp = compareEpochs(fileEpochs(trainer.metricsPath), fleet.worker('w')!.records.epoch);
-  r.recordsLost = cmp.lost;
-  r.recordsDuplicated = cmp.duplicated;
-  r.check(cmp.lost === 0 && cmp.duplicated === 0, `records lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
-  const mirror = workerOf(fleet, 'w').mirror!;
-  r.check(
-    readFileSync(mirror).equals(readFileSync(trainer.metricsPath)),
-    'the mirror differs from the remote file',
-  );
+  checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.epoch, 'records lost');
+  checkMirror(r, workerOf(fleet, 'w').mirror!, trainer.metricsPath);
   trainer.resume();
 }

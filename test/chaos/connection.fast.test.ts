@@ -15,16 +15,19 @@ import type { ResolvedHost, SshError } from '../../src/main/engine/ssh/types';
 import { freshDataDir, until, writeConfig } from '../integration/helpers';
 import { FakeClock } from '../support/fake-clock';
 import { localConnector } from '../support/local-connector';
-import { startSshd } from '../support/sshd';
 import { startTarpit } from '../support/tarpit';
-import { startTrainer } from '../support/trainer';
 import {
+  checkOneInFlight,
+  countedFleet,
   countingConnector,
   fault,
-  maxAttemptsByBackoff,
+  gapsText,
   sleep,
+  sshdFor,
+  startUnreachable,
+  trainerFor,
+  untilW,
   watched,
-  workerOf,
 } from './connection-support';
 
 describe('connection faults (fast)', () => {
@@ -33,19 +36,13 @@ describe('connection faults (fast)', () => {
       'host key regenerated while Vigil runs',
       'error "host key changed" + alert; no reconnect for 8 s (poll-now too); no login; connects once known_hosts is fixed',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         const { fleet, connector, cfg, dataDir } = await watched(r, sshd);
         const alerts: FleetAlert[] = [];
         fleet.onAlert((a) => alerts.push(a));
         const changedAt = Date.now();
         await sshd.regenerateHostKey();
-        const seen = await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.status === 'error',
-          15_000,
-          'host key error',
-        );
+        const seen = await untilW(fleet, (w) => w.status === 'error', 15_000, 'host key error');
         r.detectionMs = Date.now() - changedAt;
         r.check(/host key changed/i.test(seen.reason), `reason: ${seen.reason}`);
         r.check(seen.connection === 'host-key-mismatch', `connection: ${seen.connection}`);
@@ -69,8 +66,8 @@ describe('connection faults (fast)', () => {
         const { fleet: reloaded } = await openFleet({ configPath: cfg, dataDir, connector });
         r.defer(() => reloaded.stop());
         reloaded.start();
-        await until(
-          () => workerOf(reloaded, 'w'),
+        await untilW(
+          reloaded,
           (w) => w.status === 'running' && w.records > seen.records,
           15_000,
           'running after the fix',
@@ -115,36 +112,22 @@ describe('connection faults (fast)', () => {
             workers: [{ name: 'w', host: 'pit', dir, metrics: 'metrics.jsonl' }],
           }),
         );
-        const connector = countingConnector(createSsh2Connector({ agentSock: null }));
-        const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
-        r.defer(() => fleet.stop());
-        const startedAt = Date.now();
-        fleet.start();
-        const seen = await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.status === 'unreachable',
-          10_000,
-          'unreachable',
-        );
-        r.detectionMs = Date.now() - startedAt;
-        r.check(r.detectionMs < 3500, `unreachable after ${r.detectionMs} ms (connect bound 2 s)`);
+        const { fleet, connector } = await countedFleet(r, cfg, {
+          connector: countingConnector(createSsh2Connector({ agentSock: null })),
+        });
         const windowMs = 10_000;
-        await sleep(windowMs - r.detectionMs);
-        const attempts = connector.attempts;
-        const allowed = maxAttemptsByBackoff(windowMs);
+        const { seen, attempts, allowed } = await startUnreachable(r, fleet, connector, windowMs);
         r.connectionAttempts = attempts;
-        r.check(attempts <= allowed, `${attempts} attempts in ${windowMs} ms (backoff allows ${allowed})`);
         r.check(attempts >= 3, `only ${attempts} attempts: not retrying?`);
-        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        checkOneInFlight(r, connector);
         r.check(
           tarpit.connections() === attempts,
           `${tarpit.connections()} TCP connections for ${attempts} attempts`,
         );
         r.check(/within 2 s/.test(seen.reason), `reason: ${seen.reason}`);
-        const gaps = connector.startedAt.slice(1).map((t, i) => t - connector.startedAt[i]!);
         r.observed.push(
           `${attempts} attempts in ${windowMs / 1000} s (≤ ${allowed} allowed), ${tarpit.connections()} TCP connections`,
-          `gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`,
+          gapsText(connector),
         );
       },
     ));
@@ -154,10 +137,8 @@ describe('connection faults (fast)', () => {
       'MaxSessions 2 on the server, 3 workers',
       'one connection, control shell + SFTP only: every worker read; a 3rd session on that connection is refused',
       async (r) => {
-        const sshd = await startSshd({ maxSessions: 2 });
-        r.defer(() => sshd.stop());
-        const trainer = await startTrainer({ format: 'jsonl', epochs: 1_000_000, intervalMs: 100 });
-        r.defer(() => trainer.stop());
+        const sshd = await sshdFor(r, { maxSessions: 2 });
+        const trainer = await trainerFor(r);
         const names = ['I3D', 'SlowFast', 'MagVIT'];
         const cfg = writeConfig(
           sshd,
@@ -169,9 +150,7 @@ describe('connection faults (fast)', () => {
             process: { pidFile: 'train.pid' },
           })),
         );
-        const connector = countingConnector(createSsh2Connector());
-        const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
-        r.defer(() => fleet.stop());
+        const { fleet, connector } = await countedFleet(r, cfg);
         const startedAt = Date.now();
         fleet.start();
         await until(

@@ -3,28 +3,29 @@
 // SIGSTOPped. Each test records its row in the chaos table and fails when its expectation breaks.
 // The quicker faults (host key, tarpit, MaxSessions, clock jump) are in connection.fast.test.ts.
 
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { openFleet } from '../../src/main/engine/index';
-import { createSsh2Connector } from '../../src/main/engine/ssh/connection';
 import { freshDataDir, hostFor, until, writeConfig } from '../integration/helpers';
-import { startSshd } from '../support/sshd';
 import { startProxy } from '../support/tcp-proxy';
-import { startTrainer } from '../support/trainer';
 import {
-  compareEpochs,
-  countingConnector,
+  bigMetricsFile,
+  checkEpochs,
+  checkMirror,
+  checkOneInFlight,
+  countedFleet,
   EngineChild,
   fault,
-  fileEpochs,
-  knownHostsFor,
+  gapsText,
   maxAttemptsByBackoff,
   settle,
   sleep,
-  Transitions,
+  sshdFor,
+  startUnreachable,
+  trainerFor,
+  transitionsOf,
+  untilW,
+  viaProxy,
   watched,
   workerOf,
 } from './connection-support';
@@ -35,11 +36,9 @@ describe('connection faults', () => {
       'session frozen (SIGSTOP sessions + listener)',
       'unreachable ≤ 1 s × 2 keepalive + 3 s; last values kept; back-fill after SIGCONT; 0 lost/dup; mirror = remote',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         const { trainer, fleet, connector } = await watched(r, sshd);
-        const tr = new Transitions(fleet, 'w');
-        r.defer(() => tr.stop());
+        const tr = transitionsOf(r, fleet);
 
         sshd.freezeListener();
         const frozen = sshd.freezeSessions();
@@ -49,12 +48,7 @@ describe('connection faults', () => {
         });
         r.check(frozen.length > 0, 'no session process to freeze');
         const frozenAt = Date.now();
-        const seen = await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.status === 'unreachable',
-          15_000,
-          'unreachable',
-        );
+        const seen = await untilW(fleet, (w) => w.status === 'unreachable', 15_000, 'unreachable');
         r.detectionMs = Date.now() - frozenAt;
         r.check(r.detectionMs < 5000, `unreachable after ${r.detectionMs} ms (bound 1 s × 2 + 3 s)`);
         r.check(seen.records >= 3 && seen.loss !== null && seen.epoch !== null, 'last values not kept');
@@ -66,8 +60,8 @@ describe('connection faults', () => {
         const thawedAt = Date.now();
         sshd.thawListener();
         sshd.thawSessions();
-        await until(
-          () => workerOf(fleet, 'w'),
+        await untilW(
+          fleet,
           (w) => w.status === 'running' && w.records > seen.records + 20,
           30_000,
           'recovered and back-filled',
@@ -75,7 +69,7 @@ describe('connection faults', () => {
         r.recoveryMs = Date.now() - thawedAt;
         await settle(r, trainer, fleet);
         r.connectionAttempts = connector.attempts;
-        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        checkOneInFlight(r, connector);
         r.observed.push(
           `statuses ${tr.sequence('status', frozenAt).join(' → ')}`,
           `kept epoch ${seen.epoch} while frozen`,
@@ -89,52 +83,34 @@ describe('connection faults', () => {
       'listener frozen before the handshake',
       'unreachable ≤ connect bound (2 s); attempts within the backoff (1 s ×2, jitter); 1 connect in flight; connects after SIGCONT',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         sshd.freezeListener();
         r.defer(() => sshd.thawListener());
-        const trainer = await startTrainer({ format: 'jsonl', epochs: 1_000_000, intervalMs: 100 });
-        r.defer(() => trainer.stop());
+        const trainer = await trainerFor(r);
         const cfg = writeConfig(sshd, [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl' }], {
           hosts: { [sshd.alias]: hostFor({ connectTimeout: '2s' }) },
         });
-        const connector = countingConnector(createSsh2Connector());
-        const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
-        r.defer(() => fleet.stop());
-        const startedAt = Date.now();
-        fleet.start();
-        await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.status === 'unreachable',
-          10_000,
-          'unreachable',
-        );
-        r.detectionMs = Date.now() - startedAt;
-        r.check(r.detectionMs < 3500, `unreachable after ${r.detectionMs} ms (connect bound 2 s)`);
+        const { fleet, connector } = await countedFleet(r, cfg);
         const windowMs = 12_000;
-        await sleep(windowMs - r.detectionMs);
-        const attempts = connector.attempts;
-        const allowed = maxAttemptsByBackoff(windowMs);
-        r.check(attempts <= allowed, `${attempts} attempts in ${windowMs} ms (backoff allows ${allowed})`);
+        const { attempts, allowed } = await startUnreachable(r, fleet, connector, windowMs);
         r.check(attempts >= 3, `only ${attempts} attempts in ${windowMs} ms: not retrying?`);
-        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        checkOneInFlight(r, connector);
         const reason = workerOf(fleet, 'w').reason;
         r.check(/timeout|did not answer|within/i.test(reason), `reason: ${reason}`);
 
         const thawedAt = Date.now();
         sshd.thawListener();
-        await until(
-          () => workerOf(fleet, 'w'),
+        await untilW(
+          fleet,
           (w) => w.status === 'running' && w.records > 0,
           60_000,
           'connected after SIGCONT',
         );
         r.recoveryMs = Date.now() - thawedAt;
         r.connectionAttempts = connector.attempts;
-        const gaps = connector.startedAt.slice(1).map((t, i) => t - connector.startedAt[i]!);
         r.observed.push(
           `${attempts} attempts in ${windowMs / 1000} s (≤ ${allowed} allowed)`,
-          `gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`,
+          gapsText(connector),
           `reason "${reason.slice(0, 60)}…"`,
         );
       },
@@ -145,18 +121,12 @@ describe('connection faults', () => {
       'sshd killed, restarted 8 s later',
       'unreachable at once; reconnect with backoff (no storm, 1 in flight); back-fill; 0 lost/dup',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         const { trainer, fleet, connector } = await watched(r, sshd);
         const before = connector.attempts;
         const killedAt = Date.now();
         await sshd.kill();
-        await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.status === 'unreachable',
-          10_000,
-          'unreachable',
-        );
+        await untilW(fleet, (w) => w.status === 'unreachable', 10_000, 'unreachable');
         r.detectionMs = Date.now() - killedAt;
         r.check(r.detectionMs < 2000, `unreachable after ${r.detectionMs} ms`);
         const downMs = 8000;
@@ -167,20 +137,14 @@ describe('connection faults', () => {
         r.check(during >= 2, `only ${during} attempts while down`);
         const restartedAt = Date.now();
         await sshd.restart();
-        await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.status === 'running' && w.connection === 'ok',
-          30_000,
-          'reconnected',
-        );
+        await untilW(fleet, (w) => w.status === 'running' && w.connection === 'ok', 30_000, 'reconnected');
         r.recoveryMs = Date.now() - restartedAt;
         await settle(r, trainer, fleet);
         r.connectionAttempts = connector.attempts;
-        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
-        const gaps = connector.startedAt.slice(1).map((t, i) => t - connector.startedAt[i]!);
+        checkOneInFlight(r, connector);
         r.observed.push(
           `${during} attempts while down ${downMs / 1000} s (≤ ${allowed} allowed)`,
-          `gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`,
+          gapsText(connector),
         );
       },
     ));
@@ -190,41 +154,22 @@ describe('connection faults', () => {
       'slow link (proxy +2.6 s each way)',
       'connection "degraded" (probe > 5 s), status stays running, no flapping; back to ok when the delay goes; 0 lost/dup',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         const proxy = await startProxy({ targetPort: sshd.port });
         r.defer(() => proxy.stop());
         // keepalive 3 s × 3 tolerates a 5.2 s round trip; the link is slow, not dead.
-        const hosts = {
-          [sshd.alias]: hostFor({
-            port: proxy.port,
-            knownHostsFile: knownHostsFor(sshd, proxy.port),
-            keepaliveInterval: '3s',
-            keepaliveCount: 3,
-          }),
-        };
+        const hosts = viaProxy(sshd, proxy, { keepaliveInterval: '3s', keepaliveCount: 3 });
         const { trainer, fleet, connector } = await watched(r, sshd, { hosts, intervalMs: 300 });
-        const tr = new Transitions(fleet, 'w');
-        r.defer(() => tr.stop());
+        const tr = transitionsOf(r, fleet);
         const slowAt = Date.now();
         proxy.setDelay(2600);
-        await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.connection === 'degraded',
-          40_000,
-          'degraded',
-        );
+        await untilW(fleet, (w) => w.connection === 'degraded', 40_000, 'degraded');
         r.detectionMs = Date.now() - slowAt;
         const degraded = workerOf(fleet, 'w');
         await sleep(35_000);
         const fastAt = Date.now();
         proxy.setDelay(0);
-        await until(
-          () => workerOf(fleet, 'w'),
-          (w) => w.connection === 'ok' && w.status === 'running',
-          60_000,
-          'ok again',
-        );
+        await untilW(fleet, (w) => w.connection === 'ok' && w.status === 'running', 60_000, 'ok again');
         r.recoveryMs = Date.now() - fastAt;
         const connections = tr.sequence('connection', slowAt);
         const statuses = tr.sequence('status', slowAt);
@@ -251,28 +196,16 @@ describe('connection faults', () => {
       'link cut mid-read (proxy drops every connection, 3 times, 25 MB catch-up)',
       'reconnect, resume at the mirror length: mirror = remote byte for byte, 0 lost/dup',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         // 40 ms per chunk each way: an 8 MB read takes seconds, so the cuts land in the middle of one.
         const proxy = await startProxy({ targetPort: sshd.port, delayMs: 40 });
         r.defer(() => proxy.stop());
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-cut-'));
-        const file = path.join(dir, 'metrics.jsonl');
-        const lines: string[] = [];
-        for (let e = 1; e <= 400_000; e++)
-          lines.push(`{"epoch":${e},"step":${e * 10},"loss":${(1 / e).toFixed(12)},"lr":0.0001}\n`);
-        writeFileSync(file, lines.join(''));
-        const total = statSync(file).size;
+        const { dir, file, total } = await bigMetricsFile('vigil-cut-', 400_000);
         const cfg = writeConfig(sshd, [{ name: 'w', dir, metrics: 'metrics.jsonl' }], {
-          hosts: {
-            [sshd.alias]: hostFor({ port: proxy.port, knownHostsFile: knownHostsFor(sshd, proxy.port) }),
-          },
+          hosts: viaProxy(sshd, proxy),
         });
-        const connector = countingConnector(createSsh2Connector());
-        const { fleet } = await openFleet({ configPath: cfg, dataDir: freshDataDir(), connector });
-        r.defer(() => fleet.stop());
-        const tr = new Transitions(fleet, 'w');
-        r.defer(() => tr.stop());
+        const { fleet, connector } = await countedFleet(r, cfg);
+        const tr = transitionsOf(r, fleet);
         fleet.start();
         const mirror = () => workerOf(fleet, 'w').mirror!;
         const mirrorSize = () => (existsSync(mirror()) ? statSync(mirror()).size : 0);
@@ -322,18 +255,15 @@ describe('connection faults', () => {
         );
         r.detectionMs = Math.max(...detect);
         r.recoveryMs = Math.max(...recover);
-        const cmp = compareEpochs(fileEpochs(file), fleet.worker('w')!.records.epoch);
-        r.recordsLost = cmp.lost;
-        r.recordsDuplicated = cmp.duplicated;
-        r.check(cmp.lost === 0 && cmp.duplicated === 0, `lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
-        r.check(readFileSync(mirror()).equals(readFileSync(file)), 'the mirror differs from the remote file');
+        checkEpochs(r, file, fleet.worker('w')!.records.epoch);
+        checkMirror(r, mirror(), file);
         const statuses = tr.sequence('status');
         r.check(
           !statuses.includes('error') && !statuses.includes('failed'),
           `a cut showed as ${statuses.join(' → ')}`,
         );
         r.connectionAttempts = connector.attempts;
-        r.check(connector.maxInFlight === 1, `${connector.maxInFlight} connects in flight at once`);
+        checkOneInFlight(r, connector);
         r.observed.push(
           `cuts with mirror at ${cutsAt.map((c) => `${((c.mirror / total) * 100).toFixed(0)}%`).join(', ')} (wire ahead by ${cutsAt.map((c) => `${((c.wire - c.mirror) / 2 ** 20).toFixed(1)} MB`).join(', ')})`,
           `mirror = remote (${(total / 2 ** 20).toFixed(1)} MB)`,
@@ -347,23 +277,14 @@ describe('connection faults', () => {
       'Vigil SIGKILLed mid-read (3 times in a 25 MB catch-up), restarted',
       'each restart resumes from the mirror: mirror = remote byte for byte, 0 lost/dup',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
+        const sshd = await sshdFor(r);
         // 40 ms per chunk each way: an 8 MB read takes seconds, so the kills land in the middle of one.
         const proxy = await startProxy({ targetPort: sshd.port, delayMs: 40 });
         r.defer(() => proxy.stop());
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-kill-'));
-        const file = path.join(dir, 'metrics.jsonl');
         const N = 400_000;
-        const lines: string[] = [];
-        for (let e = 1; e <= N; e++)
-          lines.push(`{"epoch":${e},"step":${e * 10},"loss":${(1 / e).toFixed(12)},"lr":0.0001}\n`);
-        writeFileSync(file, lines.join(''));
-        const total = statSync(file).size;
+        const { dir, file, total } = await bigMetricsFile('vigil-kill-', N);
         const cfg = writeConfig(sshd, [{ name: 'w', dir, metrics: 'metrics.jsonl' }], {
-          hosts: {
-            [sshd.alias]: hostFor({ port: proxy.port, knownHostsFile: knownHostsFor(sshd, proxy.port) }),
-          },
+          hosts: viaProxy(sshd, proxy),
         });
         const dataDir = freshDataDir();
         const children: EngineChild[] = [];
@@ -419,15 +340,12 @@ describe('connection faults', () => {
         await child.stop();
         r.recoveryMs = Math.max(...recover);
         r.connectionAttempts = children.reduce((n, c) => n + (c.last?.attempts ?? 0), 0);
-        r.check(readFileSync(m).equals(readFileSync(file)), 'the mirror differs from the remote file');
+        checkMirror(r, m, file);
         r.rssBeforeMb = children[0]!.states[0]!.rssMb;
         r.rssAfterMb = rssAtEnd;
         // What a fresh engine restores from that data folder, record by record.
         const { fleet } = await openFleet({ configPath: cfg, dataDir });
-        const cmp = compareEpochs(fileEpochs(file), fleet.worker('w')!.records.epoch);
-        r.recordsLost = cmp.lost;
-        r.recordsDuplicated = cmp.duplicated;
-        r.check(cmp.lost === 0 && cmp.duplicated === 0, `lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
+        checkEpochs(r, file, fleet.worker('w')!.records.epoch);
         r.check(
           children.every((c) => c.alerts.every((a) => a.alert.kind !== 'error')),
           'an error alert during the restarts',
@@ -445,10 +363,8 @@ describe('connection faults', () => {
       'Vigil process stopped 35 s (SIGSTOP), then SIGCONT',
       'one catch-up poll (poll 5 s), no alert, back-fill, 0 lost/dup',
       async (r) => {
-        const sshd = await startSshd();
-        r.defer(() => sshd.stop());
-        const trainer = await startTrainer({ format: 'jsonl', epochs: 1_000_000, intervalMs: 200 });
-        r.defer(() => trainer.stop());
+        const sshd = await sshdFor(r);
+        const trainer = await trainerFor(r, 200);
         const cfg = writeConfig(
           sshd,
           [{ name: 'w', dir: trainer.dir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } }],
@@ -492,11 +408,8 @@ describe('connection faults', () => {
         );
         await child.stop();
         const { fleet } = await openFleet({ configPath: cfg, dataDir });
-        const cmp = compareEpochs(fileEpochs(trainer.metricsPath), fleet.worker('w')!.records.epoch);
+        checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.epoch);
         trainer.resume();
-        r.recordsLost = cmp.lost;
-        r.recordsDuplicated = cmp.duplicated;
-        r.check(cmp.lost === 0 && cmp.duplicated === 0, `lost ${cmp.lost}, duplicated ${cmp.duplicated}`);
         r.connectionAttempts = after.attempts;
         // The engine is the child: its memory, not the test runner's.
         r.rssBeforeMb = before.rssMb;

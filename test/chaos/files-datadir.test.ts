@@ -6,12 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { until } from '../integration/helpers';
 import { onExitCleanup } from '../support/cleanup';
 import { type Sshd, startSshd } from '../support/sshd';
 import { HEALTHY, type Scene, scene, worker } from './files-support';
-import { recordRow, rssMb } from './table';
+import { recordNotRun, recordPass, rssMb } from './table';
 
 function mountTmpfs(sizeKb: number): { dir: string; why: string | null; umount: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-chaos-data-'));
@@ -64,23 +64,6 @@ function mirrorIsPrefix(mirror: string, remote: string): { ok: boolean; bytes: n
   return { ok: m.length <= r.length && m.equals(r.subarray(0, m.length)), bytes: m.length };
 }
 
-function notRunRow(fault: string, why: string): void {
-  recordRow({
-    fault,
-    expected: 'clear error naming the folder, mirror intact, recovery',
-    observed: '',
-    detectionMs: null,
-    recoveryMs: null,
-    recordsLost: null,
-    recordsDuplicated: null,
-    connectionAttempts: null,
-    rssBeforeMb: null,
-    rssAfterMb: null,
-    pass: false,
-    notRun: why,
-  });
-}
-
 describe('local data folder', () => {
   let sshd: Sshd;
   const cleanups: (() => void)[] = [];
@@ -127,7 +110,7 @@ describe('local data folder', () => {
         ok: true,
         bytes: readFileSync(s.file).length,
       });
-      recordRow({
+      recordPass({
         fault,
         expected: 'error naming the data folder; mirror a byte-exact prefix; recovery with 0 lost/dup',
         observed: `"${bad.reason.slice(0, 110)}…"; mirror prefix ok (${during.bytes} B during); caught up ${back.records}/${s.trainer.records()}`,
@@ -135,21 +118,27 @@ describe('local data folder', () => {
         recoveryMs: recovery,
         recordsLost: Math.max(0, s.trainer.records() - back.records),
         recordsDuplicated: Math.max(0, back.records - s.trainer.records()),
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
     } finally {
       s.trainer.resume();
     }
   }
 
-  it('full (tmpfs filled to the last byte): clear error naming the folder, nothing corrupted, recovery when space returns', async (ctx) => {
-    const fs = mountTmpfs(4096);
+  /**
+   * A scene whose data folder is a fresh tmpfs of `sizeKb`, for the length of `body`; where no tmpfs
+   * can be mounted, the fault's row says why and the test is skipped.
+   */
+  async function onTmpfs(
+    ctx: TestContext,
+    sizeKb: number,
+    notRunFault: string,
+    body: (s: Scene, dir: string) => Promise<void>,
+  ): Promise<void> {
+    const fs = mountTmpfs(sizeKb);
     cleanups.push(fs.umount);
     if (fs.why) {
-      notRunRow('local data folder full', fs.why);
+      recordNotRun(notRunFault, 'clear error naming the folder, mirror intact, recovery', fs.why);
       ctx.skip();
       return;
     }
@@ -160,39 +149,31 @@ describe('local data folder', () => {
       { initial: '{"epoch":1,"loss":1}\n', dataDir: fs.dir },
     );
     try {
+      await body(s, fs.dir);
+    } finally {
+      await s.stop();
+      unregister();
+    }
+  }
+
+  it('full (tmpfs filled to the last byte): clear error naming the folder, nothing corrupted, recovery when space returns', (ctx) =>
+    onTmpfs(ctx, 4096, 'local data folder full', async (s, dir) => {
       let filler = '';
       await check(
         s,
         'local data folder full (4 MB tmpfs filled)',
         () => {
-          filler = fill(fs.dir);
+          filler = fill(dir);
         },
         () => rmSync(filler),
         'full',
       );
-    } finally {
-      await s.stop();
-      unregister();
-    }
-  });
+    }));
 
-  it('read-only (tmpfs remounted ro): clear error naming the folder, nothing corrupted, recovery when writable', async (ctx) => {
-    const fs = mountTmpfs(8192);
-    cleanups.push(fs.umount);
-    if (fs.why) {
-      notRunRow('local data folder read-only', fs.why);
-      ctx.skip();
-      return;
-    }
-    const unregister = onExitCleanup(fs.umount);
-    const s = await scene(
-      sshd,
-      { metrics: 'metrics.jsonl' },
-      { initial: '{"epoch":1,"loss":1}\n', dataDir: fs.dir },
-    );
-    const remount = (mode: string) =>
-      execFileSync('mount', ['-o', `remount,${mode}`, fs.dir], { stdio: 'pipe' });
-    try {
+  it('read-only (tmpfs remounted ro): clear error naming the folder, nothing corrupted, recovery when writable', (ctx) =>
+    onTmpfs(ctx, 8192, 'local data folder read-only', async (s, dir) => {
+      const remount = (mode: string) =>
+        execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'pipe' });
       await check(
         s,
         'local data folder read-only (tmpfs remounted ro)',
@@ -200,9 +181,5 @@ describe('local data folder', () => {
         () => remount('rw'),
         'read-only',
       );
-    } finally {
-      await s.stop();
-      unregister();
-    }
-  });
+    }));
 });

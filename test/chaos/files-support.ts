@@ -2,7 +2,7 @@
 // test writes by hand), on the real sshd, watched by a real Fleet; and the checks that the healthy one
 // stayed right.
 
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -131,6 +131,45 @@ export async function scene(
     },
   };
   return s;
+}
+
+/** A scene for the length of `body`, stopped after it whatever happens. */
+export async function withScene(
+  sshd: Sshd,
+  faulty: Parameters<typeof scene>[1],
+  opts: Parameters<typeof scene>[2],
+  body: (s: Scene) => Promise<void>,
+): Promise<void> {
+  const s = await scene(sshd, faulty, opts);
+  try {
+    await body(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+/** Appends `mb` MiB of pseudo-random bytes (an LCG from `seed`), one MiB at a time as a runaway process would. */
+export function appendNoise(file: string, seed: number, mb: number): void {
+  let x = seed;
+  const piece = Buffer.alloc(1 << 20);
+  for (let i = 0; i < mb; i++) {
+    for (let k = 0; k < piece.length; k++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      piece[k] = x >> 16;
+    }
+    appendFileSync(file, piece);
+  }
+}
+
+/** True once `file` exists and holds `size` bytes (false while it is missing). */
+export function hasSize(file: () => string, size: number): () => boolean {
+  return () => {
+    try {
+      return readFileSync(file()).length === size;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** A real collection, so "memory retained" is measured, not guessed (the flag is set at runtime). */

@@ -11,8 +11,8 @@ import { stringify } from 'yaml';
 import { hostFor } from '../integration/helpers';
 import { onExitCleanup } from '../support/cleanup';
 import { type Sshd, startSshd } from '../support/sshd';
-import { FAULTY, HEALTHY, recs, remoteDir, scene } from './files-support';
-import { recordRow, rssMb } from './table';
+import { FAULTY, HEALTHY, recs, remoteDir, withScene } from './files-support';
+import { recordNotRun, recordPass, rssMb } from './table';
 
 const USER = `vigilro${process.pid}`;
 
@@ -68,20 +68,11 @@ describe('remote file made unreadable', () => {
 
   it('chmod 000: an error saying permission denied, the other worker untouched; chmod 644: resumes without a lost or doubled record', async (ctx) => {
     if (cannot) {
-      recordRow({
-        fault: 'remote file unreadable (chmod 000)',
-        expected: 'permission-denied error, others untouched, resume when readable',
-        observed: '',
-        detectionMs: null,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
-        rssBeforeMb: null,
-        rssAfterMb: null,
-        pass: false,
-        notRun: `root ignores file modes and ${cannot}`,
-      });
+      recordNotRun(
+        'remote file unreadable (chmod 000)',
+        'permission-denied error, others untouched, resume when readable',
+        `root ignores file modes and ${cannot}`,
+      );
       ctx.skip();
       return;
     }
@@ -90,7 +81,7 @@ describe('remote file made unreadable', () => {
     const file = path.join(dir, 'metrics.jsonl');
     writeFileSync(file, recs(1, 5));
     chmodSync(file, 0o644);
-    const s = await scene(
+    await withScene(
       sshd,
       { metrics: 'metrics.jsonl', dir },
       {
@@ -111,35 +102,30 @@ describe('remote file made unreadable', () => {
           return configFile;
         },
       },
+      async (s) => {
+        await s.waitFor((w) => w.records === 5, '5 records');
+        chmodSync(file, 0o000);
+        appendFileSync(file, recs(6, 7)); // root can still write it: the trainer goes on meanwhile
+        const detect = await s.waitFor((w) => w.status === 'error', 'unreadable → error');
+        const w = s.faulty();
+        expect(w.reason).toContain(`not readable (permission denied): ${file}`);
+        expect(w.records).toBe(5); // last values kept
+        await s.checkHealthy();
+        chmodSync(file, 0o644);
+        const recover = await s.waitFor((x) => x.status === 'running' && x.records === 7, 'readable again');
+        const after = s.faulty();
+        expect(readFileSync(after.mirror!)).toEqual(readFileSync(file));
+        recordPass({
+          fault: 'remote file unreadable (chmod 000, unprivileged remote user)',
+          expected: 'permission-denied error naming the file, others untouched, resume when readable',
+          observed: `"${w.reason}"; 5 records kept; then 7/7, mirror = remote`,
+          detectionMs: detect,
+          recoveryMs: recover,
+          recordsLost: 7 - after.records,
+          recordsDuplicated: 0,
+          rssBeforeMb: rss0,
+        });
+      },
     );
-    try {
-      await s.waitFor((w) => w.records === 5, '5 records');
-      chmodSync(file, 0o000);
-      appendFileSync(file, recs(6, 7)); // root can still write it: the trainer goes on meanwhile
-      const detect = await s.waitFor((w) => w.status === 'error', 'unreadable → error');
-      const w = s.faulty();
-      expect(w.reason).toContain(`not readable (permission denied): ${file}`);
-      expect(w.records).toBe(5); // last values kept
-      await s.checkHealthy();
-      chmodSync(file, 0o644);
-      const recover = await s.waitFor((x) => x.status === 'running' && x.records === 7, 'readable again');
-      const after = s.faulty();
-      expect(readFileSync(after.mirror!)).toEqual(readFileSync(file));
-      recordRow({
-        fault: 'remote file unreadable (chmod 000, unprivileged remote user)',
-        expected: 'permission-denied error naming the file, others untouched, resume when readable',
-        observed: `"${w.reason}"; 5 records kept; then 7/7, mirror = remote`,
-        detectionMs: detect,
-        recoveryMs: recover,
-        recordsLost: 7 - after.records,
-        recordsDuplicated: 0,
-        connectionAttempts: null,
-        rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
-      });
-    } finally {
-      await s.stop();
-    }
   });
 });

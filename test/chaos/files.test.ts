@@ -15,8 +15,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusJson } from '../../src/main/engine/status-json';
 import { type Sshd, startSshd } from '../support/sshd';
-import { FAULTY, rec, recs, retainedMb, scene } from './files-support';
-import { recordRow, rssMb } from './table';
+import { appendNoise, FAULTY, hasSize, rec, recs, retainedMb, withScene } from './files-support';
+import { recordPass, rssMb } from './table';
 
 describe('remote file faults', () => {
   let sshd: Sshd;
@@ -29,8 +29,7 @@ describe('remote file faults', () => {
 
   it('truncated: read again from the start, the old mirror kept, no record lost or doubled', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 10) });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 10) }, async (s) => {
       await s.waitFor((w) => w.records === 10, '10 records');
       truncateSync(s.file, 0);
       appendFileSync(s.file, recs(1, 3));
@@ -43,7 +42,7 @@ describe('remote file faults', () => {
       appendFileSync(s.file, rec(4));
       await s.waitFor((x) => x.records === 4, 'appends after the truncation');
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: 'remote file truncated',
         expected: 'starts over, reason shown, old mirror kept as .gen0',
         observed: `${s.faulty().records} records after; reason "${w.reason}"`,
@@ -51,20 +50,14 @@ describe('remote file faults', () => {
         recoveryMs: detect,
         recordsLost: 0,
         recordsDuplicated: s.faulty().records - 4,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('replaced (renamed over): read again from the start, the old mirror kept', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 8) });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 8) }, async (s) => {
       await s.waitFor((w) => w.records === 8, '8 records');
       const tmp = `${s.file}.tmp`;
       writeFileSync(tmp, recs(1, 12));
@@ -75,7 +68,7 @@ describe('remote file faults', () => {
       expect(readFileSync(w.mirror!)).toEqual(readFileSync(s.file));
       expect(readFileSync(`${w.mirror!}.gen0`, 'utf8')).toBe(recs(1, 8));
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: 'remote file replaced',
         expected: 'starts over, reason shown, old mirror kept',
         observed: `12 records, reason "${w.reason}"`,
@@ -83,20 +76,14 @@ describe('remote file faults', () => {
         recoveryMs: detect,
         recordsLost: 0,
         recordsDuplicated: w.records - 12,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('deleted: an error naming the file, last values kept; recreated: read again', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 6) });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 6) }, async (s) => {
       await s.waitFor((w) => w.records === 6, '6 records');
       rmSync(s.file);
       const detect = await s.waitFor((w) => w.status === 'error', 'error');
@@ -109,7 +96,7 @@ describe('remote file faults', () => {
       writeFileSync(s.file, recs(1, 2));
       const recover = await s.waitFor((w) => w.status === 'running' && w.records === 2, 'recreated');
       expect(s.faulty().reason).toMatch(/replaced/);
-      recordRow({
+      recordPass({
         fault: 'remote file deleted, then recreated',
         expected: 'error naming the file, last values kept; re-read when back',
         observed: `"${gone.reason}", ${gone.records} records kept; then running, 2 records`,
@@ -117,20 +104,14 @@ describe('remote file faults', () => {
         recoveryMs: recover,
         recordsLost: 0,
         recordsDuplicated: s.faulty().records - 2,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('binary garbage: skipped with a warning naming the line, the records around it read', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 3) });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 3) }, async (s) => {
       await s.waitFor((w) => w.records === 3, '3 records');
       // Random bytes, but no newline among them: one garbage line, at line 4.
       const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256 || 1)).map((b) =>
@@ -142,39 +123,24 @@ describe('remote file faults', () => {
       expect(w.status).toBe('running');
       expect(w.reason).toMatch(/1 line skipped.*line 4/);
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: 'binary garbage in the metrics file',
         expected: 'line skipped with a warning naming it, records after it read',
         observed: `6/6 records; reason "${w.reason.slice(0, 90)}…"`,
         detectionMs: detect,
-        recoveryMs: null,
         recordsLost: 6 - w.records,
         recordsDuplicated: 0,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('a whole file of binary garbage under a name that says nothing: a reason saying no metrics are found, memory bounded', async () => {
-    const s = await scene(sshd, { metrics: 'run.out' }, { initial: '' });
-    try {
+    await withScene(sshd, { metrics: 'run.out' }, { initial: '' }, async (s) => {
       const retained0 = retainedMb();
       const rss0 = rssMb();
       // 40 MB of noise, written in pieces as a runaway process would.
-      let x = 12345;
-      const piece = Buffer.alloc(1 << 20);
-      for (let i = 0; i < 40; i++) {
-        for (let k = 0; k < piece.length; k++) {
-          x = (x * 1103515245 + 12345) & 0x7fffffff;
-          piece[k] = x >> 16;
-        }
-        appendFileSync(s.file, piece);
-      }
+      appendNoise(s.file, 12345, 40);
       const size = readFileSync(s.file).length;
       // Noise can pass for a plain-text log (the fallback format): then no record is ever found, and
       // the reason must say so rather than show a quiet "running".
@@ -188,39 +154,22 @@ describe('remote file faults', () => {
       const retained = retainedMb() - retained0;
       expect(retained).toBeLessThan(20);
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: '40 MB of binary garbage in run.out',
         expected:
           'a reason ("no metrics found" / "cannot tell the format"), memory bounded, others untouched',
         observed: `"${w.reason.slice(0, 80)}…"; retained +${retained.toFixed(1)} MB after 40 MB`,
         detectionMs: detect,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('24 MB of random binary under a name that says nothing (.dat): "cannot tell the format", the undetected head bounded', async () => {
-    const s = await scene(sshd, { metrics: 'dump.dat' }, { initial: '' });
-    try {
+    await withScene(sshd, { metrics: 'dump.dat' }, { initial: '' }, async (s) => {
       const retained0 = retainedMb();
       const rss0 = rssMb();
-      let x = 987654;
-      const piece = Buffer.alloc(1 << 20);
-      for (let i = 0; i < 24; i++) {
-        for (let k = 0; k < piece.length; k++) {
-          x = (x * 1103515245 + 12345) & 0x7fffffff;
-          piece[k] = x >> 16;
-        }
-        appendFileSync(s.file, piece);
-      }
+      appendNoise(s.file, 987654, 24);
       const size = readFileSync(s.file).length;
       const detect = await s.waitFor((w) => w.status === 'error', 'error', 60_000);
       await s.waitFor(() => readFileSync(s.faulty().mirror!).length === size, 'all mirrored', 60_000);
@@ -229,28 +178,19 @@ describe('remote file faults', () => {
       const retained = retainedMb() - retained0;
       expect(retained).toBeLessThan(8);
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: '24 MB of random binary, undetectable name (.dat)',
         expected: 'error "cannot tell the format", memory bounded, others untouched',
         observed: `"${w.reason.slice(0, 70)}…"; retained +${retained.toFixed(1)} MB after 24 MB`,
         detectionMs: detect,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('invalid UTF-8: read with U+FFFD in place of the bad bytes; a line it breaks is skipped with a warning', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, {}, async (s) => {
       const bytes = Buffer.concat([
         Buffer.from(rec(1)),
         Buffer.from('{"epoch":2,"step":20,"loss":0.5,"note":"'),
@@ -270,28 +210,21 @@ describe('remote file faults', () => {
       expect(Object.keys(w.metrics)).toContain('lo\ufffdss');
       expect(w.reason).toMatch(/1 line skipped.*line 4/);
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: 'invalid UTF-8 in the metrics file',
         expected: 'bad bytes → U+FFFD, broken line skipped with a warning, no crash',
         observed: `4/4 records, metric "lo\ufffdss"; reason "${w.reason.slice(0, 80)}…"`,
         detectionMs: detect,
-        recoveryMs: null,
         recordsLost: 4 - w.records,
         recordsDuplicated: 0,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('NaN and Infinity: kept as values (a NaN loss is shown as NaN, never as a number or null)', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, {}, async (s) => {
       writeFileSync(
         s.file,
         `${rec(1)}{"epoch":2,"loss":NaN,"grad":Infinity}\n{"epoch":3,"loss":-Infinity,"lr":1e-3}\n{"epoch":4,"loss":NaN}\n`,
@@ -304,28 +237,21 @@ describe('remote file faults', () => {
       expect(json.workers.find((x) => x.name === FAULTY)!.loss).toBe('NaN');
       expect(JSON.stringify(json)).toContain('"grad":"Infinity"');
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: 'NaN and Infinity in the metrics',
         expected: 'kept as values; status --json writes "NaN"/"Infinity"',
         observed: `loss NaN, grad Infinity; JSON loss "NaN"`,
         detectionMs: detect,
-        recoveryMs: null,
         recordsLost: 4 - w.records,
         recordsDuplicated: 0,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('CRLF line endings (CSV): read like LF, no "\\r" in names or values', async () => {
     const rss0 = rssMb();
-    const s = await scene(sshd, { metrics: 'metrics.csv' });
-    try {
+    await withScene(sshd, { metrics: 'metrics.csv' }, {}, async (s) => {
       writeFileSync(s.file, 'epoch,loss,val_loss\r\n1,0.9,1.0\r\n2,0.8,0.95\r\n3,nan,inf\r\n4,0.5,0.6\r\n');
       const detect = await s.waitFor((w) => w.records === 4, '4 records');
       const w = s.faulty();
@@ -335,27 +261,20 @@ describe('remote file faults', () => {
       expect(w.metrics.val_loss).toBe(0.6);
       expect(w.status).toBe('running');
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: 'CRLF line endings',
         expected: 'read like LF; nan/inf kept',
         observed: `4/4 records, metrics ${Object.keys(w.metrics).join(',')}`,
         detectionMs: detect,
-        recoveryMs: null,
         recordsLost: 4 - w.records,
         recordsDuplicated: 0,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('a 50 MB line with no newline: memory bounded, a warning naming the line, the records after it read', async () => {
-    const s = await scene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 5) });
-    try {
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 5) }, async (s) => {
       await s.waitFor((w) => w.records === 5, '5 records');
       const retained0 = retainedMb();
       const rss0 = rssMb();
@@ -370,13 +289,7 @@ describe('remote file faults', () => {
       const size = readFileSync(s.file).length;
       // The engine has mirrored it all while the line is still open.
       await s.waitFor(
-        () => {
-          try {
-            return readFileSync(s.faulty().mirror!).length === size;
-          } catch {
-            return false;
-          }
-        },
+        hasSize(() => s.faulty().mirror!, size),
         '50 MB mirrored',
         60_000,
       );
@@ -394,81 +307,65 @@ describe('remote file faults', () => {
       expect(retainedAfter - retained0).toBeLessThan(16);
       expect(readFileSync(w.mirror!).equals(readFileSync(s.file))).toBe(true);
       await s.checkHealthy();
-      recordRow({
+      recordPass({
         fault: '50 MB line with no newline',
         expected: 'memory bounded (pending line capped), warning names the line, records after it read',
         observed: `retained +${(retainedPending - retained0).toFixed(1)} MB while open, peak RSS ${peakRss} MB; 8/8 records; "${w.reason.slice(0, 70)}…"`,
         detectionMs: detect,
-        recoveryMs: null,
         recordsLost: 8 - w.records,
         recordsDuplicated: 0,
-        connectionAttempts: null,
         rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
       });
-    } finally {
-      await s.stop();
-    }
+    });
   });
   it('a 50 MB line with no newline in the log file: memory bounded, the log tail shown to the UI stays small', async () => {
-    const s = await scene(sshd, { metrics: 'metrics.jsonl', log: 'train.log' }, { initial: recs(1, 3) });
-    try {
-      const log = `${s.dir}/train.log`;
-      writeFileSync(log, 'epoch 1 done\n');
-      await s.waitFor((w) => w.records === 3 && w.logTail.includes('epoch 1 done'), 'log read');
-      const retained0 = retainedMb();
-      const rss0 = rssMb();
-      const t0 = Date.now();
-      const mb = Buffer.alloc(1 << 20, 'y');
-      for (let i = 0; i < 50; i++) appendFileSync(log, mb);
-      const size = readFileSync(log).length;
-      const logMirror = `${path.dirname(s.faulty().mirror!)}/train.log`;
-      await s.waitFor(
-        () => {
-          try {
-            return readFileSync(logMirror).length === size;
-          } catch {
-            return false;
-          }
-        },
-        '50 MB of log mirrored',
-        60_000,
-      );
-      const whileOpen = retainedMb() - retained0;
-      const tailOpen = JSON.stringify(s.faulty().logTail).length;
-      appendFileSync(log, '\nTraceback (most recent call last):\nRuntimeError: CUDA out of memory\n');
-      await s.waitFor(
-        (w) => w.logTail.some((l) => l.includes('CUDA out of memory')),
-        'log after the line',
-        30_000,
-      );
-      const detect = Date.now() - t0;
-      const w = s.faulty();
-      const tail = JSON.stringify(w.logTail).length;
-      const after = retainedMb() - retained0;
-      expect(whileOpen).toBeLessThan(16);
-      expect(after).toBeLessThan(16);
-      // What reaches the renderer is a tail, not 50 MB.
-      expect(tailOpen).toBeLessThan(64 * 1024);
-      expect(tail).toBeLessThan(64 * 1024);
-      expect(JSON.stringify(s.fleet.snapshot()).length).toBeLessThan(256 * 1024);
-      await s.checkHealthy();
-      recordRow({
-        fault: '50 MB line with no newline in the log file',
-        expected: 'memory bounded; the log tail sent to the UI stays small; lines after it read',
-        observed: `retained +${whileOpen.toFixed(1)} MB while open, +${after.toFixed(1)} MB after; log tail ${tail} B; OOM line seen`,
-        detectionMs: detect,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
-        rssBeforeMb: rss0,
-        rssAfterMb: rssMb(),
-        pass: true,
-      });
-    } finally {
-      await s.stop();
-    }
+    await withScene(
+      sshd,
+      { metrics: 'metrics.jsonl', log: 'train.log' },
+      { initial: recs(1, 3) },
+      async (s) => {
+        const log = `${s.dir}/train.log`;
+        writeFileSync(log, 'epoch 1 done\n');
+        await s.waitFor((w) => w.records === 3 && w.logTail.includes('epoch 1 done'), 'log read');
+        const retained0 = retainedMb();
+        const rss0 = rssMb();
+        const t0 = Date.now();
+        const mb = Buffer.alloc(1 << 20, 'y');
+        for (let i = 0; i < 50; i++) appendFileSync(log, mb);
+        const size = readFileSync(log).length;
+        const logMirror = `${path.dirname(s.faulty().mirror!)}/train.log`;
+        await s.waitFor(
+          hasSize(() => logMirror, size),
+          '50 MB of log mirrored',
+          60_000,
+        );
+        const whileOpen = retainedMb() - retained0;
+        const tailOpen = JSON.stringify(s.faulty().logTail).length;
+        appendFileSync(log, '\nTraceback (most recent call last):\nRuntimeError: CUDA out of memory\n');
+        await s.waitFor(
+          (w) => w.logTail.some((l) => l.includes('CUDA out of memory')),
+          'log after the line',
+          30_000,
+        );
+        const detect = Date.now() - t0;
+        const w = s.faulty();
+        const tail = JSON.stringify(w.logTail).length;
+        const after = retainedMb() - retained0;
+        expect(whileOpen).toBeLessThan(16);
+        expect(after).toBeLessThan(16);
+        // What reaches the renderer is a tail, not 50 MB.
+        expect(tailOpen).toBeLessThan(64 * 1024);
+        expect(tail).toBeLessThan(64 * 1024);
+        expect(JSON.stringify(s.fleet.snapshot()).length).toBeLessThan(256 * 1024);
+        await s.checkHealthy();
+        recordPass({
+          fault: '50 MB line with no newline in the log file',
+          expected: 'memory bounded; the log tail sent to the UI stays small; lines after it read',
+          observed: `retained +${whileOpen.toFixed(1)} MB while open, +${after.toFixed(1)} MB after; log tail ${tail} B; OOM line seen`,
+          detectionMs: detect,
+          rssBeforeMb: rss0,
+        });
+      },
+    );
   });
 });

@@ -70,13 +70,6 @@ describe('static security', () => {
       fault: 'built index.html CSP',
       expected: "default-src 'none', script-src 'self', no unsafe-*, connect-src loopback only",
       observed: `meta: ${meta![1]}; header adds frame-ancestors 'none'`,
-      detectionMs: null,
-      recoveryMs: null,
-      recordsLost: null,
-      recordsDuplicated: null,
-      connectionAttempts: null,
-      rssBeforeMb: null,
-      rssAfterMb: null,
       pass: true,
     });
   });
@@ -161,13 +154,6 @@ describe('static security', () => {
         'contextIsolation, sandbox, no node integration, webSecurity; no navigation, windows, webviews, permissions',
       observed:
         '11 webPreferences secure; 3 navigation events prevented; window.open denied; 5 permissions refused; one construction site',
-      detectionMs: null,
-      recoveryMs: null,
-      recordsLost: null,
-      recordsDuplicated: null,
-      connectionAttempts: null,
-      rssBeforeMb: null,
-      rssAfterMb: null,
       pass: true,
     });
   });

@@ -199,11 +199,6 @@ describe('security', () => {
       fault: 'shell injection through names, paths, globs, patterns, sync rules',
       expected: 'quoted (files still read) or refused; no marker file anywhere',
       observed: `${expectRecords.size} hostile workers (half through a glob) read 3/3 records each via status, doctor and sync; 3 hostile globs refused; newline refused at load; ${hits.length} markers`,
-      detectionMs: null,
-      recoveryMs: null,
-      recordsLost: null,
-      recordsDuplicated: null,
-      connectionAttempts: null,
       rssBeforeMb: rss0,
       rssAfterMb: rssMb(),
       pass: hits.length === 0,
@@ -295,13 +290,6 @@ describe('security', () => {
         fault: 'vigil serve: listening address',
         expected: '127.0.0.1 only',
         observed: `${mine.map((l) => l.split(/\s+/)[3]).join(', ')}; refused on ${others.length} other address(es)`,
-        detectionMs: null,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
-        rssBeforeMb: null,
-        rssAfterMb: null,
         pass: true,
       });
     });
@@ -349,13 +337,6 @@ describe('security', () => {
         expected:
           '401 without or with a wrong token (any length), 421 for a foreign Host; constant-time compare',
         observed: `401 ×5, 200 with the token, 421 foreign Host; compare ${firstWrong.toFixed(0)} ns (1st char wrong) vs ${lastWrong.toFixed(0)} ns (last char wrong)`,
-        detectionMs: null,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
-        rssBeforeMb: null,
-        rssAfterMb: null,
         pass: true,
       });
     });
@@ -401,13 +382,6 @@ describe('security', () => {
           'cross-origin / no Origin / foreign Host / no or wrong token refused; same origin + token served',
         observed:
           '403 ×4 (evil, null, none, other port), 421 foreign Host, 401 ×2 (no/wrong token), 101 + answers for the right one',
-        detectionMs: null,
-        recoveryMs: null,
-        recordsLost: null,
-        recordsDuplicated: null,
-        connectionAttempts: null,
-        rssBeforeMb: null,
-        rssAfterMb: null,
         pass: true,
       });
     });
@@ -513,13 +487,6 @@ describe('security', () => {
       fault: 'secrets in logs, outputs, snapshot, WebSocket',
       expected: 'no private key, passphrase or token anywhere',
       observed: `${secrets.length} secrets × ${transcripts.length} transcripts (CLI stdout/stderr, sshd log, status JSON, /api/status, WS frames, data files): ${leaks.length} leaks`,
-      detectionMs: null,
-      recoveryMs: null,
-      recordsLost: null,
-      recordsDuplicated: null,
-      connectionAttempts: null,
-      rssBeforeMb: null,
-      rssAfterMb: null,
       pass: leaks.length === 0,
     });
   });

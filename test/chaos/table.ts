@@ -25,9 +25,46 @@ export interface ChaosRow {
   notRun?: string;
 }
 
-export function recordRow(row: ChaosRow): void {
+type Figure =
+  | 'detectionMs'
+  | 'recoveryMs'
+  | 'recordsLost'
+  | 'recordsDuplicated'
+  | 'connectionAttempts'
+  | 'rssBeforeMb'
+  | 'rssAfterMb';
+
+/** A row as a test gives it: the figures it leaves out are null ("not applicable"). */
+export type RowInput = Omit<ChaosRow, Figure> & Partial<Pick<ChaosRow, Figure>>;
+
+export function recordRow(input: RowInput): void {
+  // Every field in ChaosRow order, so the rows file keeps one shape whatever the caller left out.
+  const row: ChaosRow = {
+    fault: input.fault,
+    expected: input.expected,
+    observed: input.observed,
+    detectionMs: input.detectionMs ?? null,
+    recoveryMs: input.recoveryMs ?? null,
+    recordsLost: input.recordsLost ?? null,
+    recordsDuplicated: input.recordsDuplicated ?? null,
+    connectionAttempts: input.connectionAttempts ?? null,
+    rssBeforeMb: input.rssBeforeMb ?? null,
+    rssAfterMb: input.rssAfterMb ?? null,
+    pass: input.pass,
+    ...(input.notRun === undefined ? {} : { notRun: input.notRun }),
+  };
   mkdirSync(path.dirname(ROWS_FILE), { recursive: true });
   appendFileSync(ROWS_FILE, `${JSON.stringify(row)}\n`);
+}
+
+/** A fault whose expectations all held: RSS measured now, against `rssBeforeMb` taken before it. */
+export function recordPass(row: Omit<RowInput, 'pass' | 'rssAfterMb'> & { rssBeforeMb: number }): void {
+  recordRow({ ...row, rssAfterMb: rssMb(), pass: true });
+}
+
+/** A fault that could not be injected on this machine, and why. */
+export function recordNotRun(fault: string, expected: string, why: string): void {
+  recordRow({ fault, expected, observed: '', pass: false, notRun: why });
 }
 
 export function rssMb(): number {
