@@ -321,7 +321,7 @@ export function transitionsOf(r: Defers, fleet: Fleet): Transitions {
 }
 
 /** Waits until worker `w` matches `ok`; returns it. */
-export function untilW(
+export function untilWorker(
   fleet: Fleet,
   ok: (w: WorkerSnapshot) => boolean,
   timeoutMs: number,
@@ -397,7 +397,7 @@ export async function startUnreachable(
 ): Promise<{ seen: WorkerSnapshot; attempts: number; allowed: number }> {
   const startedAt = Date.now();
   fleet.start();
-  const seen = await untilW(fleet, (w) => w.status === 'unreachable', 10_000, 'unreachable');
+  const seen = await untilWorker(fleet, (w) => w.status === 'unreachable', 10_000, 'unreachable');
   const detectionMs = Date.now() - startedAt;
   r.detectionMs = detectionMs;
   r.check(detectionMs < 3500, `unreachable after ${detectionMs} ms (connect bound 2 s)`);
@@ -423,7 +423,7 @@ export async function watched(
   const dataDir = freshDataDir();
   const { fleet, connector } = await countedFleet(r, cfg, { dataDir });
   fleet.start();
-  await untilW(fleet, (w) => w.status === 'running' && w.records >= 3, 20_000, 'running');
+  await untilWorker(fleet, (w) => w.status === 'running' && w.records >= 3, 20_000, 'running');
   return { trainer, fleet, connector, cfg, dataDir };
 }
 

@@ -26,7 +26,7 @@ import {
   sshdFor,
   startUnreachable,
   trainerFor,
-  untilW,
+  untilWorker,
   watched,
 } from './connection-support';
 
@@ -42,7 +42,7 @@ describe('connection faults (fast)', () => {
         fleet.onAlert((a) => alerts.push(a));
         const changedAt = Date.now();
         await sshd.regenerateHostKey();
-        const seen = await untilW(fleet, (w) => w.status === 'error', 15_000, 'host key error');
+        const seen = await untilWorker(fleet, (w) => w.status === 'error', 15_000, 'host key error');
         r.detectionMs = Date.now() - changedAt;
         r.check(/host key changed/i.test(seen.reason), `reason: ${seen.reason}`);
         r.check(seen.connection === 'host-key-mismatch', `connection: ${seen.connection}`);
@@ -66,7 +66,7 @@ describe('connection faults (fast)', () => {
         const { fleet: reloaded } = await openFleet({ configPath: cfg, dataDir, connector });
         r.defer(() => reloaded.stop());
         reloaded.start();
-        await untilW(
+        await untilWorker(
           reloaded,
           (w) => w.status === 'running' && w.records > seen.records,
           15_000,

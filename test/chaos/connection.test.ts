@@ -24,7 +24,7 @@ import {
   startUnreachable,
   trainerFor,
   transitionsOf,
-  untilW,
+  untilWorker,
   viaProxy,
   watched,
   workerOf,
@@ -48,7 +48,7 @@ describe('connection faults', () => {
         });
         r.check(frozen.length > 0, 'no session process to freeze');
         const frozenAt = Date.now();
-        const seen = await untilW(fleet, (w) => w.status === 'unreachable', 15_000, 'unreachable');
+        const seen = await untilWorker(fleet, (w) => w.status === 'unreachable', 15_000, 'unreachable');
         r.detectionMs = Date.now() - frozenAt;
         r.check(r.detectionMs < 5000, `unreachable after ${r.detectionMs} ms (bound 1 s × 2 + 3 s)`);
         r.check(seen.records >= 3 && seen.loss !== null && seen.epoch !== null, 'last values not kept');
@@ -60,7 +60,7 @@ describe('connection faults', () => {
         const thawedAt = Date.now();
         sshd.thawListener();
         sshd.thawSessions();
-        await untilW(
+        await untilWorker(
           fleet,
           (w) => w.status === 'running' && w.records > seen.records + 20,
           30_000,
@@ -100,7 +100,7 @@ describe('connection faults', () => {
 
         const thawedAt = Date.now();
         sshd.thawListener();
-        await untilW(
+        await untilWorker(
           fleet,
           (w) => w.status === 'running' && w.records > 0,
           60_000,
@@ -126,7 +126,7 @@ describe('connection faults', () => {
         const before = connector.attempts;
         const killedAt = Date.now();
         await sshd.kill();
-        await untilW(fleet, (w) => w.status === 'unreachable', 10_000, 'unreachable');
+        await untilWorker(fleet, (w) => w.status === 'unreachable', 10_000, 'unreachable');
         r.detectionMs = Date.now() - killedAt;
         r.check(r.detectionMs < 2000, `unreachable after ${r.detectionMs} ms`);
         const downMs = 8000;
@@ -137,7 +137,12 @@ describe('connection faults', () => {
         r.check(during >= 2, `only ${during} attempts while down`);
         const restartedAt = Date.now();
         await sshd.restart();
-        await untilW(fleet, (w) => w.status === 'running' && w.connection === 'ok', 30_000, 'reconnected');
+        await untilWorker(
+          fleet,
+          (w) => w.status === 'running' && w.connection === 'ok',
+          30_000,
+          'reconnected',
+        );
         r.recoveryMs = Date.now() - restartedAt;
         await settle(r, trainer, fleet);
         r.connectionAttempts = connector.attempts;
@@ -163,13 +168,13 @@ describe('connection faults', () => {
         const tr = transitionsOf(r, fleet);
         const slowAt = Date.now();
         proxy.setDelay(2600);
-        await untilW(fleet, (w) => w.connection === 'degraded', 40_000, 'degraded');
+        await untilWorker(fleet, (w) => w.connection === 'degraded', 40_000, 'degraded');
         r.detectionMs = Date.now() - slowAt;
         const degraded = workerOf(fleet, 'w');
         await sleep(35_000);
         const fastAt = Date.now();
         proxy.setDelay(0);
-        await untilW(fleet, (w) => w.connection === 'ok' && w.status === 'running', 60_000, 'ok again');
+        await untilWorker(fleet, (w) => w.connection === 'ok' && w.status === 'running', 60_000, 'ok again');
         r.recoveryMs = Date.now() - fastAt;
         const connections = tr.sequence('connection', slowAt);
         const statuses = tr.sequence('status', slowAt);

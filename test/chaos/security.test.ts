@@ -78,6 +78,36 @@ function rec(e: number): string {
   return `${JSON.stringify({ epoch: e, loss: 1 / e })}\n`;
 }
 
+/** A Vigil config at `file` for `workers` on the test sshd (through its own ssh_config unless told). */
+function writeVigilConfig(
+  file: string,
+  sshd: Sshd,
+  workers: Record<string, unknown>[],
+  opts: { sshConfig?: string; poll?: string } = {},
+): string {
+  writeFileSync(
+    file,
+    stringify({
+      sshConfig: opts.sshConfig ?? sshd.sshConfigPath,
+      ...(opts.poll === undefined ? {} : { poll: opts.poll }),
+      hosts: { [sshd.alias]: hostFor() },
+      workers,
+    }),
+  );
+  return file;
+}
+
+/** SIGKILLs `pid` if the test process exits first; returns the unregister. */
+function killOnExit(pid: number): () => void {
+  return onExitCleanup(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+}
+
 /** Everything the suite wrote or received, for the secrets grep. */
 const transcripts: { what: string; text: string }[] = [];
 function keep(what: string, text: string | Buffer): void {
@@ -139,11 +169,7 @@ describe('security', () => {
         workers.push({ name: `G${i}`, host: sshd.alias, dir: base, metrics: `events.${p}.*` });
       });
     const cfgDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-inject-cfg-'));
-    const cfg = path.join(cfgDir, 'config.yaml');
-    writeFileSync(
-      cfg,
-      stringify({ sshConfig: sshd.sshConfigPath, hosts: { [sshd.alias]: hostFor() }, workers }),
-    );
+    const cfg = writeVigilConfig(path.join(cfgDir, 'config.yaml'), sshd, workers);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-inject-data-'));
     const env = { VIGIL_DATA: dataDir };
     const status = await runVigil(['status', '--config', cfg, '--json'], env);
@@ -176,17 +202,9 @@ describe('security', () => {
     expect(sync.code, sync.stderr).toBe(0);
 
     // A newline cannot be quoted for the line-based probe: refused at load, naming the key.
-    const nl = path.join(cfgDir, 'newline.yaml');
-    writeFileSync(
-      nl,
-      stringify({
-        sshConfig: sshd.sshConfigPath,
-        hosts: { [sshd.alias]: hostFor() },
-        workers: [
-          { name: 'N', host: sshd.alias, dir: `${base}/x\ntouch ${MARKERS}/${TAG}-nl`, metrics: 'm.jsonl' },
-        ],
-      }),
-    );
+    const nl = writeVigilConfig(path.join(cfgDir, 'newline.yaml'), sshd, [
+      { name: 'N', host: sshd.alias, dir: `${base}/x\ntouch ${MARKERS}/${TAG}-nl`, metrics: 'm.jsonl' },
+    ]);
     const refused = await runVigil(['status', '--config', nl, '--json'], env);
     keep('newline stderr', refused.stderr);
     expect(refused.code).toBe(2);
@@ -217,29 +235,18 @@ describe('security', () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-serve-remote-'));
       writeFileSync(path.join(dir, 'metrics.jsonl'), rec(1) + rec(2));
       const cfgDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-serve-cfg-'));
-      const cfg = path.join(cfgDir, 'config.yaml');
-      writeFileSync(
-        cfg,
-        stringify({
-          sshConfig: sshd.sshConfigPath,
-          poll: '500ms',
-          hosts: { [sshd.alias]: hostFor() },
-          workers: [{ name: 'Served', host: sshd.alias, dir, metrics: 'metrics.jsonl' }],
-        }),
+      const cfg = writeVigilConfig(
+        path.join(cfgDir, 'config.yaml'),
+        sshd,
+        [{ name: 'Served', host: sshd.alias, dir, metrics: 'metrics.jsonl' }],
+        { poll: '500ms' },
       );
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-serve-data-'));
       child = spawn(process.execPath, [VIGIL_BIN, 'serve', '--config', cfg, '--port', '0'], {
         env: { ...process.env, VIGIL_DATA: dataDir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const pid = child.pid!;
-      onExitCleanup(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      });
+      killOnExit(child.pid!);
       child.stdout!.on('data', (c) => {
         stdout += c;
       });
@@ -400,14 +407,11 @@ describe('security', () => {
       sshConfig,
       readFileSync(sshd.sshConfigPath, 'utf8').replace(/IdentityFile .*/, `IdentityFile ${key}`),
     );
-    const cfg = path.join(dir, 'config.yaml');
-    writeFileSync(
-      cfg,
-      stringify({
-        sshConfig,
-        hosts: { [sshd.alias]: hostFor() },
-        workers: [{ name: 'Enc', host: sshd.alias, dir: remote, metrics: 'metrics.jsonl' }],
-      }),
+    const cfg = writeVigilConfig(
+      path.join(dir, 'config.yaml'),
+      sshd,
+      [{ name: 'Enc', host: sshd.alias, dir: remote, metrics: 'metrics.jsonl' }],
+      { sshConfig },
     );
     const env = { VIGIL_DATA: mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-data-')), SSH_AUTH_SOCK: '' };
     const noAgent = await runVigil(['status', '--config', cfg, '--json'], env);
@@ -423,14 +427,7 @@ describe('security', () => {
     // With an agent holding the key (added with the passphrase through SSH_ASKPASS), it just works.
     const sock = path.join(dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
-    const agentPid = agent.pid!;
-    const unregister = onExitCleanup(() => {
-      try {
-        process.kill(agentPid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    });
+    const unregister = killOnExit(agent.pid!);
     try {
       await until(() => existsSync(sock), 5000);
       const askpass = path.join(dir, 'askpass.sh');
