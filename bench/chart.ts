@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
 import { build } from 'esbuild';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium';
 import { startServe } from '../e2e/serve';
 import { startSshd } from '../test/support/sshd';
 import { bench, note, percentile, QUICK, sleep, tempDir, writeSshConfig, writeVigilConfig } from './lib';
@@ -52,19 +53,10 @@ function clickToPaint(page: Page, selector: string): Promise<number> {
   })()`) as Promise<number>;
 }
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
 const sshd = await startSshd();
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ARGS,
+  executablePath: CHROMIUM_PATH,
+  args: CHROMIUM_ARGS,
 });
 const dir = tempDir('chart');
 try {

@@ -2,7 +2,6 @@
 // host while watching, a single catch-up pass for `vigil status`. Emits snapshots and alert notices.
 
 import type { FleetSnapshot, SyncRuleState, WorkerSnapshot } from '../../shared/model';
-import { STATUS_SEVERITY } from '../../shared/model';
 import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from './alerts';
 import type { VigilConfig } from './config/types';
 import { HostRuntime } from './host-runtime';
@@ -107,14 +106,6 @@ export class Fleet {
       sync: this.opts.syncStates?.(m.cfg.name) ?? [],
     }));
     return { generatedAt: new Date(now).toISOString(), workers, configError: null };
-  }
-
-  /** Problems first, then the config's order. */
-  static sortForDisplay(workers: WorkerSnapshot[]): WorkerSnapshot[] {
-    return workers
-      .map((w, i) => ({ w, i }))
-      .sort((a, b) => STATUS_SEVERITY[a.w.status] - STATUS_SEVERITY[b.w.status] || a.i - b.i)
-      .map((x) => x.w);
   }
 
   /**

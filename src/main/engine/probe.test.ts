@@ -3,12 +3,21 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProbeScript, parseProbeOutput, selfExcludingPattern, splitGlob } from './probe';
+import { buildProbeScript, parseProbeOutput, selfExcludingGlob, splitGlob } from './probe';
 
 describe('probe', () => {
-  it('turns a fixed string into a regex that does not match its own command line', () => {
-    expect(selfExcludingPattern('train.py --model i3d')).toBe('[t]rain\\.py --model i3d');
-    expect(selfExcludingPattern('--x.y')).toBe('--[x]\\.y');
+  it('matches a fixed string in process command lines, never its own, and runs nothing', () => {
+    // A `case` pattern: the fixed string quoted, one letter bracketed so the probe's own command line
+    // (which carries the pattern text) never matches it.
+    const pat = selfExcludingGlob("train.py --model 'i3d'");
+    const matches = (text: string) =>
+      execFileSync('sh', ['-c', `case "$1" in ${pat}) echo yes;; *) echo no;; esac`, 'sh', text], {
+        encoding: 'utf8',
+      }).trim();
+    expect(matches("python train.py --model 'i3d' --lr 3")).toBe('yes');
+    expect(matches('python train.py --model slowfast')).toBe('no');
+    expect(matches(`sh -c case x in ${pat}`)).toBe('no');
+    expect(matches('train.py --model $(touch PWNED)')).toBe('no');
   });
 
   it('runs in a real sh and reports sizes, missing files, pids and patterns, with hostile names quoted', () => {

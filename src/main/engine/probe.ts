@@ -52,22 +52,6 @@ export interface ProbeResult {
 }
 
 /**
- * A regex (ERE) matching the fixed string, with one letter in brackets so it does not match the
- * command lines that carry it (the `sh -c` of the probe, its `timeout`): `[t]rain\.py`.
- */
-export function selfExcludingPattern(fixed: string): string {
-  let bracketed = false;
-  let out = '';
-  for (const ch of fixed) {
-    if (!bracketed && /[A-Za-z0-9]/.test(ch)) {
-      out += `[${ch}]`;
-      bracketed = true;
-    } else out += /[.[\]()*+?{}|^$\\]/.test(ch) ? `\\${ch}` : ch;
-  }
-  return out;
-}
-
-/**
  * A `case` pattern matching command lines that contain the fixed string, with one letter in brackets
  * (the rest quoted, so nothing in it is special) so it does not match the probe's own `sh -c`: `*[t]'rain.py'*`.
  */
