@@ -123,6 +123,7 @@ export class Fleet {
         host.stop();
       }),
     );
+    await Promise.all(this.monitors.map((m) => m.close().catch(() => {})));
     return this.snapshot();
   }
 
@@ -253,5 +254,6 @@ export class Fleet {
     this.timers.clear();
     for (const h of this.hosts) h.stop();
     await idle;
+    await Promise.all(this.monitors.map((m) => m.close().catch(() => {})));
   }
 }

@@ -104,6 +104,11 @@ export class MetricsSource {
     this.mergedStale = false;
   }
 
+  /** Flushes every mirror to disk and closes it. */
+  async close(): Promise<void> {
+    await Promise.all([...this.units.values()].map((u) => u.file.close()));
+  }
+
   view(): RecordStore {
     this.merge();
     return this.records;

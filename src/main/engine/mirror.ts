@@ -1,5 +1,5 @@
-// The local mirror: every byte read from a remote file is appended here (and fsynced) before it is
-// parsed, and each worker's cursors are saved atomically beside it. After a crash the mirror is the
+// The local mirror: every byte read from a remote file is appended here (mirror-appender.ts) before it
+// is parsed, and each worker's cursors are saved atomically beside it. After a crash the mirror is the
 // truth: its length is the offset to resume from, so no byte is read twice or lost.
 
 import { promises as fs } from 'node:fs';
@@ -51,29 +51,6 @@ async function openIn(file: string, flags: string): Promise<fs.FileHandle> {
     await ensureDir(dir);
     return fs.open(file, flags);
   }
-}
-
-/** Appends bytes and fsyncs before returning. */
-export async function appendDurably(file: string, bytes: Uint8Array): Promise<void> {
-  await wrap('append to', file, async () => {
-    const fh = await openIn(file, 'a');
-    const before = (await fh.stat()).size;
-    try {
-      let written = 0;
-      while (written < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, written, bytes.length - written);
-        written += bytesWritten;
-      }
-      await fh.sync();
-    } catch (e) {
-      // A disk that filled up mid-write leaves part of the chunk: cut it off, so the retry (the cursor
-      // did not move) appends the chunk once, not one and a half times.
-      await fh.truncate(before).catch(() => {});
-      throw e;
-    } finally {
-      await fh.close();
-    }
-  });
 }
 
 /** Replaces a file's content atomically: write a temp file, fsync, rename, fsync the folder. */

@@ -3,7 +3,8 @@
 // truncated or replaced. Consumers see each new byte exactly once, in order.
 
 import { advance, type Cursor, decideRead, freshCursor, OVERLAP, overlapMatches } from './cursor';
-import { appendDurably, archiveMirror, readChunks, readTail, writeAtomically } from './mirror';
+import { archiveMirror, readChunks, readTail, writeAtomically } from './mirror';
+import { MirrorAppender } from './mirror-appender';
 import type { RemoteFileStat } from './probe';
 
 /** `inode`: the identity the probe saw, so the reader may keep the file open while it stays the same. */
@@ -45,13 +46,21 @@ export class TrackedFile {
   private cursor: Cursor = freshCursor();
   private mtimeSec: number | null = null;
   private wholeSize = -1;
+  private readonly appender: MirrorAppender;
 
   constructor(
     readonly mirrorPath: string,
     private readonly consumer: FileConsumer,
     /** 'whole': the file is rewritten at each save; re-read it whole when it changes. */
     readonly mode: 'append' | 'whole' = 'append',
-  ) {}
+  ) {
+    this.appender = new MirrorAppender(mirrorPath);
+  }
+
+  /** Makes the mirror durable now (at stop; otherwise it is flushed within a few seconds). */
+  close(): Promise<void> {
+    return this.appender.flush();
+  }
 
   get offset(): number {
     return this.cursor.offset;
@@ -96,6 +105,7 @@ export class TrackedFile {
   }
 
   private async startOver(reason: string): Promise<void> {
+    await this.appender.flush();
     await archiveMirror(this.mirrorPath, this.cursor.generation);
     this.cursor = freshCursor(this.cursor.generation + 1);
     this.consumer.reset(reason);
@@ -124,7 +134,7 @@ export class TrackedFile {
     }
     const fresh = got.subarray(decision.overlap);
     if (fresh.length === 0) return { bytes: 0, reset: resetReason, more: false };
-    await appendDurably(this.mirrorPath, fresh);
+    this.appender.append(fresh);
     this.cursor = advance(this.cursor, stat.inode, fresh);
     this.consumer.bytes(fresh);
     return { bytes: fresh.length, reset: resetReason, more: stat.size > this.cursor.offset };

@@ -120,6 +120,11 @@ export class WorkerMonitor {
     return this.metrics.lastMtimeSec;
   }
 
+  /** Flushes the mirrors to disk and closes them (at stop; a later update opens them again). */
+  async close(): Promise<void> {
+    await Promise.all([this.metrics.close(), this.logFile?.close()]);
+  }
+
   /** Replays the mirror so the last known values show before the host answers. */
   async restore(): Promise<void> {
     const saved = await readJson<SavedWorker>(this.statePath);
