@@ -3,7 +3,9 @@
 // and at the end prints one JSON line: CPU % of one core, the samples, event-loop delay p99 (ms).
 //   tsx bench/engine-child.ts CONFIG DATA_DIR WARMUP_MS DURATION_MS SAMPLE_MS
 
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EngineService } from '../src/main/engine/service';
 
@@ -18,6 +20,31 @@ await engine.start();
 await sleep(warmupMs);
 const records = () => engine.snapshot().workers.reduce((n, w) => n + w.records, 0);
 const running = () => engine.snapshot().workers.filter((w) => w.status === 'running').length;
+// BENCH_CPU_PROF=DIR: a V8 CPU profile of the measured window only (not start-up), to find where time goes.
+const profileDir = process.env.BENCH_CPU_PROF;
+const inspector = profileDir ? new Session() : null;
+if (inspector) {
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.start');
+}
+/** CPU ticks (user+system) per thread, from /proc (Linux): the main thread vs GC helpers and the thread pool. */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+      const name = Number(tid) === process.pid ? 'main' : comm;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+const ticks0 = threadTicks();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const cpu0 = process.cpuUsage();
@@ -37,12 +64,22 @@ while (performance.now() - t0 < durationMs) {
 }
 const wall = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const threadsPct: Record<string, number> = {};
+for (const [name, t] of threadTicks()) {
+  const pct = (((t - (ticks0.get(name) ?? 0)) * 10) / wall) * 100; // 100 ticks a second (USER_HZ)
+  if (pct >= 0.1) threadsPct[name] = Math.round(pct * 10) / 10;
+}
+if (inspector && profileDir) {
+  const { profile } = await inspector.post('Profiler.stop');
+  writeFileSync(path.join(profileDir, `engine-${process.pid}.cpuprofile`), JSON.stringify(profile));
+}
 lag.disable();
 const summary = {
   cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
   // Where it goes: JavaScript and ssh2's crypto (user) vs syscalls — fsync, writes, sockets (system).
   userPct: (cpu.user / 1000 / wall) * 100,
   systemPct: (cpu.system / 1000 / wall) * 100,
+  threadsPct,
   lagP99Ms: lag.percentile(99) / 1e6,
   lagMaxMs: lag.max / 1e6,
   running: running(),

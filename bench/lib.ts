@@ -140,6 +140,8 @@ export interface EngineRun {
   lagMaxMs: number;
   userPct: number;
   systemPct: number;
+  /** CPU % per thread name (Linux): where the engine's time goes besides the main thread. */
+  threadsPct: Record<string, number>;
   running: number;
   workers: number;
   samples: { t: number; rss: number; fds: number; records: number }[];
@@ -152,8 +154,6 @@ export function runEngineChild(
 ): Promise<EngineRun> {
   const child = path.join(path.dirname(new URL(import.meta.url).pathname), 'engine-child.ts');
   const args = ['--expose-gc', '--import', 'tsx', child];
-  // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the engine there, to find where its time goes.
-  if (process.env.BENCH_CPU_PROF) args.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
   args.push(configPath, tempDir('engine-data'));
   args.push(String(opts.warmupMs), String(opts.durationMs), String(opts.sampleMs));
   return run(process.execPath, args, { timeoutMs: opts.warmupMs + opts.durationMs + 120_000 }).then(

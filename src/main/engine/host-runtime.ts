@@ -14,7 +14,7 @@ export interface HostRuntimeOptions {
   clock: Clock;
   resolve: () => Promise<ResolvedHost>;
   random?: () => number;
-  /** Bytes read per file per tick at most, so a catch-up never blows memory. */
+  /** Bytes read per tick at most (shared by the host's workers), so a catch-up never blows memory. */
   maxBytesPerTick?: number;
   /** The poll interval, to tell when an answer is overdue. */
   pollMs?: number;
@@ -32,6 +32,7 @@ const BACKOFF_CAP_MS = 60_000;
 /** Auth failures and unknown host keys need the user: retry rarely, in case they fixed it. */
 const USER_ACTION_RETRY_MS = 5 * 60_000;
 const CLOCK_EVERY_MS = 10 * 60_000;
+const MIN_BYTES_PER_FILE = 256 << 10;
 
 export class HostRuntime {
   connection: ConnectionState = 'unknown';
@@ -199,18 +200,28 @@ export class HostRuntime {
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
     const read = (p: string, offset: number, len: number, inode?: number) =>
       session.read(p, offset, len, inode);
-    let more = false;
-    for (const w of this.workers) {
-      try {
-        more = (await w.update(probe, session.home, read, this.maxBytes)) || more;
-        w.progressCheckedAt = t1;
-      } catch (e) {
-        if (e instanceof SshError && e.kind === 'lost') break;
-        const err = e as Error;
-        w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;
-      }
-    }
-    return { more, contacted: true };
+    // Every worker at once: their read requests leave in one TCP write and their replies come back
+    // together, one round trip per poll instead of one per file. The byte cap is shared so a catch-up of
+    // many files at once still holds at most maxBytes (or 256 KiB per file) in memory.
+    const perFile = Math.max(
+      MIN_BYTES_PER_FILE,
+      Math.floor(this.maxBytes / Math.max(1, this.workers.length)),
+    );
+    const updated = await Promise.all(
+      this.workers.map(async (w) => {
+        try {
+          const more = await w.update(probe, session.home, read, perFile);
+          w.progressCheckedAt = t1;
+          return more;
+        } catch (e) {
+          if (e instanceof SshError && e.kind === 'lost') return false; // the host's state says it
+          const err = e as Error;
+          w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;
+          return false;
+        }
+      }),
+    );
+    return { more: updated.includes(true), contacted: true };
   }
 
   stop(): void {

@@ -3,7 +3,7 @@
 // A config that cannot load is not a crash: the snapshot carries the error where the UI shows it.
 
 import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '../../shared/contract';
-import type { FleetSnapshot } from '../../shared/model';
+import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
 import { groupAlerts } from './alert-groups';
 import { loadConfig } from './config/load';
 import { resolveHost } from './config/resolve-host';
@@ -142,7 +142,7 @@ export class EngineService {
     return statusJson(this.snapshot());
   }
 
-  private lastSent = '';
+  private lastSent: { worker: WorkerSnapshot; json: string }[] = [];
   private pendingAlerts: AlertEvent[] = [];
 
   /** Alerts of one evaluation are sent together, grouped by cause (see alert-groups.ts). */
@@ -153,12 +153,21 @@ export class EngineService {
     });
   }
 
-  /** The fleet re-evaluates every second; the UI hears only of real changes (it ticks ages itself). */
+  /**
+   * The fleet re-evaluates every second; the UI hears only of real changes (it ticks ages itself). A worker
+   * the fleet did not re-evaluate keeps its object, so only re-evaluated ones are serialised to compare.
+   */
   private emitIfChanged(snap: FleetSnapshot): void {
-    const key = JSON.stringify(snap.workers);
-    if (key === this.lastSent) return;
-    this.lastSent = key;
-    this.emit('snapshot', snap);
+    let changed = snap.workers.length !== this.lastSent.length;
+    const sent = snap.workers.map((w, i) => {
+      const last = this.lastSent[i];
+      if (last?.worker === w) return last;
+      const json = JSON.stringify(w);
+      if (json !== last?.json) changed = true;
+      return { worker: w, json };
+    });
+    this.lastSent = sent;
+    if (changed) this.emit('snapshot', snap);
   }
 
   private emit: EventListener = (event, payload) => {

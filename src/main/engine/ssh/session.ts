@@ -2,6 +2,7 @@
 // control shell, byte ranges are read over SFTP, and the end of the connection — closed by us, or lost —
 // fails whatever is pending and is reported once.
 
+import type { Writable } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { ControlShell } from './control-shell';
 import { ControlShellSlot } from './control-shell-slot';
@@ -20,6 +21,7 @@ export class Ssh2Session implements SshSession {
   private lostError: SshError | null = null;
   private listeners: ((err: SshError) => void)[] = [];
   private hasTimeout = false;
+  private corked = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly control: ControlShellSlot;
   private readonly sftp: SftpChannel;
@@ -102,6 +104,7 @@ export class Ssh2Session implements SshSession {
     if (!this.isAlive) return Promise.reject(this.deadError());
     const invalid = invalidRead(path, offset, maxBytes);
     if (invalid) return Promise.reject(invalid);
+    this.coalesceWrites();
     const channel = this.sftp.get();
     const onTimeout = () => {
       this.sftp.discard(channel);
@@ -124,6 +127,22 @@ export class Ssh2Session implements SshSession {
               this.isAlive || (e instanceof SshError && e.kind === 'sftp') ? e : this.deadError(),
             ),
         );
+    });
+  }
+
+  /**
+   * Holds the transport's writes until the current burst of work is done (process.nextTick runs after the
+   * pending promise callbacks), so the read requests of a poll's workers leave in one TCP write instead of
+   * one each: fewer syscalls here, fewer wake-ups on the host. `_sock` is the stream ssh2 writes to (1.x).
+   */
+  private coalesceWrites(): void {
+    const sock = (this.client as unknown as { _sock?: Writable })._sock;
+    if (this.corked || typeof sock?.cork !== 'function') return;
+    this.corked = true;
+    sock.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      sock.uncork();
     });
   }
 
