@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../test/support/fake-clock';
 import { localConnector } from '../../../test/support/local-connector';
 import { parseConfig } from './config/load';
+import type { WorkerSnapshot } from '../../shared/model';
 import { Fleet, type FleetAlert } from './fleet';
 import type { ResolvedHost } from './ssh/types';
 
@@ -113,6 +114,36 @@ describe('Fleet watching', () => {
     expect(s.conn.sessions[0]!.runs).toBeGreaterThan(before);
     expect(status()).toMatchObject({ epoch: 5 });
     expect(alerts.length).toBeLessThanOrEqual(1);
+    await fleet.stop();
+  });
+
+  it('with two hosts: a new record shows after its host answers, and every worker ages on the timer', async () => {
+    const s = scenario();
+    const other = path.join(s.dir, 'other.jsonl');
+    writeFileSync(other, '{"epoch":1,"loss":2}\n');
+    utimesSync(other, s.clock.now() / 1000, s.clock.now() / 1000);
+    const config = parseConfig(
+      `poll: 30s
+hosts: { gpu: { hostname: localhost }, cpu: { hostname: localhost } }
+workers:
+  - { name: I3D, host: gpu, dir: ${s.dir}, metrics: metrics.jsonl, stallAfter: 15m }
+  - { name: Other, host: cpu, dir: ${s.dir}, metrics: other.jsonl, stallAfter: 15m }
+`,
+      'config.yaml',
+    );
+    const { fleet, advance } = await watch({ ...s, config });
+    const emitted: WorkerSnapshot[][] = [];
+    fleet.onSnapshot((snap) => emitted.push(snap.workers));
+    s.write(4);
+    await advance(30_000); // the next poll of both hosts
+    expect(emitted.at(-1)!.map((w) => [w.name, w.records, w.status])).toEqual([
+      ['I3D', 4, 'running'],
+      ['Other', 1, 'running'],
+    ]);
+    // Neither host's files move: both go stalled through the timer's evaluations.
+    await advance(16 * MIN);
+    expect(emitted.at(-1)!.map((w) => w.status)).toEqual(['stalled', 'stalled']);
+    expect(fleet.snapshot().workers.map((w) => w.status)).toEqual(['stalled', 'stalled']);
     await fleet.stop();
   });
 
