@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../test/support/fake-clock';
 import { localConnector } from '../../../test/support/local-connector';
-import { parseConfig } from './config/load';
 import type { WorkerSnapshot } from '../../shared/model';
+import { parseConfig } from './config/load';
 import { Fleet, type FleetAlert } from './fleet';
 import type { ResolvedHost } from './ssh/types';
 

@@ -48,6 +48,7 @@ export class HostRuntime {
   private lastClockAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private readonly maxBytes: number;
+  private lastProbe: { key: string; script: string } | null = null;
   private readonly random: () => number;
 
   constructor(
@@ -172,6 +173,13 @@ export class HostRuntime {
     return { files, globs, pidFiles, patterns, clock: now - this.lastClockAt >= CLOCK_EVERY_MS };
   }
 
+  /** The same request every poll (until a glob matches anew or the clock is due): built once, not per tick. */
+  private probeScript(req: ProbeRequest): string {
+    const key = JSON.stringify(req);
+    if (key !== this.lastProbe?.key) this.lastProbe = { key, script: buildProbeScript(req) };
+    return this.lastProbe.script;
+  }
+
   /** One probe and read for every worker. Returns true when a worker has more bytes waiting. */
   async tick(): Promise<{ more: boolean; contacted: boolean }> {
     const session = await this.ensureSession();
@@ -181,7 +189,7 @@ export class HostRuntime {
     const t0 = clock.now();
     let stdout: string;
     try {
-      stdout = (await session.run(buildProbeScript(req), { timeoutMs: this.opts.probeTimeoutMs ?? 20_000 }))
+      stdout = (await session.run(this.probeScript(req), { timeoutMs: this.opts.probeTimeoutMs ?? 20_000 }))
         .stdout;
     } catch (e) {
       if (session.alive)

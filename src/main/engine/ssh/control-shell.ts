@@ -27,8 +27,8 @@ export function openExec(client: Client, command: string): Promise<ClientChannel
 }
 
 interface Pending {
-  marker: string;
-  pattern: RegExp;
+  /** "\n" + the end marker + " ": the exit status and a newline follow it. */
+  needle: Buffer;
   chunks: Buffer[];
   received: number;
   /** The last bytes received, kept so a marker split across chunks is still found. */
@@ -36,6 +36,8 @@ interface Pending {
   resolve: (r: RunResult) => void;
   reject: (e: Error) => void;
 }
+
+const NEWLINE = 0x0a;
 
 /** Scripts at least this long are sent once per shell and then run by name (see run()). */
 const CACHE_MIN_CHARS = 256;
@@ -87,16 +89,16 @@ export class ControlShell {
       return Promise.reject(new SshError('channel', `${this.label}: the control shell has ended`));
     if (this.current)
       throw new Error('ControlShell.run called while a script is running (calls must be queued)');
-    let quoted: string;
-    try {
-      quoted = shQuote(script);
-    } catch (err) {
-      return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
-    }
     const marker = `__VIGIL_${this.nonce}_${++this.seq}__`;
     // A script run every poll (the probe) is sent once and kept in an exported variable of this shell;
     // later polls send its name only, so the bytes on the wire per poll do not grow with the script.
-    const { define, name } = this.cache(script, quoted);
+    let cached: { define: string; name: string | null; quoted: string };
+    try {
+      cached = this.cache(script);
+    } catch (err) {
+      return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
+    }
+    const { define, name, quoted } = cached;
     // `sh -c` (or a subshell) isolates the script: its `exit`, `cd`, `set -e` or a syntax error cannot end
     // or alter the control shell, and the quoted script always parses so the marker line always runs.
     const command = name === null ? quoted : `'eval "$${name}"'`;
@@ -107,8 +109,7 @@ export class ControlShell {
     const line = `${define}${body}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
     return new Promise<RunResult>((resolve, reject) => {
       this.current = {
-        marker,
-        pattern: new RegExp(`\\n${marker} (\\d+)\\n`),
+        needle: Buffer.from(`\n${marker} `, 'latin1'),
         chunks: [],
         received: 0,
         tail: Buffer.alloc(0),
@@ -123,14 +124,16 @@ export class ControlShell {
    * The variable that holds the script (null: send it whole, for short or huge scripts), with the
    * assignment to prepend the first time. The oldest of CACHE_ENTRIES is unset to make room.
    */
-  private cache(script: string, quoted: string): { define: string; name: string | null } {
-    if (script.length < CACHE_MIN_CHARS || script.length > CACHE_MAX_CHARS) return { define: '', name: null };
+  private cache(script: string): { define: string; name: string | null; quoted: string } {
+    if (script.length < CACHE_MIN_CHARS || script.length > CACHE_MAX_CHARS)
+      return { define: '', name: null, quoted: shQuote(script) };
     let name = this.cached.get(script);
     if (name) {
       this.cached.delete(script); // most recently used goes last
       this.cached.set(script, name);
-      return { define: '', name };
+      return { define: '', name, quoted: '' }; // run by name: the quoted text is not needed
     }
+    const quoted = shQuote(script);
     name = `VIGIL_S${++this.cacheSeq}`;
     let define = `${name}=${quoted}; export ${name}; `;
     if (this.cached.size >= CACHE_ENTRIES) {
@@ -139,27 +142,30 @@ export class ControlShell {
       define = `unset ${oldName}; ${define}`;
     }
     this.cached.set(script, name);
-    return { define, name };
+    return { define, name, quoted };
   }
 
   private onData(chunk: Buffer): void {
     const p = this.current;
     // Output with no script running is stray (a background job of an earlier script): drop it.
     if (!p) return;
-    const window = Buffer.concat([p.tail, chunk]);
+    const window = p.tail.length === 0 ? chunk : Buffer.concat([p.tail, chunk]);
     const before = p.received - p.tail.length; // absolute offset of window[0]
     p.chunks.push(chunk);
     p.received += chunk.length;
-    // latin1 maps bytes 1:1, so string indexes are byte offsets and binary output cannot break the search.
-    const m = p.pattern.exec(window.toString('latin1'));
-    if (m) {
+    // Byte search: binary output cannot break it, and nothing is decoded until the marker is found.
+    const at = window.indexOf(p.needle);
+    const end = at < 0 ? -1 : window.indexOf(NEWLINE, at + p.needle.length);
+    const status = end < 0 ? '' : window.toString('latin1', at + p.needle.length, end);
+    if (/^\d+$/.test(status)) {
       this.current = null;
-      const all = Buffer.concat(p.chunks, p.received);
-      const stdout = all.subarray(0, before + m.index).toString('utf8');
-      p.resolve({ stdout, code: Number(m[1]) });
+      const all = p.chunks.length === 1 ? chunk : Buffer.concat(p.chunks, p.received);
+      const stdout = all.subarray(0, before + at).toString('utf8');
+      p.resolve({ stdout, code: Number(status) });
       return;
     }
-    const keep = p.marker.length + 16; // "\n" + marker + " " + status digits + "\n", minus one byte
+    // Keep enough to find a marker split across chunks: "\n" + marker + " " + status digits + "\n".
+    const keep = at >= 0 && end < 0 ? window.length - at : p.needle.length + 16;
     p.tail = window.length > keep ? window.subarray(window.length - keep) : window;
   }
 
