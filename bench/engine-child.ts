@@ -15,7 +15,9 @@ const durationMs = Number(durationArg);
 const sampleMs = Number(sampleArg);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const engine = new EngineService({ configPath: configPath!, dataDir: dataDir! });
+// BENCH_RECORDS_HELD: a smaller bound on records held per worker, so a short soak reaches it.
+const held = process.env.BENCH_RECORDS_HELD ? Number(process.env.BENCH_RECORDS_HELD) : undefined;
+const engine = new EngineService({ configPath: configPath!, dataDir: dataDir!, recordsHeldPerWorker: held });
 await engine.start();
 await sleep(warmupMs);
 const records = () => engine.snapshot().workers.reduce((n, w) => n + w.records, 0);
@@ -49,7 +51,7 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const samples: { t: number; rss: number; fds: number; records: number }[] = [];
+const samples: { t: number; rss: number; heap: number; fds: number; records: number }[] = [];
 // soak.ts sets BENCH_GC: a full collection before each sample, so RSS shows what is held, not garbage.
 const gc = process.env.BENCH_GC ? (globalThis as { gc?: () => void }).gc : undefined;
 while (performance.now() - t0 < durationMs) {
@@ -57,6 +59,7 @@ while (performance.now() - t0 < durationMs) {
   samples.push({
     t: (performance.now() - t0) / 1000,
     rss: process.memoryUsage().rss,
+    heap: process.memoryUsage().heapUsed,
     fds: readdirSync('/proc/self/fd').length,
     records: records(),
   });

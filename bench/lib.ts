@@ -144,7 +144,7 @@ export interface EngineRun {
   threadsPct: Record<string, number>;
   running: number;
   workers: number;
-  samples: { t: number; rss: number; fds: number; records: number }[];
+  samples: { t: number; rss: number; heap: number; fds: number; records: number }[];
 }
 
 /** Runs the engine alone in its own process (bench/engine-child.ts) and returns what it measured. */

@@ -442,7 +442,7 @@ export async function settle(
     `the engine to hold all ${remoteRecords} records`,
   );
   await sleep(500); // one more poll: nothing beyond the file may appear
-  checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.epoch, 'records lost');
+  checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.heldEpochs(), 'records lost');
   checkMirror(r, workerOf(fleet, 'w').mirror!, trainer.metricsPath);
   trainer.resume();
 }

@@ -260,7 +260,7 @@ describe('connection faults', () => {
         );
         r.detectionMs = Math.max(...detect);
         r.recoveryMs = Math.max(...recover);
-        checkEpochs(r, file, fleet.worker('w')!.records.epoch);
+        checkEpochs(r, file, fleet.worker('w')!.records.heldEpochs());
         checkMirror(r, mirror(), file);
         const statuses = tr.sequence('status');
         r.check(
@@ -350,7 +350,7 @@ describe('connection faults', () => {
         r.rssAfterMb = rssAtEnd;
         // What a fresh engine restores from that data folder, record by record.
         const { fleet } = await openFleet({ configPath: cfg, dataDir });
-        checkEpochs(r, file, fleet.worker('w')!.records.epoch);
+        checkEpochs(r, file, fleet.worker('w')!.records.heldEpochs());
         r.check(
           children.every((c) => c.alerts.every((a) => a.alert.kind !== 'error')),
           'an error alert during the restarts',
@@ -413,7 +413,7 @@ describe('connection faults', () => {
         );
         await child.stop();
         const { fleet } = await openFleet({ configPath: cfg, dataDir });
-        checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.epoch);
+        checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.heldEpochs());
         trainer.resume();
         r.connectionAttempts = after.attempts;
         // The engine is the child: its memory, not the test runner's.

@@ -26,6 +26,8 @@ export interface FleetOptions {
   /** How often health is re-evaluated while watching (statuses age even when nothing arrives). */
   evaluateEveryMs?: number;
   flapWindowMs?: number;
+  /** Records each worker holds in memory for its charts (default: RECORDS_HELD in record-store.ts). */
+  recordsHeldPerWorker?: number;
   /** The state of each worker's sync rules, for the snapshot. */
   syncStates?: (worker: string) => SyncRuleState[];
 }
@@ -60,7 +62,7 @@ export class Fleet {
     for (const hostCfg of Object.values(config.hosts)) {
       const workers = config.workers
         .filter((w) => w.host === hostCfg.name)
-        .map((w) => new WorkerMonitor(w, opts.dataDir));
+        .map((w) => new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker));
       if (workers.length === 0) continue;
       const host = new HostRuntime(hostCfg, workers, {
         connector: opts.connector,

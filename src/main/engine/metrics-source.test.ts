@@ -51,17 +51,17 @@ describe('MetricsSource with a glob', () => {
     const src = new MetricsSource(cfg, mirror, new PaceTracker());
     const pattern = path.join(dir, 'part-*.jsonl');
     await src.update(probeOf(pattern, [b]), pattern, read, 1 << 20);
-    expect(src.view().epoch).toEqual([3, 4]);
+    expect(src.view().heldEpochs()).toEqual([3, 4]);
 
     const a = path.join(dir, 'part-a.jsonl');
     writeFileSync(a, rec(1) + rec(2));
     await src.update(probeOf(pattern, [a, b]), pattern, read, 1 << 20);
-    expect(src.view().epoch).toEqual([1, 2, 3, 4]);
+    expect(src.view().heldEpochs()).toEqual([1, 2, 3, 4]);
     expect(src.view().latest('loss')).toBe(0.4);
 
     const again = new MetricsSource(cfg, mirror, new PaceTracker());
     await again.restore(src.saved());
-    expect(again.view().epoch).toEqual([1, 2, 3, 4]);
+    expect(again.view().heldEpochs()).toEqual([1, 2, 3, 4]);
   });
 
   it('says so when nothing matches yet', async () => {

@@ -11,7 +11,7 @@ import { FORMATS } from './parse/registry';
 import type { FileFacts } from './parse/types';
 import { mirrorRelativePath } from './paths';
 import { isGlob, type ProbeResult } from './probe';
-import { RecordStore } from './record-store';
+import { RECORDS_HELD, RecordStore } from './record-store';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
 
 /** Saved cursors: the single file's, or each globbed file's by its remote path. */
@@ -33,7 +33,7 @@ export interface MetricsUpdate {
 
 export class MetricsSource {
   /** Every record, merged in file order. */
-  readonly records = new RecordStore();
+  readonly records: RecordStore;
   readonly glob: boolean;
   /** The mirror of the single file, or the folder of a glob's mirrors. */
   readonly mirrorPath: string;
@@ -48,7 +48,10 @@ export class MetricsSource {
     private readonly cfg: WorkerConfig,
     mirrorDir: string,
     private readonly pace: PaceTracker,
+    /** Rows each store holds in memory (see RecordStore); the mirror on disk keeps every byte. */
+    private readonly recordsHeld = RECORDS_HELD,
   ) {
+    this.records = new RecordStore(recordsHeld);
     this.glob = isGlob(path.posix.basename(cfg.metrics.path));
     const mirrored = mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.metrics.path));
     this.mirrorPath = path.join(mirrorDir, this.glob ? path.dirname(mirrored) : mirrored);
@@ -133,7 +136,11 @@ export class MetricsSource {
   private unitFor(id: string): Unit {
     let u = this.units.get(id);
     if (!u) {
-      u = this.makeUnit(id, path.join(this.mirrorPath, path.posix.basename(id)), new RecordStore());
+      u = this.makeUnit(
+        id,
+        path.join(this.mirrorPath, path.posix.basename(id)),
+        new RecordStore(this.recordsHeld),
+      );
       this.units.set(id, u);
       this.mergedStale = true;
     }

@@ -1,112 +1,325 @@
-// A worker's records, column by column: counters in dense arrays, each metric as (index, value) pairs
-// so train and validation rows that interleave keep their holes, and a NaN stays a NaN.
+// A worker's records, column by column, in bounded memory. Counters are dense columns (NaN stands for
+// "not written"); each metric is (row, value) pairs so train and validation rows that interleave keep
+// their holes, and a NaN value stays a NaN.
+//
+// At most `maxHeld` rows stay in memory: the newest half at full resolution, and the run before them
+// thinned evenly (every 2nd, 4th, … record, by record number, so the whole run keeps an even shape for the
+// chart). Without a bound a long run grew the engine by ~70 B per record, for ever; every byte is still
+// in the local mirror on disk. The count, the latest values and the epoch base are kept exactly.
 
 import type { MetricRecord } from '../../shared/model';
 
-export interface MetricColumn {
-  index: number[];
-  value: number[];
+/** Rows held per store by default: 5,000 newest at full resolution, the rest of the run thinned. */
+export const RECORDS_HELD = 10_000;
+
+/** A growable column of doubles. */
+class Column {
+  private buf: Float64Array;
+  length = 0;
+
+  constructor(capacity = 64) {
+    this.buf = new Float64Array(capacity);
+  }
+
+  push(v: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Float64Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = v;
+  }
+
+  at(i: number): number {
+    return this.buf[i]!;
+  }
+
+  set(i: number, v: number): void {
+    this.buf[i] = v;
+  }
+
+  /** Cuts the column to its first n values and gives back memory it no longer needs. */
+  truncate(n: number): void {
+    this.length = n;
+    if (this.buf.length > 4 * Math.max(64, n)) this.buf = this.buf.slice(0, Math.max(64, 2 * n));
+  }
+
+  view(): Float64Array {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
-export class RecordStore {
-  readonly epoch: (number | null)[] = [];
-  readonly step: (number | null)[] = [];
-  readonly time: (number | null)[] = [];
-  /** Insertion order = order of first appearance in the file. */
-  readonly metrics = new Map<string, MetricColumn>();
-  private lastEpochIdx = -1;
-  private lastStepIdx = -1;
-  /** Indexes where the run restarted (its step went back). */
-  readonly restarts: number[] = [];
+interface MetricColumn {
+  row: Column;
+  value: Column;
+}
 
+function countKept(keepRow: Uint8Array, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) n += keepRow[i]!;
+  return n;
+}
+
+const orNaN = (v: number | null): number => (v === null ? Number.NaN : v);
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+export class RecordStore {
+  private readonly seq = new Column();
+  private readonly epochs = new Column();
+  private readonly steps = new Column();
+  private readonly times = new Column();
+  /** Insertion order = order of first appearance in the file. */
+  private readonly metrics = new Map<string, MetricColumn>();
+  private readonly latestValues = new Map<string, number>();
+  /** Records added since the last clear (held or thinned away). */
+  private total = 0;
+  private lastEpoch: number | null = null;
+  private lastStep: number | null = null;
+  private firstEpoch: number | null = null;
+  /** Rows where the run restarted (its step went back). */
+  private restartRows: number[] = [];
+  /** Records older than the full-resolution half are kept when their number is a multiple of this. */
+  private stride = 1;
+  private thinAt: number;
+
+  constructor(readonly maxHeld = RECORDS_HELD) {
+    if (!(maxHeld >= 8)) throw new Error(`maxHeld must be at least 8, got ${maxHeld}`);
+    this.thinAt = maxHeld;
+  }
+
+  /** Records read, all of them (not only the rows held). */
   get count(): number {
-    return this.epoch.length;
+    return this.total;
+  }
+
+  /** Rows held in memory. */
+  get held(): number {
+    return this.seq.length;
+  }
+
+  /** 1 while every record is held; n when the older part keeps one record in n. */
+  get thinning(): number {
+    return this.stride;
+  }
+
+  get restarts(): readonly number[] {
+    return this.restartRows;
   }
 
   add(records: readonly MetricRecord[]): void {
     for (const r of records) {
-      const i = this.epoch.length;
-      this.epoch.push(r.epoch);
-      this.step.push(r.step);
-      this.time.push(r.time);
-      if (r.epoch !== null) this.lastEpochIdx = i;
-      if (r.step !== null) this.lastStepIdx = i;
-      if ((r as { restart?: boolean }).restart) this.restarts.push(i);
-      for (const [name, v] of Object.entries(r.metrics)) {
-        let col = this.metrics.get(name);
-        if (!col) {
-          col = { index: [], value: [] };
-          this.metrics.set(name, col);
-        }
-        col.index.push(i);
-        col.value.push(v);
-      }
+      this.push(this.total++, r.epoch, r.step, r.time, (r as { restart?: boolean }).restart === true);
+      const row = this.seq.length - 1;
+      for (const name in r.metrics) this.pushMetric(name, row, r.metrics[name]!);
+      if (this.seq.length >= this.thinAt) this.thin();
     }
   }
 
   /** Appends every record of another store (used to merge the files of a run in order). */
   appendStore(other: RecordStore): void {
-    const base = this.epoch.length;
-    for (let i = 0; i < other.epoch.length; i++) {
-      const e = other.epoch[i]!;
-      const s = other.step[i]!;
-      this.epoch.push(e);
-      this.step.push(s);
-      this.time.push(other.time[i]!);
-      if (e !== null) this.lastEpochIdx = base + i;
-      if (s !== null) this.lastStepIdx = base + i;
-    }
-    for (const r of other.restarts) this.restarts.push(base + r);
-    for (const [name, col] of other.metrics) {
-      let mine = this.metrics.get(name);
-      if (!mine) {
-        mine = { index: [], value: [] };
-        this.metrics.set(name, mine);
+    const base = this.total;
+    const restarts = new Set(other.restartRows);
+    const rows = other.seq.length;
+    // Rows of `other` in order, metric values interleaved by their row: a merge of sorted lists.
+    const cursors = [...other.metrics].map(([name, col]) => ({ name, col, k: 0 }));
+    for (let i = 0; i < rows; i++) {
+      this.push(
+        base + other.seq.at(i),
+        orNull(other.epochs.at(i)),
+        orNull(other.steps.at(i)),
+        orNull(other.times.at(i)),
+        restarts.has(i),
+      );
+      const row = this.seq.length - 1;
+      for (const c of cursors) {
+        while (c.k < c.col.row.length && c.col.row.at(c.k) === i) {
+          this.pushMetric(c.name, row, c.col.value.at(c.k));
+          c.k++;
+        }
       }
-      for (let k = 0; k < col.index.length; k++) {
-        mine.index.push(base + col.index[k]!);
-        mine.value.push(col.value[k]!);
+      if (this.seq.length >= this.thinAt) this.thin();
+    }
+    this.total = base + other.total;
+    // Values thinned away in `other` still count as its latest.
+    for (const [name, v] of other.latestValues) this.latestValues.set(name, v);
+    if (other.lastEpoch !== null) this.lastEpoch = other.lastEpoch;
+    if (other.lastStep !== null) this.lastStep = other.lastStep;
+    if (this.firstEpoch === null) this.firstEpoch = other.firstEpoch;
+  }
+
+  private push(
+    seq: number,
+    epoch: number | null,
+    step: number | null,
+    time: number | null,
+    restart: boolean,
+  ) {
+    if (restart) this.restartRows.push(this.seq.length);
+    this.seq.push(seq);
+    this.epochs.push(orNaN(epoch));
+    this.steps.push(orNaN(step));
+    this.times.push(orNaN(time));
+    if (epoch !== null) {
+      this.lastEpoch = epoch;
+      if (this.firstEpoch === null) this.firstEpoch = epoch;
+    }
+    if (step !== null) this.lastStep = step;
+  }
+
+  private pushMetric(name: string, row: number, value: number): void {
+    let col = this.metrics.get(name);
+    if (!col) {
+      col = { row: new Column(), value: new Column() };
+      this.metrics.set(name, col);
+    }
+    col.row.push(row);
+    col.value.push(value);
+    this.latestValues.set(name, value);
+  }
+
+  /**
+   * Keeps the newest half of maxHeld rows whole and thins the rows before them. The run before them is cut
+   * into buckets of `stride` records (by record number); each metric keeps its first point in each bucket,
+   * and the stride doubles until those rows fit in a quarter of maxHeld. Buckets, not every n-th row: a
+   * validation loss written on every 10th row would never land on a row number that is a multiple of 2^k.
+   * Doubling merges buckets pairwise, so what a thinning keeps was kept by the one before: the older part
+   * stays evenly spaced however long the run.
+   */
+  private thin(): void {
+    const rows = this.seq.length;
+    const recentFrom = rows - Math.floor(this.maxHeld / 2);
+    const budget = Math.floor(this.maxHeld / 4);
+    const span = this.seq.at(recentFrom) - this.seq.at(0);
+    let stride = this.stride;
+    let keepRow = this.rowsToKeep(recentFrom, stride);
+    // One bucket for the whole older part is as thin as it gets (many metrics on rows of their own).
+    while (countKept(keepRow, recentFrom) > budget && stride <= span) {
+      stride *= 2;
+      keepRow = this.rowsToKeep(recentFrom, stride);
+    }
+    this.stride = stride;
+
+    const newRow = new Int32Array(rows).fill(-1);
+    let w = 0;
+    for (let i = 0; i < rows; i++) {
+      if (!keepRow[i]) continue;
+      newRow[i] = w;
+      for (const c of [this.seq, this.epochs, this.steps, this.times]) c.set(w, c.at(i));
+      w++;
+    }
+    for (const c of [this.seq, this.epochs, this.steps, this.times]) c.truncate(w);
+    for (const col of this.metrics.values()) {
+      let m = 0;
+      for (let k = 0; k < col.row.length; k++) {
+        const to = newRow[col.row.at(k)]!;
+        if (to < 0) continue; // a point goes with its row (a row kept for one metric keeps all of its points)
+        col.row.set(m, to);
+        col.value.set(m, col.value.at(k));
+        m++;
+      }
+      col.row.truncate(m);
+      col.value.truncate(m);
+    }
+    // A restart whose row was thinned away is marked on the next row held.
+    const restarts = new Set<number>();
+    for (const r of this.restartRows) {
+      let to = newRow[r]!;
+      for (let i = r + 1; to < 0 && i < rows; i++) to = newRow[i]!;
+      if (to >= 0) restarts.add(to);
+    }
+    this.restartRows = [...restarts].sort((a, b) => a - b);
+    // Many metrics on rows of their own can keep more than maxHeld rows: thin again only after a quarter
+    // of maxHeld new rows, so the work per record stays constant.
+    this.thinAt = Math.max(this.maxHeld, w + Math.floor(this.maxHeld / 4));
+  }
+
+  /** Rows held after thinning the older part (rows before recentFrom) to buckets of `stride` records. */
+  private rowsToKeep(recentFrom: number, stride: number): Uint8Array {
+    const rows = this.seq.length;
+    const keepRow = new Uint8Array(rows);
+    keepRow.fill(1, recentFrom);
+    keepRow[0] = 1; // the run's first record: where the chart starts
+    for (const col of this.metrics.values()) {
+      let last = -1;
+      for (let k = 0; k < col.row.length; k++) {
+        const row = col.row.at(k);
+        if (row >= recentFrom) break;
+        const bucket = Math.floor(this.seq.at(row) / stride);
+        if (bucket !== last) keepRow[row] = 1;
+        last = bucket;
       }
     }
+    return keepRow;
   }
 
   clear(): void {
-    this.epoch.length = 0;
-    this.step.length = 0;
-    this.time.length = 0;
+    for (const c of [this.seq, this.epochs, this.steps, this.times]) c.truncate(0);
     this.metrics.clear();
-    this.restarts.length = 0;
-    this.lastEpochIdx = -1;
-    this.lastStepIdx = -1;
+    this.latestValues.clear();
+    this.restartRows = [];
+    this.total = 0;
+    this.stride = 1;
+    this.thinAt = this.maxHeld;
+    this.lastEpoch = null;
+    this.lastStep = null;
+    this.firstEpoch = null;
   }
 
   latestEpoch(): number | null {
-    return this.lastEpochIdx < 0 ? null : this.epoch[this.lastEpochIdx]!;
+    return this.lastEpoch;
   }
 
   latestStep(): number | null {
-    return this.lastStepIdx < 0 ? null : this.step[this.lastStepIdx]!;
+    return this.lastStep;
   }
 
-  /** The smallest epoch written: 0 means the file counts epochs from 0. */
+  /** The first epoch written: 0 means the file counts epochs from 0. */
   epochBase(): 0 | 1 {
-    for (const e of this.epoch) if (e !== null) return e <= 0 ? 0 : 1;
-    return 1;
+    return this.firstEpoch !== null && this.firstEpoch <= 0 ? 0 : 1;
   }
 
   latest(name: string): number | null {
-    const col = this.metrics.get(name);
-    return col && col.value.length > 0 ? col.value[col.value.length - 1]! : null;
+    return this.latestValues.get(name) ?? null;
   }
 
   /** The newest value of every metric. */
   latestAll(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [name, col] of this.metrics) out[name] = col.value[col.value.length - 1]!;
-    return out;
+    return Object.fromEntries(this.latestValues);
+  }
+
+  /** The epoch of every row held, in order (null where a record has none). */
+  heldEpochs(): (number | null)[] {
+    return Array.from(this.epochs.view(), orNull);
   }
 
   names(): string[] {
     return [...this.metrics.keys()];
+  }
+
+  /**
+   * One metric's held points with every x axis: step (the record number, from 1, when the file has no
+   * steps), epoch and time, NaN where a record has none.
+   */
+  series(metric: string): {
+    step: Float64Array;
+    epoch: Float64Array;
+    time: Float64Array;
+    values: Float64Array;
+    length: number;
+  } {
+    const col = this.metrics.get(metric);
+    const n = col?.row.length ?? 0;
+    const step = new Float64Array(n);
+    const epoch = new Float64Array(n);
+    const time = new Float64Array(n);
+    const values = col ? col.value.view().slice() : new Float64Array(0);
+    const hasSteps = this.lastStep !== null;
+    for (let k = 0; k < n; k++) {
+      const i = col!.row.at(k);
+      step[k] = hasSteps ? this.steps.at(i) : this.seq.at(i) + 1;
+      epoch[k] = this.epochs.at(i);
+      time[k] = this.times.at(i);
+    }
+    return { step, epoch, time, values, length: n };
   }
 }

@@ -28,6 +28,8 @@ export interface EngineServiceOptions {
   openPath?: (path: string) => void;
   /** Builds the sync manager (tests give a fake rsync); default: the real one over the system rsync. */
   createSync?: (config: VigilConfig, dataDir: string) => SyncManager;
+  /** Records each worker holds in memory for its charts (default: RECORDS_HELD in record-store.ts). */
+  recordsHeldPerWorker?: number;
 }
 
 export class EngineService {
@@ -77,6 +79,7 @@ export class EngineService {
       connector: this.opts.connector ?? createSsh2Connector(),
       clock: this.clock,
       resolveHost: this.opts.resolveHost ?? ((cfg, name) => resolveHost(cfg, name)),
+      recordsHeldPerWorker: this.opts.recordsHeldPerWorker,
     });
     this.fleet = fleet;
     this.unsubscribers = [

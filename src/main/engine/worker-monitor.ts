@@ -76,10 +76,12 @@ export class WorkerMonitor {
   constructor(
     readonly cfg: WorkerConfig,
     dataDir: string,
+    /** Records held in memory for the charts (default RECORDS_HELD); the mirror keeps them all. */
+    recordsHeld?: number,
   ) {
     this.mirrorDir = path.join(dataDir, 'mirror', safeSegment(cfg.name));
     this.statePath = path.join(this.mirrorDir, '.vigil-state.json');
-    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace);
+    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld);
     if (cfg.log) {
       const scanner = createLogScanner({ tailLines: LOG_TAIL_LINES });
       this.logScanner = scanner;
