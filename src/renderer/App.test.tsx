@@ -51,6 +51,16 @@ describe('the worker list', () => {
     await waitFor(() => expect(screen.getByText('progress 1 min ago')).toBeTruthy());
   });
 
+  it('says when the link to Vigil is lost, keeping the last values, and how to get it back', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    act(() => app!.stores.fleet.setState({ link: 'lost' }));
+    expect(screen.getByRole('status').textContent).toMatch(
+      /Disconnected from Vigil — values may be out of date\. If you restarted `vigil serve`, open the\s+new address it printed\./,
+    );
+    expect(rows()).toHaveLength(4);
+  });
+
   it('follows pushed snapshots', async () => {
     app = renderApp();
     await waitFor(() => expect(rows()).toHaveLength(4));

@@ -62,7 +62,8 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
         <h1>Vigil</h1>
         {link === 'lost' && (
           <span className="link-lost" role="status">
-            Disconnected — values may be out of date
+            Disconnected from Vigil — values may be out of date. If you restarted `vigil serve`, open the new
+            address it printed.
           </span>
         )}
       </header>
