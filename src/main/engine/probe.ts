@@ -91,41 +91,44 @@ export function splitGlob(pattern: string): { dir: string; glob: string } {
 }
 
 export function buildProbeScript(req: ProbeRequest): string {
-  const lines: string[] = ['set --'];
+  // Lines are gathered in a variable and printed with one write before `stat`: an `echo` each was a
+  // write each, and often an SSH packet each, to decrypt and dispatch on Vigil's side.
+  const lines: string[] = ['set --; _vo=; o() { _vo="$_vo$*', '"; }'];
   if (req.patterns.length > 0) {
     // One `ps` for every pattern (a `pgrep` each would start a process per pattern per poll); a failed
     // `ps` answers 2 for each, as a failed `pgrep` would.
     lines.push('_vp=$(ps -A -o args= 2>/dev/null); _vq=$?');
     req.patterns.forEach((pattern, i) => {
       lines.push(
-        `if [ $_vq -ne 0 ]; then echo "Q ${i} 2"; else case "$_vp" in ${selfExcludingGlob(pattern)}) echo "Q ${i} 0";; *) echo "Q ${i} 1";; esac; fi`,
+        `if [ $_vq -ne 0 ]; then o "Q ${i} 2"; else case "$_vp" in ${selfExcludingGlob(pattern)}) o "Q ${i} 0";; *) o "Q ${i} 1";; esac; fi`,
       );
     });
   }
   req.pidFiles.forEach((path, i) => {
     const q = shQuote(path);
     lines.push(
-      `if [ -r ${q} ]; then read -r p _ < ${q}; case "$p" in ''|*[!0-9]*) echo "P ${i} bad $p";; *) ` +
-        `if [ -d /proc/self ]; then [ -d "/proc/$p" ]; else kill -0 "$p" 2>/dev/null; fi && echo "P ${i} run $p" || echo "P ${i} dead $p";; esac; ` +
-        `else echo "P ${i} none"; fi`,
+      `if [ -r ${q} ]; then read -r p _ < ${q}; case "$p" in ''|*[!0-9]*) o "P ${i} bad $p";; *) ` +
+        `if [ -d /proc/self ]; then [ -d "/proc/$p" ]; else kill -0 "$p" 2>/dev/null; fi && o "P ${i} run $p" || o "P ${i} dead $p";; esac; ` +
+        `else o "P ${i} none"; fi`,
     );
   });
-  if (req.clock) lines.push(`echo "C $(date +%s)"`);
+  if (req.clock) lines.push(`o "C $(date +%s)"`);
   (req.globs ?? []).forEach((pattern, i) => {
     const { dir, glob } = splitGlob(pattern);
     lines.push(
-      `for f in ${shQuote(dir)}/${glob}; do [ -e "$f" ] || continue; echo "G ${i} $f"; set -- "$@" "$f"; done`,
+      `for f in ${shQuote(dir)}/${glob}; do [ -e "$f" ] || continue; o "G ${i} $f"; set -- "$@" "$f"; done`,
     );
   });
   req.files.forEach((path, i) => {
     const q = shQuote(path);
-    lines.push(`if [ -e ${q} ]; then [ -r ${q} ] || echo "U ${i}"; set -- "$@" ${q}; else echo "M ${i}"; fi`);
+    lines.push(`if [ -e ${q} ]; then [ -r ${q} ] || o "U ${i}"; set -- "$@" ${q}; else o "M ${i}"; fi`);
   });
+  lines.push(`printf '%s' "$_vo"`);
   // `stat` comes last and replaces the script's shell (`exec`: no fork), so a probe starts `timeout`, its
   // `sh` (which becomes `stat`), and `ps` when patterns are watched: three processes at most.
   if (req.files.length > 0 || (req.globs ?? []).length > 0) {
     lines.push(`if [ $# -gt 0 ]; then exec stat -L -c 'S %i %s %Y %n' -- "$@" 2>&1; fi`);
-  } else lines.push('true');
+  }
   return lines.join('\n');
 }
 
