@@ -211,10 +211,8 @@ export class HostRuntime {
     // Every worker at once: their read requests leave in one TCP write and their replies come back
     // together, one round trip per poll instead of one per file. The byte cap is shared so a catch-up of
     // many files at once still holds at most maxBytes (or 256 KiB per file) in memory.
-    const perFile = Math.max(
-      MIN_BYTES_PER_FILE,
-      Math.floor(this.maxBytes / Math.max(1, this.workers.length)),
-    );
+    const share = Math.floor(this.maxBytes / Math.max(1, this.workers.length));
+    const perFile = Math.min(this.maxBytes, Math.max(MIN_BYTES_PER_FILE, share));
     const updated = await Promise.all(
       this.workers.map(async (w) => {
         try {
