@@ -1,8 +1,14 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, flush } from '../../../test/support/fake-clock';
+import { localConnector } from '../../../test/support/local-connector';
+import { parseConfig } from './config/load';
 import type { HostConfig } from './config/types';
 import { HostRuntime } from './host-runtime';
 import { type ResolvedHost, type SshConnector, SshError, type SshSession } from './ssh/types';
+import { WorkerMonitor } from './worker-monitor';
 
 const hostCfg: HostConfig = {
   name: 'ec2',
@@ -153,5 +159,58 @@ describe('HostRuntime connection policy', () => {
     await h.tick();
     expect(conn.calls.length).toBe(2);
     expect(h.connection).toBe('ok');
+  });
+
+  it("reads a host's files together, sharing the byte cap, and catches up over the next ticks", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-host-'));
+    const line = `${JSON.stringify({ step: 1, loss: 0.5, pad: 'x'.repeat(100) })}\n`;
+    const names = ['a', 'b', 'c', 'd'];
+    for (const n of names) writeFileSync(path.join(dir, `${n}.jsonl`), line.repeat(10_000)); // ~1.2 MB each
+    const config = parseConfig(
+      `hosts: { ec2: { hostname: localhost } }
+workers:
+${names.map((n) => `  - { name: ${n}, host: ec2, dir: ${dir}, metrics: ${n}.jsonl }`).join('\n')}
+`,
+      'config.yaml',
+    );
+    const data = mkdtempSync(path.join(os.tmpdir(), 'vigil-host-data-'));
+    const workers = config.workers.map((w) => new WorkerMonitor(w, data));
+    const local = localConnector();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const conn: SshConnector = {
+      connect: async (r) => {
+        const s = await local.connect(r);
+        const read = s.read.bind(s);
+        s.read = async (...args) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          try {
+            return await read(...args);
+          } finally {
+            inFlight--;
+          }
+        };
+        return s;
+      },
+    };
+    const cap = 2 << 20;
+    const host = new HostRuntime(hostCfg, workers, {
+      connector: conn,
+      clock: new FakeClock(),
+      resolve: async () => resolved,
+      maxBytesPerTick: cap,
+    });
+    const first = await host.tick();
+    expect(first.more).toBe(true);
+    expect(mostInFlight).toBe(4); // one request per worker, all at once
+    const mirrored = () => workers.reduce((n, w) => n + statSync(w.metricsMirror).size, 0);
+    expect(mirrored()).toBeLessThanOrEqual(cap);
+    let ticks = 1;
+    while ((await host.tick()).more) ticks++;
+    expect(ticks).toBeGreaterThan(1);
+    expect(mirrored()).toBe(4 * line.length * 10_000);
+    expect(workers.map((w) => w.records.count)).toEqual([10_000, 10_000, 10_000, 10_000]);
+    await Promise.all(workers.map((w) => w.close()));
+    host.stop();
   });
 });
