@@ -301,6 +301,12 @@ export async function trainerFor(r: Defers, intervalMs = 100): Promise<Trainer> 
   return trainer;
 }
 
+/**
+ * Faults that check every record was parsed exactly once compare the engine's records with the remote
+ * file one by one, so their engines hold every record (the default bound thins a long run's history).
+ */
+export const HOLD_EVERY_RECORD = 1_000_000;
+
 /** A fleet on `configPath` through a counting connector, stopped when the fault ends (not started). */
 export async function countedFleet(
   r: Defers,
@@ -308,7 +314,12 @@ export async function countedFleet(
   opts: { connector?: CountingConnector; dataDir?: string } = {},
 ): Promise<{ fleet: Fleet; connector: CountingConnector }> {
   const connector = opts.connector ?? countingConnector(createSsh2Connector());
-  const { fleet } = await openFleet({ configPath, dataDir: opts.dataDir ?? freshDataDir(), connector });
+  const { fleet } = await openFleet({
+    configPath,
+    dataDir: opts.dataDir ?? freshDataDir(),
+    connector,
+    recordsHeldPerWorker: HOLD_EVERY_RECORD,
+  });
   r.defer(() => fleet.stop());
   return { fleet, connector };
 }

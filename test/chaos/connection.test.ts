@@ -17,6 +17,7 @@ import {
   EngineChild,
   fault,
   gapsText,
+  HOLD_EVERY_RECORD,
   maxAttemptsByBackoff,
   settle,
   sleep,
@@ -349,7 +350,11 @@ describe('connection faults', () => {
         r.rssBeforeMb = children[0]!.states[0]!.rssMb;
         r.rssAfterMb = rssAtEnd;
         // What a fresh engine restores from that data folder, record by record.
-        const { fleet } = await openFleet({ configPath: cfg, dataDir });
+        const { fleet } = await openFleet({
+          configPath: cfg,
+          dataDir,
+          recordsHeldPerWorker: HOLD_EVERY_RECORD,
+        });
         checkEpochs(r, file, fleet.worker('w')!.records.heldEpochs());
         r.check(
           children.every((c) => c.alerts.every((a) => a.alert.kind !== 'error')),
@@ -412,7 +417,11 @@ describe('connection faults', () => {
           'caught up',
         );
         await child.stop();
-        const { fleet } = await openFleet({ configPath: cfg, dataDir });
+        const { fleet } = await openFleet({
+          configPath: cfg,
+          dataDir,
+          recordsHeldPerWorker: HOLD_EVERY_RECORD,
+        });
         checkEpochs(r, trainer.metricsPath, fleet.worker('w')!.records.heldEpochs());
         trainer.resume();
         r.connectionAttempts = after.attempts;

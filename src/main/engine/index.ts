@@ -17,6 +17,8 @@ export interface OpenFleetOptions {
   connector?: SshConnector;
   /** Where the sync history is read (default: dataDir); `vigil status` reads the app's while it runs. */
   historyDir?: string;
+  /** Records each worker holds in memory (default: RECORDS_HELD in record-store.ts). */
+  recordsHeldPerWorker?: number;
 }
 
 export async function openFleet(
@@ -35,6 +37,7 @@ export async function openFleet(
     connector: opts.connector ?? createSsh2Connector(),
     clock: opts.clock ?? systemClock,
     resolveHost: (cfg, name) => resolveHost(cfg, name),
+    recordsHeldPerWorker: opts.recordsHeldPerWorker,
   });
   return { fleet, config, dataDir };
 }
