@@ -24,6 +24,8 @@ export interface FakeBackendOptions {
   now?: number;
   /** Raw points per metric series (default 2000; pass 1_000_000 for the big-run case). */
   seriesLength?: number;
+  /** As the engine says of a long run whose older records it holds thinned. */
+  thinned?: SeriesResult['thinned'];
   /** Default: keep every k-th point with its bucket's min/max. */
   downsample?: Downsampler;
   /** Replaces the four default workers ([] gives the empty state). */
@@ -268,7 +270,12 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     getSeries(workerName, metrics, opts): SeriesResult {
       record('getSeries', [workerName, metrics, opts]);
       const w = worker(workerName);
-      return { worker: workerName, x: opts.x, series: metrics.map((m) => series(w, m, opts)) };
+      return {
+        worker: workerName,
+        x: opts.x,
+        series: metrics.map((m) => series(w, m, opts)),
+        thinned: options.thinned ?? null,
+      };
     },
     snooze(workerName, durationMs) {
       record('snooze', [workerName, durationMs]);

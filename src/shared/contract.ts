@@ -37,6 +37,11 @@ export interface SeriesResult {
   worker: string;
   x: XAxis;
   series: MetricSeries[];
+  /**
+   * The engine keeps a long run's older records thinned (the local mirror keeps them all): before x =
+   * `before` one record in `every` is held. Absent or null while every record is held.
+   */
+  thinned?: { before: number; every: number } | null;
 }
 
 /** The request side of the contract: `name(args) → result`. Every call is async on the wire. */

@@ -92,6 +92,7 @@ export const seriesResultSchema = z.object({
       ),
     }),
   ),
+  thinned: z.object({ before: finite, every: finite }).nullable().optional(),
 });
 
 export const alertEventSchema = z.object({

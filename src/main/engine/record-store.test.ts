@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../shared/model';
 import { RecordStore } from './record-store';
+import { seriesFor } from './series-source';
 
 /** Record n of a run: a train loss on every row, a validation loss on every 10th, one epoch per 100. */
 function rec(n: number): MetricRecord {
@@ -83,6 +84,25 @@ describe('RecordStore', () => {
     expect(Math.max(...valGaps)).toBeLessThanOrEqual(4 * (s.thinning + 9));
     // Every point held is the exact record it stands for.
     for (let k = 0; k < loss.length; k += 97) expect(loss.values[k]).toBe(1 / (loss.step[k]! / 4 + 1));
+  });
+
+  it('a chart request says from where on every record is drawn, on the axis asked for', () => {
+    const s = new RecordStore(2000);
+    feed(s, 50);
+    expect(seriesFor('w', s, ['loss'], { maxPoints: 100, x: 'step' }).thinned).toBeNull();
+    feed(s, 100_000, 1000);
+    const byStep = seriesFor('w', s, ['loss', 'val_loss'], { maxPoints: 1200, x: 'step' });
+    const steps = Array.from(s.series('loss').step);
+    const { before, every } = byStep.thinned!;
+    expect(every).toBe(s.thinning);
+    // From `before` on, every record is there; just before it, records are missing.
+    const after = steps.filter((x) => x >= before);
+    expect(after.every((x, i) => i === 0 || x - after[i - 1]! === 4)).toBe(true);
+    expect(after.length).toBeGreaterThan(900);
+    const justBefore = steps.filter((x) => x < before).slice(-40);
+    expect(justBefore.some((x, i) => i > 0 && x - justBefore[i - 1]! > 4)).toBe(true);
+    const byEpoch = seriesFor('w', s, ['loss'], { maxPoints: 1200, x: 'epoch' });
+    expect(byEpoch.thinned!.before).toBe(Math.floor(before / 4 / 100)); // record n is in epoch n / 100
   });
 
   it('the same records give the same points whether added one by one or in batches', () => {

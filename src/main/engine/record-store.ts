@@ -78,8 +78,10 @@ export class RecordStore {
   private firstEpoch: number | null = null;
   /** Rows where the run restarted (its step went back). */
   private restartRows: number[] = [];
-  /** Records older than the full-resolution half are kept when their number is a multiple of this. */
+  /** Records before the full-resolution part keep one point per bucket of this many records. */
   private stride = 1;
+  /** Record number from which every record is held (0 until the first thinning). */
+  private wholeFromSeq = 0;
   private thinAt: number;
 
   constructor(readonly maxHeld = RECORDS_HELD) {
@@ -198,6 +200,7 @@ export class RecordStore {
       keepRow = this.rowsToKeep(recentFrom, stride);
     }
     this.stride = stride;
+    this.wholeFromSeq = this.seq.at(recentFrom);
 
     const newRow = new Int32Array(rows).fill(-1);
     let w = 0;
@@ -259,6 +262,7 @@ export class RecordStore {
     this.restartRows = [];
     this.total = 0;
     this.stride = 1;
+    this.wholeFromSeq = 0;
     this.thinAt = this.maxHeld;
     this.lastEpoch = null;
     this.lastStep = null;
@@ -306,6 +310,8 @@ export class RecordStore {
     time: Float64Array;
     values: Float64Array;
     length: number;
+    /** Index of the first point from which every record is held (0 while nothing is thinned). */
+    wholeFrom: number;
   } {
     const col = this.metrics.get(metric);
     const n = col?.row.length ?? 0;
@@ -314,12 +320,14 @@ export class RecordStore {
     const time = new Float64Array(n);
     const values = col ? col.value.view().slice() : new Float64Array(0);
     const hasSteps = this.lastStep !== null;
+    let wholeFrom = n;
     for (let k = 0; k < n; k++) {
       const i = col!.row.at(k);
+      if (wholeFrom === n && this.seq.at(i) >= this.wholeFromSeq) wholeFrom = k;
       step[k] = hasSteps ? this.steps.at(i) : this.seq.at(i) + 1;
       epoch[k] = this.epochs.at(i);
       time[k] = this.times.at(i);
     }
-    return { step, epoch, time, values, length: n };
+    return { step, epoch, time, values, length: n, wholeFrom };
   }
 }

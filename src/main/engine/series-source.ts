@@ -11,9 +11,28 @@ export function seriesFor(
   metrics: string[],
   options: SeriesOptions,
 ): SeriesResult {
+  const raws = metrics.map((m) => store.series(m));
   return {
     worker,
     x: options.x,
-    series: metrics.map((m) => querySeries(m, store.series(m), options)),
+    series: raws.map((raw, i) => querySeries(metrics[i]!, raw, options)),
+    thinned: thinnedBefore(raws, options, store.thinning),
   };
+}
+
+/** Where the held history turns whole, on the chart's x axis (the latest such x among the metrics shown). */
+function thinnedBefore(
+  raws: ReturnType<RecordStore['series']>[],
+  options: SeriesOptions,
+  every: number,
+): SeriesResult['thinned'] {
+  if (every <= 1) return null;
+  let before = Number.NaN;
+  for (const raw of raws) {
+    if (raw.wholeFrom === 0 || raw.wholeFrom >= raw.length) continue;
+    const xs = options.x === 'step' ? raw.step : options.x === 'epoch' ? raw.epoch : raw.time;
+    const x = xs[raw.wholeFrom]!;
+    if (Number.isFinite(x) && !(x <= before)) before = x;
+  }
+  return Number.isFinite(before) ? { before, every } : null;
 }

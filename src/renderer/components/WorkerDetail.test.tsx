@@ -33,6 +33,19 @@ describe('worker detail', () => {
     expect(seriesCalls().at(-1)!.args).toEqual(['I3D', ['loss'], { maxPoints: 1120, x: 'step' }]);
   });
 
+  it('says when the older part of a long run is drawn thinned, and where the whole records are', async () => {
+    await openDetail('I3D', { thinned: { before: 120_000, every: 64 } });
+    expect((await screen.findByText(/one record in 64 is drawn/)).textContent?.replace(/\s+/g, ' ')).toBe(
+      'Before step 120k: one record in 64 is drawn — every record is in the mirror.',
+    );
+  });
+
+  it('shows no such note while every record is held', async () => {
+    await openDetail('I3D');
+    await waitFor(() => expect(seriesCalls().length).toBeGreaterThan(0));
+    expect(screen.queryByText(/one record in/)).toBeNull();
+  });
+
   it('shows several metrics at once and switches the x axis', async () => {
     await openDetail('I3D');
     fireEvent.click(screen.getByRole('checkbox', { name: 'val_loss' }));

@@ -4,7 +4,7 @@
 import { useRef, useState } from 'react';
 import type { XAxis } from '../../shared/contract';
 import type { WorkerSnapshot } from '../../shared/model';
-import { formatEpoch, formatRelative, formatValue } from '../format/format';
+import { formatAxisValue, formatEpoch, formatRelative, formatValue } from '../format/format';
 import { useClient, useSlice, useStores } from '../stores/context';
 import { LossChart, SERIES_COLOURS } from './LossChart';
 import { StatusBadge } from './StatusBadge';
@@ -158,6 +158,12 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
           <p className="chart-empty">{error ?? 'Loading…'}</p>
         )}
         {result && error && <p className="chart-error">Could not refresh: {error}</p>}
+        {result?.thinned && (
+          <figcaption className="chart-note">
+            Before {prefs.x} {formatAxisValue(result.thinned.before, prefs.x)}: one record in{' '}
+            {result.thinned.every.toLocaleString('en-US')} is drawn — every record is in the mirror.
+          </figcaption>
+        )}
       </figure>
 
       <h3>Latest values</h3>
