@@ -1,5 +1,5 @@
 // Not a benchmark: the engine alone in its own process (what `vigil serve` runs, without the web server),
-// measuring itself for scale.ts and soak.ts. After a warm-up it samples RSS, open fds and records held,
+// measuring itself for scale.ts and soak.ts. After a warm-up it samples RSS, open fds and records read,
 // and at the end prints one JSON line: CPU % of one core, the samples, event-loop delay p99 (ms).
 //   tsx bench/engine-child.ts CONFIG DATA_DIR WARMUP_MS DURATION_MS SAMPLE_MS
 
