@@ -105,6 +105,21 @@ describe('RecordStore', () => {
     expect(byEpoch.thinned!.before).toBe(Math.floor(before / 4 / 100)); // record n is in epoch n / 100
   });
 
+  it('a loss spike and a NaN early in a long run are still drawn after thinning', () => {
+    const s = new RecordStore(1000);
+    for (let n = 0; n < 200_000; n++) {
+      const loss = n === 1234 ? 50 : n === 4321 ? Number.NaN : 1 / (n + 1);
+      s.add([{ epoch: null, step: n, time: null, metrics: { loss } }]);
+    }
+    expect(s.thinning).toBeGreaterThan(64);
+    const loss = s.series('loss');
+    const at = (step: number) => Array.from(loss.step).indexOf(step);
+    expect(loss.values[at(1234)]).toBe(50);
+    expect(loss.values[at(4321)]).toBeNaN();
+    expect(loss.values[at(0)]).toBe(1); // the lowest and highest of the run's start are there too
+    expect(s.held).toBeLessThanOrEqual(1000);
+  });
+
   it('the same records give the same points whether added one by one or in batches', () => {
     const a = new RecordStore(500);
     const b = new RecordStore(500);

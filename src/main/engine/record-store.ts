@@ -181,8 +181,9 @@ export class RecordStore {
 
   /**
    * Keeps the newest half of maxHeld rows whole and thins the rows before them. The run before them is cut
-   * into buckets of `stride` records (by record number); each metric keeps its first point in each bucket,
-   * and the stride doubles until those rows fit in a quarter of maxHeld. Buckets, not every n-th row: a
+   * into buckets of `stride` records (by record number); each metric keeps its first, lowest, highest and
+   * first non-finite point in each bucket, and the stride doubles until those rows fit in a quarter of
+   * maxHeld. Buckets, not every n-th row: a
    * validation loss written on every 10th row would never land on a row number that is a multiple of 2^k.
    * Doubling merges buckets pairwise, so what a thinning keeps was kept by the one before: the older part
    * stays evenly spaced however long the run.
@@ -243,14 +244,35 @@ export class RecordStore {
     keepRow.fill(1, recentFrom);
     keepRow[0] = 1; // the run's first record: where the chart starts
     for (const col of this.metrics.values()) {
-      let last = -1;
+      // Per bucket: its first point, its lowest and highest, and its first non-finite one (a loss spike or
+      // a NaN must not vanish from the older part of the curve). Merging two buckets keeps a subset of
+      // what the two kept, so a later thinning never brings back a point an earlier one dropped.
+      let bucket = -1;
+      let lo = -1;
+      let hi = -1;
+      let bad = -1;
+      const flush = () => {
+        for (const k of [lo, hi, bad]) if (k >= 0) keepRow[col.row.at(k)] = 1;
+      };
       for (let k = 0; k < col.row.length; k++) {
         const row = col.row.at(k);
         if (row >= recentFrom) break;
-        const bucket = Math.floor(this.seq.at(row) / stride);
-        if (bucket !== last) keepRow[row] = 1;
-        last = bucket;
+        const b = Math.floor(this.seq.at(row) / stride);
+        if (b !== bucket) {
+          flush();
+          bucket = b;
+          keepRow[row] = 1;
+          lo = hi = bad = -1;
+        }
+        const v = col.value.at(k);
+        if (!Number.isFinite(v)) {
+          if (bad < 0) bad = k;
+        } else {
+          if (lo < 0 || v < col.value.at(lo)) lo = k;
+          if (hi < 0 || v > col.value.at(hi)) hi = k;
+        }
       }
+      flush();
     }
     return keepRow;
   }
