@@ -39,7 +39,8 @@ export interface SeriesResult {
   series: MetricSeries[];
   /**
    * The engine keeps a long run's older records thinned (the local mirror keeps them all): before x =
-   * `before` one record in `every` is held. Absent or null while every record is held.
+   * `before`, each stretch of `every` records keeps its first, lowest, highest and first non-finite
+   * point per metric. Absent or null while every record is held.
    */
   thinned?: { before: number; every: number } | null;
 }

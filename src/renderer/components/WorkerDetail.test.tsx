@@ -35,15 +35,15 @@ describe('worker detail', () => {
 
   it('says when the older part of a long run is drawn thinned, and where the whole records are', async () => {
     await openDetail('I3D', { thinned: { before: 120_000, every: 64 } });
-    expect((await screen.findByText(/one record in 64 is drawn/)).textContent?.replace(/\s+/g, ' ')).toBe(
-      'Before step 120k: one record in 64 is drawn — every record is in the mirror.',
+    expect((await screen.findByText(/each stretch of 64 records/)).textContent?.replace(/\s+/g, ' ')).toBe(
+      'Before step 120k, each stretch of 64 records is drawn by its first, lowest and highest values — every record is in the mirror.',
     );
   });
 
   it('shows no such note while every record is held', async () => {
     await openDetail('I3D');
     await waitFor(() => expect(seriesCalls().length).toBeGreaterThan(0));
-    expect(screen.queryByText(/one record in/)).toBeNull();
+    expect(screen.queryByText(/each stretch of/)).toBeNull();
   });
 
   it('shows several metrics at once and switches the x axis', async () => {
