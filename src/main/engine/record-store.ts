@@ -3,9 +3,10 @@
 // their holes, and a NaN value stays a NaN.
 //
 // At most `maxHeld` rows stay in memory: the newest half at full resolution, and the run before them
-// thinned evenly (every 2nd, 4th, … record, by record number, so the whole run keeps an even shape for the
-// chart). Without a bound a long run grew the engine by ~70 B per record, for ever; every byte is still
-// in the local mirror on disk. The count, the latest values and the epoch base are kept exactly.
+// thinned evenly, in stretches of 2^k records that each keep, per metric, their first, lowest, highest and
+// first non-finite point (see thin()), so the whole run keeps its shape and its spikes on the chart.
+// Without a bound a long run grew the engine by ~70 B per record, for ever; every byte is still in the
+// local mirror on disk. The count, the latest values and the epoch base are kept exactly.
 
 import type { MetricRecord } from '../../shared/model';
 
@@ -78,7 +79,7 @@ export class RecordStore {
   private firstEpoch: number | null = null;
   /** Rows where the run restarted (its step went back). */
   private restartRows: number[] = [];
-  /** Records before the full-resolution part keep one point per bucket of this many records. */
+  /** The size, in records, of the stretches the part before the full-resolution half is thinned to. */
   private stride = 1;
   /** Record number from which every record is held (0 until the first thinning). */
   private wholeFromSeq = 0;
@@ -99,7 +100,7 @@ export class RecordStore {
     return this.seq.length;
   }
 
-  /** 1 while every record is held; n when the older part keeps one record in n. */
+  /** 1 while every record is held; n when the older part is thinned to stretches of n records. */
   get thinning(): number {
     return this.stride;
   }
@@ -183,10 +184,9 @@ export class RecordStore {
    * Keeps the newest half of maxHeld rows whole and thins the rows before them. The run before them is cut
    * into buckets of `stride` records (by record number); each metric keeps its first, lowest, highest and
    * first non-finite point in each bucket, and the stride doubles until those rows fit in a quarter of
-   * maxHeld. Buckets, not every n-th row: a
-   * validation loss written on every 10th row would never land on a row number that is a multiple of 2^k.
-   * Doubling merges buckets pairwise, so what a thinning keeps was kept by the one before: the older part
-   * stays evenly spaced however long the run.
+   * maxHeld. Buckets, not every n-th row: a validation loss written on every 10th row would never land on
+   * a row number that is a multiple of 2^k. Doubling merges buckets pairwise, so what a thinning keeps
+   * was kept by the one before: the older part stays evenly spaced however long the run.
    */
   private thin(): void {
     const rows = this.seq.length;
@@ -203,15 +203,16 @@ export class RecordStore {
     this.stride = stride;
     this.wholeFromSeq = this.seq.at(recentFrom);
 
+    const counters = [this.seq, this.epochs, this.steps, this.times];
     const newRow = new Int32Array(rows).fill(-1);
     let w = 0;
     for (let i = 0; i < rows; i++) {
       if (!keepRow[i]) continue;
       newRow[i] = w;
-      for (const c of [this.seq, this.epochs, this.steps, this.times]) c.set(w, c.at(i));
+      for (const c of counters) c.set(w, c.at(i));
       w++;
     }
-    for (const c of [this.seq, this.epochs, this.steps, this.times]) c.truncate(w);
+    for (const c of counters) c.truncate(w);
     for (const col of this.metrics.values()) {
       let m = 0;
       for (let k = 0; k < col.row.length; k++) {
