@@ -113,6 +113,8 @@ interface OpenFile {
   inode: number;
   handle: Promise<Buffer>;
   usedAt: number;
+  /** Reads in flight through this handle: it is never closed under them. */
+  busy: number;
 }
 
 /**
@@ -134,14 +136,14 @@ class OpenFiles {
       this.drop(path, f);
       f = undefined;
     }
-    if (!f) {
-      f = { inode, handle: open(this.sftp, path), usedAt: Date.now() };
-      this.files.delete(path);
-      this.files.set(path, f);
-      this.evict();
-    }
+    if (!f) f = { inode, handle: open(this.sftp, path), usedAt: 0, busy: 0 };
     const mine = f;
     mine.usedAt = Date.now();
+    mine.busy++;
+    // Most recently used last (Map order), so eviction takes the least recently used.
+    this.files.delete(path);
+    this.files.set(path, mine);
+    this.evict();
     try {
       return await readFrom(this.sftp, await mine.handle, path, offset, maxBytes);
     } catch (err) {
@@ -149,6 +151,7 @@ class OpenFiles {
       if (this.files.get(path) === mine) this.drop(path, mine);
       throw err;
     } finally {
+      mine.busy--;
       this.schedule();
     }
   }
@@ -161,11 +164,17 @@ class OpenFiles {
     );
   }
 
-  /** Beyond MAX_OPEN, the least recently used file is closed (Map order: oldest first). */
+  /**
+   * Beyond MAX_OPEN, the least recently used idle files are closed (Map order: oldest first). The reads of a
+   * host's workers run at once, so more than MAX_OPEN can be busy for a moment: those stay open.
+   */
   private evict(): void {
-    while (this.files.size > MAX_OPEN) {
-      const [path, f] = this.files.entries().next().value as [string, OpenFile];
+    let excess = this.files.size - MAX_OPEN;
+    for (const [path, f] of this.files) {
+      if (excess <= 0) break;
+      if (f.busy > 0) continue;
       this.drop(path, f);
+      excess--;
     }
   }
 
@@ -174,7 +183,8 @@ class OpenFiles {
     this.timer = setTimeout(() => {
       this.timer = null;
       const now = Date.now();
-      for (const [path, f] of [...this.files]) if (now - f.usedAt >= IDLE_CLOSE_MS) this.drop(path, f);
+      for (const [path, f] of [...this.files])
+        if (f.busy === 0 && now - f.usedAt >= IDLE_CLOSE_MS) this.drop(path, f);
       this.schedule();
     }, IDLE_CLOSE_MS);
     this.timer.unref();
