@@ -84,7 +84,8 @@ export class MirrorAppender {
   async flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    await this.flushing;
+    // Another caller's flush may start while this one waits: wait until none runs.
+    while (this.flushing) await this.flushing.catch(() => {});
     if (!this.dirty) return;
     this.dirty = false;
     this.lastFlushAt = Date.now();

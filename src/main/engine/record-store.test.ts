@@ -150,6 +150,17 @@ describe('RecordStore', () => {
     expect(steps[row - 1]).toBeLessThan(1001 * 4);
   });
 
+  it('merging keeps the epoch base of a file whose first epoch was thinned away', () => {
+    const a = new RecordStore(100);
+    a.add([{ epoch: null, step: 0, time: null, metrics: { loss: 1 } }]);
+    for (let n = 1; n < 5000; n++)
+      a.add([{ epoch: n === 1 ? 0 : n, step: n, time: null, metrics: { loss: 1 } }]);
+    expect(a.epochBase()).toBe(0);
+    const merged = new RecordStore(100);
+    merged.appendStore(a);
+    expect(merged.epochBase()).toBe(0);
+  });
+
   it('merging stores (the files of a run directory) keeps order, count and latest values', () => {
     const a = new RecordStore(400);
     const b = new RecordStore(400);
@@ -165,6 +176,10 @@ describe('RecordStore', () => {
     const steps = Array.from(merged.series('loss').step);
     expect(steps.every((x, i) => i === 0 || x > steps[i - 1]!)).toBe(true);
     expect(steps.at(-1)).toBe(20_000);
+    // b is not thinned, a is: the merged view still says where whole records start.
+    expect(seriesFor('m', merged, ['loss'], { maxPoints: 100, x: 'step' }).thinned).toMatchObject({
+      every: a.thinning,
+    });
     merged.clear();
     expect([merged.count, merged.held, merged.latest('loss'), merged.thinning]).toEqual([0, 0, null, 1]);
   });

@@ -121,6 +121,7 @@ export class RecordStore {
   /** Appends every record of another store (used to merge the files of a run in order). */
   appendStore(other: RecordStore): void {
     const base = this.total;
+    const noEpochYet = this.firstEpoch === null;
     const restarts = new Set(other.restartRows);
     const rows = other.seq.length;
     // Rows of `other` in order, metric values interleaved by their row: a merge of sorted lists.
@@ -147,7 +148,13 @@ export class RecordStore {
     for (const [name, v] of other.latestValues) this.latestValues.set(name, v);
     if (other.lastEpoch !== null) this.lastEpoch = other.lastEpoch;
     if (other.lastStep !== null) this.lastStep = other.lastStep;
-    if (this.firstEpoch === null) this.firstEpoch = other.firstEpoch;
+    // The other's first epoch may be on a row it thinned away: its own record of it is the truth.
+    if (noEpochYet && other.firstEpoch !== null) this.firstEpoch = other.firstEpoch;
+    // Its thinned part stays thinned here: the chart must still say so.
+    if (other.stride > 1) {
+      this.stride = Math.max(this.stride, other.stride);
+      this.wholeFromSeq = Math.max(this.wholeFromSeq, base + other.wholeFromSeq);
+    }
   }
 
   private push(
@@ -201,7 +208,7 @@ export class RecordStore {
       keepRow = this.rowsToKeep(recentFrom, stride);
     }
     this.stride = stride;
-    this.wholeFromSeq = this.seq.at(recentFrom);
+    this.wholeFromSeq = Math.max(this.wholeFromSeq, this.seq.at(recentFrom));
 
     const counters = [this.seq, this.epochs, this.steps, this.times];
     const newRow = new Int32Array(rows).fill(-1);

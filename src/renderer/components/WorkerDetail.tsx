@@ -160,7 +160,7 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
         {result && error && <p className="chart-error">Could not refresh: {error}</p>}
         {result?.thinned && (
           <figcaption className="chart-note">
-            Before {prefs.x} {formatAxisValue(result.thinned.before, prefs.x)}, each stretch of{' '}
+            Before {result.x} {formatAxisValue(result.thinned.before, result.x)}, each stretch of{' '}
             {result.thinned.every.toLocaleString('en-US')} records is drawn by its first, lowest and highest
             values — every record is in the mirror.
           </figcaption>

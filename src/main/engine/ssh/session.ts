@@ -8,6 +8,7 @@ import type { ControlShell } from './control-shell';
 import { ControlShellSlot } from './control-shell-slot';
 import { type Ssh2Error, secs, target } from './describe';
 import { InflightRequests } from './inflight';
+import { ReadOrder } from './read-order';
 import { SftpChannel } from './sftp-channel';
 import { readRange, readRangeKeepingOpen } from './sftp-read';
 import { type ResolvedHost, type RunResult, SshError, type SshSession } from './types';
@@ -22,6 +23,8 @@ export class Ssh2Session implements SshSession {
   private listeners: ((err: SshError) => void)[] = [];
   private hasTimeout = false;
   private corked = false;
+  /** A path whose read hung is read alone, so it cannot hold up the other workers' reads. */
+  private readonly readOrder = new ReadOrder();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly control: ControlShellSlot;
   private readonly sftp: SftpChannel;
@@ -104,10 +107,16 @@ export class Ssh2Session implements SshSession {
     if (!this.isAlive) return Promise.reject(this.deadError());
     const invalid = invalidRead(path, offset, maxBytes);
     if (invalid) return Promise.reject(invalid);
+    return this.readOrder.run(path, () => this.readNow(path, offset, maxBytes, inode));
+  }
+
+  private readNow(path: string, offset: number, maxBytes: number, inode?: number): Promise<Uint8Array> {
+    if (!this.isAlive) return Promise.reject(this.deadError());
     this.coalesceWrites();
     const channel = this.sftp.get();
     const onTimeout = () => {
       this.sftp.discard(channel);
+      this.readOrder.markSlow(path);
       return new SshError(
         'channel',
         `no SFTP reply from ${this.host.name} within ${secs(this.readTimeoutMs)} reading ${path}`,
@@ -121,7 +130,10 @@ export class Ssh2Session implements SshSession {
             : readRangeKeepingOpen(s, path, offset, maxBytes, inode),
         )
         .then(
-          (data) => request.resolve(data),
+          (data) => {
+            this.readOrder.markAnswered(path);
+            request.resolve(data);
+          },
           (e: Error) =>
             request.reject(
               this.isAlive || (e instanceof SshError && e.kind === 'sftp') ? e : this.deadError(),
