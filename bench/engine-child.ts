@@ -90,5 +90,5 @@ const summary = {
   samples,
 };
 await engine.stop();
-process.stdout.write(`${JSON.stringify(summary)}\n`);
-process.exit(0);
+// Exit once the line is written: a pipe takes a long run's samples (hundreds of KB) in several writes.
+process.stdout.write(`${JSON.stringify(summary)}\n`, () => process.exit(0));
