@@ -19,24 +19,20 @@ export class ReadOrder {
   }
 
   private async ordered<T>(path: string, read: () => Promise<T>): Promise<T> {
-    if (this.slow.has(path)) {
+    const slow = this.slow.has(path);
+    if (slow) {
       // Let the reads of this burst start first, then wait for them to finish.
       await new Promise((r) => setImmediate(r));
       while (this.plainInFlight > 0) await this.change();
-      this.slowInFlight++;
-      try {
-        return await read();
-      } finally {
-        this.slowInFlight--;
-        this.wake();
-      }
+    } else {
+      while (this.slowInFlight > 0) await this.change();
     }
-    while (this.slowInFlight > 0) await this.change();
-    this.plainInFlight++;
+    const counter = slow ? 'slowInFlight' : 'plainInFlight';
+    this[counter]++;
     try {
       return await read();
     } finally {
-      this.plainInFlight--;
+      this[counter]--;
       this.wake();
     }
   }
