@@ -13,29 +13,10 @@
 // remote again.
 
 import fs from 'node:fs';
-import path from 'node:path';
-import { LocalStoreError } from './mirror';
+import { LocalStoreError, openInSync } from './mirror';
 
 /** At most one fdatasync per file this often; an append after a quiet spell is flushed at once. */
 export const FLUSH_EVERY_MS = 5000;
-
-/** Folders made (or found) already: made once, not before every append. */
-const madeDirs = new Set<string>();
-
-function openForAppend(file: string): number {
-  const dir = path.dirname(file);
-  if (!madeDirs.has(dir)) {
-    fs.mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  try {
-    return fs.openSync(file, 'a');
-  } catch (e) {
-    // The folder was removed since it was made: make it again.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !madeDirs.delete(dir)) throw e;
-    return openForAppend(file);
-  }
-}
 
 export class MirrorAppender {
   private dirty = false;
@@ -59,7 +40,7 @@ export class MirrorAppender {
     }
     let fd: number;
     try {
-      fd = openForAppend(this.file);
+      fd = openInSync(this.file, 'a');
     } catch (e) {
       throw new LocalStoreError('append to', this.file, e);
     }

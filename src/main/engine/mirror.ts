@@ -2,7 +2,7 @@
 // is parsed, and each worker's cursors are saved atomically beside it. After a crash the mirror is the
 // truth: its length is the offset to resume from, so no byte is read twice or lost.
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 
 export class LocalStoreError extends Error {
@@ -50,6 +50,21 @@ async function openIn(file: string, flags: string): Promise<fs.FileHandle> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !madeDirs.delete(dir)) throw e;
     await ensureDir(dir);
     return fs.open(file, flags);
+  }
+}
+
+/** openIn's synchronous twin, for appends (see mirror-appender.ts): returns a descriptor. */
+export function openInSync(file: string, flags: string): number {
+  const dir = path.dirname(file);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  try {
+    return openSync(file, flags);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !madeDirs.delete(dir)) throw e;
+    return openInSync(file, flags);
   }
 }
 
