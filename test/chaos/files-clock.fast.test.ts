@@ -94,9 +94,9 @@ describe('remote clock skew', () => {
       const r = await run(skew);
       // No false stall (nor "late") during 20 minutes of steady progress.
       expect([...r.seen]).toEqual(['running']);
-      // The last progress is placed on the local clock where it really happened (the offset is
-      // measured to the second).
-      expect(r.progressErrMs).toBeLessThanOrEqual(1500);
+      // The last progress is placed on the local clock where it really happened: the mtime and the
+      // remote `date` are whole seconds, each read as the middle of its second, so at most 1 s off.
+      expect(r.progressErrMs).toBeLessThanOrEqual(1000);
       // No missed stall: flagged after the threshold, within a poll and an evaluation of it.
       expect(r.stalledAt).not.toBeNull();
       const detect = r.stalledAt! - r.lastWriteAt;
