@@ -1,5 +1,5 @@
 // Not a benchmark: the engine alone in its own process (what `vigil serve` runs, without the web server),
-// measuring itself for scale.ts and soak.ts. After a warm-up it samples RSS, open fds and records read,
+// measuring itself for scale.ts and soak.ts. After a warm-up it samples RSS and open fds, counts records read,
 // and at the end prints one JSON line: CPU % of one core, the samples, event-loop delay p99 (ms).
 //   tsx bench/engine-child.ts CONFIG DATA_DIR WARMUP_MS DURATION_MS SAMPLE_MS
 
@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { EngineService } from '../src/main/engine/service';
 
 const [configPath, dataDir, warmupArg, durationArg, sampleArg] = process.argv.slice(2);
@@ -51,22 +52,33 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const samples: { t: number; rss: number; heap: number; fds: number; records: number }[] = [];
+const samples: { t: number; rss: number; heap: number; fds: number }[] = [];
+// Counted at the ends only: a fleet snapshot per sample was the bench's own CPU in the figure.
+const recordsAtStart = records();
 // soak.ts sets BENCH_GC: a full collection before each sample, so RSS shows what is held, not garbage.
 const gc = process.env.BENCH_GC ? (globalThis as { gc?: () => void }).gc : undefined;
+// BENCH_HEAP_AT="s1,s2,..." with BENCH_HEAP_DIR: a V8 heap snapshot at those seconds of the window, to
+// compare what is held (after the forced GC of that sample).
+const heapAt = (process.env.BENCH_HEAP_AT ?? '').split(',').filter(Boolean).map(Number);
 while (performance.now() - t0 < durationMs) {
   gc?.();
+  const elapsedS = (performance.now() - t0) / 1000;
+  if (process.env.BENCH_HEAP_DIR && heapAt.length > 0 && elapsedS >= heapAt[0]!) {
+    heapAt.shift();
+    writeHeapSnapshot(path.join(process.env.BENCH_HEAP_DIR, `engine-${Math.round(elapsedS)}s.heapsnapshot`));
+  }
+  const mem = process.memoryUsage();
   samples.push({
     t: (performance.now() - t0) / 1000,
-    rss: process.memoryUsage().rss,
-    heap: process.memoryUsage().heapUsed,
+    rss: mem.rss,
+    heap: mem.heapUsed,
     fds: readdirSync('/proc/self/fd').length,
-    records: records(),
   });
   await sleep(sampleMs);
 }
 const wall = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const recordsAtEnd = records();
 const threadsPct: Record<string, number> = {};
 for (const [name, t] of threadTicks()) {
   const pct = (((t - (ticks0.get(name) ?? 0)) * 10) / wall) * 100; // 100 ticks a second (USER_HZ)
@@ -87,6 +99,8 @@ const summary = {
   lagMaxMs: lag.max / 1e6,
   running: running(),
   workers: engine.snapshot().workers.length,
+  recordsAtStart,
+  recordsAtEnd,
   samples,
 };
 await engine.stop();

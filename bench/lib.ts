@@ -144,7 +144,9 @@ export interface EngineRun {
   threadsPct: Record<string, number>;
   running: number;
   workers: number;
-  samples: { t: number; rss: number; heap: number; fds: number; records: number }[];
+  recordsAtStart: number;
+  recordsAtEnd: number;
+  samples: { t: number; rss: number; heap: number; fds: number }[];
 }
 
 /** Runs the engine alone in its own process (bench/engine-child.ts) and returns what it measured. */

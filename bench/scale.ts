@@ -73,7 +73,7 @@ try {
   const rssMb = Math.max(...r.samples.map((s) => s.rss)) / 2 ** 20;
   note(
     `scale: ${r.workers} workers on ${HOSTS} hosts, ${r.running} running at the end, ${DURATION_MS / 1000} s measured; ` +
-      `event-loop delay max ${r.lagMaxMs.toFixed(0)} ms; records read ${r.samples.at(-1)?.records}; ` +
+      `event-loop delay max ${r.lagMaxMs.toFixed(0)} ms; records read ${r.recordsAtEnd - r.recordsAtStart}; ` +
       `CPU user ${r.userPct.toFixed(1)} % + system ${r.systemPct.toFixed(1)} %; by thread ${JSON.stringify(r.threadsPct)}`,
   );
   bench('scale_200_cpu_pct', r.cpuPct, '%');

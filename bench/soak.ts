@@ -84,7 +84,7 @@ try {
   note(
     `soak: ${(DURATION_MS / 60_000).toFixed(1)} min measured; RSS ${(s[0]!.rss / 2 ** 20).toFixed(0)} → ` +
       `${(s.at(-1)!.rss / 2 ** 20).toFixed(0)} MB, fds ${s[0]!.fds} → ${s.at(-1)!.fds} (max ${Math.max(...s.map((x) => x.fds))}), ` +
-      `records read ${s[0]!.records} → ${s.at(-1)!.records}, at most ${HELD} held per worker; CPU ${r.cpuPct.toFixed(1)} %`,
+      `records read ${r.recordsAtStart} → ${r.recordsAtEnd}, at most ${HELD} held per worker; CPU ${r.cpuPct.toFixed(1)} %`,
   );
   note(
     `soak: RSS slope ${rssSlope.toFixed(1)} MB/h over the ${bounded.length} samples from ${BOUNDED_FROM_S.toFixed(0)} s ` +
