@@ -9,6 +9,8 @@ export default defineConfig({
   testMatch: '*.spec.ts',
   timeout: 90_000,
   workers: 1,
+  // Temporary folders of the run under one, removed at the end (as in vitest).
+  globalSetup: './test/support/temp-root.ts',
   reporter: [['list']],
   outputDir: 'test-results/playwright',
   use: {

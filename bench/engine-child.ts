@@ -47,12 +47,33 @@ function threadTicks(): Map<string, number> {
   }
   return out;
 }
+/** Context switches of the main thread (the process waking up and going back to sleep). */
+function contextSwitches(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    return ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches']
+      .map((k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0))
+      .reduce((a, b) => a + b, 0);
+  } catch {
+    return 0; // not Linux
+  }
+}
 const ticks0 = threadTicks();
+const switches0 = contextSwitches();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const samples: { t: number; rss: number; heap: number; fds: number }[] = [];
+// Samples go into columns allocated up front: an array of sample objects grew the JS heap by ~0.4 MB/h,
+// which the soak's heap slope then counted as the engine's (found with two heap snapshots).
+const capacity = Math.ceil(durationMs / sampleMs) + 2;
+const cols = {
+  t: new Float64Array(capacity),
+  rss: new Float64Array(capacity),
+  heap: new Float64Array(capacity),
+  fds: new Float64Array(capacity),
+};
+let taken = 0;
 // Counted at the ends only: a fleet snapshot per sample was the bench's own CPU in the figure.
 const recordsAtStart = records();
 // soak.ts sets BENCH_GC: a full collection before each sample, so RSS shows what is held, not garbage.
@@ -60,7 +81,7 @@ const gc = process.env.BENCH_GC ? (globalThis as { gc?: () => void }).gc : undef
 // BENCH_HEAP_AT="s1,s2,..." with BENCH_HEAP_DIR: a V8 heap snapshot at those seconds of the window, to
 // compare what is held (after the forced GC of that sample).
 const heapAt = (process.env.BENCH_HEAP_AT ?? '').split(',').filter(Boolean).map(Number);
-while (performance.now() - t0 < durationMs) {
+while (performance.now() - t0 < durationMs && taken < capacity) {
   gc?.();
   const elapsedS = (performance.now() - t0) / 1000;
   if (process.env.BENCH_HEAP_DIR && heapAt.length > 0 && elapsedS >= heapAt[0]!) {
@@ -68,12 +89,11 @@ while (performance.now() - t0 < durationMs) {
     writeHeapSnapshot(path.join(process.env.BENCH_HEAP_DIR, `engine-${Math.round(elapsedS)}s.heapsnapshot`));
   }
   const mem = process.memoryUsage();
-  samples.push({
-    t: (performance.now() - t0) / 1000,
-    rss: mem.rss,
-    heap: mem.heapUsed,
-    fds: readdirSync('/proc/self/fd').length,
-  });
+  cols.t[taken] = (performance.now() - t0) / 1000;
+  cols.rss[taken] = mem.rss;
+  cols.heap[taken] = mem.heapUsed;
+  cols.fds[taken] = readdirSync('/proc/self/fd').length;
+  taken++;
   await sleep(sampleMs);
 }
 const wall = performance.now() - t0;
@@ -95,13 +115,19 @@ const summary = {
   userPct: (cpu.user / 1000 / wall) * 100,
   systemPct: (cpu.system / 1000 / wall) * 100,
   threadsPct,
+  wakeupsPerS: ((contextSwitches() - switches0) * 1000) / wall,
   lagP99Ms: lag.percentile(99) / 1e6,
   lagMaxMs: lag.max / 1e6,
   running: running(),
   workers: engine.snapshot().workers.length,
   recordsAtStart,
   recordsAtEnd,
-  samples,
+  samples: Array.from({ length: taken }, (_, i) => ({
+    t: cols.t[i]!,
+    rss: cols.rss[i]!,
+    heap: cols.heap[i]!,
+    fds: cols.fds[i]!,
+  })),
 };
 await engine.stop();
 // Exit once the line is written: a pipe takes a long run's samples (hundreds of KB) in several writes.

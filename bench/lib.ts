@@ -3,7 +3,7 @@
 // under many aliases).
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -49,8 +49,17 @@ export async function until(ok: () => boolean, timeoutMs: number, what: string, 
   }
 }
 
+const madeDirs: string[] = [];
+// A full run writes ~1 GB of mirrors and remote files: removed when the benchmark's process ends.
+process.on('exit', () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed when this process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `vigil-bench-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `vigil-bench-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 export interface Alias {
@@ -142,6 +151,8 @@ export interface EngineRun {
   systemPct: number;
   /** CPU % per thread name (Linux): where the engine's time goes besides the main thread. */
   threadsPct: Record<string, number>;
+  /** Context switches of the engine's main thread per second: how often it wakes up. */
+  wakeupsPerS: number;
   running: number;
   workers: number;
   recordsAtStart: number;

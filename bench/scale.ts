@@ -74,7 +74,7 @@ try {
   note(
     `scale: ${r.workers} workers on ${HOSTS} hosts, ${r.running} running at the end, ${DURATION_MS / 1000} s measured; ` +
       `event-loop delay max ${r.lagMaxMs.toFixed(0)} ms; records read ${r.recordsAtEnd - r.recordsAtStart}; ` +
-      `CPU user ${r.userPct.toFixed(1)} % + system ${r.systemPct.toFixed(1)} %; by thread ${JSON.stringify(r.threadsPct)}`,
+      `CPU user ${r.userPct.toFixed(1)} % + system ${r.systemPct.toFixed(1)} %; by thread ${JSON.stringify(r.threadsPct)}; main thread woke ${r.wakeupsPerS.toFixed(0)} times a second`,
   );
   bench('scale_200_cpu_pct', r.cpuPct, '%');
   bench('scale_200_rss_mb', rssMb, 'MB');

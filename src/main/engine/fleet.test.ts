@@ -147,6 +147,53 @@ workers:
     await fleet.stop();
   });
 
+  it('every host polls on the same beat, however long its own answers take', async () => {
+    const s = scenario();
+    const config = parseConfig(
+      `poll: 30s
+hosts: { fast: { hostname: localhost }, slow: { hostname: localhost } }
+workers:
+  - { name: Fast, host: fast, dir: ${s.dir}, metrics: metrics.jsonl }
+  - { name: Slow, host: slow, dir: ${s.dir}, metrics: metrics.jsonl }
+`,
+      'config.yaml',
+    );
+    // The slow host's shell takes 7 s (of the fake clock) to answer each probe.
+    const probesAt: Record<string, number[]> = { fast: [], slow: [] };
+    const connector = {
+      async connect(host: ResolvedHost) {
+        const session = await s.conn.connect(host);
+        const run = session.run.bind(session);
+        session.run = async (script, opts) => {
+          probesAt[host.name]!.push(s.clock.now());
+          if (host.name === 'slow') await new Promise((r) => s.clock.setTimeout(() => r(null), 7000));
+          return run(script, opts);
+        };
+        return session;
+      },
+    };
+    const start = s.clock.now();
+    const fleet = await Fleet.create({
+      config,
+      dataDir: mkdtempSync(path.join(os.tmpdir(), 'vigil-fleet-data-')),
+      connector,
+      clock: s.clock,
+      resolveHost: async (_c, name) => ({ name }) as ResolvedHost,
+    });
+    fleet.start();
+    // Settle on the real I/O the timers start (a local sh), but not on the slow host: it waits on the
+    // fake clock, which moves only when this settles.
+    const realMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    await s.clock.advance(3 * 30_000 + 8000, () => Promise.race([fleet.whenIdle(), realMs(100)]));
+    await fleet.stop(); // after the slow host's last answer (at 97 s): stop waits for it
+    // Both start at once; after that, both on every multiple of 30 s of the clock (not 30 s after the
+    // slow host's late answer, which would put it 7 s behind the other and drifting further each poll).
+    const beats = [start, start + 30_000, start + 60_000, start + 90_000];
+    expect(start % 30_000).toBe(0);
+    expect(probesAt.fast).toEqual(beats);
+    expect(probesAt.slow).toEqual(beats);
+  });
+
   it('finished when the run reached totalEpochs and no process is watched: one notice', async () => {
     const s = scenario();
     s.write(4, 5);

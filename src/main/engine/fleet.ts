@@ -188,12 +188,23 @@ export class Fleet {
         const now = this.opts.clock.now();
         const retryAt = host.retryAt;
         if (retryAt === Number.POSITIVE_INFINITY) return; // needs the user (host key changed)
-        const delay = more ? 0 : retryAt > now ? retryAt - now : this.opts.config.pollMs;
+        const delay = more ? 0 : retryAt > now ? retryAt - now : this.untilNextPoll(now);
         this.timers.set(
           host,
           this.opts.clock.setTimeout(() => this.loop(host), delay),
         );
       });
+  }
+
+  /**
+   * Every host polls on the same beat (the next multiple of the poll interval on the clock), not a poll
+   * interval after its own last answer: answers then arrive together and the process wakes up once for
+   * many hosts instead of once per host. Waking up was a third of the engine's CPU with 50 hosts, most of
+   * it the kernel's (epoll waits, context switches); on a laptop it is battery.
+   */
+  private untilNextPoll(now: number): number {
+    const every = this.opts.config.pollMs;
+    return (Math.floor(now / every) + 1) * every - now;
   }
 
   /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */
