@@ -147,7 +147,7 @@ workers:
     await fleet.stop();
   });
 
-  it('every host polls on the same beat, however long its own answers take', async () => {
+  it('hosts poll together on a shared beat, however long their own answers take', async () => {
     const s = scenario();
     const config = parseConfig(
       `poll: 30s

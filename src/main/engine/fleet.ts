@@ -34,6 +34,26 @@ export interface FleetOptions {
 
 type Listener<T> = (value: T) => void;
 
+/**
+ * Hosts poll on shared beats, not each a poll interval after its own last answer: answers then arrive
+ * together and the process wakes up once for several hosts instead of once per host. Waking up was a
+ * third of the engine's CPU with 50 hosts, most of it the kernel's (epoll waits, context switches); on a
+ * laptop it is battery. A beat holds at most HOSTS_PER_BEAT hosts and the beats spread evenly over the
+ * interval, so one beat's work stays short: 50 hosts on a single beat held the event loop ~50 ms.
+ */
+export const HOSTS_PER_BEAT = 8;
+
+/** Where in the poll interval the host at `index` of `count` polls (ms after each multiple of `every`). */
+export function beatPhase(index: number, count: number, every: number): number {
+  const beats = Math.max(1, Math.ceil(count / HOSTS_PER_BEAT));
+  return Math.floor(((index % beats) * every) / beats);
+}
+
+/** Time from `now` until the next beat at `phase` of every `every` ms (never 0: a beat just passed waits). */
+export function untilBeat(now: number, every: number, phase: number): number {
+  return (Math.floor((now - phase) / every) + 1) * every + phase - now;
+}
+
 /** The shortest gap between two evaluations triggered by ticks (a UI does not need more than 10 a second). */
 const EVALUATE_GAP_MS = 100;
 
@@ -188,7 +208,7 @@ export class Fleet {
         const now = this.opts.clock.now();
         const retryAt = host.retryAt;
         if (retryAt === Number.POSITIVE_INFINITY) return; // needs the user (host key changed)
-        const delay = more ? 0 : retryAt > now ? retryAt - now : this.untilNextPoll(now);
+        const delay = more ? 0 : retryAt > now ? retryAt - now : this.untilNextPoll(host, now);
         this.timers.set(
           host,
           this.opts.clock.setTimeout(() => this.loop(host), delay),
@@ -196,15 +216,9 @@ export class Fleet {
       });
   }
 
-  /**
-   * Every host polls on the same beat (the next multiple of the poll interval on the clock), not a poll
-   * interval after its own last answer: answers then arrive together and the process wakes up once for
-   * many hosts instead of once per host. Waking up was a third of the engine's CPU with 50 hosts, most of
-   * it the kernel's (epoll waits, context switches); on a laptop it is battery.
-   */
-  private untilNextPoll(now: number): number {
+  private untilNextPoll(host: HostRuntime, now: number): number {
     const every = this.opts.config.pollMs;
-    return (Math.floor(now / every) + 1) * every - now;
+    return untilBeat(now, every, beatPhase(this.hosts.indexOf(host), this.hosts.length, every));
   }
 
   /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */
