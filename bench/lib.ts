@@ -50,10 +50,18 @@ export async function until(ok: () => boolean, timeoutMs: number, what: string, 
 }
 
 const madeDirs: string[] = [];
-// A full run writes ~1 GB of mirrors and remote files: removed when the benchmark's process ends.
+// A full run writes ~1 GB of mirrors and remote files: removed when the benchmark's process ends,
+// also on Ctrl-C (exit handlers run on process.exit, not on a signal's default action).
 process.on('exit', () => {
-  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Best effort: a folder left behind must not turn a finished run into a failure.
+    }
+  }
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 /** A temporary folder, removed when this process exits. */
 export function tempDir(prefix: string): string {

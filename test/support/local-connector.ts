@@ -31,7 +31,7 @@ export function localConnector(clock?: Clock): SshConnector & { sessions: LocalS
           s.runs++;
           return new Promise((resolve) => {
             const body = clock
-              ? script.replaceAll('$(date +%s)', String(Math.floor(clock.now() / 1000)))
+              ? script.replaceAll('$(date +%s.%N)', (clock.now() / 1000).toFixed(3))
               : script;
             execFile('sh', ['-c', `${body}\n`], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
               resolve({ stdout: String(stdout) + String(stderr), code: err ? Number(err.code) || 1 : 0 });

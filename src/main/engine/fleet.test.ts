@@ -117,6 +117,19 @@ describe('Fleet watching', () => {
     await fleet.stop();
   });
 
+  it('the catch-up poll after a sleep is not followed by another a moment later, near a beat', async () => {
+    const s = scenario();
+    const { fleet, advance } = await watch(s);
+    // Wake 28.5 s into a 30 s interval: the beat 1.5 s later is skipped, the one after is kept.
+    s.clock.jump(2 * 3600_000 + 28_500);
+    const before = s.conn.sessions[0]!.runs;
+    await advance(3000);
+    expect(s.conn.sessions[0]!.runs).toBe(before + 1);
+    await advance(30_000);
+    expect(s.conn.sessions[0]!.runs).toBe(before + 2);
+    await fleet.stop();
+  });
+
   it('with two hosts: a new record shows after its host answers, and every worker ages on the timer', async () => {
     const s = scenario();
     const other = path.join(s.dir, 'other.jsonl');

@@ -49,9 +49,16 @@ export function beatPhase(index: number, count: number, every: number): number {
   return Math.floor(((index % beats) * every) / beats);
 }
 
-/** Time from `now` until the next beat at `phase` of every `every` ms (never 0: a beat just passed waits). */
-export function untilBeat(now: number, every: number, phase: number): number {
-  return (Math.floor((now - phase) / every) + 1) * every + phase - now;
+/**
+ * When the poll after one that started at `startedAt` and ended at `now` runs: the first beat (at `phase`
+ * of every `every` ms) at least 3/4 of an interval after the start, and after `now`. A poll on its beat
+ * is followed by the next beat, even when its timer fired a little late; a poll off the beat (the first,
+ * a catch-up after sleep, a reconnect) is not followed by a second one a moment later but by a beat 3/4
+ * to 7/4 of an interval on; a poll that took longer than that is followed by the next beat.
+ */
+export function nextBeatAt(startedAt: number, now: number, every: number, phase: number): number {
+  const from = Math.max(startedAt + Math.ceil((3 * every) / 4), now + 1);
+  return Math.ceil((from - phase) / every) * every + phase;
 }
 
 /** The shortest gap between two evaluations triggered by ticks (a UI does not need more than 10 a second). */
@@ -196,6 +203,7 @@ export class Fleet {
   private loop(host: HostRuntime): void {
     if (!this.watching) return;
     this.running.add(host);
+    const startedAt = this.opts.clock.now();
     host
       .tick()
       .catch(() => ({ more: false, contacted: false }))
@@ -208,7 +216,7 @@ export class Fleet {
         const now = this.opts.clock.now();
         const retryAt = host.retryAt;
         if (retryAt === Number.POSITIVE_INFINITY) return; // needs the user (host key changed)
-        const delay = more ? 0 : retryAt > now ? retryAt - now : this.untilNextPoll(host, now);
+        const delay = more ? 0 : retryAt > now ? retryAt - now : this.nextPollAt(host, startedAt, now) - now;
         this.timers.set(
           host,
           this.opts.clock.setTimeout(() => this.loop(host), delay),
@@ -216,9 +224,9 @@ export class Fleet {
       });
   }
 
-  private untilNextPoll(host: HostRuntime, now: number): number {
+  private nextPollAt(host: HostRuntime, startedAt: number, now: number): number {
     const every = this.opts.config.pollMs;
-    return untilBeat(now, every, beatPhase(this.hosts.indexOf(host), this.hosts.length, every));
+    return nextBeatAt(startedAt, now, every, beatPhase(this.hosts.indexOf(host), this.hosts.length, every));
   }
 
   /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */

@@ -199,8 +199,8 @@ export class HostRuntime {
     const t1 = clock.now();
     const probe = parseProbeOutput(req, stdout);
     if (probe.remoteNowSec !== null) {
-      // Seconds resolution: the midpoint of the round trip is as good as it gets.
-      this.clockOffsetMs = probe.remoteNowSec * 1000 + 500 - (t0 + t1) / 2;
+      // The remote read its clock somewhere in the round trip: its midpoint is the best guess.
+      this.clockOffsetMs = probe.remoteNowSec * 1000 - (t0 + t1) / 2;
       this.lastClockAt = t1;
     }
     this.lastContactAt = t1;

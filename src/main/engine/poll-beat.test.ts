@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beatPhase, HOSTS_PER_BEAT, untilBeat } from './fleet';
+import { beatPhase, HOSTS_PER_BEAT, nextBeatAt } from './fleet';
 
 describe('poll beats', () => {
   it('up to HOSTS_PER_BEAT hosts share one beat at the top of the interval', () => {
@@ -17,12 +17,23 @@ describe('poll beats', () => {
     expect(Math.min(...perBeat.values())).toBeGreaterThanOrEqual(HOSTS_PER_BEAT - 1);
   });
 
-  it('waits until the next beat: mid-interval, just before, and exactly on one (a full interval, never 0)', () => {
-    expect(untilBeat(10_300, 1000, 0)).toBe(700);
-    expect(untilBeat(10_999, 1000, 0)).toBe(1);
-    expect(untilBeat(11_000, 1000, 0)).toBe(1000);
-    expect(untilBeat(10_300, 1000, 500)).toBe(200);
-    expect(untilBeat(10_600, 1000, 500)).toBe(900);
-    expect(untilBeat(10_500, 1000, 500)).toBe(1000);
+  it('a poll on its beat is followed by the next beat, even when its timer fired late', () => {
+    expect(nextBeatAt(10_000, 10_040, 1000, 0)).toBe(11_000);
+    expect(nextBeatAt(10_003, 10_040, 1000, 0)).toBe(11_000);
+    expect(nextBeatAt(10_503, 10_540, 1000, 500)).toBe(11_500);
+    expect(nextBeatAt(30_000, 30_010, 30_000, 0)).toBe(60_000);
+  });
+
+  it('a poll off the beat (first, catch-up, reconnect) is not followed by another a moment later', () => {
+    // 30 s polls; a catch-up at 28.5 s into the interval: the beat 1.5 s later is skipped.
+    expect(nextBeatAt(58_500, 58_600, 30_000, 0)).toBe(90_000);
+    // Early in the interval: the coming beat is 3/4 of an interval or more away, so it is kept.
+    expect(nextBeatAt(60_200, 60_300, 1000, 0)).toBe(61_000);
+    expect(nextBeatAt(60_300, 60_400, 1000, 0)).toBe(62_000);
+  });
+
+  it('a poll that took longer than the interval is followed by the next beat, not at once', () => {
+    expect(nextBeatAt(10_000, 11_300, 1000, 0)).toBe(12_000);
+    expect(nextBeatAt(10_000, 12_000, 1000, 0)).toBe(13_000);
   });
 });

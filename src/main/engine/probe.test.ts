@@ -53,6 +53,21 @@ describe('probe', () => {
     expect(parseProbeOutput(req, out).patterns.get('vitest')).toBe(true);
   });
 
+  it('reads the remote clock to the millisecond where date has %N, else as the middle of its second', () => {
+    const req = { files: [], pidFiles: [], patterns: [], clock: true };
+    const real = parseProbeOutput(
+      req,
+      execFileSync('sh', ['-c', buildProbeScript(req)], { encoding: 'utf8' }),
+    );
+    expect(Math.abs(real.remoteNowSec! * 1000 - Date.now())).toBeLessThan(1000);
+    expect(Number.isInteger(real.remoteNowSec! * 2)).toBe(false); // GNU date here: not whole nor half
+    expect(parseProbeOutput(req, 'C 1764400000.123456789\n').remoteNowSec).toBeCloseTo(1764400000.123, 3);
+    expect(parseProbeOutput(req, 'C 1764400000.N\n').remoteNowSec).toBe(1764400000.5); // BSD date
+    expect(parseProbeOutput(req, 'C 1764400000.%N\n').remoteNowSec).toBe(1764400000.5);
+    expect(parseProbeOutput(req, 'C 1764400000\n').remoteNowSec).toBe(1764400000.5);
+    expect(parseProbeOutput(req, 'C soon\n').remoteNowSec).toBeNull();
+  });
+
   it('an unattributable answer becomes an error for the file, not a crash', () => {
     const req = { files: ['/x/y'], pidFiles: [], patterns: [], clock: false };
     const r = parseProbeOutput(req, "stat: cannot statx '/x/y': Input/output error\n");

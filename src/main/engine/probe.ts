@@ -45,7 +45,10 @@ export interface ProbeResult {
   pids: Map<string, PidProbe>;
   /** pattern → running? null when `ps` itself failed. */
   patterns: Map<string, boolean | null>;
-  /** Remote clock, seconds, when asked. */
+  /**
+   * Remote clock, seconds, when asked: to the nanosecond where `date` knows `%N` (GNU, BusyBox), else
+   * whole seconds read as the middle of their second (+0.5), the unbiased guess.
+   */
   remoteNowSec: number | null;
   /** Lines the probe could not attribute (shown by doctor). */
   stray: string[];
@@ -112,7 +115,9 @@ export function buildProbeScript(req: ProbeRequest): string {
         `else o "P ${i} none"; fi`,
     );
   });
-  if (req.clock) lines.push(`o "C $(date +%s)"`);
+  // Sub-second where `date` has %N: polls run on beats, so whole seconds would be read at the same
+  // moment of their second every time and bias the clock offset (and so every progress time) by ~0.5 s.
+  if (req.clock) lines.push(`o "C $(date +%s.%N)"`);
   (req.globs ?? []).forEach((pattern, i) => {
     const { dir, glob } = splitGlob(pattern);
     lines.push(
@@ -169,8 +174,9 @@ function classify(line: string): ProbeLine {
   if (q) return { tag: 'Q', index: Number(q[1]), code: Number(q[2]) };
   const g = line.match(/^G (\d+) (.*)$/);
   if (g) return { tag: 'G', index: Number(g[1]), path: g[2]! };
-  const c = line.match(/^C (\d+)$/);
-  if (c) return { tag: 'C', sec: Number(c[1]) };
+  // GNU: "C 1764400000.123456789"; a `date` without %N prints "C 1764400000.N" or ".%N".
+  const c = line.match(/^C (\d+)(?:\.(\d+)|\.\S*)?$/);
+  if (c) return { tag: 'C', sec: c[2] ? Number(`${c[1]}.${c[2]}`) : Number(c[1]) + 0.5 };
   return { tag: 'stray' };
 }
 
