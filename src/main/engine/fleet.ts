@@ -78,6 +78,8 @@ export class Fleet {
   private lastEvalAt: number | null = null;
   /** Hosts whose tick ended since the last evaluation. */
   private answered = new Set<HostRuntime>();
+  /** Each host's place in the poll interval (see beatPhase). */
+  private readonly phaseOf = new Map<HostRuntime, number>();
   /** Each worker's latest snapshot. */
   private readonly latest = new Map<WorkerMonitor, WorkerSnapshot>();
   private watching = false;
@@ -108,6 +110,7 @@ export class Fleet {
         this.hostOf.set(w, host);
       }
     }
+    this.hosts.forEach((h, i) => this.phaseOf.set(h, beatPhase(i, this.hosts.length, config.pollMs)));
     // Keep the config's order for display.
     this.monitors.sort((a, b) => config.workers.indexOf(a.cfg) - config.workers.indexOf(b.cfg));
   }
@@ -225,8 +228,7 @@ export class Fleet {
   }
 
   private nextPollAt(host: HostRuntime, startedAt: number, now: number): number {
-    const every = this.opts.config.pollMs;
-    return nextBeatAt(startedAt, now, every, beatPhase(this.hosts.indexOf(host), this.hosts.length, every));
+    return nextBeatAt(startedAt, now, this.opts.config.pollMs, this.phaseOf.get(host) ?? 0);
   }
 
   /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */

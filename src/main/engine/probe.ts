@@ -46,7 +46,7 @@ export interface ProbeResult {
   /** pattern → running? null when `ps` itself failed. */
   patterns: Map<string, boolean | null>;
   /**
-   * Remote clock, seconds, when asked: to the nanosecond where `date` knows `%N` (GNU, BusyBox), else
+   * Remote clock, seconds, when asked: to the nanosecond where `date` knows `%N` (GNU coreutils), else
    * whole seconds read as the middle of their second (+0.5), the unbiased guess.
    */
   remoteNowSec: number | null;

@@ -271,8 +271,8 @@ export class WorkerMonitor {
       fileError: this.fileError,
       process: this.process,
       processDetail: this.processDetail,
-      // The mtime, like the remote `date`, is whole seconds: the middle of its second is the unbiased
-      // guess (taking its start put progress half a second early, and a stall that much too soon).
+      // The mtime is whole seconds: the middle of its second is the unbiased guess (taking its start
+      // put progress half a second early, and a stall that much too soon).
       lastProgressAt:
         this.lastProgressRemoteSec === null
           ? null
