@@ -110,7 +110,8 @@ export class Fleet {
         this.hostOf.set(w, host);
       }
     }
-    this.hosts.forEach((h, i) => this.phaseOf.set(h, beatPhase(i, this.hosts.length, config.pollMs)));
+    for (const [i, h] of this.hosts.entries())
+      this.phaseOf.set(h, beatPhase(i, this.hosts.length, config.pollMs));
     // Keep the config's order for display.
     this.monitors.sort((a, b) => config.workers.indexOf(a.cfg) - config.workers.indexOf(b.cfg));
   }
