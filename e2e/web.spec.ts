@@ -58,9 +58,13 @@ test.afterAll(async () => {
 test('four workers appear with rising epochs', async () => {
   for (const name of NAMES) await expect(row(name)).toContainText('running', { timeout: 20_000 });
   const first = await Promise.all(NAMES.map(epochOf));
-  await expect.poll(async () => Promise.all(NAMES.map(epochOf)), { timeout: 10_000 }).not.toEqual(first);
-  const later = await Promise.all(NAMES.map(epochOf));
-  for (const [i, e] of later.entries()) expect(e).toBeGreaterThan(first[i]!);
+  // Every worker's epoch rises, though not all on the same poll: the trainers write every 300 ms, as
+  // often as the host is polled, and a record written at the moment its file is read shows a poll later.
+  await expect
+    .poll(async () => (await Promise.all(NAMES.map(epochOf))).filter((e, i) => e > first[i]!).length, {
+      timeout: 10_000,
+    })
+    .toBe(NAMES.length);
   await expect(row('I3D').locator('.epoch')).toContainText('/ 1000');
   await page.screenshot({ path: path.join(SHOTS, 'list.png') });
 });
