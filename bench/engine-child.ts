@@ -8,7 +8,7 @@ import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
-import { EngineService } from '../src/main/engine/service';
+import { EngineService } from '../src/main/engine/fleet/service';
 
 const [configPath, dataDir, warmupArg, durationArg, sampleArg] = process.argv.slice(2);
 const warmupMs = Number(warmupArg);

@@ -7,7 +7,7 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openFleet } from '../src/main/engine/index';
+import { openFleet } from '../src/main/engine/fleet/open-fleet';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,

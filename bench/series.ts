@@ -3,7 +3,7 @@
 //   npx tsx bench/series.ts          (already quick: the same figure with --quick)
 // Prints `BENCH series_1m_ms <ms> ms baseline=<ms> ratio=<baseline/ours>`.
 
-import { downsampleLttb } from '../src/main/engine/series/lttb';
+import { downsampleLttb } from '../src/main/engine/records/lttb';
 
 const N = 1_000_000;
 const xs = new Float64Array(N);

@@ -9,7 +9,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { RECORDS_HELD } from '../src/main/engine/record-store';
+import { RECORDS_HELD } from '../src/main/engine/records/record-store';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,

@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openFleet } from '../src/main/engine/index';
+import { openFleet } from '../src/main/engine/fleet/open-fleet';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,

@@ -11,7 +11,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openFleet } from '../src/main/engine/index';
+import { openFleet } from '../src/main/engine/fleet/open-fleet';
 import { startSshd } from '../test/support/sshd';
 import { startProxy } from '../test/support/tcp-proxy';
 import {

@@ -4,7 +4,7 @@
 //
 //   node --import tsx test/chaos/connection-engine-child.ts CONFIG DATA_DIR
 
-import { EngineService } from '../../src/main/engine/service';
+import { EngineService } from '../../src/main/engine/fleet/service';
 import { createSsh2Connector } from '../../src/main/engine/ssh/connection';
 import type { SshConnector, SshSession } from '../../src/main/engine/ssh/types';
 import type { FleetSnapshot } from '../../src/shared/model';

@@ -5,7 +5,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { describe, it } from 'vitest';
-import { openFleet } from '../../src/main/engine/index';
+import { openFleet } from '../../src/main/engine/fleet/open-fleet';
 import { freshDataDir, hostFor, until, writeConfig } from '../integration/helpers';
 import { startProxy } from '../support/tcp-proxy';
 import {

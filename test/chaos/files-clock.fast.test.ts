@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/main/engine/config/load';
-import { Fleet } from '../../src/main/engine/fleet';
+import { Fleet } from '../../src/main/engine/fleet/fleet';
 import type { ResolvedHost } from '../../src/main/engine/ssh/types';
 import { FakeClock } from '../support/fake-clock';
 import { localConnector } from '../support/local-connector';

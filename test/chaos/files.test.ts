@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusJson } from '../../src/main/engine/status-json';
+import { statusJson } from '../../src/main/engine/fleet/status-json';
 import { type Sshd, startSshd } from '../support/sshd';
 import { appendNoise, FAULTY, hasSize, rec, recs, retainedMb, withScene } from './files-support';
 import { recordPass, rssMb } from './table';

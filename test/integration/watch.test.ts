@@ -4,8 +4,8 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, truncateSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Fleet } from '../../src/main/engine/fleet';
-import { openFleet } from '../../src/main/engine/index';
+import type { Fleet } from '../../src/main/engine/fleet/fleet';
+import { openFleet } from '../../src/main/engine/fleet/open-fleet';
 import type { WorkerSnapshot } from '../../src/shared/model';
 import { type Sshd, startSshd } from '../support/sshd';
 import { startTrainer, type Trainer } from '../support/trainer';

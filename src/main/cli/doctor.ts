@@ -6,15 +6,19 @@ import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import path from 'node:path';
 import { formatAge } from '../../shared/human';
-import { loadConfig } from '../engine/config/load';
-import { resolveHost } from '../engine/config/resolve-host';
-import type { VigilConfig, WorkerConfig } from '../engine/config/types';
-import { inspectBytes } from '../engine/parse/inspect';
-import { defaultDataDir } from '../engine/paths';
-import { buildProbeScript, type FileProbe, type ProbeRequest, parseProbeOutput } from '../engine/probe';
-import { createSsh2Connector } from '../engine/ssh/connection';
-import { remotePath, shQuote } from '../engine/ssh/shell-quote';
-import { type ConnectStep, SshError, type SshSession } from '../engine/ssh/types';
+import type { VigilConfig, WorkerConfig } from '../engine/config';
+import { loadConfig, resolveHost } from '../engine/config';
+import { defaultDataDir } from '../engine/files';
+import { inspectBytes } from '../engine/parse';
+import { buildProbeScript, type FileProbe, type ProbeRequest, parseProbeOutput } from '../engine/remote';
+import {
+  type ConnectStep,
+  createSsh2Connector,
+  remotePath,
+  SshError,
+  type SshSession,
+  shQuote,
+} from '../engine/ssh';
 import { ensureWritable } from './writable';
 
 type Print = (s: string) => void;

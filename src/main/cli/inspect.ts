@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type InspectResult, inspectBytes } from '../engine/parse/inspect';
+import { type InspectResult, inspectBytes } from '../engine/parse';
 
 export interface InspectArgs {
   file: string;

@@ -1,7 +1,7 @@
 // `vigil` command line. Exit codes: 0 it reported, 1 the operation failed, 2 bad config or usage.
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { defaultConfigPath } from '../engine/config/default-path';
+import { defaultConfigPath } from '../engine/config';
 import { runDoctor } from './doctor';
 import { runInspect } from './inspect';
 import { runServe } from './serve';

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultDataDir } from '../engine/paths';
-import { EngineService } from '../engine/service';
+import { defaultDataDir } from '../engine/files';
+import { EngineService } from '../engine/fleet';
 import { startServer } from '../headless/server';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -3,10 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { tryLockDataDir } from '../engine/data-lock';
-import { openFleet } from '../engine/index';
-import { defaultDataDir } from '../engine/paths';
-import { statusJson } from '../engine/status-json';
+import { defaultDataDir, tryLockDataDir } from '../engine/files';
+import { openFleet, statusJson } from '../engine/fleet';
 import { renderStatusTable } from './table';
 
 export async function runStatus(

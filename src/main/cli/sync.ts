@@ -3,11 +3,10 @@
 // unknown worker.
 
 import { formatBytes, formatDuration } from '../../shared/human';
-import { loadConfig } from '../engine/config/load';
-import type { VigilConfig } from '../engine/config/types';
-import { defaultDataDir } from '../engine/paths';
-import { loadSyncHistory, saveSyncHistory } from '../engine/sync/history-file';
-import { SyncManager, type SyncManagerOptions } from '../engine/sync/manager';
+import type { VigilConfig } from '../engine/config';
+import { loadConfig } from '../engine/config';
+import { defaultDataDir } from '../engine/files';
+import { loadSyncHistory, SyncManager, type SyncManagerOptions, saveSyncHistory } from '../engine/sync';
 
 type Print = (s: string) => void;
 

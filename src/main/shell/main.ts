@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, Notification, powerMonitor, screen, shell, Tray } from 'electron';
-import { defaultConfigPath } from '../engine/config/default-path';
-import { defaultDataDir } from '../engine/paths';
-import { EngineService } from '../engine/service';
+import { defaultConfigPath } from '../engine/config';
+import { defaultDataDir } from '../engine/files';
+import { EngineService } from '../engine/fleet';
 import { type Shell, startShell } from './shell';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

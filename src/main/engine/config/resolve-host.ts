@@ -4,7 +4,7 @@
 
 import { execFile as nodeExecFile } from 'node:child_process';
 import { homedir, userInfo } from 'node:os';
-import type { ResolvedHost } from '../ssh/types';
+import type { ResolvedHost } from '../ssh';
 import { expandSshPath, type JumpSpec, parseProxyJump, parseSshG, type SshG } from './ssh-g';
 import type { HostConfig, VigilConfig } from './types';
 

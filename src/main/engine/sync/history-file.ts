@@ -3,8 +3,8 @@
 
 import path from 'node:path';
 import type { SyncRuleState } from '../../../shared/model';
-import type { WorkerConfig } from '../config/types';
-import { readJson, writeAtomically } from '../mirror';
+import type { WorkerConfig } from '../config';
+import { readJson, writeAtomically } from '../files';
 import type { SyncHistory } from './manager';
 import { destinationOf } from './rsync-args';
 

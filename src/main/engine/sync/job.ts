@@ -2,9 +2,9 @@
 // the shared connection checked, then each pass in turn. The manager calls it through the RuleRunner port.
 
 import { mkdir } from 'node:fs/promises';
-import type { VigilConfig, WorkerConfig } from '../config/types';
+import type { VigilConfig, WorkerConfig } from '../config';
 import type { Clock } from '../ports';
-import type { ResolvedHost } from '../ssh/types';
+import type { ResolvedHost } from '../ssh';
 import { dropMaster, prepareControlPath } from './control-master';
 import type { SyncFailure, SyncSeverity } from './exit-codes';
 import type { Progress } from './progress';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, flush } from '../../../../test/support/fake-clock';
 import type { ProgressEvent } from '../../../shared/contract';
-import type { SyncRuleConfig, VigilConfig, WorkerConfig } from '../config/types';
-import type { ResolvedHost } from '../ssh/types';
+import type { SyncRuleConfig, VigilConfig, WorkerConfig } from '../config';
+import type { ResolvedHost } from '../ssh';
 import type { RuleJob, RuleResult } from './job';
 import { SyncManager } from './manager';
 

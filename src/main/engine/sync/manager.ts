@@ -5,10 +5,10 @@
 
 import type { ProgressEvent } from '../../../shared/contract';
 import type { WorkerStatus } from '../../../shared/model';
-import { resolveHost as defaultResolveHost } from '../config/resolve-host';
-import type { VigilConfig, WorkerConfig } from '../config/types';
+import type { VigilConfig, WorkerConfig } from '../config';
+import { resolveHost as defaultResolveHost } from '../config';
 import { type Clock, systemClock, type TimerHandle } from '../ports';
-import type { ResolvedHost } from '../ssh/types';
+import type { ResolvedHost } from '../ssh';
 import type { SyncFailure, SyncSeverity } from './exit-codes';
 import { closeControlMaster, createRuleRunner, type RuleResult, type RuleRunner } from './job';
 import { destinationOf } from './rsync-args';

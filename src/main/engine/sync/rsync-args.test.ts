@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncRuleConfig } from '../config/types';
+import type { SyncRuleConfig } from '../config';
 import {
   defaultDestination,
   GROWING_PATTERNS,

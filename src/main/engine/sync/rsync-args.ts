@@ -22,9 +22,9 @@
 // Never --delete: the laptop keeps what the box lost.
 
 import path from 'node:path';
-import type { SyncRuleConfig } from '../config/types';
-import { safeSegment } from '../paths';
-import { joinRemote, RemotePathError } from '../ssh/shell-quote';
+import type { SyncRuleConfig } from '../config';
+import { safeSegment } from '../files';
+import { joinRemote, RemotePathError } from '../ssh';
 
 /** Names of files that only grow while a run writes them. rsync patterns (match the file name). */
 export const GROWING_PATTERNS = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedHost } from '../ssh/types';
+import type { ResolvedHost } from '../ssh';
 import {
   buildSshCommand,
   controlPathFor,

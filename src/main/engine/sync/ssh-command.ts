@@ -9,8 +9,8 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { HostConfig } from '../config/types';
-import type { ResolvedHost } from '../ssh/types';
+import type { HostConfig } from '../config';
+import type { ResolvedHost } from '../ssh';
 
 export interface SshCommandOptions {
   /** The Vigil config's sshConfig (ssh_config used for aliases); undefined → ssh's default. */

@@ -3,15 +3,15 @@
 // mirror and parser; records are shown merged in file-name order (TensorBoard names sort by time).
 
 import path from 'node:path';
-import type { MetricRecord } from '../../shared/model';
-import type { WorkerConfig } from './config/types';
+import type { MetricRecord } from '../../../shared/model';
+import type { WorkerConfig } from '../config';
+import type { PaceTracker } from '../judge';
+import type { FileFacts } from '../parse';
+import { FORMATS } from '../parse';
+import { RECORDS_HELD, RecordStore } from '../records';
+import { isGlob, type ProbeResult } from '../remote';
 import { MetricsStream } from './metrics-stream';
-import type { PaceTracker } from './pace';
-import { FORMATS } from './parse/registry';
-import type { FileFacts } from './parse/types';
-import { mirrorRelativePath } from './paths';
-import { isGlob, type ProbeResult } from './probe';
-import { RECORDS_HELD, RecordStore } from './record-store';
+import { mirrorRelativePath } from './mirror-paths';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
 
 /** Saved cursors: the single file's, or each globbed file's by its remote path. */

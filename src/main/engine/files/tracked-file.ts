@@ -2,10 +2,10 @@
 // remote still holds what the mirror holds, start over (keeping the old mirror) when the file was
 // truncated or replaced. Consumers see each new byte exactly once, in order.
 
+import type { RemoteFileStat } from '../remote';
 import { advance, type Cursor, decideRead, freshCursor, OVERLAP, overlapMatches } from './cursor';
 import { archiveMirror, readChunks, readTail, writeAtomically } from './mirror';
 import { MirrorAppender } from './mirror-appender';
-import type { RemoteFileStat } from './probe';
 
 /** `inode`: the identity the probe saw, so the reader may keep the file open while it stays the same. */
 export type ReadRange = (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricRecord } from '../../shared/model';
+import type { MetricRecord } from '../../../shared/model';
 import { RecordStore } from './record-store';
 import { seriesFor } from './series-source';
 

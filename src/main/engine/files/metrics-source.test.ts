@@ -2,10 +2,10 @@ import { promises as fsp, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { WorkerConfig } from './config/types';
+import type { WorkerConfig } from '../config';
+import { PaceTracker } from '../judge';
+import type { ProbeResult } from '../remote';
 import { MetricsSource } from './metrics-source';
-import { PaceTracker } from './pace';
-import type { ProbeResult } from './probe';
 
 const read = async (p: string, offset: number, max: number) => {
   const fh = await fsp.open(p, 'r');

@@ -1,12 +1,12 @@
 // The monitoring engine's top: one HostRuntime per host, one WorkerMonitor per worker, a loop per
 // host while watching, a single catch-up pass for `vigil status`. Emits snapshots and alert notices.
 
-import type { FleetSnapshot, SyncRuleState, WorkerSnapshot } from '../../shared/model';
-import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from './alerts';
-import type { VigilConfig } from './config/types';
+import type { FleetSnapshot, SyncRuleState, WorkerSnapshot } from '../../../shared/model';
+import type { VigilConfig } from '../config';
+import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from '../judge';
+import type { Clock, TimerHandle } from '../ports';
+import type { ResolvedHost, SshConnector } from '../ssh';
 import { HostRuntime } from './host-runtime';
-import type { Clock, TimerHandle } from './ports';
-import type { ResolvedHost, SshConnector } from './ssh/types';
 import { WorkerMonitor } from './worker-monitor';
 
 export interface FleetAlert extends AlertNotice {

@@ -2,19 +2,26 @@
 // process, its pace. Turns a host probe into updated facts; never throws into the other workers.
 
 import path from 'node:path';
-import { chooseLossMetric } from '../../shared/loss';
-import type { ProcessState, WorkerSnapshot } from '../../shared/model';
-import type { WorkerConfig } from './config/types';
-import { evaluateHealth, type Health, type WorkerFacts } from './health';
-import { MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source';
-import { readJson, writeAtomically } from './mirror';
-import { PaceTracker, thresholds } from './pace';
-import { createLogScanner, type LogScanner } from './parse/log-facts';
-import { mirrorRelativePath, safeSegment } from './paths';
-import { type ProbeResult, splitGlob } from './probe';
-import type { RecordStore } from './record-store';
-import { remotePath } from './ssh/shell-quote';
-import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
+import { chooseLossMetric } from '../../../shared/loss';
+import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
+import type { WorkerConfig } from '../config';
+import {
+  MetricsSource,
+  mirrorRelativePath,
+  mirrorSource,
+  type ReadRange,
+  readJson,
+  type SavedCursor,
+  type SavedMetrics,
+  safeSegment,
+  TrackedFile,
+  writeAtomically,
+} from '../files';
+import { evaluateHealth, type Health, PaceTracker, thresholds, type WorkerFacts } from '../judge';
+import { createLogScanner, type LogScanner } from '../parse';
+import type { RecordStore } from '../records';
+import { type ProbeResult, splitGlob } from '../remote';
+import { remotePath } from '../ssh';
 
 export interface HostView {
   name: string;

@@ -2,11 +2,11 @@
 // off exponentially with jitter; a changed host key stops all attempts until the user acts. Each tick
 // runs one probe in the control shell and feeds every worker; one worker's trouble stays its own.
 
-import type { ConnectionState } from '../../shared/model';
-import type { HostConfig } from './config/types';
-import type { Clock } from './ports';
-import { buildProbeScript, type ProbeRequest, parseProbeOutput } from './probe';
-import { type ResolvedHost, type SshConnector, SshError, type SshSession } from './ssh/types';
+import type { ConnectionState } from '../../../shared/model';
+import type { HostConfig } from '../config';
+import type { Clock } from '../ports';
+import { buildProbeScript, type ProbeRequest, parseProbeOutput } from '../remote';
+import { type ResolvedHost, type SshConnector, SshError, type SshSession } from '../ssh';
 import type { HostView, WorkerMonitor } from './worker-monitor';
 
 export interface HostRuntimeOptions {

@@ -10,7 +10,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RemoteFileStat } from './probe';
+import type { RemoteFileStat } from '../remote';
 import { TrackedFile } from './tracked-file';
 
 function setup() {

@@ -8,7 +8,7 @@
 // Without a bound a long run grew the engine by ~70 B per record, for ever; every byte is still in the
 // local mirror on disk. The count, the latest values and the epoch base are kept exactly.
 
-import type { MetricRecord } from '../../shared/model';
+import type { MetricRecord } from '../../../shared/model';
 
 /** Rows held per store by default: 5,000 newest at full resolution, the rest of the run thinned. */
 export const RECORDS_HELD = 10_000;

@@ -2,8 +2,8 @@
 // reminded after the repeat interval, and closes with one "recovered" (or "finished") notice.
 // A flapping worker does not flood: each kind of notice goes out at most once per flap window.
 
-import type { AlertKind } from '../../shared/contract';
-import { ALARM_STATUSES, type WorkerStatus } from '../../shared/model';
+import type { AlertKind } from '../../../shared/contract';
+import { ALARM_STATUSES, type WorkerStatus } from '../../../shared/model';
 
 export type { AlertKind };
 

@@ -1,8 +1,8 @@
 // `vigil status --json` exactly as DESIGN.md fixes it: missing values null, non-finite numbers as
 // the strings "NaN", "Infinity", "-Infinity".
 
-import { encodeMetrics, encodeNumber } from '../../shared/json-numbers';
-import type { FleetSnapshot } from '../../shared/model';
+import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
+import type { FleetSnapshot } from '../../../shared/model';
 
 export function statusJson(snap: FleetSnapshot): unknown {
   return {

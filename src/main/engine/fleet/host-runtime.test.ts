@@ -2,12 +2,12 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flush } from '../../../test/support/fake-clock';
-import { localConnector } from '../../../test/support/local-connector';
-import { parseConfig } from './config/load';
-import type { HostConfig } from './config/types';
+import { FakeClock, flush } from '../../../../test/support/fake-clock';
+import { localConnector } from '../../../../test/support/local-connector';
+import type { HostConfig } from '../config';
+import { parseConfig } from '../config';
+import { type ResolvedHost, type SshConnector, SshError, type SshSession } from '../ssh';
 import { HostRuntime } from './host-runtime';
-import { type ResolvedHost, type SshConnector, SshError, type SshSession } from './ssh/types';
 import { WorkerMonitor } from './worker-monitor';
 
 const hostCfg: HostConfig = {

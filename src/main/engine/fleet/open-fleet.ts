@@ -1,14 +1,13 @@
 // The engine's front door for the shells: load a config and build a Fleet on the real ports.
 
-import { loadConfig } from './config/load';
-import { resolveHost } from './config/resolve-host';
-import type { VigilConfig } from './config/types';
+import type { VigilConfig } from '../config';
+import { loadConfig, resolveHost } from '../config';
+import { defaultDataDir } from '../files';
+import { type Clock, systemClock } from '../ports';
+import type { SshConnector } from '../ssh';
+import { createSsh2Connector } from '../ssh';
+import { loadSyncHistory, syncStatesFromHistory } from '../sync';
 import { Fleet } from './fleet';
-import { defaultDataDir } from './paths';
-import { type Clock, systemClock } from './ports';
-import { createSsh2Connector } from './ssh/connection';
-import type { SshConnector } from './ssh/types';
-import { loadSyncHistory, syncStatesFromHistory } from './sync/history-file';
 
 export interface OpenFleetOptions {
   configPath: string;

@@ -1,16 +1,6 @@
-// Where Vigil keeps its data on the laptop: the platform's usual place, or VIGIL_DATA.
+// Local names for remote things: a worker's mirror folder, a remote file's place inside it.
 
-import os from 'node:os';
 import path from 'node:path';
-
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
-  if (env.VIGIL_DATA) return path.resolve(env.VIGIL_DATA);
-  const home = os.homedir();
-  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Vigil');
-  if (platform === 'win32')
-    return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'Vigil');
-  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'vigil');
-}
 
 /** A name or path segment made safe as one local folder name (no separators, no "..", no controls). */
 export function safeSegment(name: string): string {

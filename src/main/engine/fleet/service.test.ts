@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../test/support/fake-clock';
-import { localConnector } from '../../../test/support/local-connector';
-import type { AlertEvent, Events } from '../../shared/contract';
+import { FakeClock } from '../../../../test/support/fake-clock';
+import { localConnector } from '../../../../test/support/local-connector';
+import type { AlertEvent, Events } from '../../../shared/contract';
+import type { ResolvedHost } from '../ssh';
 import { EngineService } from './service';
-import type { ResolvedHost } from './ssh/types';
 
 function setup(configText: (dir: string) => string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-svc-'));

@@ -1,9 +1,9 @@
 // Bytes of a metrics file → records. Holds the first bytes until the format can be recognised (by the
 // file name, then by sniffing), then feeds the chosen parser. A file Vigil cannot read says why.
 
-import type { MetricRecord } from '../../shared/model';
-import { detectFormat, formatById } from './parse/registry';
-import type { FileFacts, FormatModule, Parser, ParseWarning } from './parse/types';
+import type { MetricRecord } from '../../../shared/model';
+import type { FileFacts, FormatModule, Parser, ParseWarning } from '../parse';
+import { detectFormat, formatById } from '../parse';
 import type { FileConsumer } from './tracked-file';
 
 const SNIFF_LIMIT = 64 * 1024;

@@ -1,8 +1,8 @@
 // The health model of DESIGN.md as one pure function: a worker's facts and "now" → status + reason.
 // Unknown is a state, not a green light: whenever Vigil cannot know, it says so.
 
-import { formatAge, formatDuration } from '../../shared/human';
-import type { ConnectionState, ProcessState, WorkerStatus } from '../../shared/model';
+import { formatAge, formatDuration } from '../../../shared/human';
+import type { ConnectionState, ProcessState, WorkerStatus } from '../../../shared/model';
 
 export interface WorkerFacts {
   connection: ConnectionState;

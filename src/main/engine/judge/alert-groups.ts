@@ -2,7 +2,7 @@
 // reason in the same evaluation. They are told together, naming every worker, instead of one
 // notification each.
 
-import type { AlertEvent } from '../../shared/contract';
+import type { AlertEvent } from '../../../shared/contract';
 
 export function groupAlerts(alerts: readonly AlertEvent[]): AlertEvent[] {
   const groups = new Map<string, AlertEvent & { workers: string[] }>();

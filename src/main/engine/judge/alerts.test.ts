@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkerStatus } from '../../shared/model';
+import type { WorkerStatus } from '../../../shared/model';
 import { type AlertSettings, type AlertState, initialAlertState, stepAlerts } from './alerts';
 
 const MIN = 60_000;

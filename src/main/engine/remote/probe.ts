@@ -4,7 +4,7 @@
 // pattern is matched against its output by `case`, a builtin), and `date` when the clock is due. The session runs the whole script under `nice` and `timeout`, so nothing
 // here can outlive its bound. Building the script and reading its output are pure functions.
 
-import { RemotePathError, shQuote } from './ssh/shell-quote';
+import { RemotePathError, shQuote } from '../ssh';
 
 export interface ProbeRequest {
   /** Absolute remote paths of the files to stat. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { downsampleLttb } from './lttb';
-import { querySeries } from './query';
+import { querySeries } from './series-query';
 
 function ramp(n: number, f: (i: number) => number): [Float64Array, Float64Array] {
   const xs = new Float64Array(n);

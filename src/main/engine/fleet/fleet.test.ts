@@ -2,12 +2,12 @@ import { appendFileSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../test/support/fake-clock';
-import { localConnector } from '../../../test/support/local-connector';
-import type { WorkerSnapshot } from '../../shared/model';
-import { parseConfig } from './config/load';
+import { FakeClock } from '../../../../test/support/fake-clock';
+import { localConnector } from '../../../../test/support/local-connector';
+import type { WorkerSnapshot } from '../../../shared/model';
+import { parseConfig } from '../config';
+import type { ResolvedHost } from '../ssh';
 import { Fleet, type FleetAlert } from './fleet';
-import type { ResolvedHost } from './ssh/types';
 
 const MIN = 60_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../shared/contract';
+import type { AlertEvent } from '../../../shared/contract';
 import { groupAlerts } from './alert-groups';
 
 const at = '2026-11-28T03:00:00.000Z';

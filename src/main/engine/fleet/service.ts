@@ -2,21 +2,19 @@
 // demand, and serves the typed contract (ContractBackend) that Electron IPC and the WebSocket carry.
 // A config that cannot load is not a crash: the snapshot carries the error where the UI shows it.
 
-import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '../../shared/contract';
-import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
-import { groupAlerts } from './alert-groups';
-import { loadConfig } from './config/load';
-import { resolveHost } from './config/resolve-host';
-import type { VigilConfig } from './config/types';
-import { type DataLock, tryLockDataDir } from './data-lock';
+import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '../../../shared/contract';
+import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
+import type { VigilConfig } from '../config';
+import { loadConfig, resolveHost } from '../config';
+import { type DataLock, tryLockDataDir } from '../files';
+import { groupAlerts } from '../judge';
+import { type Clock, systemClock } from '../ports';
+import { seriesFor } from '../records';
+import type { ResolvedHost, SshConnector } from '../ssh';
+import { createSsh2Connector } from '../ssh';
+import { loadSyncHistory, SyncManager, saveSyncHistory } from '../sync';
 import { Fleet } from './fleet';
-import { type Clock, systemClock } from './ports';
-import { seriesFor } from './series-source';
-import { createSsh2Connector } from './ssh/connection';
-import type { ResolvedHost, SshConnector } from './ssh/types';
 import { statusJson } from './status-json';
-import { loadSyncHistory, saveSyncHistory } from './sync/history-file';
-import { SyncManager } from './sync/manager';
 
 export interface EngineServiceOptions {
   configPath: string;

@@ -1,0 +1,4 @@
+// Results brought home with the system rsync over the system ssh: planning, running, history.
+
+export { loadSyncHistory, saveSyncHistory, syncStatesFromHistory } from './history-file';
+export { SyncManager, type SyncManagerOptions } from './manager';
