@@ -1,45 +1,64 @@
-// The engine's front door for the shells: load a config and build a Fleet on the real ports.
+// The composition root: the one place a Fleet is built from a config and the real ports. The app and
+// `vigil serve` (through EngineService) and `vigil status` (through openFleet) all come through here,
+// so every shell watches with the same parts; tests swap a port by passing it.
 
+import type { SyncRuleState } from '../../../shared/model';
 import type { VigilConfig } from '../config';
 import { loadConfig, resolveHost } from '../config';
 import { defaultDataDir } from '../files';
 import { type Clock, systemClock } from '../ports';
-import type { SshConnector } from '../ssh';
+import type { ResolvedHost, SshConnector } from '../ssh';
 import { createSsh2Connector } from '../ssh';
 import { loadSyncHistory, syncStatesFromHistory } from '../sync';
 import { Fleet } from './fleet';
 
-export interface OpenFleetOptions {
-  configPath: string;
-  dataDir?: string;
+/** The ports a Fleet runs on; each defaults to the real one. */
+export interface FleetPorts {
+  dataDir: string;
   clock?: Clock;
   connector?: SshConnector;
-  /** Where the sync history is read (default: dataDir); `vigil status` reads the app's while it runs. */
-  historyDir?: string;
-  /** Records each worker holds in memory (default: RECORDS_HELD in record-store.ts). */
+  resolveHost?: (config: VigilConfig, host: string) => Promise<ResolvedHost>;
+  /** Records each worker holds in memory (default: RECORDS_HELD in records/record-store.ts). */
   recordsHeldPerWorker?: number;
+  /** The state of each worker's sync rules, for its snapshot. */
+  syncStates?: (worker: string) => SyncRuleState[];
 }
 
+/** Builds the Fleet for a loaded config and replays every mirror (last known values show at once). */
+export function assembleFleet(config: VigilConfig, ports: FleetPorts): Promise<Fleet> {
+  return Fleet.create({
+    config,
+    dataDir: ports.dataDir,
+    connector: ports.connector ?? createSsh2Connector(),
+    clock: ports.clock ?? systemClock,
+    resolveHost: ports.resolveHost ?? ((cfg, name) => resolveHost(cfg, name)),
+    recordsHeldPerWorker: ports.recordsHeldPerWorker,
+    syncStates: ports.syncStates,
+  });
+}
+
+export interface OpenFleetOptions extends Omit<FleetPorts, 'dataDir' | 'syncStates'> {
+  configPath: string;
+  dataDir?: string;
+  /** Where the sync history is read (default: dataDir); `vigil status` reads the app's while it runs. */
+  historyDir?: string;
+}
+
+/** Loads the config and assembles its Fleet, with sync states read from the saved history (one pass). */
 export async function openFleet(
   opts: OpenFleetOptions,
 ): Promise<{ fleet: Fleet; config: VigilConfig; dataDir: string }> {
   const config = loadConfig(opts.configPath);
   const dataDir = opts.dataDir ?? defaultDataDir();
-  const history = await loadSyncHistory(opts.historyDir ?? dataDir);
-  const fleet = await Fleet.create({
+  const historyDir = opts.historyDir ?? dataDir;
+  const history = await loadSyncHistory(historyDir);
+  const fleet = await assembleFleet(config, {
+    ...opts,
+    dataDir,
     syncStates: (name) => {
       const w = config.workers.find((x) => x.name === name);
-      return w ? syncStatesFromHistory(w, opts.historyDir ?? dataDir, history) : [];
+      return w ? syncStatesFromHistory(w, historyDir, history) : [];
     },
-    config,
-    dataDir,
-    connector: opts.connector ?? createSsh2Connector(),
-    clock: opts.clock ?? systemClock,
-    resolveHost: (cfg, name) => resolveHost(cfg, name),
-    recordsHeldPerWorker: opts.recordsHeldPerWorker,
   });
   return { fleet, config, dataDir };
 }
-
-export { Fleet } from './fleet';
-export { statusJson } from './status-json';

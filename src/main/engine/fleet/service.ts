@@ -5,29 +5,22 @@
 import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '../../../shared/contract';
 import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
 import type { VigilConfig } from '../config';
-import { loadConfig, resolveHost } from '../config';
+import { loadConfig } from '../config';
 import { type DataLock, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
-import type { ResolvedHost, SshConnector } from '../ssh';
-import { createSsh2Connector } from '../ssh';
 import { loadSyncHistory, SyncManager, saveSyncHistory } from '../sync';
-import { Fleet } from './fleet';
+import type { Fleet } from './fleet';
+import { assembleFleet, type FleetPorts } from './open-fleet';
 import { statusJson } from './status-json';
 
-export interface EngineServiceOptions {
+export interface EngineServiceOptions extends Omit<FleetPorts, 'syncStates'> {
   configPath: string;
-  dataDir: string;
-  clock?: Clock;
-  connector?: SshConnector;
-  resolveHost?: (config: VigilConfig, host: string) => Promise<ResolvedHost>;
   /** Reveals a local folder (Electron's shell.openPath); absent where there is no desktop. */
   openPath?: (path: string) => void;
   /** Builds the sync manager (tests give a fake rsync); default: the real one over the system rsync. */
   createSync?: (config: VigilConfig, dataDir: string) => SyncManager;
-  /** Records each worker holds in memory for its charts (default: RECORDS_HELD in record-store.ts). */
-  recordsHeldPerWorker?: number;
 }
 
 export class EngineService {
@@ -70,14 +63,10 @@ export class EngineService {
     )(this.config, this.opts.dataDir);
     sync.restoreHistory(await loadSyncHistory(this.opts.dataDir));
     this.sync = sync;
-    const fleet = await Fleet.create({
-      syncStates: (worker) => sync.states(worker),
-      config: this.config,
-      dataDir: this.opts.dataDir,
-      connector: this.opts.connector ?? createSsh2Connector(),
+    const fleet = await assembleFleet(this.config, {
+      ...this.opts,
       clock: this.clock,
-      resolveHost: this.opts.resolveHost ?? ((cfg, name) => resolveHost(cfg, name)),
-      recordsHeldPerWorker: this.opts.recordsHeldPerWorker,
+      syncStates: (worker) => sync.states(worker),
     });
     this.fleet = fleet;
     this.unsubscribers = [
