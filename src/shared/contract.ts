@@ -1,49 +1,29 @@
 // The typed contract between the engine (through any shell) and every UI: commands are requests that
 // answer with a promise, events are pushed. Each map is the single source of truth for one side of the
-// wire; transports, the client, the server dispatcher and the zod schemas are all derived from them.
+// wire; transports, the client, the server dispatcher derive from them, and schemas.ts must match them
+// (checked at compile time). The data types themselves are inferred from the schemas.
 
+import type { z } from 'zod';
 import type { FleetSnapshot } from './model';
+import type {
+  alertEventSchema,
+  alertKindSchema,
+  metricSeriesSchema,
+  progressEventSchema,
+  seriesOptionsSchema,
+  seriesPointSchema,
+  seriesResultSchema,
+  xAxisSchema,
+} from './schemas';
 
+// The data types on the wire are derived from their schemas (schemas.ts), so the two cannot drift apart.
 /** Which value a chart puts on its x axis. */
-export type XAxis = 'step' | 'epoch' | 'time';
-
-export interface SeriesOptions {
-  /** The caller's budget: about two points per horizontal pixel. */
-  maxPoints: number;
-  /** Only points whose x lies in [from, to] (same unit as `x`). */
-  range?: { from: number; to: number };
-  x: XAxis;
-}
-
-/**
- * One downsampled point. `y` null marks a gap (missing or non-finite value): the line breaks there
- * instead of bridging it. `min`/`max` bound the raw values the point stands for (the envelope).
- */
-export interface SeriesPoint {
-  x: number;
-  y: number | null;
-  min: number | null;
-  max: number | null;
-}
-
-export interface MetricSeries {
-  metric: string;
-  /** Raw points before downsampling (after the range filter). */
-  totalPoints: number;
-  points: SeriesPoint[];
-}
-
-export interface SeriesResult {
-  worker: string;
-  x: XAxis;
-  series: MetricSeries[];
-  /**
-   * The engine keeps a long run's older records thinned (the local mirror keeps them all): before x =
-   * `before`, each stretch of `every` records keeps its first, lowest, highest and first non-finite
-   * point per metric. Absent or null while every record is held.
-   */
-  thinned?: { before: number; every: number } | null;
-}
+export type XAxis = z.infer<typeof xAxisSchema>;
+export type SeriesOptions = z.infer<typeof seriesOptionsSchema>;
+/** One downsampled point; `y` null marks a gap, `min`/`max` the envelope of the raw values. */
+export type SeriesPoint = z.infer<typeof seriesPointSchema>;
+export type MetricSeries = z.infer<typeof metricSeriesSchema>;
+export type SeriesResult = z.infer<typeof seriesResultSchema>;
 
 /** The request side of the contract: `name(args) → result`. Every call is async on the wire. */
 export interface Commands {
@@ -58,37 +38,10 @@ export interface Commands {
   reloadConfig(): void;
 }
 
-export type AlertKind =
-  | 'stalled'
-  | 'unreachable'
-  | 'failed'
-  | 'error'
-  | 'finished'
-  | 'recovered'
-  | 'reminder';
-
-export interface AlertEvent {
-  worker: string;
-  /** Every worker the alert is about when one cause hit several (a host went silent); `worker` is the first. */
-  workers?: string[];
-  kind: AlertKind;
-  message: string;
-  /** ISO time the episode changed. */
-  at: string;
-}
-
-export interface ProgressEvent {
-  worker: string;
-  /** The sync rule (its `to` path, or an index as text) the transfer belongs to. */
-  rule: string;
-  bytes: number;
-  /** 0..100 */
-  percent: number;
-  /** Bytes per second. */
-  rate: number;
-  /** Seconds left, null when unknown. */
-  eta: number | null;
-}
+export type AlertKind = z.infer<typeof alertKindSchema>;
+export type AlertEvent = z.infer<typeof alertEventSchema>;
+/** A sync transfer's progress. */
+export type ProgressEvent = z.infer<typeof progressEventSchema>;
 
 /** The push side of the contract: `event name → payload`. */
 export interface Events {

@@ -1,4 +1,8 @@
-// The data model shared by the engine, every shell and the renderer. Plain types, no runtime deps.
+// The data model shared by the engine, every shell and the renderer: the statuses, a parsed record,
+// and the snapshot types (derived from their runtime schemas in schemas.ts).
+
+import type { z } from 'zod';
+import type { fleetSnapshotSchema, syncRuleStateSchema, workerSnapshotSchema } from './schemas';
 
 /** One progress record read from a training file: what the file said at one point of the run. */
 export interface MetricRecord {
@@ -14,74 +18,40 @@ export interface MetricRecord {
   restart?: true;
 }
 
-export type WorkerStatus =
-  | 'running'
-  | 'late'
-  | 'stalled'
-  | 'unreachable'
-  | 'finished'
-  | 'failed'
-  | 'unknown'
-  | 'error';
+/** Every status a worker can be in (see ARCHITECTURE.md, Health). */
+export const WORKER_STATUSES = [
+  'running',
+  'late',
+  'stalled',
+  'unreachable',
+  'finished',
+  'failed',
+  'unknown',
+  'error',
+] as const;
+export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
-export type ConnectionState =
-  | 'unknown'
-  | 'ok'
-  | 'degraded'
-  | 'unreachable'
-  | 'auth-failed'
-  | 'host-key-mismatch'
-  | 'host-key-unknown'
-  | 'config-error';
+export const CONNECTION_STATES = [
+  'unknown',
+  'ok',
+  'degraded',
+  'unreachable',
+  'auth-failed',
+  'host-key-mismatch',
+  'host-key-unknown',
+  'config-error',
+] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-export type ProcessState = 'running' | 'exited' | 'unknown' | 'not-configured';
+export const PROCESS_STATES = ['running', 'exited', 'unknown', 'not-configured'] as const;
+export type ProcessState = (typeof PROCESS_STATES)[number];
 
+// The wire types are derived from their schemas (schemas.ts), so the two cannot drift apart.
 /** One sync rule as the snapshot and `vigil status --json` show it. */
-export interface SyncRuleState {
-  /** Local destination folder. */
-  to: string;
-  /** When the last run ended, null before the first. */
-  lastSyncAt: string | null;
-  /** "ok", "warning: …", or why it failed; null before the first run. */
-  result: string | null;
-  /** Bytes moved by the last run. */
-  bytes: number;
-  /** A transfer is queued or running now. */
-  state: 'idle' | 'queued' | 'running';
-}
-
+export type SyncRuleState = z.infer<typeof syncRuleStateSchema>;
 /** What every shell shows for one worker. Times are ISO strings; missing values are null. */
-export interface WorkerSnapshot {
-  name: string;
-  host: string;
-  status: WorkerStatus;
-  reason: string;
-  epoch: number | null;
-  totalEpochs: number | null;
-  step: number | null;
-  loss: number | null;
-  lossMetric: string | null;
-  metrics: Record<string, number>;
-  records: number;
-  lastProgressAt: string | null;
-  lastContactAt: string | null;
-  /** Local path of the mirrored metrics file. */
-  mirror: string | null;
-  connection: ConnectionState;
-  process: ProcessState;
-  format: string | null;
-  /** Last lines of the worker's log, newest last. */
-  logTail: string[];
-  /** The worker's sync rules (results mirrored home by rsync). */
-  sync: SyncRuleState[];
-}
-
-export interface FleetSnapshot {
-  generatedAt: string;
-  workers: WorkerSnapshot[];
-  /** Set when the configuration itself could not be loaded. */
-  configError: string | null;
-}
+export type WorkerSnapshot = z.infer<typeof workerSnapshotSchema>;
+export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
 
 /** Statuses that open an alert episode. */
 export const ALARM_STATUSES: readonly WorkerStatus[] = ['stalled', 'unreachable', 'failed', 'error'];

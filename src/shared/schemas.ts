@@ -1,9 +1,12 @@
-// Runtime schemas for every argument, result and event payload of the contract. The receiving side
-// validates with these, so a bad message fails loudly with the command and the field it got wrong
-// instead of corrupting the UI or the engine.
+// Runtime schemas for every argument, result and event payload of the contract, and the one source of
+// the data types: model.ts and contract.ts derive WorkerSnapshot, SeriesResult, AlertEvent… from these
+// with z.infer, so a field added here is a field of the type, and the receiving side's validation
+// can never drift from what the sender compiles against. A bad message fails loudly with the command
+// and the field it got wrong instead of corrupting the UI or the engine.
 
 import { z } from 'zod';
 import type { CommandArgs, CommandName, CommandResult, EventName, Events } from './contract';
+import { CONNECTION_STATES, PROCESS_STATES, WORKER_STATUSES } from './model';
 
 // NaN and ±Infinity are real values here (a NaN loss is the most important number), and zod's
 // z.number() refuses them, hence a plain "is a number" check.
@@ -12,31 +15,24 @@ const finite = z.number();
 const isoTime = z.string().min(1);
 const name = z.string().min(1);
 
-const workerStatus = z.enum([
-  'running',
-  'late',
-  'stalled',
-  'unreachable',
-  'finished',
-  'failed',
-  'unknown',
-  'error',
-]);
-const connection = z.enum([
-  'unknown',
-  'ok',
-  'degraded',
-  'unreachable',
-  'auth-failed',
-  'host-key-mismatch',
-  'host-key-unknown',
-  'config-error',
-]);
+export const syncRuleStateSchema = z.object({
+  /** Local destination folder. */
+  to: z.string(),
+  /** When the last run ended, null before the first. */
+  lastSyncAt: isoTime.nullable(),
+  /** "ok", "warning: …", or why it failed; null before the first run. */
+  result: z.string().nullable(),
+  /** Bytes moved by the last run. */
+  bytes: z.number(),
+  /** A transfer is queued or running now. */
+  state: z.enum(['idle', 'queued', 'running']),
+});
 
+/** What every shell shows for one worker. Times are ISO strings; missing values are null. */
 export const workerSnapshotSchema = z.object({
   name,
   host: z.string(),
-  status: workerStatus,
+  status: z.enum(WORKER_STATUSES),
   reason: z.string(),
   epoch: anyNumber.nullable(),
   totalEpochs: anyNumber.nullable(),
@@ -47,32 +43,31 @@ export const workerSnapshotSchema = z.object({
   records: finite,
   lastProgressAt: isoTime.nullable(),
   lastContactAt: isoTime.nullable(),
+  /** Local path of the mirrored metrics file. */
   mirror: z.string().nullable(),
-  connection,
-  process: z.enum(['running', 'exited', 'unknown', 'not-configured']),
+  connection: z.enum(CONNECTION_STATES),
+  process: z.enum(PROCESS_STATES),
   format: z.string().nullable(),
+  /** Last lines of the worker's log, newest last. */
   logTail: z.array(z.string()),
-  sync: z.array(
-    z.object({
-      to: z.string(),
-      lastSyncAt: isoTime.nullable(),
-      result: z.string().nullable(),
-      bytes: z.number(),
-      state: z.enum(['idle', 'queued', 'running']),
-    }),
-  ),
+  /** The worker's sync rules (results mirrored home by rsync). */
+  sync: z.array(syncRuleStateSchema),
 });
 
 export const fleetSnapshotSchema = z.object({
   generatedAt: isoTime,
   workers: z.array(workerSnapshotSchema),
+  /** Set when the configuration itself could not be loaded. */
   configError: z.string().nullable(),
 });
 
+/** Which value a chart puts on its x axis. */
 export const xAxisSchema = z.enum(['step', 'epoch', 'time']);
 
 export const seriesOptionsSchema = z.object({
+  /** The caller's budget: about two points per horizontal pixel. */
   maxPoints: z.number().int().min(3).max(100_000),
+  /** Only points whose x lies in [from, to] (same unit as `x`). */
   range: z
     .object({ from: finite, to: finite })
     .refine((r) => r.from <= r.to, { message: 'from must not be after to' })
@@ -80,35 +75,66 @@ export const seriesOptionsSchema = z.object({
   x: xAxisSchema,
 });
 
+/**
+ * One downsampled point. `y` null marks a gap (missing or non-finite value): the line breaks there
+ * instead of bridging it. `min`/`max` bound the raw values the point stands for (the envelope).
+ */
+export const seriesPointSchema = z.object({
+  x: finite,
+  y: finite.nullable(),
+  min: finite.nullable(),
+  max: finite.nullable(),
+});
+
+export const metricSeriesSchema = z.object({
+  metric: z.string(),
+  /** Raw points before downsampling (after the range filter). */
+  totalPoints: finite,
+  points: z.array(seriesPointSchema),
+});
+
 export const seriesResultSchema = z.object({
   worker: name,
   x: xAxisSchema,
-  series: z.array(
-    z.object({
-      metric: z.string(),
-      totalPoints: finite,
-      points: z.array(
-        z.object({ x: finite, y: finite.nullable(), min: finite.nullable(), max: finite.nullable() }),
-      ),
-    }),
-  ),
+  series: z.array(metricSeriesSchema),
+  /**
+   * The engine keeps a long run's older records thinned (the local mirror keeps them all): before x =
+   * `before`, each stretch of `every` records keeps its first, lowest, highest and first non-finite
+   * point per metric. Absent or null while every record is held.
+   */
   thinned: z.object({ before: finite, every: finite }).nullable().optional(),
 });
 
+export const alertKindSchema = z.enum([
+  'stalled',
+  'unreachable',
+  'failed',
+  'error',
+  'finished',
+  'recovered',
+  'reminder',
+]);
+
 export const alertEventSchema = z.object({
   worker: name,
+  /** Every worker the alert is about when one cause hit several (a host went silent); `worker` is the first. */
   workers: z.array(name).max(10_000).optional(),
-  kind: z.enum(['stalled', 'unreachable', 'failed', 'error', 'finished', 'recovered', 'reminder']),
+  kind: alertKindSchema,
   message: z.string(),
+  /** ISO time the episode changed. */
   at: isoTime,
 });
 
 export const progressEventSchema = z.object({
   worker: name,
+  /** The sync rule (its `to` path, or an index as text) the transfer belongs to. */
   rule: z.string(),
   bytes: finite.min(0),
+  /** 0..100 */
   percent: finite.min(0).max(100),
+  /** Bytes per second. */
   rate: finite.min(0),
+  /** Seconds left, null when unknown. */
   eta: finite.min(0).nullable(),
 });
 
@@ -129,7 +155,7 @@ const commandArgs = {
   syncNow: { names: ['worker'], schema: z.tuple([name.nullable()]) },
   openMirror: { names: ['worker'], schema: z.tuple([name]) },
   reloadConfig: { names: [], schema: z.tuple([]) },
-} satisfies Record<CommandName, { names: string[]; schema: z.ZodType }>;
+} satisfies { [K in CommandName]: { names: string[]; schema: z.ZodType<CommandArgs<K>> } };
 
 const commandResults = {
   getSnapshot: fleetSnapshotSchema,
@@ -138,14 +164,14 @@ const commandResults = {
   syncNow: z.undefined(),
   openMirror: z.undefined(),
   reloadConfig: z.undefined(),
-} satisfies Record<CommandName, z.ZodType>;
+} satisfies { [K in CommandName]: z.ZodType<CommandResult<K>> };
 
 const eventPayloads = {
   snapshot: fleetSnapshotSchema,
   alert: alertEventSchema,
   progress: progressEventSchema,
   focusWorker: z.object({ worker: name }),
-} satisfies Record<EventName, z.ZodType>;
+} satisfies { [E in EventName]: z.ZodType<Events[E]> };
 
 /** Thrown when a message does not match the contract; the message names what and where. */
 export class ContractError extends Error {
