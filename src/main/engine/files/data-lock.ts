@@ -1,11 +1,31 @@
 // One process writes a data folder at a time: two writers appending to one mirror would corrupt it.
-// The lock is a file holding the owner's pid; a lock whose pid is gone is stale and taken over.
+//
+// The lock file names its owner by pid *and* the process's start time: after a reboot another process
+// can hold the same pid, and a pid alone would make Vigil say "already watching" for ever. The file is
+// written complete under a temporary name and linked into place (link fails if the name exists), so a
+// reader never sees a half-written lock, and of two processes starting at the same moment exactly one
+// wins. A stale lock is taken over by renaming it aside and checking that what was moved is the stale
+// lock that was judged, not a fresh one another process created meanwhile.
 
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 export interface DataLock {
   release(): Promise<void>;
+}
+
+/** What the lock needs to know about processes; the real one reads /proc or asks `ps`. */
+export interface ProcessTable {
+  alive(pid: number): boolean;
+  /** A string that differs between two processes that had the same pid; null when it cannot be told. */
+  startId(pid: number): Promise<string | null>;
+}
+
+interface LockRecord {
+  pid: number;
+  start: string | null;
 }
 
 function alive(pid: number): boolean {
@@ -17,31 +37,147 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Locks held by this process: a lock file with our own pid is ours only if we took it. */
+/** Linux: boot id + the start time in clock ticks since boot (field 22 of /proc/PID/stat). */
+async function linuxStartId(pid: number): Promise<string | null> {
+  try {
+    const [stat, boot] = await Promise.all([
+      fs.readFile(`/proc/${pid}/stat`, 'utf8'),
+      fs.readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => ''),
+    ]);
+    // The command name (field 2) is in parentheses and may hold spaces or ")": count from the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = fields[19]; // field 22 overall
+    return ticks ? `${boot.trim()}:${ticks}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** macOS and the BSDs: the start time `ps` prints (to the second), asked with a bound. */
+function psStartId(pid: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 2000 }, (err, stdout) => {
+      const s = stdout?.trim();
+      resolve(err || !s ? null : s);
+    });
+  });
+}
+
+export const systemProcesses: ProcessTable = {
+  alive,
+  startId: (pid) =>
+    process.platform === 'linux'
+      ? linuxStartId(pid)
+      : process.platform === 'win32'
+        ? Promise.resolve(null)
+        : psStartId(pid),
+};
+
+/** The lock's owner, from the current JSON record or the older plain-pid file. */
+export function parseLockRecord(text: string): LockRecord | null {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return { pid: Number(t), start: null };
+  try {
+    const v = JSON.parse(t) as Partial<LockRecord>;
+    if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0)
+      return { pid: v.pid, start: typeof v.start === 'string' ? v.start : null };
+  } catch {
+    // not a lock record
+  }
+  return null;
+}
+
+/** Locks held by this process (a second engine in the same process must not take the folder too). */
 const heldHere = new Set<string>();
 
+const ATTEMPTS = 6;
+/** A lock file that cannot be read as a record is a writer's in progress (without link) for this long. */
+const UNREADABLE_GRACE_MS = 10_000;
+
+const unique = () => `${process.pid}.${randomBytes(6).toString('hex')}`;
+const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+async function readOrNull(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if (code(e) === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Creates `file` holding `text`, atomically: true if created, false if it exists. */
+async function createComplete(file: string, text: string): Promise<boolean> {
+  const tmp = `${file}.${unique()}.tmp`;
+  await fs.writeFile(tmp, text);
+  try {
+    await fs.link(tmp, file);
+    return true;
+  } catch (e) {
+    if (code(e) === 'EEXIST') return false;
+    // A file system without hard links (some external drives): exclusive create, then write.
+    if (code(e) !== 'EPERM' && code(e) !== 'ENOTSUP' && code(e) !== 'EXDEV') throw e;
+    try {
+      await fs.writeFile(file, text, { flag: 'wx' });
+      return true;
+    } catch (e2) {
+      if (code(e2) === 'EEXIST') return false;
+      throw e2;
+    }
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/** Whether the recorded owner is a live process (the same one, not a later holder of its pid). */
+async function ownerLives(owner: LockRecord, procs: ProcessTable): Promise<boolean> {
+  if (!procs.alive(owner.pid)) return false;
+  if (owner.start === null) return owner.pid !== process.pid; // an old plain-pid lock: the pid is all we have
+  const now = await procs.startId(owner.pid);
+  return now === null ? true : now === owner.start;
+}
+
 /** The lock, or null when another live process (or another engine in this one) holds it. */
-export async function tryLockDataDir(dataDir: string): Promise<DataLock | null> {
+export async function tryLockDataDir(
+  dataDir: string,
+  procs: ProcessTable = systemProcesses,
+): Promise<DataLock | null> {
   await fs.mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, '.lock');
   if (heldHere.has(file)) return null;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(file, String(process.pid), { flag: 'wx' });
+  const mine = JSON.stringify({ pid: process.pid, start: await procs.startId(process.pid) });
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (await createComplete(file, mine)) {
       heldHere.add(file);
       return {
         release: async () => {
           heldHere.delete(file);
-          await fs.rm(file, { force: true });
+          // Only our own lock is removed: never one another process took over meanwhile.
+          if ((await readOrNull(file).catch(() => null)) === mine) await fs.rm(file, { force: true });
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
-      // Our own pid here means a crashed earlier process whose pid we reuse: stale, like a dead one.
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return null;
-      await fs.rm(file, { force: true });
     }
+    const seen = await readOrNull(file);
+    if (seen === null) continue; // released meanwhile: try again
+    const owner = parseLockRecord(seen);
+    if (owner === null) {
+      const age = Date.now() - (await fs.stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+      if (age < UNREADABLE_GRACE_MS) return null;
+    } else if (seen !== mine && (await ownerLives(owner, procs))) return null;
+    // Stale: move it aside, and make sure what moved is the lock judged stale.
+    const aside = `${file}.${unique()}.stale`;
+    try {
+      await fs.rename(file, aside);
+    } catch (e) {
+      if (code(e) === 'ENOENT') continue;
+      throw e;
+    }
+    const moved = await readOrNull(aside);
+    if (moved !== seen && moved !== null) {
+      // A fresh lock of another process: put it back (unless yet another one is in place now).
+      await fs.link(aside, file).catch(() => {});
+    }
+    await fs.rm(aside, { force: true });
   }
   return null;
 }
