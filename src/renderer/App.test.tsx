@@ -47,7 +47,7 @@ describe('the worker list', () => {
   it('keeps relative times ticking without new data', async () => {
     app = renderApp();
     await waitFor(() => expect(screen.getByText('progress 30 s ago')).toBeTruthy());
-    app.advance(60_000);
+    await app.advance(60_000);
     await waitFor(() => expect(screen.getByText('progress 1 min ago')).toBeTruthy());
   });
 

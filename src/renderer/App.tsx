@@ -1,6 +1,7 @@
 // The whole UI: banner, then either the worker list or one worker's detail.
 
 import { useEffect } from 'react';
+import { type Clock, every, systemClock } from '../shared/clock';
 import { AlertBanner } from './components/AlertBanner';
 import { ConfigError } from './components/ConfigError';
 import { EmptyState } from './components/EmptyState';
@@ -8,7 +9,7 @@ import { WorkerDetail } from './components/WorkerDetail';
 import { WorkerList } from './components/WorkerList';
 import { useSlice, useStores } from './stores/context';
 
-export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tickMs?: number }) {
+export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tickMs?: number }) {
   const stores = useStores();
   const snapshot = useSlice(
     (s) => s.fleet,
@@ -33,10 +34,10 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
 
   // Relative times keep ticking without new data.
   useEffect(() => {
-    stores.clock.setState({ now: now() });
-    const timer = setInterval(() => stores.clock.setState({ now: now() }), tickMs);
-    return () => clearInterval(timer);
-  }, [stores, now, tickMs]);
+    stores.clock.setState({ now: clock.now() });
+    const timer = every(clock, tickMs, () => stores.clock.setState({ now: clock.now() }));
+    return () => timer.cancel();
+  }, [stores, clock, tickMs]);
 
   useEffect(() => {
     if (selected === null) return;

@@ -1,7 +1,8 @@
 // Renders the real App over the in-memory transport with the fake backend: components talk to the
 // contract exactly as they do in production, only the wire is in-process.
 
-import { render } from '@testing-library/react';
+import { act, render } from '@testing-library/react';
+import { FakeClock } from '../../test/support/fake-clock';
 import { createClient, serveBackend } from '../shared/channel';
 import { createMemoryTransportPair } from '../shared/channel-memory';
 import { createFakeBackend, type FakeBackendOptions } from '../shared/contract-fake';
@@ -20,18 +21,19 @@ export function renderApp(options: FakeBackendOptions = {}) {
   const stores = createStores({ now: NOW });
   const abort = new AbortController();
   connectStores(client, stores, abort.signal);
-  let now = NOW;
+  const clock = new FakeClock(NOW);
   const view = render(
     <ServicesProvider client={client} stores={stores}>
-      <App now={() => now} tickMs={20} />
+      <App clock={clock} />
     </ServicesProvider>,
   );
   return {
     ...view,
     backend,
     stores,
-    advance(ms: number) {
-      now += ms;
+    /** Moves the UI's clock (its ticking ages) forward. */
+    advance(ms: number): Promise<void> {
+      return act(() => clock.advance(ms));
     },
     cleanup() {
       abort.abort();

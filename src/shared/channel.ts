@@ -3,6 +3,7 @@
 // listeners, the server dispatches to a ContractBackend after validating. Everything above the
 // Transport is the same for the in-memory, WebSocket and Electron IPC wires.
 
+import { type Clock, systemClock } from './clock';
 import {
   COMMAND_NAMES,
   type CommandArgs,
@@ -79,10 +80,13 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Called when a pushed event fails validation (default: console.warn). */
   onInvalidEvent?: (error: Error) => void;
+  /** Times the calls out (default: the system clock). */
+  clock?: Clock;
 }
 
 export function createClient(transport: Transport, options: ClientOptions = {}): ContractClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const clock = options.clock ?? systemClock;
   const onInvalidEvent = options.onInvalidEvent ?? ((e: Error) => console.warn(e.message));
   const pending = new Map<
     number,
@@ -127,13 +131,13 @@ export function createClient(transport: Transport, options: ClientOptions = {}):
     if (disposed) return Promise.reject(new Error(`${command}: the connection is closed`));
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         if (pending.delete(id)) reject(new Error(`${command}: no answer after ${timeoutMs} ms`));
       }, timeoutMs);
       const settle =
         <T>(fn: (v: T) => void) =>
         (v: T) => {
-          clearTimeout(timer);
+          timer.cancel();
           fn(v);
         };
       pending.set(id, { command, resolve: settle(resolve), reject: settle(reject) });

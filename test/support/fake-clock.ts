@@ -1,6 +1,6 @@
 // A clock the test moves by hand: timers fire in time order when advance() passes them.
 
-import type { Clock, TimerHandle } from '../../src/main/engine/ports';
+import type { Clock, TimerHandle } from '../../src/shared/clock';
 
 interface Timer {
   at: number;

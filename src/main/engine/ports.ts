@@ -1,25 +1,4 @@
-// The engine reaches time through this port, so tests drive it with a fake clock instead of sleeping.
+// The engine reaches time through this port (defined in src/shared/clock.ts, where the shells and the
+// renderer use it too), so tests drive it with a fake clock instead of sleeping.
 
-export interface TimerHandle {
-  cancel(): void;
-}
-
-export interface Clock {
-  /** Milliseconds since the Unix epoch. */
-  now(): number;
-  /** Calls fn once after ms. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
-};
-
-/** Resolves after ms on the given clock. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimeout(resolve, ms));
-}
+export { type Clock, every, sleep, systemClock, type TimerHandle } from '../../shared/clock';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../test/support/fake-clock';
 import { createFakeBackend } from '../../shared/contract-fake';
 import type { FleetSnapshot } from '../../shared/model';
 import type { MenuItemTemplate } from './context-menu';
@@ -65,9 +66,8 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
   });
   const notifications: (EventEmitter & { title: string; body: string; shown: boolean })[] = [];
   const power = new EventEmitter();
-  const timers: (() => void)[] = [];
   const backend = createFakeBackend({ now: NOW });
-  const clock = { now: NOW };
+  const clock = new FakeClock(NOW);
   let loginItem = false;
   const deps: ShellDeps = {
     platform,
@@ -103,8 +103,7 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
     preloadPath: '/app/out/preload/index.cjs',
     assetsDir: '/app/assets',
     dataDir: '/home/me/Vigil',
-    now: () => clock.now,
-    setTimeout: (fn) => timers.push(fn),
+    clock,
   };
   return {
     deps,
@@ -115,7 +114,6 @@ function fakes(platform: NodeJS.Platform = 'darwin') {
     log,
     notifications,
     power,
-    timers,
     backend,
     options: () => options,
   };
@@ -153,7 +151,7 @@ describe('the menubar shell (with fake Electron objects)', () => {
     expect(f.window.position).toEqual([1011 - 210, 22 + 4]);
     f.tray.emit('click');
     expect(f.window.isVisible()).toBe(false);
-    f.clock.now += 1000;
+    f.clock.jump(1000);
     f.tray.emit('click');
     f.window.emit('blur');
     expect(f.window.isVisible()).toBe(false);
@@ -166,7 +164,7 @@ describe('the menubar shell (with fake Electron objects)', () => {
     f.window.emit('blur');
     f.tray.emit('click');
     expect(f.window.isVisible()).toBe(false);
-    f.clock.now += 1000;
+    f.clock.jump(1000);
     f.tray.emit('click');
     expect(f.window.isVisible()).toBe(true);
   });
@@ -216,7 +214,7 @@ describe('the menubar shell (with fake Electron objects)', () => {
     });
   });
 
-  it('after sleep, sums up what changed in one notification instead of a burst of alerts', () => {
+  it('after sleep, sums up what changed in one notification instead of a burst of alerts', async () => {
     const f = fakes();
     let polled = 0;
     startShell({ ...f.deps, pollNow: () => polled++ });
@@ -232,7 +230,9 @@ describe('the menubar shell (with fake Electron objects)', () => {
     f.backend.setSnapshot(after);
     f.backend.alert('I3D', 'finished', 'reached epoch 50');
     expect(f.notifications).toHaveLength(0);
-    for (const timer of f.timers) timer();
+    await f.clock.advance(19_999);
+    expect(f.notifications).toHaveLength(0);
+    await f.clock.advance(1);
     expect(f.notifications).toHaveLength(1);
     expect(f.notifications[0]!.body).toBe('I3D: running → finished, epoch 50');
   });

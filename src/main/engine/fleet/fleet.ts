@@ -91,7 +91,7 @@ export class Fleet {
     for (const hostCfg of Object.values(config.hosts)) {
       const workers = config.workers
         .filter((w) => w.host === hostCfg.name)
-        .map((w) => new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker));
+        .map((w) => new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker, opts.clock));
       if (workers.length === 0) continue;
       const host = new HostRuntime(hostCfg, workers, {
         connector: opts.connector,

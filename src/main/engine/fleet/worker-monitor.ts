@@ -19,6 +19,7 @@ import {
 } from '../files';
 import { evaluateHealth, type Health, PaceTracker, thresholds, type WorkerFacts } from '../judge';
 import { createLogScanner, type LogScanner } from '../parse';
+import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
 import { type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
@@ -85,6 +86,8 @@ export class WorkerMonitor {
     dataDir: string,
     /** Records held in memory for the charts (default RECORDS_HELD); the mirror keeps them all. */
     recordsHeld?: number,
+    /** Paces the saving of cursors. */
+    private readonly clock: Clock = systemClock,
   ) {
     this.mirrorDir = path.join(dataDir, 'mirror', safeSegment(cfg.name));
     this.statePath = path.join(this.mirrorDir, '.vigil-state.json');
@@ -243,7 +246,7 @@ export class WorkerMonitor {
       identities({ single: this.logFile?.saved() }),
     ]);
     if (identity !== this.savedIdentity) return true;
-    return Date.now() - this.savedAt >= STATE_SAVE_EVERY_MS;
+    return this.clock.now() - this.savedAt >= STATE_SAVE_EVERY_MS;
   }
 
   private async save(): Promise<string | null> {
@@ -259,7 +262,7 @@ export class WorkerMonitor {
         identities(state.metricsSource!),
         identities({ single: state.log }),
       ]);
-      this.savedAt = Date.now();
+      this.savedAt = this.clock.now();
       return null;
     } catch (e) {
       return (e as Error).message;
