@@ -139,9 +139,9 @@ describe('static security', () => {
         .filter((m) => !m[1]!.includes(': ')) // the port's declaration, not a call
         .map((m) => `${f}: ${m[1]}`),
     );
-    expect(creates).toEqual(['shell.ts: popoverWindowOptions(deps.preloadPath)']);
-    const shell = sources.find((s) => s.f === 'shell.ts')!.text;
-    expect(shell).toMatch(
+    expect(creates).toEqual(['popover.ts: popoverWindowOptions(deps.preloadPath)']);
+    const popover = sources.find((s) => s.f === 'popover.ts')!.text;
+    expect(popover).toMatch(
       /createWindow\(popoverWindowOptions\(deps\.preloadPath\)\);\s*hardenWebContents\(window\.webContents\)/,
     );
     for (const { f, text } of sources) {
