@@ -1,5 +1,6 @@
-// JSON cannot carry NaN or Infinity; DESIGN.md says they travel as the strings "NaN", "Infinity",
-// "-Infinity". These two helpers are the only place that rule lives.
+// JSON cannot carry NaN or Infinity; in `vigil status --json` (README.md, Command line) and
+// `vigil inspect --json` they are the strings "NaN", "Infinity", "-Infinity". These helpers are the only
+// place that rule lives.
 
 export function encodeNumber(n: number | null | undefined): number | string | null {
   if (n === null || n === undefined) return null;

@@ -1,5 +1,6 @@
 // Which metric is "the loss": the configured one, else the first preferred name present, else the
-// first metric whose name contains "loss" and does not start with val/eval/test. DESIGN.md fixes this.
+// first metric whose name contains "loss" and does not start with val/eval/test. The one place this rule
+// lives: the engine, `vigil inspect` and every shell show the loss this picks.
 
 const PREFERRED = ['loss', 'train_loss', 'train/loss', 'total_loss', 'training_loss'];
 const HELD_OUT = /^(val|eval|test)/i;

@@ -1,4 +1,4 @@
-// `vigil inspect FILE --json` through the real CLI: DESIGN.md's shape, on a real file and on edge cases.
+// `vigil inspect FILE --json` through the real CLI: the InspectResult shape, on a real file and on edge cases.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

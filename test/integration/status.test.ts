@@ -41,7 +41,7 @@ describe('vigil status against a real sshd', () => {
     await sshd?.stop();
   });
 
-  it('reports four workers on one host: epoch, loss, loss metric, last progress, last contact; --json as DESIGN.md', async () => {
+  it('reports four workers on one host: epoch, loss, loss metric, last progress, last contact; --json as README documents', async () => {
     const specs = [
       { name: 'I3D', format: 'jsonl' as const, startLoss: 2.5 },
       { name: 'SlowFast', format: 'csv' as const, startLoss: 1.7 },

@@ -21,7 +21,7 @@ export interface HeadlessServerOptions {
   staticDir: string;
   /** Absent: a fresh random token. */
   token?: string;
-  /** DESIGN.md's `vigil status --json` object, for GET /api/status. */
+  /** The `vigil status --json` object (fleet/status-json.ts, README.md), for GET /api/status. */
   statusJson: () => unknown | Promise<unknown>;
 }
 

@@ -21,7 +21,7 @@ export interface MetricsConfig {
   path: string;
   /** Forced format id; absent → detected. */
   format?: string;
-  /** The loss metric's name; absent → DESIGN.md's rule. */
+  /** The loss metric's name; absent → chosen by chooseLossMetric (src/shared/loss.ts). */
   loss?: string;
   /** For format 'regex': a regex with named groups. */
   regex?: string;

@@ -1,5 +1,5 @@
-// `vigil status --json` exactly as DESIGN.md fixes it: missing values null, non-finite numbers as
-// the strings "NaN", "Infinity", "-Infinity".
+// `vigil status --json` exactly as README.md (Command line) documents it: missing values null,
+// non-finite numbers as the strings "NaN", "Infinity", "-Infinity".
 
 import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
 import type { FleetSnapshot } from '../../../shared/model';

@@ -1,4 +1,5 @@
-// The health model of DESIGN.md as one pure function: a worker's facts and "now" → status + reason.
+// The health model as one pure function: a worker's facts and "now" → status + reason. The first rule
+// that matches decides; ARCHITECTURE.md (Health) lists them in this order.
 // Unknown is a state, not a green light: whenever Vigil cannot know, it says so.
 
 import { formatAge, formatDuration } from '../../../shared/human';

@@ -3,7 +3,7 @@ import { inspectBytes } from './inspect';
 import { enc, fixture } from './test-helpers';
 
 describe('inspectBytes (vigil inspect --json)', () => {
-  it('gives the DESIGN.md object for a real file', () => {
+  it('gives the InspectResult object for a real file', () => {
     // Lightning CSV: 4 rows, the newest is the val row (epoch 1, step 137); the newest train_loss is row 3's.
     const r = inspectBytes('metrics.csv', fixture('lightning-csv/glitch-classification-metrics.csv'));
     expect(r).toEqual({

@@ -1,6 +1,6 @@
-// `vigil inspect FILE --json`: what Vigil reads from one local file. Pure: bytes in, the DESIGN.md
-// object out (non-finite numbers as "NaN" / "Infinity" / "-Infinity"), plus the parser's warnings and,
-// when nothing could be read, why.
+// `vigil inspect FILE --json`: what Vigil reads from one local file. Pure: bytes in, an InspectResult out
+// (format, record count, metric names, loss metric, newest values; non-finite numbers as "NaN" /
+// "Infinity" / "-Infinity"), plus the parser's warnings and, when nothing could be read, why.
 
 import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
 import { chooseLossMetric } from '../../../shared/loss';
