@@ -1,4 +1,4 @@
-// Issue 3 acceptance in a real browser: `vigil serve` watching four real trainers through a real sshd.
+// The web UI in a real browser: `vigil serve` watching four real trainers through a real sshd.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Bursts of malformed messages on both wires (issue 6): random JSON, wrong types, unknown commands,
+// Bursts of malformed messages on both wires: random JSON, wrong types, unknown commands,
 // huge payloads, binary frames, text that is not JSON. Each is refused with an error, the server keeps
 // serving (a good request answers afterwards), and memory stays bounded.
 

@@ -1,4 +1,4 @@
-// File faults on the remote (issue 6): truncated, replaced, deleted; binary garbage, invalid UTF-8,
+// File faults on the remote: truncated, replaced, deleted; binary garbage, invalid UTF-8,
 // NaN and Infinity, CRLF; a 50 MB line with no newline. Each beside a healthy worker that must stay
 // right, through the real sshd, each with a visible reason and memory measured.
 

@@ -1,4 +1,4 @@
-// Security that needs no network (issue 6): the built index.html carries a strict CSP, and every
+// Security that needs no network: the built index.html carries a strict CSP, and every
 // BrowserWindow the shell creates has the secure options and hardened webContents (unit level: the
 // Electron binary is not installed here, the shell is tested with fakes).
 

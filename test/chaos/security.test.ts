@@ -1,4 +1,4 @@
-// Security, each a test (issue 6): no remote path, pattern or worker name runs a command (through the
+// Security, each a test: no remote path, pattern or worker name runs a command (through the
 // real sshd and the real CLI); `vigil serve` listens on 127.0.0.1 only, wants its token, refuses
 // cross-origin WebSocket upgrades; no private key, passphrase or token reaches a log, the snapshot or
 // the WebSocket. (CSP and window options: security-static.fast.test.ts.)

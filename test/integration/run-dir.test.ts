@@ -1,4 +1,4 @@
-// Issue 5 through the real sshd: a run directory whose restarts each wrote an event file is read whole
+// Run directories through the real sshd: a run directory whose restarts each wrote an event file is read whole
 // and in order, and a new file that appears later is followed.
 
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 2 acceptance, through the real CLI against a real sshd and real trainer processes.
+// `vigil status`, through the real CLI against a real sshd and real trainer processes.
 
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

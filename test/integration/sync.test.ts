@@ -1,4 +1,4 @@
-// Issue 4 acceptance: the system rsync over the system ssh against a real sshd. The "remote" is a folder
+// Results sync, end to end: the system rsync over the system ssh against a real sshd. The "remote" is a folder
 // on this machine served by the test sshd; the laptop side is a fresh data folder.
 
 import { randomBytes } from 'node:crypto';

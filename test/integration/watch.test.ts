@@ -1,4 +1,4 @@
-// Issue 2 acceptance for the watching engine: a frozen session, truncated and replaced files, host keys.
+// The watching engine against a real sshd: a frozen session, truncated and replaced files, host keys.
 
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
