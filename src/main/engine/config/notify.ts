@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { localPath, type SchemaContext, text } from './schema';
 import { DEFAULT_NOTIFY_KINDS, isNotifyKind, NOTIFY_KINDS, type NotifyKind } from './notify-kinds';
+import { localPath, type SchemaContext, text } from './schema';
 import { didYouMean } from './suggest';
 import type { NotifyTarget, NtfyPriority, SecretRef } from './types';
 

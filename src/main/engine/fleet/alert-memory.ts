@@ -4,8 +4,8 @@
 // that evaluation were handed on (the relay's outbox has them before this file says they were sent).
 
 import path from 'node:path';
-import type { AlertState } from '../judge';
 import { readJson, writeAtomically } from '../files';
+import type { AlertState } from '../judge';
 
 const FILE = 'alert-episodes.json';
 

@@ -305,21 +305,16 @@ export class Fleet {
       const own = this.snoozes.get(w.name) ?? null;
       const snoozedUntil = all === null ? own : own === null ? all : Math.max(all, own);
       const prev = this.alertState.get(w.name) ?? initialAlertState;
-      const { state, notices } = stepAlerts(
-        prev,
-        w.status,
-        w.reason,
-        now,
-        {
-          repeatMs: this.opts.config.repeatAlertsMs,
-          flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
-          snoozedUntil,
-        },
-      );
+      const { state, notices } = stepAlerts(prev, w.status, w.reason, now, {
+        repeatMs: this.opts.config.repeatAlertsMs,
+        flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
+        snoozedUntil,
+      });
       this.alertState.set(w.name, state);
       if (episodeChanged(prev, state)) changed = true;
       for (const n of notices)
-        for (const fn of this.alertListeners) fn({ ...n, worker: w.name, at: now, key: `${w.name}/${n.key}` });
+        for (const fn of this.alertListeners)
+          fn({ ...n, worker: w.name, at: now, key: `${w.name}/${n.key}` });
     }
     if (changed) this.alertMemory?.save(() => this.alertState);
     const snap = this.composed(now);

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Outbox, OUTBOX_FILE } from './outbox';
+import { OUTBOX_FILE, Outbox } from './outbox';
 import type { RelayAlert } from './types';
 
 const alert = (n: number): RelayAlert => ({

@@ -53,7 +53,7 @@ const snapshot = (...workers: WorkerSnapshot[]): FleetSnapshot => ({
 });
 
 let n = 0;
-function alert(clock: FakeClock, kind: AlertEvent['kind'] = 'stalled', w = 'I3D'): AlertEvent {
+function alert(clock: FakeClock, kind: AlertEvent['kind'] = 'stalled', w = 'I3D'): AlertEvent & { key: string } {
   n++;
   return {
     worker: w,
