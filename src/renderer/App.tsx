@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { AlertBanner } from './components/AlertBanner';
 import { ConfigError } from './components/ConfigError';
 import { EmptyState } from './components/EmptyState';
+import { RelayProblems } from './components/RelayProblems';
 import { WorkerDetail } from './components/WorkerDetail';
 import { WorkerList } from './components/WorkerList';
 import { useSlice, useStores } from './stores/context';
@@ -21,6 +22,10 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
   const loadError = useSlice(
     (s) => s.fleet,
     (f) => f.loadError,
+  );
+  const clockNow = useSlice(
+    (s) => s.clock,
+    (c) => c.now,
   );
   const selected = useSlice(
     (s) => s.navigation,
@@ -69,6 +74,7 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
       </header>
       <AlertBanner />
       {snapshot?.configError && <ConfigError message={snapshot.configError} />}
+      {snapshot?.relay && <RelayProblems targets={snapshot.relay} now={clockNow} />}
       {loadError && !snapshot && (
         <p className="load-error" role="alert">
           Could not reach Vigil: {loadError}

@@ -24,5 +24,15 @@ export function statusJson(snap: FleetSnapshot): unknown {
       mirror: w.mirror,
       sync: w.sync.map((r) => ({ to: r.to, lastSyncAt: r.lastSyncAt, result: r.result })),
     })),
+    // Where alerts are relayed (alerts.notify) and whether they get through; [] when none is configured.
+    relay: (snap.relay ?? []).map((t) => ({
+      target: t.label,
+      state: t.state,
+      error: t.error,
+      failingSince: t.failingSince,
+      lastSentAt: t.lastSentAt,
+      pending: t.pending,
+      dropped: t.dropped,
+    })),
   };
 }
