@@ -20,6 +20,8 @@ export const syncRuleStateSchema = z.object({
   to: z.string(),
   /** When the last run ended, null before the first. */
   lastSyncAt: isoTime.nullable(),
+  /** When a run last succeeded (warnings included), null before the first success. */
+  lastOkAt: isoTime.nullable().optional(),
   /** "ok", "warning: …", or why it failed; null before the first run. */
   result: z.string().nullable(),
   /** Bytes moved by the last run. */

@@ -53,7 +53,11 @@ const snapshot = (...workers: WorkerSnapshot[]): FleetSnapshot => ({
 });
 
 let n = 0;
-function alert(clock: FakeClock, kind: AlertEvent['kind'] = 'stalled', w = 'I3D'): AlertEvent & { key: string } {
+function alert(
+  clock: FakeClock,
+  kind: AlertEvent['kind'] = 'stalled',
+  w = 'I3D',
+): AlertEvent & { key: string } {
   n++;
   return {
     worker: w,
