@@ -148,4 +148,10 @@ describe('alerts.notify', () => {
       'config.yaml:13:23: alerts.notify[6].webhook.url: must be an http:// or https:// URL',
     ]);
   });
+
+  it('a Slack entry with only a misplaced URL is one clear error, not a crash', () => {
+    expect(problems('    - slack:\n        url: "https://hooks.slack.com/services/A/B/C"\n')).toEqual([
+      'config.yaml:7:9: alerts.notify[0].slack.url: unknown key "url": secrets are never written in the config — give "webhookFile" (a file holding it) or "webhookEnv" (an environment variable holding it)',
+    ]);
+  });
 });

@@ -120,8 +120,8 @@ const slackSchema = (ctx: SchemaContext) =>
           return z.NEVER;
         }
         const webhook = secretRef({ file: value.webhookFile, env: value.webhookEnv }, 'webhook', zctx);
-        // Neither given: cross-checks.ts says so (here an unknown key like "url" would be told twice).
-        if (!webhook) return z.NEVER;
+        // Neither given: cross-checks.ts says so (here an unknown key like "url" would be told twice),
+        // and the entry is left out below; zod still runs the outer transforms on a failed parse.
         return { webhook };
       }),
   );
@@ -201,7 +201,10 @@ const targetSchema = (ctx: SchemaContext) =>
       const kinds = t.kinds ?? [...DEFAULT_NOTIFY_KINDS];
       const name = t.name;
       if (t.ntfy) return dropUndefined({ type: 'ntfy' as const, ...t.ntfy, kinds, name });
-      if (t.slack) return { type: 'slack', ...t.slack, kinds, ...(name ? { name } : {}) };
+      if (t.slack)
+        return t.slack.webhook
+          ? { type: 'slack', webhook: t.slack.webhook, kinds, ...(name ? { name } : {}) }
+          : undefined;
       if (t.webhook) return dropUndefined({ type: 'webhook' as const, ...t.webhook, kinds, name });
       if (t.command) return { type: 'command', argv: t.command, kinds, ...(name ? { name } : {}) };
       return undefined; // cross-checks.ts says which key is missing
@@ -212,7 +215,9 @@ export const notifySchema = (ctx: SchemaContext) =>
     const out: NotifyTarget[] = [];
     const labels = new Map<string, number>();
     for (const t of targets) {
-      if (!t) continue;
+      // An entry with an error inside still reaches here (zod runs outer transforms on a failed parse):
+      // skip it, its error is reported.
+      if (!t || !complete(t)) continue;
       const { name, ...target } = t;
       let label = name ?? defaultLabel(target);
       const seen = labels.get(label) ?? 0;
@@ -225,6 +230,18 @@ export const notifySchema = (ctx: SchemaContext) =>
     }
     return out;
   });
+
+function complete(t: Target): boolean {
+  switch (t.type) {
+    case 'ntfy':
+    case 'webhook':
+      return typeof t.url === 'string';
+    case 'slack':
+      return typeof t.webhook === 'object' && t.webhook !== null;
+    case 'command':
+      return Array.isArray(t.argv) && typeof t.argv[0] === 'string';
+  }
+}
 
 /** What a target points at, without its secret: the url, the secret's file or variable, the argv. */
 function identity(t: Target): string {

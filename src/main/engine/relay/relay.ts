@@ -187,7 +187,14 @@ export class Relay {
       run.timer = null;
       if (run.busy) busy.push(run.busy);
     }
-    await Promise.race([Promise.all(busy), new Promise((r) => setTimeout(r, this.timeoutMs + 1000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(busy),
+      new Promise((r) => {
+        timer = setTimeout(r, this.timeoutMs + 1000);
+      }),
+    ]);
+    clearTimeout(timer); // a pending timer would keep the process alive after a clean stop
     await this.stateFile.flushed();
     this.outbox.close();
   }
