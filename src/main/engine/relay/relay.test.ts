@@ -265,6 +265,20 @@ describe('Relay', () => {
     );
   });
 
+  it('a config reload while a delivery is in flight: it is recorded, and the queue goes on', async () => {
+    const s = await setup((r) => `    - webhook: { url: "${r.url}/hook" }\n`);
+    s.receiver.reply(() => ({ status: 200, delayMs: 100 }));
+    const [a, b] = [alert(s.clock), alert(s.clock)];
+    s.relay.enqueue(a, snapshot(worker('I3D')));
+    s.relay.enqueue(b, snapshot(worker('I3D')));
+    // The same config loaded again: equal targets, new objects (as every reload makes).
+    s.relay.configure(targets(`    - webhook: { url: "${s.receiver.url}/hook" }\n`));
+    await s.advance(0);
+    expect(s.receiver.delivered()).toEqual([a.key, b.key]);
+    expect(s.relay.states()[0]).toMatchObject({ state: 'ok', pending: 0 });
+    expect(s.receiver.requests).toHaveLength(2);
+  });
+
   it('takes only its kinds; a reminder goes where its episode’s alarm went', async () => {
     const s = await setup((r) => `    - ntfy: "${r.url}/t"\n      kinds: [failed, reminder]\n`);
     s.relay.enqueue(alert(s.clock, 'stalled'), snapshot(worker('I3D', 'stalled')));

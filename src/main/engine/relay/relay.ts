@@ -246,7 +246,9 @@ export class Relay {
       .catch((e) => this.log(`relay: ${this.redactor.redact((e as Error).message)}`))
       .finally(() => {
         run.busy = null;
-        if (this.targets.includes(target)) this.pump(target);
+        // A reload makes new target objects: go on with the one now configured under this id, if any.
+        const current = this.targets.find((t) => t.id === target.id);
+        if (current) this.pump(current);
       });
   }
 
@@ -289,9 +291,10 @@ export class Relay {
 
   private settle(target: NotifyTarget, run: TargetRun, alert: RelayAlert, verdict: Verdict): void {
     const now = this.opts.clock.now();
-    if (!this.targets.includes(target)) return; // reconfigured meanwhile: the new list decides
+    if (verdict.delivered) this.record(() => this.outbox.sent(alert.key, target.id, now));
+    // Removed from the config meanwhile: its deliveries were dropped, nothing more to say about it.
+    if (!this.targets.some((t) => t.id === target.id)) return;
     if (verdict.delivered) {
-      this.record(() => this.outbox.sent(alert.key, target.id, now));
       if (run.error !== null) this.log(`alerts to ${target.label} get through again`);
       Object.assign(run, {
         failures: 0,
