@@ -19,6 +19,8 @@ const BENCHES = [
   'chart.ts',
   'scale.ts',
   'unreachable.ts',
+  'alert-delivery.ts',
+  'outbox-kill.ts',
   'soak.ts',
 ];
 

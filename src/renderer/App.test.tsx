@@ -120,6 +120,40 @@ describe('alerts, empty state and configuration errors', () => {
     expect(screen.queryByText('No workers to watch yet')).toBeNull();
   });
 
+  it('says which alert targets are failing, why, and what waits; nothing while they deliver', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    const target = {
+      id: 'ntfy-1',
+      label: 'ntfy ntfy.sh',
+      state: 'ok' as const,
+      error: null,
+      failingSince: null,
+      retryAt: null,
+      lastSentAt: null,
+      pending: 0,
+      dropped: 0,
+    };
+    const push = (relay: (typeof target)[] | object[]) =>
+      act(() => app!.backend.setSnapshot({ ...app!.backend.snapshot(), relay: relay as (typeof target)[] }));
+    push([target]);
+    expect(screen.queryByRole('alert')).toBeNull();
+    push([
+      {
+        ...target,
+        state: 'failing',
+        error: 'HTTP 401: the receiver refused the credentials — check the secret in tokenFile',
+        failingSince: new Date(NOW - 20 * 60_000).toISOString(),
+        pending: 2,
+      },
+    ]);
+    const box = await screen.findByRole('alert');
+    expect(box.textContent).toContain('Alerts are not getting through');
+    expect(box.textContent).toContain(
+      'ntfy ntfy.sh — failing for 20 min, 2 waiting: HTTP 401: the receiver refused the credentials — check the secret in tokenFile',
+    );
+  });
+
   it('opens the worker a clicked notification points at', async () => {
     app = renderApp();
     await waitFor(() => expect(rows()).toHaveLength(4));

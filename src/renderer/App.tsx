@@ -5,6 +5,7 @@ import { type Clock, every, systemClock } from '../shared/clock';
 import { AlertBanner } from './components/AlertBanner';
 import { ConfigError } from './components/ConfigError';
 import { EmptyState } from './components/EmptyState';
+import { RelayProblems } from './components/RelayProblems';
 import { WorkerDetail } from './components/WorkerDetail';
 import { WorkerList } from './components/WorkerList';
 import { useSlice, useStores } from './stores/context';
@@ -22,6 +23,10 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
   const loadError = useSlice(
     (s) => s.fleet,
     (f) => f.loadError,
+  );
+  const clockNow = useSlice(
+    (s) => s.clock,
+    (c) => c.now,
   );
   const selected = useSlice(
     (s) => s.navigation,
@@ -70,6 +75,7 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
       </header>
       <AlertBanner />
       {snapshot?.configError && <ConfigError message={snapshot.configError} />}
+      {snapshot?.relay && <RelayProblems targets={snapshot.relay} now={clockNow} />}
       {loadError && !snapshot && (
         <p className="load-error" role="alert">
           Could not reach Vigil: {loadError}

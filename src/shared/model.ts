@@ -2,7 +2,12 @@
 // and the snapshot types (derived from their runtime schemas in schemas.ts).
 
 import type { z } from 'zod';
-import type { fleetSnapshotSchema, syncRuleStateSchema, workerSnapshotSchema } from './schemas';
+import type {
+  fleetSnapshotSchema,
+  relayTargetStateSchema,
+  syncRuleStateSchema,
+  workerSnapshotSchema,
+} from './schemas';
 
 /** One progress record read from a training file: what the file said at one point of the run. */
 export interface MetricRecord {
@@ -52,6 +57,8 @@ export type SyncRuleState = z.infer<typeof syncRuleStateSchema>;
 /** What every shell shows for one worker. Times are ISO strings; missing values are null. */
 export type WorkerSnapshot = z.infer<typeof workerSnapshotSchema>;
 export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
+/** One relay target's delivery state (`alerts.notify`). */
+export type RelayTargetState = z.infer<typeof relayTargetStateSchema>;
 
 /** Statuses that open an alert episode. */
 export const ALARM_STATUSES: readonly WorkerStatus[] = ['stalled', 'unreachable', 'failed', 'error'];

@@ -20,6 +20,8 @@ export const syncRuleStateSchema = z.object({
   to: z.string(),
   /** When the last run ended, null before the first. */
   lastSyncAt: isoTime.nullable(),
+  /** When a run last succeeded (warnings included), null before the first success. */
+  lastOkAt: isoTime.nullable().optional(),
   /** "ok", "warning: …", or why it failed; null before the first run. */
   result: z.string().nullable(),
   /** Bytes moved by the last run. */
@@ -54,11 +56,35 @@ export const workerSnapshotSchema = z.object({
   sync: z.array(syncRuleStateSchema),
 });
 
+/** One relay target (`alerts.notify`) as the UI and `vigil status` show it. Never holds a secret. */
+export const relayTargetStateSchema = z.object({
+  /** Stable id (type and a hash of what it points at). */
+  id: z.string(),
+  /** "ntfy ntfy.sh", "slack (webhook in ~/.config/vigil/slack)", or the target's `name`. */
+  label: z.string(),
+  /** ok: the last delivery got through (or none was needed); failing: the last attempt failed. */
+  state: z.enum(['ok', 'failing']),
+  /** Why the last attempt failed and what to do ("HTTP 401: … check tokenFile"), redacted. */
+  error: z.string().nullable(),
+  /** When it started failing. */
+  failingSince: isoTime.nullable(),
+  /** When the next attempt is due, while failing. */
+  retryAt: isoTime.nullable(),
+  /** When a delivery last got through. */
+  lastSentAt: isoTime.nullable(),
+  /** Alerts waiting in the outbox for this target. */
+  pending: finite,
+  /** Alerts given up for this target since the outbox began (outbox full, or refused as malformed). */
+  dropped: finite,
+});
+
 export const fleetSnapshotSchema = z.object({
   generatedAt: isoTime,
   workers: z.array(workerSnapshotSchema),
   /** Set when the configuration itself could not be loaded. */
   configError: z.string().nullable(),
+  /** The relay targets and how their deliveries go; absent when none is configured. */
+  relay: z.array(relayTargetStateSchema).optional(),
 });
 
 /** Which value a chart puts on its x axis. */
@@ -123,6 +149,11 @@ export const alertEventSchema = z.object({
   message: z.string(),
   /** ISO time the episode changed. */
   at: isoTime,
+  /**
+   * Idempotency key: the worker, its episode's id and the kind ("I3D/stalled-lq2x9k:stalled"). The same
+   * alert always has the same key, however often it is relayed; a grouped alert has its first worker's.
+   */
+  key: z.string().max(2048).optional(),
 });
 
 export const progressEventSchema = z.object({

@@ -69,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('serve')
-    .description('the engine and the web UI on http://127.0.0.1 (for machines without a desktop)')
+    .description(
+      'the engine, the web UI and /metrics on http://127.0.0.1 (for machines without a desktop, and the always-on one that relays alerts)',
+    )
     .option(...configOption)
     .option('-p, --port <n>', 'port to listen on (default: a free one)', (v) => {
       const n = Number(v);
@@ -77,9 +79,24 @@ export async function main(argv: string[]): Promise<number> {
         throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
       return n;
     })
-    .action(async (o: { config?: string; port?: number }) => {
-      code = await runServe({ configPath: o.config ?? defaultConfigPath(), port: o.port }, out, (s) =>
-        process.stderr.write(`${s}\n`),
+    .option(
+      '--listen <addr>',
+      'listen on ADDR or ADDR:PORT instead of 127.0.0.1 (e.g. 0.0.0.0:9464); the token stays required',
+    )
+    .option(
+      '--token-file <file>',
+      'keep the token in FILE (made if missing, mode 600) instead of a new one each start',
+    )
+    .action(async (o: { config?: string; port?: number; listen?: string; tokenFile?: string }) => {
+      code = await runServe(
+        {
+          configPath: o.config ?? defaultConfigPath(),
+          port: o.port,
+          listen: o.listen,
+          tokenFile: o.tokenFile,
+        },
+        out,
+        (s) => process.stderr.write(`${s}\n`),
       );
     });
 

@@ -1,13 +1,15 @@
-// `vigil serve`: the engine and the web UI on 127.0.0.1, for machines without a desktop. Runs until
-// SIGINT/SIGTERM, then stops cleanly (connections closed, data folder released).
+// `vigil serve`: the engine, the web UI and /metrics on 127.0.0.1 (elsewhere only with --listen), for
+// machines without a desktop and for the always-on machine that relays alerts while the laptop sleeps.
+// Runs until SIGINT/SIGTERM, then stops cleanly (connections closed, outbox closed, data folder released).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../engine/files';
-import { EngineService } from '../engine/fleet';
-import { startServer } from '../headless/server';
+import { EngineService, prometheusText } from '../engine/fleet';
+import { isLoopback, startServer } from '../headless/server';
+import { parseListen, tokenFromFile, UsageError } from './listen';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STATIC_DIR = path.join(ROOT, 'out', 'renderer');
@@ -47,23 +49,65 @@ function ensureRenderer(err: (s: string) => void): void {
   );
 }
 
+export interface ServeOptions {
+  configPath: string;
+  port?: number;
+  /** --listen ADDR: bind there instead of 127.0.0.1. */
+  listen?: string;
+  /** --token-file FILE: the token kept in a file (made if missing) instead of a fresh one per start. */
+  tokenFile?: string;
+}
+
 export async function runServe(
-  opts: { configPath: string; port?: number },
+  opts: ServeOptions,
   out: (s: string) => void,
   err: (s: string) => void,
   stopSignal: Promise<string> = waitForSignal(),
 ): Promise<number> {
+  let host: string | undefined;
+  let port = opts.port;
+  let token: string | undefined;
+  try {
+    if (opts.listen !== undefined) {
+      const listen = parseListen(opts.listen);
+      if (listen.port !== undefined && opts.port !== undefined)
+        throw new UsageError('give the port either in --listen HOST:PORT or with --port, not both');
+      host = listen.host;
+      port = listen.port ?? port;
+    }
+    if (opts.tokenFile !== undefined) token = tokenFromFile(opts.tokenFile, err);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`vigil serve: ${e.message}`);
+    return 2;
+  }
   ensureRenderer(err);
-  const engine = new EngineService({ configPath: opts.configPath, dataDir: defaultDataDir() });
+  const engine = new EngineService({
+    configPath: opts.configPath,
+    dataDir: defaultDataDir(),
+    relay: { log: (line) => err(`vigil serve: ${line}`) },
+  });
   await engine.start();
   const server = await startServer({
     backend: engine.backend(),
-    port: opts.port,
+    port,
+    host,
+    token,
     staticDir: STATIC_DIR,
     statusJson: () => engine.statusJson(),
+    metrics: () => prometheusText(engine.snapshot()),
   });
-  out(`Vigil is watching. Open ${server.url}`);
-  out('(only this computer can connect; the token in the address is the key — press Ctrl+C to stop)');
+  // A token kept in a file is not printed: a service's output ends up in its journal.
+  const url = opts.tokenFile ? server.url.replace(/\?token=.*$/, '?token=…') : server.url;
+  out(`Vigil is watching. Open ${url}`);
+  if (opts.tokenFile)
+    out(`(the token is the content of ${opts.tokenFile}; /metrics takes it as a Bearer token)`);
+  if (isLoopback(server.host))
+    out('(only this computer can connect; the token in the address is the key — press Ctrl+C to stop)');
+  else
+    out(
+      `(listening on ${server.host}:${server.port}: whoever reaches this port still needs the token, which plain HTTP carries unencrypted — use a trusted network, a VPN or a TLS proxy; Ctrl+C stops)`,
+    );
   const signal = await stopSignal;
   err(`vigil serve: ${signal}, stopping…`);
   await server.close();

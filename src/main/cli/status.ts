@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultDataDir, tryLockDataDir } from '../engine/files';
 import { openFleet, statusJson } from '../engine/fleet';
+import { loadRelayState } from '../engine/relay';
 import { renderStatusTable } from './table';
 
 export async function runStatus(
@@ -16,9 +17,13 @@ export async function runStatus(
   // When the app is running it owns the mirror: read into a private folder rather than write beside it.
   const dataDir = lock ? shared : await mkdtemp(path.join(os.tmpdir(), 'vigil-status-'));
   try {
-    const { fleet } = await openFleet({ configPath: opts.configPath, dataDir, historyDir: shared });
+    const { fleet, config } = await openFleet({ configPath: opts.configPath, dataDir, historyDir: shared });
     const snap = await fleet.runOnce();
     await fleet.stop();
+    // Relay targets as the running engine (the app or `vigil serve`) last saved them, if it ever ran.
+    const saved = await loadRelayState(shared);
+    const relay = (saved?.targets ?? []).filter((t) => config.notify.some((n) => n.id === t.id));
+    if (relay.length > 0) snap.relay = relay;
     out(opts.json ? JSON.stringify(statusJson(snap), null, 2) : renderStatusTable(snap));
     return 0;
   } finally {

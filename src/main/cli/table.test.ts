@@ -68,4 +68,38 @@ describe('status table', () => {
     expect(out).toContain('  SlowFast: error — same as I3D');
     expect(out).not.toContain('MagVIT: running');
   });
+
+  it('says where alerts go and whether they get through, with the error and what waits', () => {
+    const target = {
+      id: 'x',
+      failingSince: null,
+      retryAt: null,
+      lastSentAt: null,
+      pending: 0,
+      dropped: 0,
+      error: null,
+    };
+    const snap: FleetSnapshot = {
+      generatedAt: at,
+      configError: null,
+      workers: [w({})],
+      relay: [
+        { ...target, label: 'ntfy ntfy.sh', state: 'ok', lastSentAt: '2026-11-28T02:50:00.000Z' },
+        {
+          ...target,
+          label: 'slack (webhook in /home/u/.config/vigil/slack)',
+          state: 'failing',
+          failingSince: '2026-11-28T01:00:00.000Z',
+          error: 'HTTP 404: nothing at that address — check the url',
+          pending: 3,
+          dropped: 1,
+        },
+      ],
+    };
+    const out = renderStatusTable(snap);
+    expect(out).toContain('  alerts → ntfy ntfy.sh: ok, last sent 10 min ago');
+    expect(out).toContain(
+      '  alerts → slack (webhook in /home/u/.config/vigil/slack): FAILING for 2 h, 3 waiting, 1 dropped — HTTP 404: nothing at that address — check the url',
+    );
+  });
 });

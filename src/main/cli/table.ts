@@ -1,6 +1,6 @@
 // The people's view of `vigil status`: a table a glance can read.
 
-import { formatAge } from '../../shared/human';
+import { formatAge, formatDuration } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
 
 function num(v: number | null): string {
@@ -48,5 +48,13 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
       return `  ${w.name}: ${w.status} — ${earlier === undefined ? w.reason : `same as ${earlier}`}`;
     });
   if (notes.length > 0) out.push('', ...notes);
+  const relay = (snap.relay ?? []).map((t) => {
+    const waiting = t.pending > 0 ? `, ${t.pending} waiting` : '';
+    const dropped = t.dropped > 0 ? `, ${t.dropped} dropped` : '';
+    return t.state === 'failing'
+      ? `  alerts → ${t.label}: FAILING for ${t.failingSince === null ? '?' : formatDuration(now - Date.parse(t.failingSince))}${waiting}${dropped} — ${t.error}`
+      : `  alerts → ${t.label}: ok, last sent ${age(t.lastSentAt, now)}${waiting}${dropped}`;
+  });
+  if (relay.length > 0) out.push('', ...relay);
   return out.join('\n');
 }

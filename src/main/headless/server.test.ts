@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -39,11 +39,15 @@ function get(port: number, path: string, headers: Record<string, string> = {}) {
   });
 }
 
-function openSocket(server: HeadlessServer, { origin, token }: { origin?: string; token?: string }) {
+function openSocket(
+  server: HeadlessServer,
+  { origin, token, host }: { origin?: string; token?: string; host?: string },
+) {
   const ws = new WebSocket(
     `ws://127.0.0.1:${server.port}${WS_PATH}?token=${encodeURIComponent(token ?? '')}`,
     {
       ...(origin ? { origin } : {}),
+      ...(host ? { headers: { host } } : {}),
     },
   );
   return new Promise<{ ws: WebSocket; status: number | null }>((resolve) => {
@@ -109,6 +113,62 @@ describe('vigil serve (real HTTP and WebSocket on 127.0.0.1)', () => {
     expect((await openSocket(s, { origin: 'https://evil.example', token: s.token })).status).toBe(403);
     expect((await openSocket(s, { token: s.token })).status).toBe(403);
     const ok = await openSocket(s, { origin, token: s.token });
+    expect(ok.status).toBeNull();
+    ok.ws.close();
+  });
+});
+
+describe('/metrics and --listen', () => {
+  let server: HeadlessServer | undefined;
+  afterEach(async () => server?.close());
+  const EXPOSITION = '# TYPE vigil_config_ok gauge\nvigil_config_ok 1\n';
+
+  it('/metrics answers only with the token as a Bearer header (401 otherwise, never in the URL)', async () => {
+    server = await startServer({
+      backend: createFakeBackend(),
+      staticDir,
+      statusJson: () => STATUS,
+      metrics: () => EXPOSITION,
+    });
+    const { port, token } = server;
+    const none = await get(port, '/metrics');
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="vigil"');
+    expect((await get(port, '/metrics', { Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await get(port, `/metrics?token=${encodeURIComponent(token)}`)).status).toBe(401);
+    const ok = await get(port, '/metrics', { Authorization: `Bearer ${token}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(ok.body).toBe(EXPOSITION);
+    // /api/status takes the same header.
+    expect((await get(port, '/api/status', { Authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+
+  it('binds 127.0.0.1 unless told; with --listen any name reaches it, the token is still required', async () => {
+    server = await startServer({ backend: createFakeBackend(), staticDir, statusJson: () => STATUS });
+    expect((await get(server.port, '/', { Host: 'vigil-box.lan' })).status).toBe(421);
+    await server.close();
+    server = await startServer({
+      backend: createFakeBackend(),
+      staticDir,
+      statusJson: () => STATUS,
+      metrics: () => EXPOSITION,
+      host: '0.0.0.0',
+      token: 'a-fixed-token-from-a-file-0123',
+    });
+    expect(server.host).toBe('0.0.0.0');
+    expect(server.url).toBe(`http://${os.hostname()}:${server.port}/?token=a-fixed-token-from-a-file-0123`);
+    const name = `vigil-box.lan:${server.port}`;
+    const page = await get(server.port, '/', { Host: name });
+    expect(page.status).toBe(200);
+    expect(String(page.headers['content-security-policy'])).toContain(`connect-src 'self' ws://${name}`);
+    expect((await get(server.port, '/', { Host: 'bad"name;script-src *' })).status).toBe(421);
+    expect((await get(server.port, '/api/status', { Host: name })).status).toBe(401);
+    expect((await get(server.port, '/metrics', { Host: name })).status).toBe(401);
+    const token = server.token;
+    expect((await openSocket(server, { host: name, origin: `http://${name}` })).status).toBe(401);
+    expect((await openSocket(server, { host: name, origin: 'http://evil.example', token })).status).toBe(403);
+    const ok = await openSocket(server, { host: name, origin: `http://${name}`, token });
     expect(ok.status).toBeNull();
     ok.ws.close();
   });

@@ -1,8 +1,11 @@
-// `vigil serve`'s front door: the built renderer over HTTP and the contract over a WebSocket, on
-// 127.0.0.1 only. A random token per start guards the data; the Host header check stops DNS
-// rebinding; the Origin check stops other web pages from opening the socket with a stolen URL.
+// `vigil serve`'s front door: the built renderer over HTTP, the contract over a WebSocket, and
+// Prometheus's `/metrics`, on 127.0.0.1 unless `--listen` says otherwise. A token guards everything
+// (in the page URL, or `Authorization: Bearer` for /metrics and /api/status); on loopback the Host
+// header check stops DNS rebinding; the Origin check stops other web pages from opening the socket.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { serveBackend } from '../../shared/channel';
@@ -23,6 +26,10 @@ export interface HeadlessServerOptions {
   token?: string;
   /** The `vigil status --json` object (fleet/status-json.ts, README.md), for GET /api/status. */
   statusJson: () => unknown | Promise<unknown>;
+  /** The Prometheus exposition for GET /metrics; absent: no /metrics. */
+  metrics?: () => string | Promise<string>;
+  /** The address to listen on (default 127.0.0.1); another only by `vigil serve --listen`. */
+  host?: string;
 }
 
 export interface HeadlessServer {
@@ -30,17 +37,19 @@ export interface HeadlessServer {
   token: string;
   /** http://127.0.0.1:PORT/?token=… — the address to open. */
   url: string;
+  /** The address listened on. */
+  host: string;
   close(): Promise<void>;
 }
 
-export function contentSecurityPolicy(port: number): string {
+export function contentSecurityPolicy(port: number, socketHost = `${HOST}:${port}`): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port}`,
+    `connect-src 'self' ws://${socketHost}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
@@ -49,11 +58,36 @@ export function contentSecurityPolicy(port: number): string {
 
 const HOST = '127.0.0.1';
 
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A Host header that names a host and port and nothing else (it is echoed into the CSP). */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** `Authorization: Bearer <token>` → the token, else null. */
+export function bearerToken(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m ? m[1]! : null;
+}
+
 export async function startServer(options: HeadlessServerOptions): Promise<HeadlessServer> {
   const token = options.token ?? newToken();
+  const host = options.host ?? HOST;
+  // On loopback only this machine's names are accepted (DNS rebinding); elsewhere every name the
+  // machine is reached by is fine, and the token is what guards it.
+  const loopback = isLoopback(host);
   let port = 0;
-  const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
-  const allowedOrigins = () => new Set([`http://${HOST}:${port}`, `http://localhost:${port}`]);
+  const hostAllowed = (req: IncomingMessage): boolean => {
+    const h = req.headers.host ?? '';
+    if (loopback) return h === `${HOST}:${port}` || h === `localhost:${port}` || h === `${host}:${port}`;
+    return PLAIN_HOST.test(h);
+  };
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin ?? '';
+    if (loopback) return [HOST, 'localhost', host].some((name) => origin === `http://${name}:${port}`);
+    return origin !== '' && origin === `http://${req.headers.host ?? ''}`;
+  };
 
   const http = createServer((req, res) => {
     void handle(req, res).catch(() => {
@@ -74,20 +108,38 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(port));
+    const ok = hostAllowed(req);
+    res.setHeader(
+      'Content-Security-Policy',
+      contentSecurityPolicy(port, loopback || !ok ? `${HOST}:${port}` : req.headers.host),
+    );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     // The token rides in the page URL: never send it on in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
-    if (!allowedHosts().has(req.headers.host ?? ''))
-      return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
+    if (!ok) return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
     }
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    const bearer = bearerToken(req.headers.authorization);
+    if (url.pathname === '/metrics' && options.metrics) {
+      // Prometheus sends the token as `authorization: { credentials_file }` (a Bearer header).
+      if (!tokenMatches(token, bearer)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
+        return send(
+          res,
+          401,
+          'text/plain; charset=utf-8',
+          'missing or wrong token (Authorization: Bearer …)\n',
+        );
+      }
+      res.setHeader('Cache-Control', 'no-store');
+      return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await options.metrics());
+    }
     if (url.pathname === '/api/status') {
-      if (!tokenMatches(token, url.searchParams.get('token')))
+      if (!tokenMatches(token, bearer ?? url.searchParams.get('token')))
         return json(res, 401, { error: 'missing or wrong token' });
       return json(res, 200, await options.statusJson());
     }
@@ -105,9 +157,9 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
-    if (!allowedHosts().has(req.headers.host ?? '')) return refuse(socket, 421, 'Misdirected Request');
+    if (!hostAllowed(req)) return refuse(socket, 421, 'Misdirected Request');
     // Browsers always send Origin on a WebSocket handshake; a page from anywhere else is refused.
-    if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(socket, 403, 'Forbidden');
+    if (!originAllowed(req)) return refuse(socket, 403, 'Forbidden');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const transport = createWebSocketTransport(ws as unknown as WebSocketLike);
@@ -119,7 +171,7 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(options.port ?? 0, HOST, () => {
+    http.listen(options.port ?? 0, host, () => {
       http.off('error', reject);
       resolve();
     });
@@ -127,10 +179,13 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
   const address = http.address();
   port = typeof address === 'object' && address ? address.port : 0;
 
+  // Listening on every interface: the address to open is this machine's name, not 0.0.0.0.
+  const shown = host === '0.0.0.0' || host === '::' ? os.hostname() : isIP(host) === 6 ? `[${host}]` : host;
   return {
     port,
     token,
-    url: `http://${HOST}:${port}/?token=${encodeURIComponent(token)}`,
+    host,
+    url: `http://${shown}:${port}/?token=${encodeURIComponent(token)}`,
     async close() {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

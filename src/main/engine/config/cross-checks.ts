@@ -21,6 +21,8 @@ export function crossCheck(raw: unknown): RawIssue[] {
   const issues: RawIssue[] = [];
   const hosts = isRecord(raw.hosts) ? raw.hosts : undefined;
   if (hosts) issues.push(...checkHostNames(hosts));
+  if (isRecord(raw.alerts) && Array.isArray(raw.alerts.notify))
+    issues.push(...checkTargets(raw.alerts.notify));
 
   const workers = raw.workers;
   if (workers === undefined || workers === null || (Array.isArray(workers) && workers.length === 0)) {
@@ -62,6 +64,30 @@ function processProblem(process: Record<string, unknown>): string | undefined {
     return 'needs "pidFile" (a file holding the PID) or "match" (a pattern of the command line)';
   }
   return undefined;
+}
+
+const TARGET_TYPES = ['ntfy', 'slack', 'webhook', 'command'];
+
+/** Each `notify:` entry is one target: exactly one of its types. */
+function checkTargets(targets: unknown[]): RawIssue[] {
+  const issues: RawIssue[] = [];
+  targets.forEach((t, i) => {
+    if (!isRecord(t)) return; // the schema says what a target looks like
+    const types = TARGET_TYPES.filter((k) => t[k] !== undefined);
+    const path = ['alerts', 'notify', i];
+    if (types.length > 1)
+      issues.push({ path, message: `one target per entry: give ${types.join(' or ')}, not both` });
+    // Other keys present and no type: a misspelling ("ntfi"), which the unknown-key message explains.
+    else if (types.length === 0 && Object.keys(t).every((k) => k === 'kinds' || k === 'name'))
+      issues.push({ path, message: `needs one of ${TARGET_TYPES.join(', ')}` });
+    if (isRecord(t.slack) && Object.keys(t.slack).length === 0)
+      issues.push({
+        path: [...path, 'slack'],
+        message:
+          'needs "webhookFile" (a file holding the webhook URL) or "webhookEnv" (a variable holding it)',
+      });
+  });
+  return issues;
 }
 
 function noWorkers(path: ConfigPath): RawIssue {

@@ -31,7 +31,12 @@ export function exampleConfig(): string {
 # Durations take a unit: 500ms, 30s, 15m, 2h, 1h30m, 1d.
 
 # poll: 1s                         # how often connected hosts are read (default 1s)
-# alerts: { repeatEvery: 1h }      # reminder while an alert stays open (default 1h)
+# alerts:
+#   repeatEvery: 1h                # reminder while an alert stays open (default 1h)
+#   notify:                        # also relay alerts (secrets only from files or env variables)
+#     - ntfy: { url: https://ntfy.sh/your-topic, tokenFile: ~/.config/vigil/ntfy-token }
+#     - slack: { webhookFile: ~/.config/vigil/slack-webhook }
+#       kinds: [failed, diverged, finished]
 
 hosts:
   # An alias from ~/.ssh/config: HostName, User, Port, IdentityFile and ProxyJump come from there.

@@ -4,11 +4,15 @@ export { defaultConfigPath, exampleConfig, minimalExample } from './default-path
 export { formatDuration, parseDuration } from './durations';
 export { ConfigError, type ConfigIssue, formatIssue } from './errors';
 export { loadConfig, type ParseOptions, parseConfig } from './load';
+export { DEFAULT_NOTIFY_KINDS, isNotifyKind, NOTIFY_KINDS, type NotifyKind } from './notify-kinds';
 export { type ExecFileFn, type ResolveHostDeps, resolveHost } from './resolve-host';
 export type {
   HostConfig,
   MetricsConfig,
+  NotifyTarget,
+  NtfyPriority,
   ProcessConfig,
+  SecretRef,
   SyncRuleConfig,
   VigilConfig,
   WorkerConfig,

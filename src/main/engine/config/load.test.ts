@@ -37,6 +37,7 @@ describe('a valid config', () => {
       file: '/etc/vigil/config.yaml',
       pollMs: 1_000,
       repeatAlertsMs: 3_600_000,
+      notify: [],
       hosts: {
         ec2: { name: 'ec2', connectTimeoutMs: 15_000, keepaliveIntervalMs: 10_000, keepaliveCountMax: 3 },
       },

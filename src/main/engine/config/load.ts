@@ -93,6 +93,14 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
 const toSegment = (seg: PropertyKey): string | number => (typeof seg === 'number' ? seg : String(seg));
 
 function unknownKey(key: string, allowed: string[]): string {
+  // `token: …` beside `tokenFile`: the value is a secret, which the config never holds.
+  const secret = allowed.includes(`${key}File`)
+    ? key
+    : allowed.includes('webhookFile') && (key === 'url' || key === 'webhookUrl')
+      ? 'webhook'
+      : undefined;
+  if (secret)
+    return `unknown key "${key}": secrets are never written in the config — give "${secret}File" (a file holding it) or "${secret}Env" (an environment variable holding it)`;
   const guess = didYouMean(key, allowed);
   if (guess) return `unknown key "${key}" — did you mean "${guess}"?`;
   return allowed.length > 0

@@ -39,6 +39,9 @@ export function makeErrorMap(allowed: AllowedKeys): z.core.$ZodErrorMap {
       case 'invalid_type': {
         if (issue.input === undefined) return `missing required key "${String(path.at(-1))}"`;
         if (issue.input === null) return 'has no value: give one or remove the key';
+        // A value under alerts.notify might be a secret written in the wrong place: never quote it.
+        if (path[0] === 'alerts' && path[1] === 'notify')
+          return `expected ${EXPECTED[issue.expected] ?? issue.expected}`;
         return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
       }
       case 'too_small':

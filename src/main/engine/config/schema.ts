@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from './durations';
 import { toLocalPath } from './local-path';
 import { describeValue } from './messages';
+import { notifySchema } from './notify';
 import type {
   HostConfig,
   MetricsConfig,
@@ -44,7 +45,7 @@ export function controlCharProblem(value: string): string | undefined {
 }
 
 /** A non-empty single-line string: names, remote paths, patterns. */
-const text = () =>
+export const text = () =>
   z
     .string()
     .min(1, { error: 'must not be empty' })
@@ -60,7 +61,7 @@ const argument = () =>
       ctx.addIssue({ code: 'custom', message: `must not start with "-" (got "${value}")` });
   });
 
-const localPath = (ctx: SchemaContext) =>
+export const localPath = (ctx: SchemaContext) =>
   text().transform((value, zctx) => {
     try {
       return toLocalPath(value, ctx.home, ctx.baseDir);
@@ -214,9 +215,12 @@ export const configSchema = (ctx: SchemaContext) =>
       {
         sshConfig: localPath(ctx).optional(),
         poll: duration(DEFAULTS.minPollMs).default(DEFAULTS.pollMs),
-        alerts: z.strictObject({ repeatEvery: duration().default(DEFAULTS.repeatAlertsMs) }).default({
-          repeatEvery: DEFAULTS.repeatAlertsMs,
-        }),
+        alerts: z
+          .strictObject({
+            repeatEvery: duration().default(DEFAULTS.repeatAlertsMs),
+            notify: notifySchema(ctx).default([]),
+          })
+          .default({ repeatEvery: DEFAULTS.repeatAlertsMs, notify: [] }),
         hosts: z.record(z.string(), hostSchema(ctx)).default({}),
         workers: z.array(workerSchema(ctx)).default([]),
       },
@@ -233,6 +237,7 @@ export const configSchema = (ctx: SchemaContext) =>
           sshConfig: c.sshConfig,
           pollMs: c.poll,
           repeatAlertsMs: c.alerts.repeatEvery,
+          notify: c.alerts.notify,
           hosts: Object.fromEntries(
             Object.entries(c.hosts).map(([name, h]): [string, HostConfig] => [
               name,

@@ -1,6 +1,8 @@
 // The validated configuration, as the engine uses it. Durations are milliseconds; paths are as written
 // (remote paths are resolved against the worker's dir by the engine, local ones are absolute).
 
+import type { NotifyKind } from './notify-kinds';
+
 export interface HostConfig {
   /** The key under `hosts:` (an ~/.ssh/config alias, or a name for a spelled-out host). */
   name: string;
@@ -62,6 +64,31 @@ export interface VigilConfig {
   pollMs: number;
   /** Reminder interval of an open alert episode (default 1 h). */
   repeatAlertsMs: number;
+  /** Where alerts are relayed besides the app's own notifications (`alerts.notify`). */
+  notify: NotifyTarget[];
   hosts: Record<string, HostConfig>;
   workers: WorkerConfig[];
 }
+
+/** Where a secret is read at each use: a file (its content, trimmed) or an environment variable. */
+export type SecretRef = { file: string } | { env: string };
+
+/** ntfy priorities, by name (1 min … 5 max; "urgent" is 5 too). */
+export type NtfyPriority = 'min' | 'low' | 'default' | 'high' | 'max' | 'urgent';
+
+interface NotifyCommon {
+  /** Stable id (type + what it points at, never a secret): the outbox keys deliveries by it. */
+  id: string;
+  /** How the UI, `vigil status` and logs name it: the type and a host or file, never a secret. */
+  label: string;
+  /** Alert kinds it takes (default: DEFAULT_NOTIFY_KINDS). */
+  kinds: NotifyKind[];
+}
+
+export type NotifyTarget = NotifyCommon &
+  (
+    | { type: 'ntfy'; url: string; token?: SecretRef; priority?: NtfyPriority; click?: string }
+    | { type: 'slack'; webhook: SecretRef }
+    | { type: 'webhook'; url: string; secret?: SecretRef }
+    | { type: 'command'; argv: string[] }
+  );

@@ -39,10 +39,13 @@ workers:
   return { clock, dir, write, config, conn };
 }
 
-async function watch(s: ReturnType<typeof scenario>) {
+async function watch(
+  s: ReturnType<typeof scenario>,
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-fleet-data-')),
+) {
   const fleet = await Fleet.create({
     config: s.config,
-    dataDir: mkdtempSync(path.join(os.tmpdir(), 'vigil-fleet-data-')),
+    dataDir,
     connector: s.conn,
     clock: s.clock,
     resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
@@ -215,5 +218,25 @@ workers:
     await advance(5 * MIN);
     expect(alerts.map((a) => a.kind)).toEqual(['finished']);
     await fleet.stop();
+  });
+
+  it('an episode outlives a restart: no second "stalled", and the recovery carries the same episode', async () => {
+    const s = scenario();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-fleet-data-'));
+    const first = await watch(s, dataDir);
+    await first.advance(16 * MIN);
+    expect(first.alerts.map((a) => a.key)).toEqual([expect.stringMatching(/^I3D\/stalled-\w+:stalled$/)]);
+    const stalledKey = first.alerts[0]!.key;
+    await first.fleet.stop();
+
+    // The process starts again on the same data folder; the worker is still stalled.
+    const second = await watch(s, dataDir);
+    await second.advance(5 * MIN);
+    expect(second.status().status).toBe('stalled');
+    expect(second.alerts).toEqual([]);
+    s.write(4);
+    await second.advance(30_000);
+    expect(second.alerts.map((a) => a.key)).toEqual([stalledKey.replace(/:stalled$/, ':recovered')]);
+    await second.fleet.stop();
   });
 });

@@ -6,12 +6,15 @@ import type { VigilConfig } from '../config';
 import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from '../judge';
 import type { Clock, TimerHandle } from '../ports';
 import type { ResolvedHost, SshConnector } from '../ssh';
+import { AlertMemory, episodeChanged } from './alert-memory';
 import { HostRuntime } from './host-runtime';
 import { WorkerMonitor } from './worker-monitor';
 
 export interface FleetAlert extends AlertNotice {
   worker: string;
   at: number;
+  /** The notice's key prefixed with the worker: unique across the fleet ("I3D/stalled-lq2x9k:stalled"). */
+  key: string;
 }
 
 export interface FleetOptions {
@@ -69,6 +72,7 @@ export class Fleet {
   readonly monitors: WorkerMonitor[] = [];
   private readonly hostOf = new Map<WorkerMonitor, HostRuntime>();
   private readonly alertState = new Map<string, AlertState>();
+  private alertMemory: AlertMemory | null = null;
   private readonly snoozes = new Map<string | null, number>();
   private readonly timers = new Map<HostRuntime, TimerHandle>();
   private readonly running = new Set<HostRuntime>();
@@ -120,6 +124,11 @@ export class Fleet {
   static async create(opts: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(opts);
     await Promise.all(fleet.monitors.map((m) => m.restore()));
+    fleet.alertMemory = await AlertMemory.load(
+      opts.dataDir,
+      fleet.monitors.map((m) => m.cfg.name),
+    );
+    for (const [name, state] of fleet.alertMemory.restored) fleet.alertState.set(name, state);
     return fleet;
   }
 
@@ -290,24 +299,24 @@ export class Fleet {
     const now = this.opts.clock.now();
     this.lastEvalAt = now;
     const all = this.snoozes.get(null) ?? null;
+    let changed = false;
     for (const m of which) {
       const w = this.snapshotOf(m, now);
       const own = this.snoozes.get(w.name) ?? null;
       const snoozedUntil = all === null ? own : own === null ? all : Math.max(all, own);
-      const { state, notices } = stepAlerts(
-        this.alertState.get(w.name) ?? initialAlertState,
-        w.status,
-        w.reason,
-        now,
-        {
-          repeatMs: this.opts.config.repeatAlertsMs,
-          flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
-          snoozedUntil,
-        },
-      );
+      const prev = this.alertState.get(w.name) ?? initialAlertState;
+      const { state, notices } = stepAlerts(prev, w.status, w.reason, now, {
+        repeatMs: this.opts.config.repeatAlertsMs,
+        flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
+        snoozedUntil,
+      });
       this.alertState.set(w.name, state);
-      for (const n of notices) for (const fn of this.alertListeners) fn({ ...n, worker: w.name, at: now });
+      if (episodeChanged(prev, state)) changed = true;
+      for (const n of notices)
+        for (const fn of this.alertListeners)
+          fn({ ...n, worker: w.name, at: now, key: `${w.name}/${n.key}` });
     }
+    if (changed) this.alertMemory?.save(() => this.alertState);
     const snap = this.composed(now);
     for (const fn of this.snapshotListeners) fn(snap);
     return snap;
@@ -324,5 +333,6 @@ export class Fleet {
     for (const h of this.hosts) h.stop();
     await idle;
     await Promise.all(this.monitors.map((m) => m.close().catch(() => {})));
+    await this.alertMemory?.flushed();
   }
 }

@@ -2,5 +2,6 @@
 // function that builds a Fleet from a config (the composition root).
 
 export { assembleFleet, type FleetPorts, type OpenFleetOptions, openFleet } from './open-fleet';
+export { prometheusText } from './prometheus';
 export { EngineService } from './service';
 export { statusJson } from './status-json';

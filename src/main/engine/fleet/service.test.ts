@@ -1,14 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../../test/support/fake-clock';
 import { localConnector } from '../../../../test/support/local-connector';
+import { startReceiver } from '../../../../test/support/receiver';
 import type { AlertEvent, Events } from '../../../shared/contract';
 import type { ResolvedHost } from '../ssh';
 import { EngineService } from './service';
 
-function setup(configText: (dir: string) => string) {
+function setup(
+  configText: (dir: string) => string,
+  extra: Partial<ConstructorParameters<typeof EngineService>[0]> = {},
+) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-svc-'));
   for (const w of ['a', 'b']) writeFileSync(path.join(dir, `${w}.jsonl`), '{"epoch": 1, "loss": 0.5}\n');
   const configPath = path.join(dir, 'config.yaml');
@@ -21,6 +25,7 @@ function setup(configText: (dir: string) => string) {
     clock,
     connector: conn,
     resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
+    ...extra,
   });
   const alerts: AlertEvent[] = [];
   const snapshots: Events['snapshot'][] = [];
@@ -53,6 +58,7 @@ describe('EngineService', () => {
         kind: 'unreachable',
         message: expect.stringContaining('connection lost'),
         at: expect.any(String),
+        key: expect.stringMatching(/^A\/unreachable-\w+:unreachable$/),
       },
     ]);
     await s.svc.stop();
@@ -96,5 +102,38 @@ describe('EngineService', () => {
     const series = await backend.getSeries('A', ['loss'], { maxPoints: 100, x: 'step' });
     expect(series.series[0]).toMatchObject({ metric: 'loss', totalPoints: 1 });
     await s.svc.stop();
+  });
+
+  it('relays each grouped alert (outbox first) and shows the targets in the snapshot; a reload keeps the outbox', async () => {
+    const receiver = await startReceiver();
+    const logs: string[] = [];
+    const withTarget = (dir: string) =>
+      `${twoWorkers(dir)}alerts:\n  notify:\n    - webhook: { url: "${receiver.url}/hook" }\n`;
+    const s = setup(withTarget, { relay: { log: (l) => logs.push(l) } });
+    await s.svc.start();
+    expect((await s.svc.backend().getSnapshot()).relay).toEqual([
+      expect.objectContaining({
+        label: expect.stringMatching(/^webhook 127\.0\.0\.1:\d+$/),
+        state: 'ok',
+        pending: 0,
+      }),
+    ]);
+    await s.clock.advance(100, async () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    s.conn.sessions[0]!.drop(Object.assign(new Error('connection lost'), { kind: 'lost' }) as never);
+    await new Promise((r) => setTimeout(r, 0));
+    const dataDir = (s.svc as unknown as { opts: { dataDir: string } }).opts.dataDir;
+    expect(readFileSync(path.join(dataDir, 'outbox.jsonl'), 'utf8')).toContain(s.alerts[0]!.key);
+    for (let i = 0; i < 100 && receiver.requests.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(receiver.requests.map((r) => r.key)).toEqual([s.alerts[0]!.key]);
+    const body = JSON.parse(receiver.requests[0]!.body);
+    expect(body.alert).toMatchObject({ kind: 'unreachable', workers: ['A', 'B'] });
+    expect(body.workers.map((w: { name: string }) => w.name)).toEqual(['A', 'B']);
+    await s.svc.backend().reloadConfig();
+    expect((await s.svc.backend().getSnapshot()).relay).toHaveLength(1);
+    await s.svc.stop();
+    await receiver.close();
+    expect(logs).toEqual([]);
   });
 });

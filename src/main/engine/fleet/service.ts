@@ -10,9 +10,11 @@ import { type DataLock, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
+import type { Relay, RelayPorts } from '../relay';
 import { loadSyncHistory, SyncManager, saveSyncHistory } from '../sync';
 import type { Fleet } from './fleet';
 import { assembleFleet, type FleetPorts } from './open-fleet';
+import { openRelay, withRelay } from './relay-hook';
 import { statusJson } from './status-json';
 
 export interface EngineServiceOptions extends Omit<FleetPorts, 'syncStates'> {
@@ -21,6 +23,8 @@ export interface EngineServiceOptions extends Omit<FleetPorts, 'syncStates'> {
   openPath?: (path: string) => void;
   /** Builds the sync manager (tests give a fake rsync); default: the real one over the system rsync. */
   createSync?: (config: VigilConfig, dataDir: string) => SyncManager;
+  /** The relay's ports (HTTP, commands, secrets, log); default: the real ones. */
+  relay?: RelayPorts;
 }
 
 export class EngineService {
@@ -29,6 +33,7 @@ export class EngineService {
   private config: VigilConfig | null = null;
   private configError: string | null = null;
   private lock: DataLock | null = null;
+  private relay: Relay | null = null;
   private readonly listeners = new Set<EventListener>();
   private unsubscribers: (() => void)[] = [];
   private readonly clock: Clock;
@@ -45,6 +50,9 @@ export class EngineService {
         `another Vigil is already watching with the data folder ${this.opts.dataDir}; quit it first, or set VIGIL_DATA to another folder`,
       );
     }
+    this.relay = await openRelay(this.opts.dataDir, this.clock, this.opts.relay, () =>
+      this.emit('snapshot', this.snapshot()),
+    );
     await this.load();
   }
 
@@ -58,6 +66,7 @@ export class EngineService {
       this.emit('snapshot', this.snapshot());
       return;
     }
+    this.relay?.configure(this.config.notify);
     const sync = (
       this.opts.createSync ?? ((config, dataDir) => new SyncManager({ config, dataDir, clock: this.clock }))
     )(this.config, this.opts.dataDir);
@@ -88,6 +97,7 @@ export class EngineService {
           kind: a.kind,
           message: a.message,
           at: new Date(a.at).toISOString(),
+          key: a.key,
         }),
       ),
     ];
@@ -101,6 +111,8 @@ export class EngineService {
     await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
     this.fleet = null;
     this.sync = null;
+    await this.relay?.stop();
+    this.relay = null;
     await this.lock?.release();
     this.lock = null;
   }
@@ -116,16 +128,16 @@ export class EngineService {
   /** Polls every host now (after the laptop wakes up). */
   pollNow(): void {
     this.fleet?.pollNow();
+    this.relay?.wake();
   }
 
   snapshot(): FleetSnapshot {
     if (!this.fleet)
-      return {
-        generatedAt: new Date(this.clock.now()).toISOString(),
-        workers: [],
-        configError: this.configError,
-      };
-    return this.fleet.snapshot();
+      return withRelay(
+        { generatedAt: new Date(this.clock.now()).toISOString(), workers: [], configError: this.configError },
+        this.relay,
+      );
+    return withRelay(this.fleet.snapshot(), this.relay);
   }
 
   statusJson(): unknown {
@@ -139,7 +151,11 @@ export class EngineService {
   private queueAlert(a: AlertEvent): void {
     if (this.pendingAlerts.push(a) > 1) return;
     queueMicrotask(() => {
-      for (const g of groupAlerts(this.pendingAlerts.splice(0))) this.emit('alert', g);
+      const groups = groupAlerts(this.pendingAlerts.splice(0));
+      // Into the outbox (on disk) first, then to the shells.
+      const snap = this.relay && groups.length > 0 ? this.snapshot() : null;
+      if (snap) for (const g of groups) this.relay!.enqueue(g, snap);
+      for (const g of groups) this.emit('alert', g);
     });
   }
 
@@ -161,7 +177,9 @@ export class EngineService {
   }
 
   private emit: EventListener = (event, payload) => {
-    for (const l of this.listeners) l(event, payload);
+    const p =
+      event === 'snapshot' ? (withRelay(payload as FleetSnapshot, this.relay) as typeof payload) : payload;
+    for (const l of this.listeners) l(event, p);
   };
 
   private worker(name: string) {

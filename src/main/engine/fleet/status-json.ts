@@ -5,7 +5,7 @@ import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
 import type { FleetSnapshot } from '../../../shared/model';
 
 export function statusJson(snap: FleetSnapshot): unknown {
-  return {
+  const out: Record<string, unknown> = {
     generatedAt: snap.generatedAt,
     workers: snap.workers.map((w) => ({
       name: w.name,
@@ -25,4 +25,17 @@ export function statusJson(snap: FleetSnapshot): unknown {
       sync: w.sync.map((r) => ({ to: r.to, lastSyncAt: r.lastSyncAt, result: r.result })),
     })),
   };
+  // Where alerts are relayed (alerts.notify) and whether they get through: only when targets are
+  // configured, so the object stays DESIGN.md's for everyone else.
+  if (snap.relay && snap.relay.length > 0)
+    out.relay = snap.relay.map((t) => ({
+      target: t.label,
+      state: t.state,
+      error: t.error,
+      failingSince: t.failingSince,
+      lastSentAt: t.lastSentAt,
+      pending: t.pending,
+      dropped: t.dropped,
+    }));
+  return out;
 }

@@ -33,3 +33,20 @@ describe('groupAlerts', () => {
     expect(groupAlerts(alerts)).toEqual(alerts);
   });
 });
+
+describe('groupAlerts keys', () => {
+  it('a group carries its first worker’s key, a lone alert its own', () => {
+    const alerts: AlertEvent[] = ['A', 'B'].map((worker) => ({
+      worker,
+      kind: 'unreachable',
+      message: lost,
+      at,
+      key: `${worker}/unreachable-1:unreachable`,
+    }));
+    alerts.push({ worker: 'C', kind: 'failed', message: 'Killed', at, key: 'C/failed-1:failed' });
+    expect(groupAlerts(alerts).map((a) => [a.workers ?? [a.worker], a.key])).toEqual([
+      [['A', 'B'], 'A/unreachable-1:unreachable'],
+      [['C'], 'C/failed-1:failed'],
+    ]);
+  });
+});

@@ -12,7 +12,11 @@ export function groupAlerts(alerts: readonly AlertEvent[]): AlertEvent[] {
     if (g) g.workers.push(a.worker);
     else groups.set(key, { ...a, workers: [a.worker] });
   }
-  return [...groups.values()].map((g) =>
-    g.workers.length === 1 ? { worker: g.worker, kind: g.kind, message: g.message, at: g.at } : g,
-  );
+  // A group keeps its first worker's key: each worker's notice belongs to exactly one group.
+  return [...groups.values()].map((g) => {
+    if (g.workers.length > 1) return g;
+    const one: AlertEvent = { worker: g.worker, kind: g.kind, message: g.message, at: g.at };
+    if (g.key !== undefined) one.key = g.key;
+    return one;
+  });
 }

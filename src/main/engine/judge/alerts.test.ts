@@ -119,3 +119,58 @@ describe('alert episodes', () => {
     ).toEqual(['0:failed']);
   });
 });
+
+describe('alert keys (idempotency: episode id + kind)', () => {
+  /** Like play, but returns the keys, and round-trips the state through JSON between steps (a restart). */
+  function keys(steps: [number, WorkerStatus][], restartAt: number[] = []): string[] {
+    let state: AlertState = initialAlertState;
+    const out: string[] = [];
+    for (const [min, status] of steps) {
+      if (restartAt.includes(min)) state = JSON.parse(JSON.stringify(state)) as AlertState;
+      const r = stepAlerts(state, status, `reason ${status}`, min * MIN, settings);
+      state = r.state;
+      for (const n of r.notices) out.push(n.key);
+    }
+    return out;
+  }
+
+  it('each notice of an episode names the episode; reminders and episodes never share a key', () => {
+    const k = keys([
+      [0, 'stalled'],
+      [60, 'stalled'],
+      [120, 'stalled'],
+      [121, 'running'],
+      [200, 'stalled'],
+      [201, 'finished'],
+    ]);
+    const first = `stalled-${(0).toString(36)}`;
+    expect(k.slice(0, 4)).toEqual([
+      `${first}:stalled`,
+      `${first}:reminder-1`,
+      `${first}:reminder-2`,
+      `${first}:recovered`,
+    ]);
+    expect(k[4]).toBe(`stalled-${(200 * MIN).toString(36)}:stalled`);
+    expect(new Set(k).size).toBe(k.length);
+    // finished closes the second stalled episode without a "recovered", and is announced once.
+    expect(k.at(-1)).toBe(`finished-${(201 * MIN).toString(36)}:finished`);
+  });
+
+  it('the same steps give the same keys, and a state restored from JSON continues its episode', () => {
+    const steps: [number, WorkerStatus][] = [
+      [0, 'unreachable'],
+      [1, 'unknown'],
+      [2, 'unreachable'],
+      [70, 'unreachable'],
+      [71, 'running'],
+    ];
+    expect(keys(steps)).toEqual(keys(steps));
+    // A restart in the middle of the episode: no second "unreachable", the same episode recovers.
+    expect(keys(steps, [1, 2, 70])).toEqual(keys(steps));
+    expect(keys(steps)).toEqual([
+      `unreachable-0:unreachable`,
+      `unreachable-0:reminder-1`,
+      `unreachable-0:recovered`,
+    ]);
+  });
+});

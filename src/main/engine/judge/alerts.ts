@@ -1,6 +1,8 @@
 // Alert episodes as a pure function. An episode opens when a worker enters an alarm status, is
 // reminded after the repeat interval, and closes with one "recovered" (or "finished") notice.
 // A flapping worker does not flood: each kind of notice goes out at most once per flap window.
+// Every notice carries a key (its episode's id + its kind) that stays the same however often the notice
+// is retried, so a receiver that honours it shows it once; the state is plain data, kept across restarts.
 
 import type { AlertKind } from '../../../shared/contract';
 import { ALARM_STATUSES, type WorkerStatus } from '../../../shared/model';
@@ -12,6 +14,8 @@ export interface AlertNotice {
   /** The status the worker is in now. */
   status: WorkerStatus;
   message: string;
+  /** Idempotency key within the worker: the episode's id and the notice's kind ("stalled-lq2x9k:stalled"). */
+  key: string;
 }
 
 export interface AlertState {
@@ -23,6 +27,10 @@ export interface AlertState {
   lastSent: Partial<Record<AlertKind, number>>;
   /** A finished run is announced once, until the worker runs again. */
   finishedAnnounced: boolean;
+  /** Id of the open episode, or of the last one closed (its "recovered" carries it). */
+  episode?: string | null;
+  /** Reminders sent in the open episode (each has a key of its own). */
+  reminders?: number;
 }
 
 export interface AlertSettings {
@@ -38,7 +46,12 @@ export const initialAlertState: AlertState = {
   lastNotifiedAt: null,
   lastSent: {},
   finishedAnnounced: false,
+  episode: null,
+  reminders: 0,
 };
+
+/** An episode's id: what opened it and when (ms in base 36), unique per worker since time moves on. */
+export const episodeId = (what: string, at: number): string => `${what}-${Math.max(0, at).toString(36)}`;
 
 const isAlarm = (s: WorkerStatus) => ALARM_STATUSES.includes(s);
 
@@ -53,21 +66,25 @@ export function stepAlerts(
   const notices: AlertNotice[] = [];
   const snoozed = settings.snoozedUntil !== null && now < settings.snoozedUntil;
 
-  const send = (kind: AlertKind, message: string, rateLimited: boolean) => {
+  const send = (kind: AlertKind, message: string, rateLimited: boolean, key: string) => {
     const last = state.lastSent[kind];
     const flapping = rateLimited && last !== undefined && now - last < settings.flapWindowMs;
     state.lastSent[kind] = now;
     state.lastNotifiedAt = now;
-    if (!flapping && !snoozed) notices.push({ kind, status, message });
+    if (!flapping && !snoozed) notices.push({ kind, status, message, key });
   };
 
   if (isAlarm(status)) {
     if (state.open !== status) {
       state.open = status;
       state.openedAt = now;
-      send(status as AlertKind, reason, true);
+      state.episode = episodeId(status, now);
+      state.reminders = 0;
+      send(status as AlertKind, reason, true, `${state.episode}:${status}`);
     } else if (state.lastNotifiedAt !== null && now - state.lastNotifiedAt >= settings.repeatMs) {
-      send('reminder', `still ${status}: ${reason}`, false);
+      state.reminders = (state.reminders ?? 0) + 1;
+      const episode = state.episode ?? episodeId(status, state.openedAt ?? now);
+      send('reminder', `still ${status}: ${reason}`, false, `${episode}:reminder-${state.reminders}`);
     }
     return { state, notices };
   }
@@ -81,11 +98,11 @@ export function stepAlerts(
   if (status === 'finished') {
     if (!state.finishedAnnounced) {
       state.finishedAnnounced = true;
-      send('finished', reason, false);
+      send('finished', reason, false, `${episodeId('finished', now)}:finished`);
     }
     return { state, notices };
   }
   state.finishedAnnounced = false;
-  if (wasOpen) send('recovered', reason, true);
+  if (wasOpen) send('recovered', reason, true, `${state.episode ?? episodeId('episode', now)}:recovered`);
   return { state, notices };
 }

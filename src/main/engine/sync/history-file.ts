@@ -31,6 +31,7 @@ export function syncStatesFromHistory(
     return {
       to,
       lastSyncAt: last?.lastSyncAt ? new Date(last.lastSyncAt).toISOString() : null,
+      lastOkAt: last?.lastOkAt ? new Date(last.lastOkAt).toISOString() : null,
       result: last
         ? last.last.severity === 'warning'
           ? `warning: ${last.last.message}`

@@ -26,7 +26,7 @@ function config(workers: WorkerConfig[]): VigilConfig {
   for (const w of workers) {
     hosts[w.host] = { name: w.host, connectTimeoutMs: 1, keepaliveIntervalMs: 1, keepaliveCountMax: 1 };
   }
-  return { file: '/c.yaml', pollMs: 1000, repeatAlertsMs: 1, hosts, workers };
+  return { file: '/c.yaml', pollMs: 1000, repeatAlertsMs: 1, notify: [], hosts, workers };
 }
 
 interface Run {
