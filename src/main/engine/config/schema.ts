@@ -213,6 +213,7 @@ export const configSchema = (ctx: SchemaContext) =>
     .strictObject(
       {
         sshConfig: localPath(ctx).optional(),
+        rsync: localPath(ctx).optional(),
         poll: duration(DEFAULTS.minPollMs).default(DEFAULTS.pollMs),
         alerts: z.strictObject({ repeatEvery: duration().default(DEFAULTS.repeatAlertsMs) }).default({
           repeatEvery: DEFAULTS.repeatAlertsMs,
@@ -231,6 +232,7 @@ export const configSchema = (ctx: SchemaContext) =>
       (c): Omit<VigilConfig, 'file'> =>
         dropUndefined({
           sshConfig: c.sshConfig,
+          rsync: c.rsync,
           pollMs: c.poll,
           repeatAlertsMs: c.alerts.repeatEvery,
           hosts: Object.fromEntries(
