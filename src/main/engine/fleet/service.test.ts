@@ -4,11 +4,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../../test/support/fake-clock';
 import { localConnector } from '../../../../test/support/local-connector';
-import type { AlertEvent, Events } from '../../../shared/contract';
+import type { AlertEvent, Events, ProgressEvent } from '../../../shared/contract';
 import type { ResolvedHost } from '../ssh';
+import { SyncManager } from '../sync';
 import { EngineService } from './service';
 
-function setup(configText: (dir: string) => string) {
+function setup(
+  configText: (dir: string) => string,
+  createSync?: ConstructorParameters<typeof EngineService>[0]['createSync'],
+) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-svc-'));
   for (const w of ['a', 'b']) writeFileSync(path.join(dir, `${w}.jsonl`), '{"epoch": 1, "loss": 0.5}\n');
   const configPath = path.join(dir, 'config.yaml');
@@ -21,6 +25,7 @@ function setup(configText: (dir: string) => string) {
     clock,
     connector: conn,
     resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
+    createSync,
   });
   const alerts: AlertEvent[] = [];
   const snapshots: Events['snapshot'][] = [];
@@ -95,6 +100,41 @@ describe('EngineService', () => {
     );
     const series = await backend.getSeries('A', ['loss'], { maxPoints: 100, x: 'step' });
     expect(series.series[0]).toMatchObject({ metric: 'loss', totalPoints: 1 });
+    await s.svc.stop();
+  });
+
+  it('"Sync now" answers at once; the transfer reports through progress events, its end included', async () => {
+    let finish: (() => void) | null = null;
+    const s = setup(
+      (dir) =>
+        twoWorkers(dir).replace('metrics: b.jsonl }', 'metrics: b.jsonl, sync: [{ from: results/ }] }'),
+      (config, dataDir) =>
+        new SyncManager({
+          config,
+          dataDir,
+          resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
+          runRule: () =>
+            new Promise((resolve) => {
+              finish = () =>
+                resolve({ ok: true, severity: 'ok', failure: null, message: 'ok', bytes: 42, durationMs: 1 });
+            }),
+        }),
+    );
+    const progress: ProgressEvent[] = [];
+    s.svc.backend().subscribe((event, payload) => {
+      if (event === 'progress') progress.push(payload as ProgressEvent);
+    });
+    await s.svc.start();
+    await s.svc.backend().syncNow('B'); // resolves while the transfer has not ended
+    await new Promise((r) => setTimeout(r, 0));
+    expect(finish).not.toBeNull();
+    expect(progress.map((p) => p.phase)).toEqual(['queued', 'running']);
+    finish!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(progress.at(-1)).toMatchObject({ worker: 'B', phase: 'ok', bytes: 42, message: 'ok' });
+    await expect(Promise.resolve().then(() => s.svc.backend().syncNow('A'))).rejects.toThrow(
+      'A has no sync rules in the config',
+    );
     await s.svc.stop();
   });
 });

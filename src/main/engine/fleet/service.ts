@@ -179,7 +179,7 @@ export class EngineService {
         if (worker !== null) this.worker(worker);
         this.fleet?.snooze(worker, durationMs);
       },
-      syncNow: async (worker) => {
+      syncNow: (worker) => {
         const sync = this.sync;
         if (!sync || !this.config) throw new Error('nothing to sync: the config did not load');
         const names =
@@ -194,9 +194,8 @@ export class EngineService {
               : `${worker} has no sync rules in the config`,
           );
         }
-        const results = (await Promise.all(withRules.map((n) => sync.trigger(n, 'manual')))).flat();
-        const failed = results.filter((r) => !r.result.ok);
-        if (failed.length > 0) throw new Error(failed.map((f) => `${f.to}: ${f.result.message}`).join('; '));
+        // Answers once queued: a transfer can take an hour; each run reports through progress events.
+        for (const n of withRules) void sync.trigger(n, 'manual');
       },
       openMirror: (worker) => {
         const dir = this.worker(worker).mirrorDir;
