@@ -6,7 +6,7 @@ import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '
 import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
 import type { VigilConfig } from '../config';
 import { loadConfig } from '../config';
-import { type DataLock, tryLockDataDir } from '../files';
+import { DataDirBusyError, type DataLock, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
@@ -40,11 +40,7 @@ export class EngineService {
   /** Takes the data folder (one writer at a time), loads the config and starts watching. */
   async start(): Promise<void> {
     this.lock = await tryLockDataDir(this.opts.dataDir);
-    if (!this.lock) {
-      throw new Error(
-        `another Vigil is already watching with the data folder ${this.opts.dataDir}; quit it first, or set VIGIL_DATA to another folder`,
-      );
-    }
+    if (!this.lock) throw new DataDirBusyError(this.opts.dataDir);
     await this.load();
   }
 
