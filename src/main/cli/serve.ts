@@ -4,12 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../engine/files';
 import { EngineService } from '../engine/fleet';
 import { startServer } from '../headless/server';
+import { appRoot } from './app-root';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = appRoot(); // the sources' or the bundled CLI's install folder
 const STATIC_DIR = path.join(ROOT, 'out', 'renderer');
 
 /** Newest modification time under a folder (the UI's sources are a few dozen files). */
