@@ -12,13 +12,28 @@ import { describe, expect, it } from 'vitest';
 import { distPlan } from '../../scripts/dist.mjs';
 
 const ROOT = path.resolve(__dirname, '../..');
+
+/** The parts of the loaded configuration checked here, as getConfig returns them. */
+interface LoadedConfig {
+  productName: string;
+  npmRebuild: boolean;
+  mac: {
+    target: unknown;
+    hardenedRuntime: boolean;
+    identity?: string | null;
+    entitlements: string;
+    entitlementsInherit: string;
+    extendInfo: { LSUIElement: boolean };
+  };
+  linux: { target: unknown };
+  deb: { depends: string[] };
+  win: { target: unknown };
+  extraResources: { filter: string[] }[];
+  files: (string | { filter: string[] })[];
+}
 const require = createRequire(path.join(ROOT, 'package.json'));
 const configModule = require('app-builder-lib/out/util/config/config.js') as {
-  getConfig(
-    projectDir: string,
-    configPath: string | null,
-    fromOptions: object | null,
-  ): Promise<Record<string, any>>;
+  getConfig(projectDir: string, configPath: string | null, fromOptions: object | null): Promise<LoadedConfig>;
   validateConfiguration(config: object, debugLogger: object): Promise<void>;
 };
 const { DebugLogger } = require('builder-util/out/DebugLogger.js') as {
@@ -72,11 +87,9 @@ describe('electron-builder.yml', () => {
       (f) => f.startsWith('tray-') && f.endsWith('.png'),
     );
     expect(trays.length).toBe(16);
-    expect(c.extraResources[0].filter).toEqual(['tray-*.png']);
+    expect(c.extraResources[0]!.filter).toEqual(['tray-*.png']);
     // (getConfig gathers the file patterns under one filter.)
-    const files = c.files.flatMap((f: string | { filter: string[] }) =>
-      typeof f === 'string' ? [f] : f.filter,
-    );
+    const files = c.files.flatMap((f) => (typeof f === 'string' ? [f] : f.filter));
     expect(files).toEqual(
       expect.arrayContaining(['out/**/*', '!out/cli/**', '!**/node_modules/cpu-features/**']),
     );
