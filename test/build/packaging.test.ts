@@ -65,6 +65,7 @@ describe('electron-builder.yml', () => {
   it('asks for dmg + zip for arm64 and x64, hardened runtime with entitlements, AppImage + deb, nsis, no native rebuild', async () => {
     const c = await load();
     expect(c.productName).toBe('Vigil');
+    expect(pkg.productName).toBe('Vigil'); // Electron's app name in development too
     expect(c.npmRebuild).toBe(false);
     expect(c.mac.target).toEqual([
       { target: 'dmg', arch: ['arm64', 'x64'] },

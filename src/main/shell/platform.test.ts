@@ -46,6 +46,34 @@ describe('Chromium’s profile and the log, apart from Vigil’s data folder', (
   });
 });
 
+describe('main.ts (the one file that imports electron, read as text: Electron cannot load here)', () => {
+  const main = readFileSync(path.join(__dirname, 'main.ts'), 'utf8');
+  const at = (needle: string) => {
+    const i = main.indexOf(needle);
+    expect(i, needle).toBeGreaterThan(-1);
+    return i;
+  };
+
+  it('names the app Vigil and sets Chromium’s profile and the log folder before anything uses them', () => {
+    const lock = at('app.requestSingleInstanceLock()');
+    expect(at("app.setName('Vigil')")).toBeLessThan(lock);
+    expect(at("app.setPath('userData', chromiumUserData(where, dataDir))")).toBeLessThan(lock);
+    expect(at('app.setAppLogsPath(log.dir)')).toBeLessThan(at('app.whenReady()'));
+  });
+
+  it('hands the shell the log, the engine’s stop, the Linux login items and the tray check; a failed start says what failed', () => {
+    for (const wiring of [
+      'log,',
+      'stopEngine: () => started.stop()',
+      'linuxLoginItems(autostartFile(process.env, os.homedir()), launchCommand())',
+      'trayVisible,',
+      'new Notification(startupFailureText(e, log.file)).show()',
+    ])
+      at(wiring);
+    expect(main).not.toContain("'Vigil is already running'");
+  });
+});
+
 describe('the log file', () => {
   it('writes one line per event and rotates by size, keeping a few old files', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'vigil-log-')), 'logs');
