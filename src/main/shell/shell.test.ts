@@ -367,6 +367,18 @@ describe('the log', () => {
     );
   });
 
+  it('a menu command that fails is logged, not thrown', async () => {
+    const f = fakes();
+    f.backend.syncNow = () => {
+      throw new Error('no worker has sync rules in the config');
+    };
+    startShell(f.deps);
+    f.tray.emit('right-click');
+    expect(() => f.tray.menu!.find((i) => i.label === 'Sync all now')!.click!()).not.toThrow();
+    await flush();
+    expect(f.lines).toContain('warn menu: sync: no worker has sync rules in the config');
+  });
+
   it('"Open logs" in the menu opens the log folder', () => {
     const f = fakes();
     startShell(f.deps);

@@ -66,7 +66,7 @@ export function startShell(deps: ShellDeps): Shell {
   };
   trayView.tray.on('click', () => popover.toggle());
   attachTrayMenu(
-    { ...deps, loginItems: deps.loginItems ?? appLoginItems(deps.app), logDir: log.dir || deps.dataDir },
+    { ...deps, loginItems: deps.loginItems ?? appLoginItems(deps.app), log },
     trayView.tray,
     popover.show,
   );
