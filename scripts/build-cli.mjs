@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 // Bundles the `vigil` CLI (src/main/cli/main.ts and everything it reaches in src/) into out/cli/ with
-// esbuild: plain ESM for Node, one chunk per command (each is imported only when it runs), packages
-// from node_modules left as imports. bin/vigil runs it. Runs on `npm install` / `npm ci` (`prepare`),
+// esbuild: plain ESM for Node, one chunk per command (each is imported only when it runs). commander,
+// which every start needs, goes into the bundle (loading it from node_modules as CommonJS cost more
+// than the rest of `vigil --help`); the other runtime dependencies stay imports. bin/vigil runs it. Runs on `npm install` / `npm ci` (`prepare`),
 // and from bin/vigil itself in a checkout whose sources changed since the last build.
 // The new bundle is built aside and swapped in, so a running `vigil` never reads a half-written one.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +66,13 @@ export async function buildCli() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies).filter(
+      (d) => d !== 'commander',
+    ),
+    // commander is CommonJS: its require() of Node's modules needs a require in an ES module.
+    banner: {
+      js: "import { createRequire as __vigilRequire } from 'node:module';\nconst require = __vigilRequire(import.meta.url);",
+    },
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: false,
     logLevel: 'warning',
