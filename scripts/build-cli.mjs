@@ -16,7 +16,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,7 +57,7 @@ export async function buildCli() {
     entry,
     `import { main } from ${JSON.stringify(join(root, 'src', 'main', 'cli', 'main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`,
   );
-  await build({
+  const result = await build({
     entryPoints: { vigil: entry },
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
@@ -75,9 +75,15 @@ export async function buildCli() {
     },
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: false,
+    metafile: true,
+    absWorkingDir: root, // the metafile's paths are relative to this
     logLevel: 'warning',
   });
   rmSync(entry);
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((f) => relative(root, resolve(root, f)))
+    .filter((f) => f.startsWith(`src${sep}`));
+  writeFileSync(join(tmp, 'inputs.json'), `${JSON.stringify(inputs)}\n`);
   // Swap: the old bundle aside, the new one in, the old one gone.
   const old = `${OUT}.old-${process.pid}`;
   if (existsSync(OUT)) renameSync(OUT, old);
