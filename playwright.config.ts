@@ -10,7 +10,7 @@ export default defineConfig({
   timeout: 90_000,
   workers: 1,
   // Temporary folders of the run under one, removed at the end (as in vitest).
-  globalSetup: './test/support/temp-root.ts',
+  globalSetup: ['./test/support/temp-root.ts', './test/support/build-cli.ts'],
   reporter: [['list']],
   outputDir: 'test-results/playwright',
   use: {

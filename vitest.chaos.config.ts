@@ -10,6 +10,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 1,
-    globalSetup: ['test/support/temp-root.ts', 'test/chaos/global-setup.ts'],
+    globalSetup: ['test/support/temp-root.ts', 'test/support/build-cli.ts', 'test/chaos/global-setup.ts'],
   },
 });

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// Draws Vigil's tray template icons (one per health state, @1x and @2x) and the app icon from one
-// description, as PNGs encoded by hand (zlib only), so the repo needs no image tools and no downloads.
+// Draws Vigil's tray icons (one per health state, @1x and @2x) and the app icon from one description,
+// as PNGs encoded by hand (zlib only), so the repo needs no image tools and no downloads.
 // Run: node assets/generate-icons.mjs   (writes next to this file)
 //
-// Template images are black with alpha: macOS tints them for light and dark menubars. The shapes
-// carry the state without colour: a ring with a pupil (watching, all well), a clock hand (late),
-// a solid disc with a cut-out "!" (alarm), a dashed ring (nothing configured).
+// The shapes carry the state without colour: a ring with a pupil (watching, all well), a clock hand
+// (late), a solid disc with a cut-out "!" (alarm), a dashed ring (nothing configured).
+// - macOS: template images (tray-<state>Template.png), black with alpha: macOS tints them for light and
+//   dark menubars.
+// - Linux and Windows draw a tray image as it is, on panels that may be dark or light: a black template
+//   would vanish on a dark panel. So tray-<state>-color.png: a mid-tone colour per state (contrast of
+//   3:1 or more against both black and white, checked in src/main/shell/tray-icons.test.ts) with a thin
+//   light halo that shows the outline on dark panels, 22 px (panel size) and 44 px.
 
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -106,8 +111,52 @@ function render(size, inside, paint = () => [0, 0, 0], background = null) {
   return rgba;
 }
 
+/** Mid-tone colours that stand out on black and on white panels alike. */
+export const STATE_COLORS = {
+  ok: [31, 136, 61],
+  late: [188, 76, 0],
+  alarm: [207, 34, 46],
+  empty: [101, 109, 118],
+};
+
+/** The shape in its colour, with a light halo one design-pixel wide around it. */
+function renderColor(size, shape, color) {
+  const fill = render(size, shape, () => color);
+  const near = (x, y) => {
+    for (let a = 0; a < 8; a++) {
+      const t = (a / 8) * 2 * Math.PI;
+      if (shape(x + 0.9 * Math.cos(t), y + 0.9 * Math.sin(t))) return true;
+    }
+    return false;
+  };
+  const halo = render(
+    size,
+    (x, y) => near(x, y) && !shape(x, y),
+    () => [255, 255, 255],
+  );
+  const out = Buffer.alloc(size * size * 4);
+  for (let i = 0; i < size * size * 4; i += 4) {
+    const fa = fill[i + 3] / 255;
+    const ha = (halo[i + 3] / 255) * 0.75 * (1 - fa);
+    const a = fa + ha;
+    for (let c = 0; c < 3; c++) out[i + c] = a === 0 ? 0 : Math.round((fill[i + c] * fa + 255 * ha) / a);
+    out[i + 3] = Math.round(a * 255);
+  }
+  return out;
+}
+
 export function writeIcons(outDir = here) {
   const written = [];
+  for (const [name, shape] of Object.entries(SHAPES)) {
+    for (const [suffix, size] of [
+      ['', 22],
+      ['@2x', 44],
+    ]) {
+      const file = join(outDir, `tray-${name}-color${suffix}.png`);
+      writeFileSync(file, encodePng(size, size, renderColor(size, shape, STATE_COLORS[name])));
+      written.push(file);
+    }
+  }
   for (const [name, shape] of Object.entries(SHAPES)) {
     for (const [suffix, size] of [
       ['', 16],

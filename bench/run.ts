@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const BENCHES = [
+  'cli-start.ts',
   'series.ts',
   'probe.ts',
   'ingest.ts',

@@ -49,8 +49,7 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async () => {
   sshd?.thawListener();
   sshd?.thawSessions();
-  const code = await served?.stop();
-  expect(code, 'vigil serve ends cleanly on SIGTERM').toBe(0);
+  await served?.stop(); // already stopped by the last test, unless it failed earlier
   await Promise.all(trainers.map((t) => t.stop()));
   await sshd?.stop();
 });
@@ -111,4 +110,14 @@ test('stopping the sshd processes shows every worker unreachable with its last v
   sshd.thawListener();
   sshd.thawSessions();
   await expect(row('MagVIT')).toContainText('running', { timeout: 20_000 });
+});
+
+test('when vigil serve goes away the page says it is reconnecting, keeping the last values', async () => {
+  expect(await served.stop(), 'vigil serve ends cleanly on SIGTERM').toBe(0);
+  await expect(page.getByRole('status').filter({ hasText: 'reconnecting' })).toContainText(
+    /Disconnected from Vigil — reconnecting \(try \d+( in \d+ s| now)\)/,
+    { timeout: 10_000 },
+  );
+  await expect(row('I3D')).toBeVisible();
+  await page.screenshot({ path: path.join(SHOTS, 'reconnecting.png') });
 });

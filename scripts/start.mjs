@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: build the three bundles, then launch the menubar app with the local Electron.
 // The Electron binary cannot be downloaded on every machine. Where it is missing this says so in
-// one line and points to the web UI instead. It deliberately does not `require('electron')`:
-// electron 45's index.js starts a download when the binary is missing.
+// one line, how to download it, and points to the web UI instead. It deliberately does not
+// `require('electron')`: electron's index.js throws (or, in newer versions, downloads) when the binary is
+// missing.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ function main() {
   const electron = findElectronBinary();
   if (!electron) {
     console.error(
-      'vigil: the Electron binary is not installed here, so the menubar app cannot start — run `npx vigil serve` for the same UI in your browser.',
+      'vigil: the Electron binary is not installed here, so the menubar app cannot start. `npm install` does not download it (dependencies run no install scripts): run `node node_modules/electron/install.js` once, or `npx vigil serve` for the same UI in your browser.',
     );
     process.exit(1);
   }

@@ -61,6 +61,23 @@ describe('the worker list', () => {
     expect(rows()).toHaveLength(4);
   });
 
+  it('says it is reconnecting, with the next try counting down, and clears once a snapshot arrives', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    act(() => app!.stores.fleet.setState({ link: 'reconnecting', retry: { attempt: 3, at: NOW + 4_000 } }));
+    expect(screen.getByRole('status').textContent).toMatch(
+      /Disconnected from Vigil — reconnecting \(try 3 in 4 s\); values may be out of date\./,
+    );
+    await app.advance(3_000);
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('(try 3 in 1 s)'));
+    expect(rows()).toHaveLength(4);
+    // The rows stay, greyed: nothing shown is current.
+    expect(screen.getByRole('main').className).toBe('app link-down');
+    act(() => app!.backend.setSnapshot(app!.backend.snapshot()));
+    await waitFor(() => expect(screen.queryByText(/reconnecting/)).toBeNull());
+    expect(screen.getByRole('main').className).toBe('app');
+  });
+
   it('follows pushed snapshots', async () => {
     app = renderApp();
     await waitFor(() => expect(rows()).toHaveLength(4));

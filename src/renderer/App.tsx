@@ -10,6 +10,13 @@ import { WorkerDetail } from './components/WorkerDetail';
 import { WorkerList } from './components/WorkerList';
 import { useSlice, useStores } from './stores/context';
 
+/** " (try 3 in 4 s)", " (try 3 now)". */
+function retryText(retry: { attempt: number; at: number } | null, now: number): string {
+  if (!retry) return '';
+  const s = Math.ceil((retry.at - now) / 1000);
+  return ` (try ${retry.attempt}${s > 0 ? ` in ${s} s` : ' now'})`;
+}
+
 export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tickMs?: number }) {
   const stores = useStores();
   const snapshot = useSlice(
@@ -19,6 +26,14 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
   const link = useSlice(
     (s) => s.fleet,
     (f) => f.link,
+  );
+  const retry = useSlice(
+    (s) => s.fleet,
+    (f) => f.retry,
+  );
+  const now = useSlice(
+    (s) => s.clock,
+    (c) => c.now,
   );
   const loadError = useSlice(
     (s) => s.fleet,
@@ -63,13 +78,20 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
 
   const worker = selected ? snapshot?.workers.find((w) => w.name === selected) : undefined;
   return (
-    <main className="app">
+    // While the wire is down nothing shown is current: the list is greyed, never a live-looking all-clear.
+    <main className={link === 'reconnecting' || link === 'lost' ? 'app link-down' : 'app'}>
       <header className="app-header">
         <h1>Vigil</h1>
         {link === 'lost' && (
           <span className="link-lost" role="status">
             Disconnected from Vigil — values may be out of date. If you restarted `vigil serve`, open the new
             address it printed.
+          </span>
+        )}
+        {link === 'reconnecting' && (
+          <span className="link-lost" role="status">
+            Disconnected from Vigil — reconnecting{retryText(retry, now)}; values may be out of date. If you
+            restarted `vigil serve`, open the new address it printed.
           </span>
         )}
       </header>

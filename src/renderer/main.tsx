@@ -3,18 +3,21 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createClient } from '../shared/channel';
+import type { LinkState } from '../shared/channel-reconnect';
 import type { WebSocketLike } from '../shared/channel-websocket';
 import { App } from './App';
 import { type BootWindow, pickTransport } from './boot/pick-transport';
-import { connectStores } from './stores/connect';
+import { connectStores, followLink } from './stores/connect';
 import { ServicesProvider } from './stores/context';
 import { createStores } from './stores/stores';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
+let onLink: (state: LinkState) => void = () => {};
 const picked = pickTransport(
   window as unknown as BootWindow,
   (url) => new WebSocket(url) as unknown as WebSocketLike,
+  { onState: (state) => onLink(state) },
 );
 
 if (picked.kind === 'none') {
@@ -28,8 +31,9 @@ if (picked.kind === 'none') {
 } else {
   const client = createClient(picked.transport);
   const stores = createStores();
-  connectStores(client, stores, new AbortController().signal);
-  if (picked.kind === 'websocket') void picked.closed.then(() => stores.fleet.setState({ link: 'lost' }));
+  const signal = new AbortController().signal;
+  connectStores(client, stores, signal);
+  onLink = followLink(client, stores, signal);
   root.render(
     <StrictMode>
       <ServicesProvider client={client} stores={stores}>

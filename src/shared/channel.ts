@@ -6,6 +6,7 @@
 import { type Clock, systemClock } from './clock';
 import {
   COMMAND_NAMES,
+  COMMAND_TIMEOUT_MS,
   type CommandArgs,
   type CommandName,
   type ContractBackend,
@@ -76,8 +77,11 @@ export interface ContractClient extends ContractCalls {
 }
 
 export interface ClientOptions {
-  /** A call with no answer after this long rejects (default 30 s). */
-  timeoutMs?: number;
+  /**
+   * A call with no answer after this long rejects: one bound for every command, or some commands'
+   * own (default: COMMAND_TIMEOUT_MS, each command its own).
+   */
+  timeoutMs?: number | Partial<Record<CommandName, number>>;
   /** Called when a pushed event fails validation (default: console.warn). */
   onInvalidEvent?: (error: Error) => void;
   /** Times the calls out (default: the system clock). */
@@ -85,7 +89,11 @@ export interface ClientOptions {
 }
 
 export function createClient(transport: Transport, options: ClientOptions = {}): ContractClient {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutOf = (command: CommandName): number => {
+    const t = options.timeoutMs;
+    if (typeof t === 'number') return t;
+    return t?.[command] ?? COMMAND_TIMEOUT_MS[command];
+  };
   const clock = options.clock ?? systemClock;
   const onInvalidEvent = options.onInvalidEvent ?? ((e: Error) => console.warn(e.message));
   const pending = new Map<
@@ -130,6 +138,7 @@ export function createClient(transport: Transport, options: ClientOptions = {}):
   function call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<unknown> {
     if (disposed) return Promise.reject(new Error(`${command}: the connection is closed`));
     const id = nextId++;
+    const timeoutMs = timeoutOf(command);
     return new Promise((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         if (pending.delete(id)) reject(new Error(`${command}: no answer after ${timeoutMs} ms`));

@@ -10,6 +10,7 @@ import type {
   EventName,
   Events,
   MetricSeries,
+  ProgressEvent,
   SeriesOptions,
   SeriesPoint,
   SeriesResult,
@@ -283,7 +284,25 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     },
     syncNow(workerName) {
       record('syncNow', [workerName]);
-      if (workerName !== null) worker(workerName);
+      // Like the engine: answers once queued; each run then reports through progress events.
+      for (const w of workerName === null ? fleet.workers : [worker(workerName)]) {
+        const rule = w.sync[0]?.to ?? `/fake/sync/${w.name}`;
+        const event = (over: Partial<ProgressEvent>): ProgressEvent => ({
+          worker: w.name,
+          rule,
+          bytes: 0,
+          percent: 0,
+          rate: 0,
+          eta: null,
+          ...over,
+        });
+        emit('progress', event({ phase: 'queued' }));
+        setTimeout(() => {
+          emit('progress', event({ phase: 'running' }));
+          emit('progress', event({ bytes: 512, percent: 50, rate: 1024, eta: 1 }));
+          emit('progress', event({ phase: 'ok', message: 'ok', bytes: 1024, percent: 100, eta: 0 }));
+        }, 0);
+      }
     },
     openMirror(workerName) {
       record('openMirror', [workerName]);

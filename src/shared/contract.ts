@@ -13,6 +13,7 @@ import type {
   seriesOptionsSchema,
   seriesPointSchema,
   seriesResultSchema,
+  syncPhaseSchema,
   xAxisSchema,
 } from './schemas';
 
@@ -31,7 +32,10 @@ export interface Commands {
   getSeries(worker: string, metrics: string[], options: SeriesOptions): SeriesResult;
   /** `worker` null snoozes every worker's alerts. */
   snooze(worker: string | null, durationMs: number): void;
-  /** `worker` null syncs every worker. */
+  /**
+   * `worker` null syncs every worker. Answers as soon as the runs are queued; how they go (and end)
+   * comes as `progress` events.
+   */
   syncNow(worker: string | null): void;
   /** Reveals the worker's local mirror in the system file manager. */
   openMirror(worker: string): void;
@@ -42,6 +46,7 @@ export type AlertKind = z.infer<typeof alertKindSchema>;
 export type AlertEvent = z.infer<typeof alertEventSchema>;
 /** A sync transfer's progress. */
 export type ProgressEvent = z.infer<typeof progressEventSchema>;
+export type SyncPhase = z.infer<typeof syncPhaseSchema>;
 
 /** The push side of the contract: `event name → payload`. */
 export interface Events {
@@ -71,6 +76,20 @@ export const EVENT_NAMES = [
   'progress',
   'focusWorker',
 ] as const satisfies readonly EventName[];
+
+/**
+ * How long a client waits for each command's answer. Each answers at once or nearly (syncNow only
+ * queues; its transfer reports through `progress`); a config reload re-resolves every host (`ssh -G`,
+ * 5 s each at worst) and replays the mirrors, so it gets longer.
+ */
+export const COMMAND_TIMEOUT_MS: Readonly<Record<CommandName, number>> = {
+  getSnapshot: 15_000,
+  getSeries: 20_000,
+  snooze: 10_000,
+  syncNow: 10_000,
+  openMirror: 10_000,
+  reloadConfig: 120_000,
+};
 
 /** What a UI holds: every command as an async call. */
 export type ContractCalls = { [K in CommandName]: (...args: CommandArgs<K>) => Promise<CommandResult<K>> };

@@ -156,10 +156,17 @@ export const alertEventSchema = z.object({
   key: z.string().max(2048).optional(),
 });
 
+/** Where a sync rule's run is: waiting for its host, moving data, or ended (and how). */
+export const syncPhaseSchema = z.enum(['queued', 'running', 'ok', 'warning', 'error']);
+
 export const progressEventSchema = z.object({
   worker: name,
   /** The sync rule (its `to` path, or an index as text) the transfer belongs to. */
   rule: z.string(),
+  /** Absent: 'running'. The last event of a run says how it ended ('ok', 'warning', 'error'). */
+  phase: syncPhaseSchema.optional(),
+  /** With an ended phase: "ok", the warning, or why it failed. */
+  message: z.string().max(4096).optional(),
   bytes: finite.min(0),
   /** 0..100 */
   percent: finite.min(0).max(100),

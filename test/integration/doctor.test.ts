@@ -1,9 +1,10 @@
 // `vigil doctor`: ✓ for a healthy worker, and for each fault the failing step with its fix.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openrsync } from '../support/openrsync';
 import { type Sshd, startSshd } from '../support/sshd';
 import { startTarpit } from '../support/tarpit';
 import { startTrainer, type Trainer } from '../support/trainer';
@@ -129,6 +130,40 @@ describe('vigil doctor', () => {
     expect(step(changed.stdout, 'host key').text).toMatch(/host key changed/);
     expect(step(changed.stdout, 'host key').fix).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}'`);
     expect(changed.stdout).not.toContain('authentication:');
+  });
+
+  it('names the local rsync, its flavour, what it cannot do and the fix', async () => {
+    // (The host checks may fail here: an earlier test changed the sshd's host key.)
+    const gnu = await runVigil(['doctor', '--config', writeConfig(sshd, [healthy()])], env());
+    expect(step(gnu.stdout, 'ssh').text).toMatch(/✓ ssh: \/\S*\/ssh$/);
+    expect(step(gnu.stdout, 'rsync').text).toMatch(
+      /✓ rsync: \/\S+ is GNU rsync \d+\.\d+\.\d+ \(protocol \d+\)$/,
+    );
+
+    const built = openrsync();
+    if ('skip' in built) {
+      console.log(`doctor with openrsync skipped: ${built.skip}`);
+    } else {
+      const cfg = writeConfig(sshd, [healthy()]);
+      appendFileSync(cfg, `rsync: ${built.binary}\n`);
+      const res = await runVigil(['doctor', '--config', cfg], env());
+      expect(res.code).toBe(0);
+      const s = step(res.stdout, 'rsync');
+      expect(s.mark).toBe('!');
+      expect(s.text).toContain(`${built.binary} (from the config) is openrsync (protocol 27)`);
+      expect(s.fix).toMatch(/brew install rsync.*`rsync: \/path\/to\/rsync` in the config/);
+      expect(res.stdout).toMatch(/- no --inplace: .*TensorBoard/);
+      expect(res.stdout).toMatch(/- no -s: Vigil quotes remote paths/);
+      expect(res.stdout).toContain('1 check(s) passed with limits');
+    }
+
+    const cfg = writeConfig(sshd, [healthy()]);
+    appendFileSync(cfg, 'rsync: /nope/rsync\n');
+    const missing = await runVigil(['doctor', '--config', cfg], env());
+    expect(step(missing.stdout, 'rsync')).toMatchObject({ mark: '✗' });
+    expect(step(missing.stdout, 'rsync').text).toContain(
+      '/nope/rsync (from the config) is not an executable file',
+    );
   });
 
   it('exits 2 for a bad config or an unknown worker', async () => {

@@ -19,7 +19,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runSync } from '../../src/main/cli/sync';
 import { loadConfig } from '../../src/main/engine/config/load';
+import { createRuleRunner } from '../../src/main/engine/sync/job';
 import { type SyncManager as Manager, SyncManager } from '../../src/main/engine/sync/manager';
+import { SMALLEST_CAPS } from '../../src/main/engine/sync/rsync-flavour';
+import { runRsync } from '../../src/main/engine/sync/runner';
+import { findSyncTools } from '../../src/main/engine/sync/sync-tools';
 import { type Sshd, startSshd } from '../support/sshd';
 import { freshDataDir, hostFor, runVigil, until } from './helpers';
 
@@ -296,6 +300,57 @@ describe('sync rules against a real sshd', () => {
     expect(find(root)).toEqual([]);
     expect(find(data)).toEqual([]);
     for (const dir of [process.cwd(), os.homedir(), os.tmpdir(), sshd.dir]) {
+      expect(existsSync(path.join(dir, 'PWNED')), dir).toBe(false);
+    }
+  });
+
+  it(`with the reduced option set (openrsync, GNU 2.6.9): Vigil quotes ${HOSTILE} itself, a data folder with a blank gets an -e script, the tree arrives exact`, async () => {
+    const root = tmp('vigil-sync-remote-');
+    const work = path.join(root, HOSTILE);
+    const results = path.join(work, 'results');
+    mkdirSync(path.join(results, HOSTILE, 'tb'), { recursive: true });
+    writeFileSync(path.join(results, HOSTILE, `${HOSTILE}.txt`), 'safe\n');
+    writeFileSync(path.join(results, HOSTILE, 'tb', 'events.out.tfevents.1.box'), randomBytes(200_000));
+    writeFileSync(path.join(results, 'train.log'), 'epoch 1 loss 0.9\n'.repeat(5_000));
+    writeFileSync(path.join(results, 'model.pt'), randomBytes(300_000));
+    // Like a Mac's "Application Support": the control socket's path gets a blank.
+    const data = path.join(freshDataDir(), 'Application Support');
+    cleanups.push(() => rmSync(path.dirname(data), { recursive: true, force: true }));
+    // GNU rsync ≥ 3.2.4 escapes remote arguments itself; --old-args makes it pass them raw to the
+    // remote shell, as openrsync and rsync 2.6.9 do, so Vigil's own quoting is what is tested.
+    const oldArgs = path.join(tmp('vigil-old-args-'), 'rsync');
+    const real = await findSyncTools(undefined);
+    writeFileSync(oldArgs, `#!/bin/sh\nexec ${real.rsync} --old-args "$@"\n`, { mode: 0o755 });
+    const seen: string[][] = [];
+    const m = manager(writeSyncConfig(work, [{ from: 'results/' }]), data, {
+      runRule: createRuleRunner({
+        tools: async () => ({
+          ...real,
+          rsync: oldArgs,
+          flavour: { kind: 'unknown', firstLine: '' },
+          caps: SMALLEST_CAPS,
+        }),
+        run: (o) => {
+          seen.push([...o.args]);
+          return runRsync(o);
+        },
+      }),
+    });
+    let progressBytes = 0;
+    m.onProgress((p) => {
+      progressBytes = Math.max(progressBytes, p.bytes);
+    });
+    const [r] = await m.trigger('W', 'manual');
+    expect(r!.result).toMatchObject({ ok: true, message: 'ok' });
+    expectSameTree(results, path.join(data, 'sync', 'W', 'results'));
+    expect(progressBytes).toBeGreaterThanOrEqual(500_000);
+    expect(seen).toHaveLength(1); // one pass: no --inplace / --partial-dir to split on
+    const args = seen[0]!;
+    expect(args).toContain('--partial');
+    expect(args).not.toContain('-s');
+    expect(args[args.indexOf('-e') + 1]).toMatch(/^\/tmp\/vigil-\d+\/rsh-[0-9a-f]{16}$/);
+    expect(args.at(-2)).toMatch(/^[^:]+:'.*'$/);
+    for (const dir of [root, data, process.cwd(), os.homedir(), os.tmpdir(), sshd.dir]) {
       expect(existsSync(path.join(dir, 'PWNED')), dir).toBe(false);
     }
   });

@@ -1,7 +1,6 @@
 // `vigil doctor`: the pre-flight check. Every step from the config to files, processes and rsync,
 // each with ✓ or ✗ and, when it fails, the fix. Later steps that depend on a failed one are skipped.
 
-import { execFile } from 'node:child_process';
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,17 +18,20 @@ import {
   type SshSession,
   shQuote,
 } from '../engine/ssh';
+import { checkLocalTools } from './doctor-tools';
 import { ensureWritable } from './writable';
 
 type Print = (s: string) => void;
 
 const OK = '✓';
 const BAD = '✗';
+const WARN = '!';
 const SKIP = '·';
 const READ_LIMIT = 32 << 20;
 
 class Report {
   failures = 0;
+  warnings = 0;
   constructor(private readonly print: Print) {}
   section(title: string): void {
     this.print(title);
@@ -41,6 +43,12 @@ class Report {
     this.failures++;
     this.print(`  ${BAD} ${step}: ${detail}`);
     if (fix) this.print(`      fix: ${fix}`);
+  }
+  warn(step: string, detail: string, notes: string[], fix: string): void {
+    this.warnings++;
+    this.print(`  ${WARN} ${step}: ${detail}`);
+    this.print(`      fix: ${fix}`);
+    for (const n of notes) this.print(`      - ${n}`);
   }
   skip(step: string, why: string): void {
     this.print(`  ${SKIP} ${step}: skipped (${why})`);
@@ -55,14 +63,6 @@ const STEP_NAMES: Record<ConnectStep, string> = {
   auth: 'authentication',
   shell: 'remote shell',
 };
-
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 10_000 }, (err, stdout) => {
-      resolve({ code: err ? ((err as { code?: number }).code as number) || 1 : 0, stdout: String(stdout) });
-    });
-  });
-}
 
 function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
@@ -105,15 +105,14 @@ export async function runDoctor(
     );
 
   r.section('This computer');
-  const rsync = await run('rsync', ['--version']);
-  if (rsync.code === 0) r.ok('rsync', rsync.stdout.split('\n')[0]!.trim());
-  else r.bad('rsync', 'not found on this computer', 'install rsync (apt install rsync / brew install rsync)');
+  await checkLocalTools(r, config);
   const dataDir = defaultDataDir();
   const writable = await ensureWritable(dataDir);
   if (writable === null) r.ok('data folder', `${dataDir} is writable`);
   else r.bad('data folder', writable, 'fix its permissions, free space, or set VIGIL_DATA to another folder');
   print('');
   print(r.failures === 0 ? 'All checks passed.' : `${r.failures} check(s) failed: see the fixes above.`);
+  if (r.warnings > 0) print(`${r.warnings} check(s) passed with limits (!): see the notes above.`);
   return 0;
 }
 

@@ -1,12 +1,11 @@
 // `vigil` command line. Exit codes: 0 it reported, 1 the operation failed, 2 bad config or usage.
+// Each command's code (and the engine behind it: ssh2, zod, yaml) is loaded only when that command
+// runs, so `vigil --help` starts in the time Node itself takes plus commander (bench/cli-start.ts).
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { defaultConfigPath } from '../engine/config';
-import { runDoctor } from './doctor';
-import { runInspect } from './inspect';
-import { runServe } from './serve';
-import { runStatus } from './status';
-import { runSync } from './sync';
+
+const configPath = async (given: string | undefined): Promise<string> =>
+  given ?? (await import('../engine/config')).defaultConfigPath();
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -31,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     .option(...configOption)
     .option('--json', 'print the status as JSON')
     .action(async (o: { config?: string; json?: boolean }) => {
-      code = await runStatus({ configPath: o.config ?? defaultConfigPath(), json: o.json === true }, out);
+      const { runStatus } = await import('./status');
+      code = await runStatus({ configPath: await configPath(o.config), json: o.json === true }, out);
     });
 
   program
@@ -40,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[worker]', 'check only this worker')
     .option(...configOption)
     .action(async (worker: string | undefined, o: { config?: string }) => {
-      code = await runDoctor({ configPath: o.config ?? defaultConfigPath(), worker }, out);
+      const { runDoctor } = await import('./doctor');
+      code = await runDoctor({ configPath: await configPath(o.config), worker }, out);
     });
 
   program
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--loss <metric>', 'the loss metric to report')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, o: { format?: string; loss?: string; json?: boolean }) => {
+      const { runInspect } = await import('./inspect');
       code = await runInspect({ file, format: o.format, loss: o.loss, json: o.json === true }, out, (s) =>
         process.stderr.write(`${s}\n`),
       );
@@ -62,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<worker>', 'the worker whose results to bring home')
     .option(...configOption)
     .action(async (worker: string, o: { config?: string }) => {
-      code = await runSync({ configPath: o.config ?? defaultConfigPath(), worker }, out, (s) =>
+      const { runSync } = await import('./sync');
+      code = await runSync({ configPath: await configPath(o.config), worker }, out, (s) =>
         process.stderr.write(`${s}\n`),
       );
     });
@@ -88,9 +91,10 @@ export async function main(argv: string[]): Promise<number> {
       'keep the token in FILE (made if missing, mode 600) instead of a new one each start',
     )
     .action(async (o: { config?: string; port?: number; listen?: string; tokenFile?: string }) => {
+      const { runServe } = await import('./serve');
       code = await runServe(
         {
-          configPath: o.config ?? defaultConfigPath(),
+          configPath: await configPath(o.config),
           port: o.port,
           listen: o.listen,
           tokenFile: o.tokenFile,

@@ -5,13 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../engine/files';
 import { EngineService, prometheusText } from '../engine/fleet';
 import { isLoopback, startServer } from '../headless/server';
+import { appRoot } from './app-root';
 import { parseListen, tokenFromFile, UsageError } from './listen';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = appRoot(); // the sources' or the bundled CLI's install folder
 const STATIC_DIR = path.join(ROOT, 'out', 'renderer');
 
 /** Newest modification time under a folder (the UI's sources are a few dozen files). */

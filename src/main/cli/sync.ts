@@ -60,6 +60,7 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
     lineOpen = false;
   };
   manager.onProgress((p) => {
+    if (p.phase !== undefined) return; // queued / started / ended: the summary below says how it went
     const eta = p.eta === null ? '' : `, ${formatDuration(p.eta * 1000)} left`;
     const text = `${p.rule}: ${formatBytes(p.bytes)}  ${p.percent}%  ${formatBytes(p.rate)}/s${eta}`;
     if (tty) {

@@ -2,6 +2,7 @@
 // engine's business: it emits an `alert` only when one should be shown. Clicking opens that worker.
 
 import type { AlertEvent, AlertKind } from '../../shared/contract';
+import type { NotificationKeeper } from './notification-keeper';
 
 export interface NotificationLike {
   on(event: 'click' | 'close', listener: () => void): unknown;
@@ -54,18 +55,13 @@ export function notificationText(alert: AlertEvent): { title: string; body: stri
 export function createAlertNotifier(deps: {
   createNotification: CreateNotification;
   openWorker: (worker: string) => void;
+  keeper: NotificationKeeper;
 }): (alert: AlertEvent) => void {
-  // Electron drops a Notification's click handler when the object is garbage-collected: hold each
-  // one until it is closed or clicked.
-  const live = new Set<NotificationLike>();
   return (alert) => {
     const notification = deps.createNotification(notificationText(alert));
-    live.add(notification);
-    notification.on('click', () => {
-      live.delete(notification);
-      deps.openWorker(alert.worker);
-    });
-    notification.on('close', () => live.delete(notification));
+    // Held until clicked or closed (notification-keeper.ts): a collected one loses its click.
+    deps.keeper.keep(notification);
+    notification.on('click', () => deps.openWorker(alert.worker));
     notification.show();
   };
 }

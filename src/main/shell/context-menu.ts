@@ -13,6 +13,7 @@ export interface MenuActions {
   snoozeAll(durationMs: number): void;
   syncAll(): void;
   openDataFolder(): void;
+  openLogs(): void;
   setLaunchAtLogin(enabled: boolean): void;
   quit(): void;
 }
@@ -29,6 +30,7 @@ export function contextMenuTemplate(
     { label: 'Snooze all alerts for 1 hour', click: () => actions.snoozeAll(SNOOZE_ALL_MS) },
     { label: 'Sync all now', click: () => actions.syncAll() },
     { label: 'Open data folder', click: () => actions.openDataFolder() },
+    { label: 'Open logs', click: () => actions.openLogs() },
     { type: 'separator' },
     {
       label: 'Launch at login',

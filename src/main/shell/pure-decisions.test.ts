@@ -1,8 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { defaultFleet } from '../../shared/contract-fake';
 import type { FleetSnapshot } from '../../shared/model';
 import { createAlertNotifier, notificationText } from './alert-notifications';
 import { contextMenuTemplate } from './context-menu';
+import { createNotificationKeeper } from './notification-keeper';
 import { positionPopover } from './popover-position';
 import { summarizeResume } from './resume-summary';
 import { isTrustedSender } from './trusted-sender';
@@ -45,6 +47,7 @@ describe('context menu', () => {
         snoozeAll: noop,
         syncAll: noop,
         openDataFolder: noop,
+        openLogs: noop,
         setLaunchAtLogin: noop,
         quit: noop,
       },
@@ -54,6 +57,7 @@ describe('context menu', () => {
       'Snooze all alerts for 1 hour',
       'Sync all now',
       'Open data folder',
+      'Open logs',
       'Launch at login',
       'Quit Vigil',
     ]);
@@ -95,20 +99,36 @@ describe('alert notifications', () => {
 
   it('shows one notification per alert and opens the worker on click', () => {
     const opened: string[] = [];
-    const handlers: Record<string, () => void>[] = [];
+    const made: EventEmitter[] = [];
+    const keeper = createNotificationKeeper();
     const notify = createAlertNotifier({
       createNotification: () => {
-        const h: Record<string, () => void> = {};
-        handlers.push(h);
-        return { on: (e: string, fn: () => void) => (h[e] = fn), show: () => {} };
+        const n = Object.assign(new EventEmitter(), { show: () => {} });
+        made.push(n);
+        return n;
       },
       openWorker: (w) => opened.push(w),
+      keeper,
     });
     notify({ worker: 'MagVIT', kind: 'unreachable', message: 'gpu-box silent', at });
     notify({ worker: 'I3D', kind: 'finished', message: 'done', at });
-    handlers[0]!.click!();
-    expect(handlers).toHaveLength(2);
+    expect(keeper.size()).toBe(2);
+    made[0]!.emit('click');
+    expect(made).toHaveLength(2);
     expect(opened).toEqual(['MagVIT']);
+    expect(keeper.size()).toBe(1); // clicked: let go
+    made[1]!.emit('close');
+    expect(keeper.size()).toBe(0);
+  });
+
+  it('holds notifications until clicked or closed, at most a bound of them (oldest let go)', () => {
+    const keeper = createNotificationKeeper(3);
+    const made = Array.from({ length: 5 }, () => Object.assign(new EventEmitter(), { show: () => {} }));
+    for (const n of made) keeper.keep(n);
+    expect(keeper.size()).toBe(3);
+    made[4]!.emit('click');
+    made[0]!.emit('close'); // already let go: nothing changes
+    expect(keeper.size()).toBe(2);
   });
 });
 

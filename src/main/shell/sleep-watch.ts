@@ -4,6 +4,7 @@
 
 import type { Clock } from '../../shared/clock';
 import type { FleetSnapshot } from '../../shared/model';
+import type { NotificationKeeper } from './notification-keeper';
 import { summarizeResume } from './resume-summary';
 import type { ShellDeps } from './shell-deps';
 
@@ -16,6 +17,7 @@ export function watchSleep(
   deps: Pick<ShellDeps, 'powerMonitor' | 'pollNow' | 'resumeSettleMs' | 'createNotification'>,
   clock: Clock,
   latest: () => FleetSnapshot | null,
+  keeper: NotificationKeeper,
 ): SleepWatch {
   let suspendedAt: number | null = null;
   let beforeSleep: FleetSnapshot | null = null;
@@ -33,7 +35,10 @@ export function watchSleep(
       beforeSleep = null;
       if (!before || !after) return;
       const summary = summarizeResume(before, after, clock.now() - since);
-      if (summary) deps.createNotification({ ...summary, silent: false }).show();
+      if (!summary) return;
+      const n = deps.createNotification({ ...summary, silent: false });
+      keeper.keep(n);
+      n.show();
     }, deps.resumeSettleMs ?? 20_000);
   });
   return { asleep: () => suspendedAt !== null };

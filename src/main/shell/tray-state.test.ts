@@ -71,6 +71,6 @@ describe('tray icon, tooltip and title', () => {
   });
 
   it('names template images so macOS tints them', () => {
-    expect(trayIconFile('alarm')).toBe('tray-alarmTemplate.png');
+    expect(trayIconFile('alarm', 'darwin')).toBe('tray-alarmTemplate.png');
   });
 });

@@ -55,7 +55,11 @@ export function chooseTrayState(snapshot: FleetSnapshot | null): TrayState {
   return { icon: 'ok', tooltip: clip(`Vigil — all well: ${summary}`), title: '' };
 }
 
-/** The template image for a state; Electron picks the @2x file next to it on HiDPI screens. */
-export function trayIconFile(icon: TrayIconName): string {
-  return `tray-${icon}Template.png`;
+/**
+ * The image for a state; Electron picks the @2x file next to it on HiDPI screens. macOS tints template
+ * images for its menubar; Linux and Windows show images as they are, on dark or light panels, so they
+ * get the coloured ones (assets/generate-icons.mjs).
+ */
+export function trayIconFile(icon: TrayIconName, platform: NodeJS.Platform): string {
+  return platform === 'darwin' ? `tray-${icon}Template.png` : `tray-${icon}-color.png`;
 }

@@ -13,7 +13,7 @@ export interface TrayView {
 
 export function createTrayView(deps: Pick<ShellDeps, 'createTray' | 'assetsDir' | 'platform'>): TrayView {
   const icon = (snapshot: FleetSnapshot | null) =>
-    join(deps.assetsDir, trayIconFile(chooseTrayState(snapshot).icon));
+    join(deps.assetsDir, trayIconFile(chooseTrayState(snapshot).icon, deps.platform));
   const tray = deps.createTray(icon(null));
   const show = (snapshot: FleetSnapshot | null) => {
     const state = chooseTrayState(snapshot);

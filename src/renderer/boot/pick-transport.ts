@@ -1,9 +1,12 @@
 // Which wire the UI uses: the preload's API inside Electron, else a WebSocket back to the server
-// that served this page (`vigil serve`), authenticated with the token from the page URL.
+// that served this page (`vigil serve`), authenticated with the token from the page URL, reopened with
+// backoff when it drops.
 
 import type { Transport } from '../../shared/channel';
 import type { VigilPreloadApi } from '../../shared/channel-electron';
-import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
+import { createReconnectingTransport, type LinkState } from '../../shared/channel-reconnect';
+import type { WebSocketLike } from '../../shared/channel-websocket';
+import { type Clock, systemClock } from '../../shared/clock';
 
 export interface BootWindow {
   vigil?: VigilPreloadApi;
@@ -12,7 +15,7 @@ export interface BootWindow {
 
 export type PickedTransport =
   | { kind: 'electron'; transport: Transport }
-  | { kind: 'websocket'; transport: Transport; closed: Promise<void>; url: string }
+  | { kind: 'websocket'; transport: Transport & { dispose(): void }; url: string }
   | { kind: 'none'; reason: string };
 
 export function socketUrl(location: BootWindow['location']): string | null {
@@ -22,7 +25,11 @@ export function socketUrl(location: BootWindow['location']): string | null {
   return `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
 }
 
-export function pickTransport(win: BootWindow, openSocket: (url: string) => WebSocketLike): PickedTransport {
+export function pickTransport(
+  win: BootWindow,
+  openSocket: (url: string) => WebSocketLike,
+  link: { onState?: (state: LinkState) => void; clock?: Clock } = {},
+): PickedTransport {
   if (win.vigil) return { kind: 'electron', transport: win.vigil };
   const url = socketUrl(win.location);
   if (!url)
@@ -30,6 +37,11 @@ export function pickTransport(win: BootWindow, openSocket: (url: string) => WebS
       kind: 'none',
       reason: 'This page needs the address printed by `vigil serve` (it carries ?token=…).',
     };
-  const transport = createWebSocketTransport(openSocket(url));
-  return { kind: 'websocket', transport, closed: transport.closed, url };
+  // A dropped socket is reopened with backoff (the same token: a restarted `vigil serve` has a new one).
+  const transport = createReconnectingTransport({
+    open: () => openSocket(url),
+    clock: link.clock ?? systemClock,
+    onState: link.onState,
+  });
+  return { kind: 'websocket', transport, url };
 }

@@ -108,6 +108,44 @@ describe('worker detail', () => {
   });
 });
 
+describe('"Sync now" in the detail', () => {
+  it('is answered at once, follows the progress events and says how the transfer ended', async () => {
+    await openDetail('Transformer');
+    const b = app!.backend;
+    const rule = '/data/sync/Transformer/results';
+    const ev = (over: object) => ({
+      worker: 'Transformer',
+      rule,
+      bytes: 0,
+      percent: 0,
+      rate: 0,
+      eta: null,
+      ...over,
+    });
+    // A transfer longer than any command timeout: the command answers, the events tell the rest.
+    b.syncNow = (name) => {
+      b.calls.push({ command: 'syncNow', args: [name] });
+      b.emit('progress', ev({ phase: 'queued' }));
+    };
+    const button = screen.getByRole('button', { name: 'Sync now' });
+    fireEvent.click(button);
+    await screen.findByText('Syncing…', { selector: '.notice' });
+    expect((screen.getByRole('button', { name: 'Syncing…' }) as HTMLButtonElement).disabled).toBe(true);
+    b.emit('progress', ev({ phase: 'running' }));
+    b.emit('progress', ev({ bytes: 300, percent: 30, rate: 10, eta: 70 }));
+    await screen.findByText('Syncing… 30 %');
+    b.emit(
+      'progress',
+      ev({ phase: 'error', message: 'gpu-box unreachable: no data moved for 120 s', percent: 30 }),
+    );
+    await screen.findByText('Sync failed: gpu-box unreachable: no data moved for 120 s');
+    expect((screen.getByRole('button', { name: 'Sync now' }) as HTMLButtonElement).disabled).toBe(false);
+    // Another worker's events are not this one's.
+    b.emit('progress', { ...ev({ phase: 'ok', message: 'ok' }), worker: 'I3D' });
+    expect(screen.getByText('Sync failed: gpu-box unreachable: no data moved for 120 s')).toBeTruthy();
+  });
+});
+
 describe('results sync in the detail', () => {
   it('shows a progress bar for a running transfer, then when it ran and how', async () => {
     await openDetail('I3D');

@@ -7,8 +7,13 @@ import type { FleetSnapshot } from '../../shared/model';
 
 export interface FleetState {
   snapshot: FleetSnapshot | null;
-  /** 'lost' when the wire to the backend closed: the values shown are then all stale. */
-  link: 'connecting' | 'live' | 'lost';
+  /**
+   * 'reconnecting' while the web UI's socket is down and being reopened, 'lost' when the wire closed
+   * for good: either way the values shown may be stale.
+   */
+  link: 'connecting' | 'live' | 'reconnecting' | 'lost';
+  /** While reconnecting: which try comes next and when (clock time). */
+  retry: { attempt: number; at: number } | null;
   loadError: string | null;
 }
 
@@ -64,7 +69,12 @@ const MAX_ALERTS = 5;
 export function createStores(options: { now?: number } = {}): Stores {
   let nextAlertId = 1;
   return {
-    fleet: createStore<FleetState>()(() => ({ snapshot: null, link: 'connecting', loadError: null })),
+    fleet: createStore<FleetState>()(() => ({
+      snapshot: null,
+      link: 'connecting',
+      retry: null,
+      loadError: null,
+    })),
     alerts: createStore<AlertsState>()((set) => ({
       alerts: [],
       push: (alert) =>

@@ -4,6 +4,14 @@ export { defaultConfigPath, exampleConfig, minimalExample } from './default-path
 export { formatDuration, parseDuration } from './durations';
 export { ConfigError, type ConfigIssue, formatIssue } from './errors';
 export { loadConfig, type ParseOptions, parseConfig } from './load';
+export {
+  HOMEBREW_BIN,
+  isExecutableFile,
+  type LocateOptions,
+  locateAll,
+  locateTool,
+  searchDirs,
+} from './locate-tool';
 export { DEFAULT_NOTIFY_KINDS, isNotifyKind, NOTIFY_KINDS, type NotifyKind } from './notify-kinds';
 export { type ExecFileFn, type ResolveHostDeps, resolveHost } from './resolve-host';
 export type {

@@ -50,6 +50,7 @@ describe('a valid config', () => {
   it('reads every field, expanding ~ in local paths and keeping remote paths as written', () => {
     const c = parse(`
 sshConfig: ~/.ssh/other_config
+rsync: /opt/homebrew/bin/rsync
 poll: 500ms
 alerts: { repeatEvery: 30m }
 hosts:
@@ -88,6 +89,7 @@ workers:
     process: { pidFile: ~/sf.pid }
 `);
     expect(c.sshConfig).toBe('/home/u/.ssh/other_config');
+    expect(c.rsync).toBe('/opt/homebrew/bin/rsync');
     expect(c.pollMs).toBe(500);
     expect(c.repeatAlertsMs).toBe(1_800_000);
     expect(c.hosts.ec2).toEqual({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from './load';
+import { locateTool } from './locate-tool';
 import { type ExecFileFn, resolveHost } from './resolve-host';
 import type { VigilConfig } from './types';
 
@@ -68,9 +69,10 @@ describe('resolveHost through ssh -G', () => {
       keepaliveIntervalMs: 3_000,
       keepaliveCountMax: 2,
     });
-    // No shell, a bound, the user's ssh_config, and "--" so the alias can never be read as an option.
+    // No shell, a bound, the user's ssh_config, and "--" so the alias can never be read as an option;
+    // ssh by its absolute path (an app started from Finder has a bare PATH).
     expect(calls).toEqual([
-      { file: 'ssh', args: ['-F', '/home/u/.ssh/alt', '-G', '--', 'ec2'], timeout: 5_000 },
+      { file: locateTool('ssh'), args: ['-F', '/home/u/.ssh/alt', '-G', '--', 'ec2'], timeout: 5_000 },
     ]);
   });
 
@@ -137,14 +139,14 @@ describe('resolveHost through ssh -G', () => {
   it('reports a failing ssh -G with what ssh said', async () => {
     const execFile = failing({ code: 255, stderr: '/cfg/ssh: line 1: Bad configuration option: hots\n' });
     await expect(resolveHost(config('  ec2: {}'), 'ec2', deps(execFile))).rejects.toThrow(
-      '`ssh -G -- ec2` failed, so host "ec2" cannot be resolved: /cfg/ssh: line 1: Bad configuration option: hots',
+      '/ssh -G -- ec2` failed, so host "ec2" cannot be resolved: /cfg/ssh: line 1: Bad configuration option: hots',
     );
   });
 
   it('bounds ssh -G in time', async () => {
     const execFile = failing({ killed: true, signal: 'SIGTERM' });
     await expect(resolveHost(config('  ec2: {}'), 'ec2', deps(execFile))).rejects.toThrow(
-      '`ssh -G ec2` did not finish within 5 s',
+      '/ssh -G ec2` did not finish within 5 s',
     );
   });
 

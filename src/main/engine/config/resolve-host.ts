@@ -5,6 +5,7 @@
 import { execFile as nodeExecFile } from 'node:child_process';
 import { homedir, userInfo } from 'node:os';
 import type { ResolvedHost } from '../ssh';
+import { locateTool } from './locate-tool';
 import { expandSshPath, type JumpSpec, parseProxyJump, parseSshG, type SshG } from './ssh-g';
 import type { HostConfig, VigilConfig } from './types';
 
@@ -17,7 +18,7 @@ export type ExecFileFn = (
 export interface ResolveHostDeps {
   /** Runs a program without a shell; rejects like child_process.execFile (code 'ENOENT' when missing). */
   execFile?: ExecFileFn;
-  /** The OpenSSH client to run (default "ssh" on PATH). */
+  /** The OpenSSH client to run (default: found without trusting PATH, see locate-tool.ts). */
   ssh?: string;
   home?: string;
   localUser?: string;
@@ -64,7 +65,7 @@ export async function resolveHost(
   }
   const ctx: Context = {
     run: deps.execFile ?? defaultExecFile,
-    ssh: deps.ssh ?? 'ssh',
+    ssh: deps.ssh ?? locateTool('ssh') ?? 'ssh',
     sshConfig: cfg.sshConfig,
     home: deps.home ?? homedir(),
     localUser: deps.localUser ?? localUsername(),

@@ -214,6 +214,7 @@ export const configSchema = (ctx: SchemaContext) =>
     .strictObject(
       {
         sshConfig: localPath(ctx).optional(),
+        rsync: localPath(ctx).optional(),
         poll: duration(DEFAULTS.minPollMs).default(DEFAULTS.pollMs),
         alerts: z
           .strictObject({
@@ -235,6 +236,7 @@ export const configSchema = (ctx: SchemaContext) =>
       (c): Omit<VigilConfig, 'file'> =>
         dropUndefined({
           sshConfig: c.sshConfig,
+          rsync: c.rsync,
           pollMs: c.poll,
           repeatAlertsMs: c.alerts.repeatEvery,
           notify: c.alerts.notify,

@@ -60,6 +60,8 @@ export interface VigilConfig {
   file: string;
   /** ssh_config used to resolve aliases (default ~/.ssh/config). */
   sshConfig?: string;
+  /** The local rsync to use (absolute); absent → Homebrew's, else the first on PATH or in /usr/bin. */
+  rsync?: string;
   /** Poll interval while connected (default 1 s). */
   pollMs: number;
   /** Reminder interval of an open alert episode (default 1 h). */

@@ -16,6 +16,16 @@ export interface DataLock {
   release(): Promise<void>;
 }
 
+/** Another process holds the data folder: the app then says "already running", not "could not start". */
+export class DataDirBusyError extends Error {
+  override name = 'DataDirBusyError';
+  constructor(readonly dataDir: string) {
+    super(
+      `another Vigil is already watching with the data folder ${dataDir}; quit it first, or set VIGIL_DATA to another folder`,
+    );
+  }
+}
+
 /** What the lock needs to know about processes; the real one reads /proc or asks `ps`. */
 export interface ProcessTable {
   alive(pid: number): boolean;

@@ -2,7 +2,7 @@
 // into its mirror from a cursor, and the metrics stream that turns mirrored bytes into records.
 
 export { defaultDataDir } from './data-dir';
-export { type DataLock, tryLockDataDir } from './data-lock';
+export { DataDirBusyError, type DataLock, tryLockDataDir } from './data-lock';
 export { MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source';
 export { readJson, writeAtomically } from './mirror';
 export { mirrorRelativePath, safeSegment } from './mirror-paths';

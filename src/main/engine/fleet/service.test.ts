@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../../test/support/fake-clock';
 import { localConnector } from '../../../../test/support/local-connector';
 import { startReceiver } from '../../../../test/support/receiver';
-import type { AlertEvent, Events } from '../../../shared/contract';
+import type { AlertEvent, Events, ProgressEvent } from '../../../shared/contract';
 import type { ResolvedHost } from '../ssh';
+import { SyncManager } from '../sync';
 import { EngineService } from './service';
 
 function setup(
@@ -135,5 +136,49 @@ describe('EngineService', () => {
     await s.svc.stop();
     await receiver.close();
     expect(logs).toEqual([]);
+  });
+
+  it('"Sync now" answers at once; the transfer reports through progress events, its end included', async () => {
+    let finish: (() => void) | null = null;
+    const s = setup(
+      (dir) =>
+        twoWorkers(dir).replace('metrics: b.jsonl }', 'metrics: b.jsonl, sync: [{ from: results/ }] }'),
+      {
+        createSync: (config, dataDir) =>
+          new SyncManager({
+            config,
+            dataDir,
+            resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,
+            runRule: () =>
+              new Promise((resolve) => {
+                finish = () =>
+                  resolve({
+                    ok: true,
+                    severity: 'ok',
+                    failure: null,
+                    message: 'ok',
+                    bytes: 42,
+                    durationMs: 1,
+                  });
+              }),
+          }),
+      },
+    );
+    const progress: ProgressEvent[] = [];
+    s.svc.backend().subscribe((event, payload) => {
+      if (event === 'progress') progress.push(payload as ProgressEvent);
+    });
+    await s.svc.start();
+    await s.svc.backend().syncNow('B'); // resolves while the transfer has not ended
+    await new Promise((r) => setTimeout(r, 0));
+    expect(finish).not.toBeNull();
+    expect(progress.map((p) => p.phase)).toEqual(['queued', 'running']);
+    finish!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(progress.at(-1)).toMatchObject({ worker: 'B', phase: 'ok', bytes: 42, message: 'ok' });
+    await expect(Promise.resolve().then(() => s.svc.backend().syncNow('A'))).rejects.toThrow(
+      'A has no sync rules in the config',
+    );
+    await s.svc.stop();
   });
 });

@@ -6,7 +6,7 @@ import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '
 import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
 import type { VigilConfig } from '../config';
 import { loadConfig } from '../config';
-import { type DataLock, tryLockDataDir } from '../files';
+import { DataDirBusyError, type DataLock, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
@@ -45,11 +45,7 @@ export class EngineService {
   /** Takes the data folder (one writer at a time), loads the config and starts watching. */
   async start(): Promise<void> {
     this.lock = await tryLockDataDir(this.opts.dataDir);
-    if (!this.lock) {
-      throw new Error(
-        `another Vigil is already watching with the data folder ${this.opts.dataDir}; quit it first, or set VIGIL_DATA to another folder`,
-      );
-    }
+    if (!this.lock) throw new DataDirBusyError(this.opts.dataDir);
     this.relay = await openRelay(this.opts.dataDir, this.clock, this.opts.relay, () =>
       this.emit('snapshot', this.snapshot()),
     );
@@ -197,7 +193,7 @@ export class EngineService {
         if (worker !== null) this.worker(worker);
         this.fleet?.snooze(worker, durationMs);
       },
-      syncNow: async (worker) => {
+      syncNow: (worker) => {
         const sync = this.sync;
         if (!sync || !this.config) throw new Error('nothing to sync: the config did not load');
         const names =
@@ -212,9 +208,8 @@ export class EngineService {
               : `${worker} has no sync rules in the config`,
           );
         }
-        const results = (await Promise.all(withRules.map((n) => sync.trigger(n, 'manual')))).flat();
-        const failed = results.filter((r) => !r.result.ok);
-        if (failed.length > 0) throw new Error(failed.map((f) => `${f.to}: ${f.result.message}`).join('; '));
+        // Answers once queued: a transfer can take an hour; each run reports through progress events.
+        for (const n of withRules) void sync.trigger(n, 'manual');
       },
       openMirror: (worker) => {
         const dir = this.worker(worker).mirrorDir;

@@ -2,3 +2,11 @@
 
 export { loadSyncHistory, saveSyncHistory, syncStatesFromHistory } from './history-file';
 export { SyncManager, type SyncManagerOptions } from './manager';
+export {
+  describeFlavour,
+  limitsOf,
+  RSYNC_FIX,
+  type RsyncCaps,
+  type RsyncFlavour,
+} from './rsync-flavour';
+export { findSyncTools, SyncToolError, type SyncTools } from './sync-tools';

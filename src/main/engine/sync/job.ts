@@ -1,16 +1,19 @@
-// One sync rule, run for real: the ssh command and the rsync plan for the rule, the destination folder,
-// the shared connection checked, then each pass in turn. The manager calls it through the RuleRunner port.
+// One sync rule, run for real: the local ssh and rsync found (and which rsync it is), the ssh command
+// and the rsync plan for the rule and that rsync, the destination folder, the shared connection
+// checked, then each pass in turn. The manager calls it through the RuleRunner port.
 
 import { mkdir } from 'node:fs/promises';
-import type { VigilConfig, WorkerConfig } from '../config';
+import { locateTool, type VigilConfig, type WorkerConfig } from '../config';
 import type { Clock } from '../ports';
 import type { ResolvedHost } from '../ssh';
 import { dropMaster, prepareControlPath } from './control-master';
 import type { SyncFailure, SyncSeverity } from './exit-codes';
-import type { Progress } from './progress';
+import type { Progress, ProgressMode } from './progress';
+import { rshFor } from './rsh-wrapper';
 import { planRsync, rsyncEnv } from './rsync-args';
 import { type RsyncRunResult, runRsync } from './runner';
-import { buildSshCommand, controlPathFor, rshString } from './ssh-command';
+import { buildSshCommand, controlPathFor } from './ssh-command';
+import { cachedSyncTools, type SyncTools } from './sync-tools';
 
 export interface RuleJob {
   config: VigilConfig;
@@ -42,21 +45,39 @@ export type RuleRunner = (job: RuleJob) => Promise<RuleResult>;
 
 export interface RealRunnerDeps {
   run?: typeof runRsync;
-  rsync?: string;
-  ssh?: string;
+  /** The local ssh and rsync and what that rsync can do (default: found on this computer, once). */
+  tools?: (configuredRsync: string | undefined) => Promise<SyncTools>;
+  /** Where the -e script goes for an rsync that cannot quote (default /tmp/vigil-<uid>). */
+  wrapperDir?: string;
+}
+
+function failure(job: RuleJob, started: number, failure: SyncFailure, message: string): RuleResult {
+  return { ok: false, severity: 'error', failure, message, bytes: 0, durationMs: job.clock.now() - started };
+}
+
+export function progressModeOf(tools: Pick<SyncTools, 'caps' | 'flavour'>): ProgressMode {
+  if (tools.caps.infoProgress2) return 'total';
+  return tools.flavour.kind === 'openrsync' ? 'per-file-indexed' : 'per-file';
 }
 
 export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
   const run = deps.run ?? runRsync;
+  const findTools = deps.tools ?? cachedSyncTools;
   return async (job) => {
     const started = job.clock.now();
+    let tools: SyncTools;
+    try {
+      tools = await findTools(job.config.rsync);
+    } catch (e) {
+      return failure(job, started, 'internal', (e as Error).message);
+    }
     const hostCfg = job.config.hosts[job.worker.host] ?? {};
     let controlPath = job.controlMaster ? controlPathFor(job.dataDir, job.host, job.config.sshConfig) : null;
     const sshFor = (cp: string | null) =>
       buildSshCommand(job.host, hostCfg, {
         sshConfig: job.config.sshConfig,
         controlPath: cp,
-        ...(deps.ssh ? { ssh: deps.ssh } : {}),
+        ssh: tools.ssh,
       });
     let ssh = sshFor(controlPath);
     if (controlPath) {
@@ -78,22 +99,23 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
         worker: job.worker.name,
         workerDir: job.worker.dir,
         dataDir: job.dataDir,
-        rsh: rshString(ssh.argv),
+        rsh: await rshFor(ssh.argv, tools.caps, deps.wrapperDir),
         target: ssh.target,
         timeoutSec: job.noProgressMs / 1000,
+        caps: tools.caps,
       });
+    } catch (err) {
+      return failure(job, started, 'internal', (err as Error).message);
+    }
+    try {
       await mkdir(job.to, { recursive: true });
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const local = typeof e.code === 'string';
-      return {
-        ok: false,
-        severity: 'error',
-        failure: local ? 'local-disk' : 'internal',
-        message: local ? `local disk: cannot create ${job.to}: ${e.message}` : e.message,
-        bytes: 0,
-        durationMs: job.clock.now() - started,
-      };
+      return failure(
+        job,
+        started,
+        'local-disk',
+        `local disk: cannot create ${job.to}: ${(err as Error).message}`,
+      );
     }
 
     const results: RsyncRunResult[] = [];
@@ -101,7 +123,8 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
     for (const pass of plan.passes) {
       const r = await run({
         args: pass.args,
-        ...(deps.rsync ? { rsync: deps.rsync } : {}),
+        rsync: tools.rsync,
+        progressMode: progressModeOf(tools),
         env: rsyncEnv(process.env),
         clock: job.clock,
         noProgressMs: job.noProgressMs,
@@ -144,6 +167,7 @@ export async function closeControlMaster(
   const ssh = buildSshCommand(host, config.hosts[hostName] ?? {}, {
     sshConfig: config.sshConfig,
     controlPath,
+    ssh: locateTool('ssh') ?? 'ssh',
   });
   await dropMaster(controlPath, ssh).catch(() => undefined);
 }

@@ -215,14 +215,62 @@ describe('SyncManager', () => {
     void t.manager.trigger('A', 'manual');
     await flush();
     t.active[0]!.job.onProgress({ bytes: 5, percent: 50, rate: 2, eta: 3, transferred: null, toCheck: null });
+    const to = '/data/sync/A/results';
+    const phase = (p: string) => ({
+      worker: 'A',
+      rule: to,
+      phase: p,
+      bytes: 0,
+      percent: 0,
+      rate: 0,
+      eta: null,
+    });
     expect(events).toEqual([
-      { worker: 'A', rule: '/data/sync/A/results', bytes: 5, percent: 50, rate: 2, eta: 3 },
+      phase('queued'),
+      phase('running'),
+      { worker: 'A', rule: to, bytes: 5, percent: 50, rate: 2, eta: 3 },
     ]);
-    expect(t.manager.states('A')[0]!.progress).toEqual(events[0]);
-    t.active[0]!.finish();
+    expect(t.manager.states('A')[0]!.progress).toEqual(events[2]);
+    t.active[0]!.finish({ bytes: 7 });
     await flush();
+    expect(events.at(-1)).toEqual({
+      worker: 'A',
+      rule: to,
+      phase: 'ok',
+      message: 'ok',
+      bytes: 7,
+      percent: 100,
+      rate: 0,
+      eta: 0,
+    });
     expect(states).toEqual(['queued', 'running', 'idle']);
     expect(t.manager.states('A')[0]!.progress).toBeNull();
+  });
+
+  it('ends every run with a progress event that says how it went, also a failed or stopped one', async () => {
+    const t = setup([worker('A', 'h', [rule('results/')])]);
+    const ends: ProgressEvent[] = [];
+    t.manager.onProgress((e) => {
+      if (e.phase && !['queued', 'running'].includes(e.phase)) ends.push(e);
+    });
+    void t.manager.trigger('A', 'manual');
+    await flush();
+    t.active[0]!.job.onProgress({ bytes: 5, percent: 30, rate: 2, eta: 3, transferred: null, toCheck: null });
+    t.active[0]!.finish({
+      ok: false,
+      severity: 'error',
+      failure: 'unreachable',
+      message: 'h unreachable: no data moved',
+    });
+    await flush();
+    void t.manager.trigger('A', 'manual');
+    await flush();
+    t.active[0]!.finish({ severity: 'warning', message: '1 file vanished' });
+    await flush();
+    expect(ends.map((e) => [e.phase, e.message, e.percent])).toEqual([
+      ['error', 'h unreachable: no data moved', 30],
+      ['warning', '1 file vanished', 100],
+    ]);
   });
 
   it('stop ends running transfers, answers queued triggers and closes the shared connections', async () => {

@@ -2,8 +2,12 @@
 // trouble, and on demand. One rsync per host at a time (a struggling host gets one transfer, not four);
 // a trigger for a rule that is already queued joins that run, one that arrives while it runs asks for at
 // most one follow-up. Time, host resolution and the rsync itself come in through ports.
+//
+// Every run reports through progress events: 'queued', 'running' (with the transfer's progress), then
+// one that says how it ended ('ok', 'warning' or 'error', with the message). So a "Sync now" can answer
+// at once and the UI still learns the outcome of a transfer that takes an hour.
 
-import type { ProgressEvent } from '../../../shared/contract';
+import type { ProgressEvent, SyncPhase } from '../../../shared/contract';
 import type { WorkerStatus } from '../../../shared/model';
 import type { VigilConfig, WorkerConfig } from '../config';
 import { resolveHost as defaultResolveHost } from '../config';
@@ -292,6 +296,7 @@ export class SyncManager {
     q.push(e);
     this.queues.set(host, q);
     this.changed(e.worker.name);
+    this.report(e, 'queued');
     this.pump(host);
   }
 
@@ -313,6 +318,8 @@ export class SyncManager {
     e.abort = new AbortController();
     e.progress = null;
     this.changed(e.worker.name);
+    this.report(e, 'running');
+    let lastPercent = 0;
     let result: RuleResult;
     try {
       const host = await this.hostFor(e.worker.host);
@@ -337,7 +344,8 @@ export class SyncManager {
             eta: p.eta,
           };
           e.progress = ev;
-          for (const fn of this.progressListeners) fn(ev);
+          lastPercent = p.percent;
+          this.emitProgress(ev);
         },
       });
     } catch (err) {
@@ -354,11 +362,13 @@ export class SyncManager {
       };
     }
     const now = this.clock.now();
+    const percentAtEnd = result.ok ? 100 : lastPercent;
     e.abort = null;
     e.last = result;
     e.lastSyncAt = now;
     if (result.ok) e.lastOkAt = now;
     e.progress = null;
+    this.report(e, result.severity, { bytes: result.bytes, percent: percentAtEnd, message: result.message });
     const waiters = e.waiters.splice(0);
     if (e.followUp && !this.stopped) {
       e.waiters = e.followUp;
@@ -374,6 +384,28 @@ export class SyncManager {
     const every = this.ruleOf(e).everyMs;
     if (every !== undefined && this.started && !this.stopped) this.schedule(e, every);
     this.changed(e.worker.name);
+  }
+
+  private emitProgress(ev: ProgressEvent): void {
+    for (const fn of this.progressListeners) fn(ev);
+  }
+
+  /** A phase change of a rule's run, as a progress event. */
+  private report(
+    e: RuleEntry,
+    phase: SyncPhase,
+    end: { bytes: number; percent: number; message: string } | null = null,
+  ): void {
+    this.emitProgress({
+      worker: e.worker.name,
+      rule: e.to,
+      phase,
+      bytes: end?.bytes ?? 0,
+      percent: end?.percent ?? 0,
+      rate: 0,
+      eta: phase === 'ok' ? 0 : null,
+      ...(end ? { message: end.message } : {}),
+    });
   }
 
   private settle(_e: RuleEntry, waiters: Waiter[], result: RuleResult): void {

@@ -97,3 +97,48 @@ describe('ProgressReader on real rsync output', () => {
     expect(r.lines).toEqual([]);
   });
 });
+
+describe('per-file --progress (GNU rsync < 3.1, openrsync)', () => {
+  it('reads openrsync’s lines: "KB/s", a rate left out, a garbage time, xfer#/to-check', () => {
+    expect(parseProgressLine('         131072  44%  199.64KB/s   00:00:00')).toMatchObject({
+      bytes: 131_072,
+      percent: 44,
+      rate: Math.round(199.64 * 1024),
+      eta: 0,
+    });
+    expect(parseProgressLine('              6 100%   00:00:00 (xfer#3, to-check=5/6)')).toMatchObject({
+      bytes: 6,
+      rate: 0,
+      transferred: 3,
+      toCheck: { left: 5, total: 6 },
+    });
+    expect(parseProgressLine('         0   0%   -596523:-14:-08')).toMatchObject({ bytes: 0, eta: null });
+  });
+
+  it('adds GNU rsync’s files up into a transfer total (captured here, rsync 3.5.0 with --progress)', () => {
+    const r = new ProgressReader('per-file');
+    const text = fixture('progress-perfile-gnu.txt');
+    const updates = [];
+    for (let i = 0; i < text.length; i += 5) updates.push(...r.push(text.slice(i, i + 5)));
+    updates.push(...r.end());
+    const bytes = updates.map((u) => u.bytes);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(r.last).toMatchObject({ bytes: 500_006, percent: 100, eta: 0, transferred: 3 });
+    const percents = updates.map((u) => u.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(updates.every((u) => u.eta === null || u.eta === 0)).toBe(true);
+    expect(r.stats).toEqual({ sent: 90, received: 500_411 });
+  });
+
+  it('adds openrsync’s files up, reading its counting-up to-check (captured here, openrsync 27)', () => {
+    const r = new ProgressReader('per-file-indexed');
+    const updates = r.push(fixture('progress-openrsync.txt'));
+    updates.push(...r.end());
+    const bytes = updates.map((u) => u.bytes);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(r.last).toMatchObject({ bytes: 500_006, percent: 100, transferred: 3 });
+    const percents = updates.map((u) => u.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(r.activity).toBeGreaterThan(4);
+  });
+});

@@ -1,5 +1,6 @@
-// Reads rsync's `--info=progress2,stats1` output. Pure.
+// Reads rsync's progress output. Pure.
 //
+// With GNU rsync ≥ 3.1, `--info=progress2,stats1`, one line for the whole transfer:
 // progress2 rewrites one line with "\r":   `  1,234,567  45%   12.34MB/s    0:00:03 (xfr#3, to-chk=10/20)`
 // - bytes are the whole transfer's so far, with "," separators (LC_ALL=C; "." in some locales);
 // - the rate's units are powers of 1024 (rsync computes kB/s as bytes/1024);
@@ -8,6 +9,14 @@
 // - the percentage can end below 100 % (files that were already up to date are not counted), and the
 //   "(xfr#…)" part can be absent (a line in the middle of a file).
 // stats1 adds, at the end: `sent 20 bytes  received 142 bytes  108.00 bytes/sec`.
+//
+// Older rsyncs and openrsync only have per-file `--progress` (and `--stats` for that last line): the
+// same columns, but bytes and percent are of the current file, and the end-of-file line says
+// `(xfer#N, to-check=M/T)`. ProgressReader in 'per-file' mode adds the files up into a transfer total,
+// with the share of files checked as the percentage and no ETA (the total size is not known ahead).
+// openrsync writes "KB/s", leaves the rate out below 1 KiB/s, prints a garbage time when the rate is 0
+// (those lines still count as progress) and its to-check=M/T counts up: M is the file's index in the
+// list, where GNU rsync's M is what is left.
 
 export interface Progress {
   /** Bytes of file data handled so far (the transfer's logical size, not the wire bytes). */
@@ -24,10 +33,10 @@ export interface Progress {
   toCheck: { left: number; total: number } | null;
 }
 
-const UNITS: Record<string, number> = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+const UNITS: Record<string, number> = { kB: 1024, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 
 const LINE =
-  /^\s*([\d,.]+)\s+(\d{1,3})%\s+([\d.,]+)([kMGT]B)\/s\s+(\d+):(\d{2}):(\d{2})(?:\s+\((?:xfr#(\d+),\s*)?(?:to|ir)-chk=(\d+)\/(\d+)\))?\s*$/;
+  /^\s*([\d,.]+)\s+(\d{1,3})%(?:\s+([\d.,]+)([kKMGT]B)\/s)?\s+(-?\d+):(-?\d+):(-?\d{2})(?:\s+\((?:xfe?r#(\d+),\s*)?(?:to|ir)-ch(?:ec)?k=(\d+)\/(\d+)\))?\s*$/;
 
 /** One progress2 update, or null when the text is not one. */
 export function parseProgressLine(text: string): Progress | null {
@@ -35,10 +44,10 @@ export function parseProgressLine(text: string): Progress | null {
   if (!m) return null;
   const bytes = Number(m[1]!.replace(/[,.]/g, ''));
   const percent = Math.min(100, Number(m[2]));
-  const rate = Number(m[3]!.replace(',', '.')) * UNITS[m[4]!]!;
+  const rate = m[3] === undefined ? 0 : Number(m[3].replace(',', '.')) * UNITS[m[4]!]!;
   const time = Number(m[5]) * 3600 + Number(m[6]) * 60 + Number(m[7]);
   const endOfFile = m[9] !== undefined;
-  let eta: number | null = time;
+  let eta: number | null = time >= 0 ? time : null;
   if (endOfFile) {
     // The time shown is elapsed: estimate what is left from the share done and the rate.
     if (percent >= 100) eta = 0;
@@ -76,8 +85,19 @@ export function parseStatsLine(text: string): TransferStats | null {
  * Splits rsync's stdout as it arrives into progress updates, the stats line and other text lines
  * (kept for messages). Chunks can end anywhere, even inside a number: the tail waits for its "\r"/"\n".
  */
+/**
+ * 'total': progress2 lines; 'per-file': GNU --progress lines, added up here; 'per-file-indexed': the
+ * same from openrsync, whose to-check counts up.
+ */
+export type ProgressMode = 'total' | 'per-file' | 'per-file-indexed';
+
 export class ProgressReader {
   private tail = '';
+  /** Per-file mode: bytes of the files already ended, and the share of files checked. */
+  private doneBytes = 0;
+  private checked: { done: number; total: number } | null = null;
+
+  constructor(private readonly mode: ProgressMode = 'total') {}
   stats: TransferStats | null = null;
   last: Progress | null = null;
   readonly lines: string[] = [];
@@ -120,7 +140,8 @@ export class ProgressReader {
     const out: Progress[] = [];
     for (const part of parts) {
       if (part.trim() === '') continue;
-      const p = parseProgressLine(part);
+      const line = parseProgressLine(part);
+      const p = line && this.mode !== 'total' ? this.addUp(line) : line;
       if (p) {
         const prev = this.last;
         if (!prev || p.bytes !== prev.bytes || p.toCheck?.left !== prev.toCheck?.left) this.activity++;
@@ -137,5 +158,21 @@ export class ProgressReader {
       else if (this.lines.length < 200) this.lines.push(part.trim());
     }
     return out;
+  }
+
+  /** One file's line → the transfer so far: bytes of ended files plus this one's. */
+  private addUp(line: Progress): Progress {
+    const bytes = this.doneBytes + line.bytes;
+    const ended = line.toCheck !== null;
+    if (ended) {
+      this.doneBytes += line.bytes;
+      const { left, total } = line.toCheck!;
+      const done = this.mode === 'per-file-indexed' ? Math.min(total, left + 1) : total - left;
+      this.checked = { done, total };
+    }
+    const c = this.checked;
+    const share = c && c.total > 0 ? (c.done + (ended ? 0 : line.percent / 100)) / c.total : 0;
+    const percent = Math.min(100, Math.floor(share * 100));
+    return { ...line, bytes, percent, eta: ended && c?.done === c?.total ? 0 : null };
   }
 }

@@ -9,6 +9,13 @@ import {
   rsyncEnv,
   splitIncludes,
 } from './rsync-args';
+import { capsOf, parseRsyncVersion, type RsyncCaps } from './rsync-flavour';
+
+const GNU_32 = capsOf(parseRsyncVersion('rsync  version 3.2.7  protocol version 31'));
+const GNU_30 = capsOf(parseRsyncVersion('rsync  version 3.0.9  protocol version 30'));
+const GNU_269 = capsOf(parseRsyncVersion('rsync  version 2.6.9  protocol version 29'));
+const OPENRSYNC = capsOf(parseRsyncVersion('openrsync: protocol version 29'));
+const HOSTILE = "a b;$(touch PWNED)'c";
 
 const rule = (over: Partial<SyncRuleConfig> = {}): SyncRuleConfig => ({
   from: 'results/',
@@ -17,15 +24,16 @@ const rule = (over: Partial<SyncRuleConfig> = {}): SyncRuleConfig => ({
   ...over,
 });
 
-const plan = (over: Partial<SyncRuleConfig> = {}) =>
+const plan = (over: Partial<SyncRuleConfig> = {}, caps: RsyncCaps = GNU_32, workerDir = '~/runs/w1') =>
   planRsync({
     rule: rule(over),
     worker: 'I3D',
-    workerDir: '~/runs/w1',
+    workerDir,
     dataDir: '/data',
     rsh: 'ssh -F cfg',
     target: 'ec2',
     timeoutSec: 120,
+    caps,
   });
 
 describe('remoteSource', () => {
@@ -102,6 +110,89 @@ describe('planRsync', () => {
     expect(p.passes[0]!.args).toEqual(
       expect.arrayContaining(['--prune-empty-dirs', '--include=*/', '--include=*.pt', '--exclude=*']),
     );
+  });
+});
+
+describe('planRsync per flavour', () => {
+  const all = (caps: RsyncCaps, over: Partial<SyncRuleConfig> = {}) =>
+    plan({ bwlimit: '5m', exclude: ['*.tmp'], ...over }, caps).passes.flatMap((p) => p.args);
+
+  it('GNU ≥ 3.1: -s, one progress line for the transfer, the whole list first', () => {
+    const args = all(GNU_32);
+    expect(args).toEqual(
+      expect.arrayContaining(['-s', '--no-inc-recursive', '--info=progress2,stats1,flist2']),
+    );
+    expect(args).not.toContain('--progress');
+  });
+
+  it('GNU 3.0: -s and --no-inc-recursive, per-file --progress and --stats, both passes', () => {
+    const p = plan({}, GNU_30);
+    expect(p.passes.map((x) => x.kind)).toEqual(['growing', 'atomic']);
+    for (const { args } of p.passes) {
+      expect(args.slice(0, 5)).toEqual(['-a', '-s', '--no-inc-recursive', '--progress', '--stats']);
+      expect(args.some((a) => a.startsWith('--info'))).toBe(false);
+      expect(args.at(-2)).toBe('ec2:runs/w1/results/');
+    }
+  });
+
+  it('GNU 2.6.9: no -s, so the remote path is quoted for the remote shell; no --no-inc-recursive', () => {
+    const p = plan({ from: `${HOSTILE}/` }, GNU_269, `/w/${HOSTILE}`);
+    for (const { args } of p.passes) {
+      expect(args).not.toContain('-s');
+      expect(args).not.toContain('--no-inc-recursive');
+      expect(args).toEqual(expect.arrayContaining(['--progress', '--stats']));
+      expect(args.at(-2)).toBe(`ec2:'/w/a b;$(touch PWNED)'\\''c/a b;$(touch PWNED)'\\''c/'`);
+    }
+    expect(p.passes.map((x) => x.kind)).toEqual(['growing', 'atomic']);
+    expect(p.passes[0]!.args).toContain('--inplace');
+    expect(p.passes[1]!.args).toContain('--partial-dir=.vigil-partial');
+  });
+
+  it('openrsync: one pass with --partial, no --inplace, --partial-dir or --prune-empty-dirs, quoted path', () => {
+    const p = plan({ from: `${HOSTILE}/`, include: ['*.log', '*.pt'], exclude: ['*.tmp'] }, OPENRSYNC);
+    expect(p.passes).toHaveLength(1);
+    const args = p.passes[0]!.args;
+    expect(args).toEqual([
+      '-a',
+      '--progress',
+      '--stats',
+      '--timeout=120',
+      '-e',
+      'ssh -F cfg',
+      '--partial',
+      '--exclude=.vigil-partial/',
+      '--exclude=*.tmp',
+      '--include=*/',
+      '--include=*.log',
+      '--include=*.pt',
+      '--exclude=*',
+      '--',
+      `ec2:'runs/w1/a b;$(touch PWNED)'\\''c/'`,
+      `/data/sync/I3D/${HOSTILE}/`,
+    ]);
+  });
+
+  it.each([
+    ['GNU 3.2', GNU_32],
+    ['GNU 3.0', GNU_30],
+    ['GNU 2.6.9', GNU_269],
+    ['openrsync', OPENRSYNC],
+  ])('%s: never --delete, and every option is one the flavour has', (_name, caps) => {
+    for (const over of [
+      {},
+      { include: ['*.pt'] },
+      { include: ['*.log'] },
+      { bwlimit: '20m', exclude: ['x/'] },
+    ]) {
+      const args = all(caps, over);
+      expect(args.some((a) => a.startsWith('--del'))).toBe(false);
+      if (!caps.protectArgs) expect(args).not.toContain('-s');
+      if (!caps.inplace) expect(args).not.toContain('--inplace');
+      if (!caps.partialDir) expect(args.some((a) => a.startsWith('--partial-dir'))).toBe(false);
+      if (!caps.pruneEmptyDirs) expect(args).not.toContain('--prune-empty-dirs');
+      if (!caps.noIncRecursive) expect(args).not.toContain('--no-inc-recursive');
+      if (!caps.infoProgress2) expect(args.some((a) => a.startsWith('--info'))).toBe(false);
+    }
   });
 });
 

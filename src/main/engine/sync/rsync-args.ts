@@ -20,11 +20,18 @@
 // channel, not a handshake): a growing pass limited to the names below, then an atomic pass without
 // them. A rule whose `include` patterns all name growing files (or none does) needs only one pass.
 // Never --delete: the laptop keeps what the box lost.
+//
+// Older and smaller rsyncs (rsync-flavour.ts) get the common subset: without -s the remote path is
+// quoted here for the remote shell; without --info=progress2 the per-file --progress is read (and
+// --stats gives the byte count); without --inplace and --partial-dir there is nothing to split, so one
+// pass with --partial. The argument lists for each flavour are in rsync-args.test.ts, and the ones for
+// openrsync run against the real openrsync in test/integration/openrsync.test.ts.
 
 import path from 'node:path';
 import type { SyncRuleConfig } from '../config';
 import { safeSegment } from '../files';
-import { joinRemote, RemotePathError } from '../ssh';
+import { joinRemote, RemotePathError, shQuote } from '../ssh';
+import type { RsyncCaps } from './rsync-flavour';
 
 /** Names of files that only grow while a run writes them. rsync patterns (match the file name). */
 export const GROWING_PATTERNS = [
@@ -67,6 +74,8 @@ export interface PlanInput {
   target: string;
   /** rsync's own --timeout, seconds. */
   timeoutSec: number;
+  /** What the local rsync can do (capsOf its flavour). */
+  caps: RsyncCaps;
 }
 
 /** Does this rsync pattern name only growing files? (Its last segment ends like one of them.) */
@@ -137,45 +146,60 @@ export function splitIncludes(
 }
 
 export function planRsync(input: PlanInput): RsyncPlan {
-  const { rule } = input;
+  const { rule, caps } = input;
   const remote = remoteSource(input.workerDir, rule.from);
   const to = destinationOf(rule, input.worker, input.dataDir);
-  const common = [
-    '-a',
-    // Secluded args: paths and options travel inside the rsync protocol, never through the remote
-    // shell's command line, so `a b;$(touch PWNED)'c` stays a name. (rsync ≥ 3.2.4 also backslash-
-    // escapes by default, but an RSYNC_OLD_ARGS in the environment would turn that off; -s wins, and the
-    // runner clears both variables anyway.)
-    '-s',
-    '--no-inc-recursive', // the whole file list first: progress2's percentage is then of the real total
-    '--info=progress2,stats1,flist2', // flist2: "N files..." while a big tree is listed (a sign of life)
-    `--timeout=${Math.max(1, Math.round(input.timeoutSec))}`,
-    '-e',
-    input.rsh,
-  ];
+  const common = ['-a'];
+  // Secluded args: paths and options travel inside the rsync protocol, never through the remote
+  // shell's command line, so `a b;$(touch PWNED)'c` stays a name. (rsync ≥ 3.2.4 also backslash-
+  // escapes by default, but an RSYNC_OLD_ARGS in the environment would turn that off; -s wins, and the
+  // runner clears both variables anyway.) Without -s the path is quoted below instead.
+  if (caps.protectArgs) common.push('-s');
+  // The whole file list first: progress2's percentage is then of the real total.
+  if (caps.noIncRecursive) common.push('--no-inc-recursive');
+  if (caps.infoProgress2) {
+    common.push('--info=progress2,stats1,flist2'); // flist2: "N files..." while a big tree is listed
+  } else {
+    common.push('--progress', '--stats');
+  }
+  common.push(`--timeout=${Math.max(1, Math.round(input.timeoutSec))}`, '-e', input.rsh);
   if (rule.bwlimit) common.push(`--bwlimit=${rule.bwlimit}`);
+  // Without -s the remote shell reads the path: one sh word, quoted.
+  const source = `${input.target}:${caps.protectArgs ? remote : shQuote(remote)}`;
 
-  const passes: RsyncPass[] = splitIncludes(rule.include).map(({ kind, include }) => {
+  const split = caps.inplace && caps.partialDir;
+  const kinds = split
+    ? splitIncludes(rule.include)
+    : [{ kind: 'atomic' as const, include: onlyThese(rule.include) }];
+  const passes: RsyncPass[] = kinds.map(({ kind, include }) => {
     const args = [...common];
-    args.push(kind === 'growing' ? '--inplace' : `--partial-dir=${PARTIAL_DIR}`);
+    if (kind === 'growing') args.push('--inplace');
+    else args.push(caps.partialDir ? `--partial-dir=${PARTIAL_DIR}` : '--partial');
     // Never send (or descend into) a partial-dir that exists on the remote side.
     args.push(`--exclude=${PARTIAL_DIR}/`);
     for (const p of rule.exclude ?? []) args.push(`--exclude=${p}`);
-    if (kind === 'atomic' && include === null) {
+    if (split && kind === 'atomic' && include === null) {
       // The growing pass took these.
       for (const p of GROWING_PATTERNS) args.push(`--exclude=${p}`);
     }
     if (include !== null) {
       // `include` means "only these": every folder is walked, matching files kept, the rest left,
-      // and folders that end up empty are not created.
-      args.push('--prune-empty-dirs', '--include=*/');
+      // and folders that end up empty are not created (where rsync can prune them).
+      if (caps.pruneEmptyDirs) args.push('--prune-empty-dirs');
+      args.push('--include=*/');
       for (const p of include) args.push(`--include=${p}`);
       args.push('--exclude=*');
     }
-    args.push('--', `${input.target}:${remote}`, `${to}/`);
+    args.push('--', source, `${to}/`);
     return { kind, args };
   });
   return { remote, to, passes };
+}
+
+/** The rule's `include` as a filter list, null when it lets everything through. */
+function onlyThese(include: readonly string[] | undefined): string[] | null {
+  const inc = (include ?? []).filter((p) => !MATCH_ALL.has(p));
+  return inc.length > 0 ? inc : null;
 }
 
 /** Environment for rsync: a stable number format, and no variable that weakens argument protection. */

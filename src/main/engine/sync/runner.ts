@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
 import type { Clock, TimerHandle } from '../ports';
 import { describeExit, type SyncFailure, type SyncSeverity } from './exit-codes';
-import { type Progress, ProgressReader, type TransferStats } from './progress';
+import { type Progress, type ProgressMode, ProgressReader, type TransferStats } from './progress';
 
 /** The part of a ChildProcess the runner uses (a fake implements it in tests). */
 export type ChildLike = Pick<ChildProcess, 'pid' | 'stdout' | 'stderr' | 'once'>;
@@ -38,6 +38,8 @@ export interface RunRsyncOptions {
   args: readonly string[];
   /** The rsync program (default "rsync"). */
   rsync?: string;
+  /** How rsync reports progress (default 'total': --info=progress2). */
+  progressMode?: ProgressMode;
   env?: NodeJS.ProcessEnv;
   clock: Clock;
   /** End the transfer when nothing moved for this long. */
@@ -84,7 +86,7 @@ export function runRsync(o: RunRsyncOptions): Promise<RsyncRunResult> {
   const spawn = o.spawn ?? defaultSpawn;
   const kill = o.killGroup ?? killGroup;
   const started = clock.now();
-  const reader = new ProgressReader();
+  const reader = new ProgressReader(o.progressMode);
   let stderr = '';
   let watchdogFired = false;
   let cancelled = false;
