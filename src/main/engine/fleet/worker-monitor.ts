@@ -2,6 +2,7 @@
 // process, its pace. Turns a host probe into updated facts; never throws into the other workers.
 
 import path from 'node:path';
+import { countedEpoch } from '../../../shared/epoch';
 import { chooseLossMetric } from '../../../shared/loss';
 import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
 import type { WorkerConfig } from '../config';
@@ -319,7 +320,8 @@ export class WorkerMonitor {
       host: this.cfg.host,
       status: h.status,
       reason: h.reason,
-      epoch: facts.epoch,
+      // As people count it (1-based): the one conversion, shared/epoch.ts.
+      epoch: countedEpoch(facts.epoch, facts.epochBase),
       totalEpochs: facts.totalEpochs,
       step: this.records.latestStep(),
       loss: lossMetric === null ? null : this.records.latest(lossMetric),

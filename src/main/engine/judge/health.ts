@@ -1,6 +1,7 @@
 // The health model of DESIGN.md as one pure function: a worker's facts and "now" → status + reason.
 // Unknown is a state, not a green light: whenever Vigil cannot know, it says so.
 
+import { countedEpoch } from '../../../shared/epoch';
 import { formatAge, formatDuration } from '../../../shared/human';
 import type { ConnectionState, ProcessState, WorkerStatus } from '../../../shared/model';
 
@@ -27,6 +28,7 @@ export interface WorkerFacts {
    */
   progressCheckedAt?: number | null;
   records: number;
+  /** The newest epoch as the file writes it (see epochBase). */
   epoch: number | null;
   totalEpochs: number | null;
   /** 0 when the file counts epochs from 0 (Keras, Lightning): epoch 49 of 50 is then the last one. */
@@ -61,13 +63,22 @@ export function reachedEnd(
   f: Pick<WorkerFacts, 'epoch' | 'totalEpochs' | 'epochBase' | 'completed'>,
 ): boolean {
   if (f.completed) return true;
-  if (f.epoch === null || f.totalEpochs === null) return false;
-  return f.epoch + (f.epochBase === 0 ? 1 : 0) >= f.totalEpochs;
+  const epoch = countedEpoch(f.epoch, f.epochBase);
+  if (epoch === null || f.totalEpochs === null) return false;
+  return epoch >= f.totalEpochs;
+}
+
+/** "epoch 30/50", as people count it; '' when the file writes no epoch. */
+export function epochLabel(f: Pick<WorkerFacts, 'epoch' | 'totalEpochs' | 'epochBase'>): string {
+  const epoch = countedEpoch(f.epoch, f.epochBase);
+  if (epoch === null) return '';
+  const shown = Number.isInteger(epoch) ? String(epoch) : String(Number(epoch.toFixed(2)));
+  return f.totalEpochs !== null ? `epoch ${shown}/${f.totalEpochs}` : `epoch ${shown}`;
 }
 
 function epochText(f: WorkerFacts): string {
-  if (f.epoch === null) return '';
-  return f.totalEpochs !== null ? ` at epoch ${f.epoch}/${f.totalEpochs}` : ` at epoch ${f.epoch}`;
+  const label = epochLabel(f);
+  return label ? ` at ${label}` : '';
 }
 
 export function evaluateHealth(f: WorkerFacts, now: number): Health {

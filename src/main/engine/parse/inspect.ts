@@ -2,6 +2,7 @@
 // object out (non-finite numbers as "NaN" / "Infinity" / "-Infinity"), plus the parser's warnings and,
 // when nothing could be read, why.
 
+import { countedEpoch, epochBaseOf } from '../../../shared/epoch';
 import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
 import { chooseLossMetric } from '../../../shared/loss';
 import { detectFormat, formatById } from './registry';
@@ -83,7 +84,13 @@ export function inspectBytes(
 
   const names: string[] = [];
   const newest: Record<string, number> = {};
+  let firstEpoch: number | null = null;
+  let fractional = false;
   for (const rec of result.records) {
+    if (rec.epoch !== null) {
+      firstEpoch ??= rec.epoch;
+      if (!Number.isInteger(rec.epoch)) fractional = true;
+    }
     for (const [k, v] of Object.entries(rec.metrics)) {
       if (!(k in newest)) names.push(k);
       newest[k] = v;
@@ -96,7 +103,8 @@ export function inspectBytes(
   out.metrics = names;
   out.lossMetric = lossMetric;
   out.last = {
-    epoch: encodeNumber(last?.epoch),
+    // As people count it (a Keras row `29,…` is epoch 30), like every epoch Vigil shows.
+    epoch: encodeNumber(countedEpoch(last?.epoch ?? null, epochBaseOf(firstEpoch, fractional))),
     step: encodeNumber(last?.step),
     loss: encodeNumber(lossMetric === null ? null : newest[lossMetric]),
     metrics: encodeMetrics(newest),

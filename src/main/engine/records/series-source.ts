@@ -2,6 +2,7 @@
 // gap-aware downsampler. Columns are built per request (O(rows held)); the points on the wire are few.
 
 import type { SeriesOptions, SeriesResult } from '../../../shared/contract';
+import { countedEpoch } from '../../../shared/epoch';
 import type { RecordStore } from './record-store';
 import { querySeries } from './series-query';
 
@@ -11,7 +12,13 @@ export function seriesFor(
   metrics: string[],
   options: SeriesOptions,
 ): SeriesResult {
-  const raws = metrics.map((m) => store.series(m));
+  const base = store.epochBase();
+  const raws = metrics.map((m) => {
+    const raw = store.series(m);
+    // The epoch axis counts as people do (a Keras run's epoch 0 is epoch 1), like every epoch shown.
+    if (base === 0) raw.epoch = raw.epoch.map((e) => countedEpoch(e, base)!);
+    return raw;
+  });
   return {
     worker,
     x: options.x,
