@@ -108,6 +108,7 @@ export const seriesResultSchema = z.object({
 export const alertKindSchema = z.enum([
   'stalled',
   'unreachable',
+  'diverged',
   'failed',
   'error',
   'finished',

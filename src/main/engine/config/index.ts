@@ -6,6 +6,7 @@ export { ConfigError, type ConfigIssue, formatIssue } from './errors';
 export { loadConfig, type ParseOptions, parseConfig } from './load';
 export { type ExecFileFn, type ResolveHostDeps, resolveHost } from './resolve-host';
 export type {
+  DivergeConfig,
   HostConfig,
   MetricsConfig,
   ProcessConfig,

@@ -18,7 +18,16 @@ import {
   TrackedFile,
   writeAtomically,
 } from '../files';
-import { evaluateHealth, type Health, PaceTracker, thresholds, type WorkerFacts } from '../judge';
+import {
+  DEFAULT_DIVERGE,
+  type DivergenceFact,
+  evaluateHealth,
+  type Health,
+  judgeDivergence,
+  PaceTracker,
+  thresholds,
+  type WorkerFacts,
+} from '../judge';
 import { createLogScanner, type LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
@@ -61,6 +70,8 @@ function identities(m: SavedMetrics): unknown {
   return { single: one(m.single), files: Object.entries(m.files ?? {}).map(([k, c]) => [k, one(c)]) };
 }
 
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
 export class WorkerMonitor {
   readonly pace = new PaceTracker();
   readonly mirrorDir: string;
@@ -81,6 +92,8 @@ export class WorkerMonitor {
   private dirty = false;
   private savedIdentity = '';
   private savedAt = 0;
+  /** The divergence judgement of the records as they were (judged again only when they change). */
+  private divergenceOf: { key: string; fact: DivergenceFact | null } | null = null;
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -296,11 +309,40 @@ export class WorkerMonitor {
       completed: fileFacts.completed === true,
       fatal: this.logScanner?.fatal()?.line ?? null,
       fileNote: this.metrics.note(),
+      divergence: this.divergence(),
       stallAfterMs: th.stallAfterMs,
       lateAfterMs: th.lateAfterMs,
       contactStaleAfterMs: host.contactStaleAfterMs,
       contactOverdueAfterMs: host.contactOverdueAfterMs,
     };
+  }
+
+  /** Whether the loss is NaN/Inf or far above its best, and since where (judge/divergence.ts). */
+  divergence(): DivergenceFact | null {
+    const metric = this.lossMetric();
+    if (metric === null) return null;
+    const records = this.records;
+    const key = `${metric}|${records.count}|${records.latestStep()}|${records.latest(metric)}`;
+    if (this.divergenceOf?.key === key) return this.divergenceOf.fact;
+    const d = this.cfg.diverge;
+    const settings = d === false ? false : { ...DEFAULT_DIVERGE, ...d };
+    const s = records.series(metric);
+    const found = judgeDivergence({ values: s.values, x: s.step, length: s.length }, settings);
+    const fact: DivergenceFact | null =
+      found === null
+        ? null
+        : {
+            metric,
+            divergence: found,
+            since: {
+              step: records.latestStep() === null ? null : finiteOrNull(s.step[found.from]!),
+              record: s.record[found.from]!,
+              epoch: finiteOrNull(s.epoch[found.from]!),
+              time: finiteOrNull(s.time[found.from]!),
+            },
+          };
+    this.divergenceOf = { key, fact };
+    return fact;
   }
 
   health(host: HostView, now: number): Health {

@@ -4,6 +4,7 @@
 import { countedEpoch } from '../../../shared/epoch';
 import { formatAge, formatDuration } from '../../../shared/human';
 import type { ConnectionState, ProcessState, WorkerStatus } from '../../../shared/model';
+import { type DivergenceFact, describeDivergence } from './divergence';
 
 export interface WorkerFacts {
   connection: ConnectionState;
@@ -39,6 +40,8 @@ export interface WorkerFacts {
   fatal: string | null;
   /** What happened to the metrics file that the numbers alone do not show (restarted, lines skipped). */
   fileNote?: string | null;
+  /** The loss is NaN/Inf, or far above its best, and since when (judge/divergence.ts); null: it is not. */
+  divergence?: DivergenceFact | null;
   stallAfterMs: number;
   lateAfterMs: number;
   /** With no contact for this long, Vigil no longer trusts what it last saw. */
@@ -81,7 +84,30 @@ function epochText(f: WorkerFacts): string {
   return label ? ` at ${label}` : '';
 }
 
+/**
+ * A diverged loss is a problem of its own, `diverged`, ranked between `failed` and `unreachable`:
+ *  - a configuration `error` stays an error (nothing else can be trusted);
+ *  - a process that exited early stays `failed` (the run is over), its reason saying the loss diverged;
+ *  - everything else becomes `diverged`: a run that "finished" with a NaN loss, one still burning its GPU
+ *    on NaN, and one whose host went silent after its loss went NaN (the last values said so);
+ *  - but not before Vigil has heard from the host at all: the mirror's NaN may be an old run's.
+ */
 export function evaluateHealth(f: WorkerFacts, now: number): Health {
+  const base = baseHealth(f, now);
+  if (!f.divergence || base.status === 'error' || f.lastContactAt === null) return base;
+  const text = describeDivergence(
+    f.divergence,
+    (raw) => {
+      const e = countedEpoch(raw, f.epochBase)!;
+      return Number.isInteger(e) ? String(e) : String(Number(e.toFixed(2)));
+    },
+    (time) => formatAge(now - time),
+  );
+  if (base.status === 'failed') return { status: 'failed', reason: `${base.reason}; ${text}` };
+  return { status: 'diverged', reason: `${text}; ${base.reason}` };
+}
+
+function baseHealth(f: WorkerFacts, now: number): Health {
   if (f.configError) return { status: 'error', reason: f.configError };
   if (CONFIG_LIKE.has(f.connection)) return { status: 'error', reason: f.connectionReason ?? f.connection };
   if (f.connection === 'unreachable') {

@@ -344,6 +344,8 @@ export class RecordStore {
     step: Float64Array;
     epoch: Float64Array;
     time: Float64Array;
+    /** The record's number in the run, from 1 (thinned records included in the count). */
+    record: Float64Array;
     values: Float64Array;
     length: number;
     /** Index of the first point from which every record is held (0 while nothing is thinned). */
@@ -354,16 +356,18 @@ export class RecordStore {
     const step = new Float64Array(n);
     const epoch = new Float64Array(n);
     const time = new Float64Array(n);
+    const record = new Float64Array(n);
     const values = col ? col.value.view().slice() : new Float64Array(0);
     const hasSteps = this.lastStep !== null;
     let wholeFrom = n;
     for (let k = 0; k < n; k++) {
       const i = col!.row.at(k);
       if (wholeFrom === n && this.seq.at(i) >= this.wholeFromSeq) wholeFrom = k;
-      step[k] = hasSteps ? this.steps.at(i) : this.seq.at(i) + 1;
+      record[k] = this.seq.at(i) + 1;
+      step[k] = hasSteps ? this.steps.at(i) : record[k]!;
       epoch[k] = this.epochs.at(i);
       time[k] = this.times.at(i);
     }
-    return { step, epoch, time, values, length: n, wholeFrom };
+    return { step, epoch, time, record, values, length: n, wholeFrom };
   }
 }
