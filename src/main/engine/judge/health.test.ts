@@ -152,6 +152,28 @@ describe('evaluateHealth', () => {
     expect(h.reason).toContain('slow link');
   });
 
+  it('a finished or failed run keeps its final state when its host goes silent, the silence noted', () => {
+    const silent = { connection: 'unreachable', connectionReason: 'keepalive timeout' } as const;
+    const done = evaluateHealth(facts({ ...silent, process: 'exited', epoch: 50 }), NOW);
+    expect(done).toEqual({
+      status: 'finished',
+      reason: 'finished at epoch 50/50; host unreachable: keepalive timeout (last contact 2 s ago)',
+    });
+    const crashed = evaluateHealth(facts({ ...silent, process: 'exited', epoch: 12 }), NOW);
+    expect(crashed.status).toBe('failed');
+    expect(crashed.reason).toContain('exited before the end at epoch 12/50; host unreachable');
+    const oom = facts({ ...silent, process: 'not-configured', fatal: 'CUDA out of memory' });
+    expect(evaluateHealth(oom, NOW).status).toBe('failed');
+    // Too long without an answer: still what it was, and says for how long Vigil has heard nothing.
+    const stale = evaluateHealth(facts({ process: 'exited', epoch: 50, lastContactAt: NOW - 5 * MIN }), NOW);
+    expect(stale).toEqual({
+      status: 'finished',
+      reason: 'finished at epoch 50/50; no fresh answer from the host for 5 min',
+    });
+    // A run still going when the host went silent is unreachable, as before.
+    expect(evaluateHealth(facts({ ...silent }), NOW).status).toBe('unreachable');
+  });
+
   describe('a diverged loss', () => {
     const nan = (over: Partial<DivergenceFact['since']> = {}): DivergenceFact => ({
       metric: 'loss',

@@ -107,18 +107,40 @@ export function evaluateHealth(f: WorkerFacts, now: number): Health {
   return { status: 'diverged', reason: `${text}; ${base.reason}` };
 }
 
+/** The run is over, as the last answer showed it (finished or failed), or null while it is not. */
+function endedRun(f: WorkerFacts): Health | null {
+  const gone = f.process === 'exited';
+  const unsupervised = f.process === 'not-configured' || f.process === 'unknown';
+  if (f.fatal && (gone || unsupervised)) return { status: 'failed', reason: `${f.fatal}${epochText(f)}` };
+  if (reachedEnd(f) && (gone || unsupervised)) {
+    return { status: 'finished', reason: `finished${epochText(f)}` };
+  }
+  if (gone) {
+    const which = f.processDetail ? `process (${f.processDetail})` : 'process';
+    return { status: 'failed', reason: `${which} exited before the end${epochText(f)}` };
+  }
+  return null;
+}
+
 function baseHealth(f: WorkerFacts, now: number): Health {
   if (f.configError) return { status: 'error', reason: f.configError };
   if (CONFIG_LIKE.has(f.connection)) return { status: 'error', reason: f.connectionReason ?? f.connection };
+  // A run that had ended when its host last answered keeps its final state: the host's silence is the
+  // host's news, shown with it, not a new problem of a run that is over.
+  const ended = f.lastContactAt !== null && !f.fileError ? endedRun(f) : null;
   if (f.connection === 'unreachable') {
     const seen =
       f.lastContactAt === null ? 'never reached' : `last contact ${formatAge(now - f.lastContactAt)}`;
-    return { status: 'unreachable', reason: `${f.connectionReason ?? 'host did not answer'} (${seen})` };
+    const why = `${f.connectionReason ?? 'host did not answer'} (${seen})`;
+    if (ended) return { status: ended.status, reason: `${ended.reason}; host unreachable: ${why}` };
+    return { status: 'unreachable', reason: why };
   }
   if (f.lastContactAt === null) return { status: 'unknown', reason: 'not yet contacted' };
   const silentFor = now - f.lastContactAt;
   if (silentFor > f.contactStaleAfterMs) {
-    return { status: 'unknown', reason: `no fresh answer from the host for ${formatDuration(silentFor)}` };
+    const why = `no fresh answer from the host for ${formatDuration(silentFor)}`;
+    if (ended) return { status: ended.status, reason: `${ended.reason}; ${why}` };
+    return { status: 'unknown', reason: why };
   }
   const slow = f.connection === 'degraded' ? ` (slow link: ${f.connectionReason ?? 'probes are late'})` : '';
 
@@ -131,17 +153,7 @@ function baseHealth(f: WorkerFacts, now: number): Health {
     }
     return { status: 'error', reason: f.fileError };
   }
-
-  const gone = f.process === 'exited';
-  const unsupervised = f.process === 'not-configured' || f.process === 'unknown';
-  if (f.fatal && (gone || unsupervised)) return { status: 'failed', reason: `${f.fatal}${epochText(f)}` };
-  if (reachedEnd(f) && (gone || unsupervised)) {
-    return { status: 'finished', reason: `finished${epochText(f)}` };
-  }
-  if (gone) {
-    const which = f.processDetail ? `process (${f.processDetail})` : 'process';
-    return { status: 'failed', reason: `${which} exited before the end${epochText(f)}` };
-  }
+  if (ended) return ended;
 
   const fatalNote = `${f.fatal ? `; log shows: ${f.fatal}` : ''}${f.fileNote ? `; ${f.fileNote}` : ''}`;
   const waiting =
