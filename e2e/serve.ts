@@ -14,9 +14,13 @@ export interface Served {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(configPath: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], {
-    env: { ...process.env, VIGIL_DATA: mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-data-')) },
+export async function startServe(
+  configPath: string,
+  opts: { dataDir?: string; args?: string[] } = {},
+): Promise<Served> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-data-'));
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath, ...(opts.args ?? [])], {
+    env: { ...process.env, VIGIL_DATA: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

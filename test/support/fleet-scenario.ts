@@ -95,10 +95,15 @@ export async function watch(
 }
 
 /** One pass (as `vigil status`): returns the snapshot. */
-export async function onePass(s: Scenario, config: ReturnType<typeof parseConfig>, dataDir?: string) {
+export async function onePass(
+  s: Scenario,
+  config: ReturnType<typeof parseConfig>,
+  opts: { dataDir?: string; paceFrom?: string } = {},
+) {
   const fleet = await Fleet.create({
     config,
-    dataDir: dataDir ?? s.dataDir,
+    dataDir: opts.dataDir ?? s.dataDir,
+    ...(opts.paceFrom ? { paceFrom: opts.paceFrom } : {}),
     connector: s.conn,
     clock: s.clock,
     resolveHost: async () => ({ name: 'gpu' }) as ResolvedHost,

@@ -112,6 +112,11 @@ export class MetricsSource {
     await Promise.all([...this.units.values()].map((u) => u.file.close()));
   }
 
+  /** The pace is learned from the records' own times (then it is rebuilt from the mirror at restore). */
+  get paceFromRecords(): boolean {
+    return this.recordsCarryTime;
+  }
+
   view(): RecordStore {
     this.merge();
     return this.records;

@@ -30,6 +30,8 @@ export interface FleetOptions {
   recordsHeldPerWorker?: number;
   /** The state of each worker's sync rules, for the snapshot. */
   syncStates?: (worker: string) => SyncRuleState[];
+  /** A data folder whose saved paces to use when dataDir has none (see WorkerMonitor). */
+  paceFrom?: string;
 }
 
 type Listener<T> = (value: T) => void;
@@ -91,7 +93,10 @@ export class Fleet {
     for (const hostCfg of Object.values(config.hosts)) {
       const workers = config.workers
         .filter((w) => w.host === hostCfg.name)
-        .map((w) => new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker, opts.clock));
+        .map(
+          (w) =>
+            new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker, opts.clock, opts.paceFrom ?? null),
+        );
       if (workers.length === 0) continue;
       const host = new HostRuntime(hostCfg, workers, {
         connector: opts.connector,

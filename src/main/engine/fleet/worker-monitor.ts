@@ -59,9 +59,12 @@ interface SavedWorker {
   metrics?: SavedCursor;
   metricsSource?: SavedMetrics;
   log?: SavedCursor;
+  /** Intervals (ms) between the metrics file's mtimes as they grew, when its records carry no time. */
+  pace?: number[];
 }
 
 const LOG_TAIL_LINES = 200;
+const STATE_FILE = '.vigil-state.json';
 const STATE_SAVE_EVERY_MS = 60_000;
 
 /** Which files the cursors follow (inode, generation), without how far: the mirror says how far. */
@@ -102,9 +105,14 @@ export class WorkerMonitor {
     recordsHeld?: number,
     /** Paces the saving of cursors. */
     private readonly clock: Clock = systemClock,
+    /**
+     * Another data folder whose saved pace to learn from when this one has none: `vigil status` reads
+     * into a private folder while the app owns the data folder, and judges with the app's pace.
+     */
+    private readonly paceFrom: string | null = null,
   ) {
-    this.mirrorDir = path.join(dataDir, 'mirror', safeSegment(cfg.name));
-    this.statePath = path.join(this.mirrorDir, '.vigil-state.json');
+    this.mirrorDir = WorkerMonitor.mirrorDirIn(dataDir, cfg.name);
+    this.statePath = path.join(this.mirrorDir, STATE_FILE);
     this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld);
     if (cfg.log) {
       const scanner = createLogScanner({ tailLines: LOG_TAIL_LINES });
@@ -121,6 +129,11 @@ export class WorkerMonitor {
       this.logFile = null;
     }
     this.process = cfg.process ? 'unknown' : 'not-configured';
+  }
+
+  /** A worker's mirror folder in a data folder. */
+  static mirrorDirIn(dataDir: string, name: string): string {
+    return path.join(dataDir, 'mirror', safeSegment(name));
   }
 
   /** Every record, in file order. */
@@ -161,6 +174,15 @@ export class WorkerMonitor {
       if (this.logFile) await this.logFile.restore(saved?.log ?? null);
     } catch (e) {
       this.localError = (e as Error).message;
+    }
+    // Records with times rebuilt the pace as they were replayed; a file's mtimes were seen only once each.
+    if (!this.metrics.paceFromRecords) {
+      let kept = saved?.pace;
+      if (!kept?.length && this.paceFrom !== null) {
+        const other = path.join(WorkerMonitor.mirrorDirIn(this.paceFrom, this.cfg.name), STATE_FILE);
+        kept = (await readJson<SavedWorker>(other).catch(() => null))?.pace;
+      }
+      if (Array.isArray(kept)) this.pace.restore(kept);
     }
   }
 
@@ -258,9 +280,16 @@ export class WorkerMonitor {
     const identity = JSON.stringify([
       identities(this.metrics.saved()),
       identities({ single: this.logFile?.saved() }),
+      this.paceBucket(),
     ]);
     if (identity !== this.savedIdentity) return true;
     return this.clock.now() - this.savedAt >= STATE_SAVE_EVERY_MS;
+  }
+
+  /** The learned pace, coarsely (null, or a power of two in ms): a newly learned pace is saved at once. */
+  private paceBucket(): number | null {
+    const typical = this.pace.typicalIntervalMs();
+    return typical === null ? null : Math.round(Math.log2(Math.max(1, typical)));
   }
 
   private async save(): Promise<string | null> {
@@ -268,6 +297,7 @@ export class WorkerMonitor {
       version: 1,
       metricsSource: this.metrics.saved(),
       log: this.logFile?.saved(),
+      pace: this.metrics.paceFromRecords ? undefined : this.pace.saved(),
     };
     try {
       await writeAtomically(this.statePath, JSON.stringify(state));
@@ -275,6 +305,7 @@ export class WorkerMonitor {
       this.savedIdentity = JSON.stringify([
         identities(state.metricsSource!),
         identities({ single: state.log }),
+        this.paceBucket(),
       ]);
       this.savedAt = this.clock.now();
       return null;
