@@ -103,6 +103,11 @@ export const seriesResultSchema = z.object({
    * point per metric. Absent or null while every record is held.
    */
   thinned: z.object({ before: finite, every: finite }).nullable().optional(),
+  /**
+   * On the step axis: the x values are the records' numbers (from 1), because the file's steps go back
+   * (a run restarted into the same file) and would fold the line onto itself.
+   */
+  stepIsRecord: z.boolean().optional(),
 });
 
 export const alertKindSchema = z.enum([

@@ -8,7 +8,7 @@ import type { WorkerConfig } from '../config';
 import type { PaceTracker } from '../judge';
 import type { FileFacts } from '../parse';
 import { FORMATS } from '../parse';
-import { RECORDS_HELD, RecordStore } from '../records';
+import { RECORDS_HELD, RecordStore, StepUnfolder } from '../records';
 import { isGlob, type ProbeResult } from '../remote';
 import { MetricsStream } from './metrics-stream';
 import { mirrorRelativePath } from './mirror-paths';
@@ -22,6 +22,8 @@ interface Unit {
   stream: MetricsStream;
   file: TrackedFile;
   store: RecordStore;
+  /** The file's step counter as the run's step (a counter that restarts every epoch is carried on). */
+  steps: StepUnfolder;
 }
 
 export interface MetricsUpdate {
@@ -64,6 +66,7 @@ export class MetricsSource {
     const unit: Unit = {
       id,
       store,
+      steps: new StepUnfolder(),
       stream: new MetricsStream({
         fileName,
         format: forced,
@@ -71,6 +74,7 @@ export class MetricsSource {
         onRecords: (records) => this.take(unit, records),
         onReset: () => {
           unit.store.clear();
+          unit.steps = new StepUnfolder();
           if (unit.store === this.records) this.pace.reset();
           this.mergedStale = true;
         },
@@ -84,6 +88,7 @@ export class MetricsSource {
 
   private take(unit: Unit, records: MetricRecord[]): void {
     for (const r of records) {
+      unit.steps.apply(r);
       if (r.time === null) continue;
       this.recordsCarryTime = true;
       this.pace.observe(r.time);

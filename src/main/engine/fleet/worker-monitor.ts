@@ -30,7 +30,7 @@ import {
 } from '../judge';
 import { createLogScanner, type LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
-import type { RecordStore } from '../records';
+import { type RecordStore, stepAxis } from '../records';
 import { type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
 
@@ -358,7 +358,10 @@ export class WorkerMonitor {
     const d = this.cfg.diverge;
     const settings = d === false ? false : { ...DEFAULT_DIVERGE, ...d };
     const s = records.series(metric);
-    const found = judgeDivergence({ values: s.values, x: s.step, length: s.length }, settings);
+    const found = judgeDivergence(
+      { values: s.values, x: stepAxis(s.step, s.record), length: s.length },
+      settings,
+    );
     const fact: DivergenceFact | null =
       found === null
         ? null

@@ -5,6 +5,7 @@ import type { SeriesOptions, SeriesResult } from '../../../shared/contract';
 import { countedEpoch } from '../../../shared/epoch';
 import type { RecordStore } from './record-store';
 import { querySeries } from './series-query';
+import { stepAxis } from './step-unfold';
 
 export function seriesFor(
   worker: string,
@@ -19,11 +20,16 @@ export function seriesFor(
     if (base === 0) raw.epoch = raw.epoch.map((e) => countedEpoch(e, base)!);
     return raw;
   });
+  // Steps that go back (a restart, a counter that could not be unfolded) would fold the line onto
+  // itself: the record number is the step axis then, for every metric shown alike.
+  const byRecord = raws.some((raw) => stepAxis(raw.step, raw.record) !== raw.step);
+  if (byRecord) for (const raw of raws) raw.step = raw.record;
   return {
     worker,
     x: options.x,
     series: raws.map((raw, i) => querySeries(metrics[i]!, raw, options)),
     thinned: thinnedBefore(raws, options, store.thinning),
+    ...(byRecord && options.x === 'step' ? { stepIsRecord: true } : {}),
   };
 }
 

@@ -42,6 +42,11 @@ export function ChartPanel({
         <p className="chart-empty">{error ?? 'Loading…'}</p>
       )}
       {result && error && <p className="chart-error">Could not refresh: {error}</p>}
+      {result?.stepIsRecord && (
+        <figcaption className="chart-note">
+          The file's step goes back (the run restarted into the same file): drawn by record number.
+        </figcaption>
+      )}
       {result?.thinned && (
         <figcaption className="chart-note">
           Before {result.x} {formatAxisValue(result.thinned.before, result.x)}, each stretch of{' '}
