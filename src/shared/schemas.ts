@@ -86,11 +86,24 @@ export const seriesPointSchema = z.object({
   max: finite.nullable(),
 });
 
+/**
+ * A stretch of the x axis where the metric's values are not numbers (NaN, ±Infinity): from the first such
+ * value to the last one of the stretch. The line has a gap there; the chart marks the stretch so a NaN
+ * tail is seen, not hidden behind a curve that simply ends.
+ */
+export const nonFiniteStretchSchema = z.object({
+  from: finite,
+  to: finite,
+  value: z.enum(['NaN', 'Infinity', '-Infinity', 'mixed']),
+});
+
 export const metricSeriesSchema = z.object({
   metric: z.string(),
   /** Raw points before downsampling (after the range filter). */
   totalPoints: finite,
   points: z.array(seriesPointSchema),
+  /** Where the values are NaN or ±Infinity, in x order (absent: none). */
+  nonFinite: z.array(nonFiniteStretchSchema).max(1000).optional(),
 });
 
 export const seriesResultSchema = z.object({

@@ -40,6 +40,15 @@ describe('worker detail', () => {
     );
   });
 
+  it('marks where the loss is NaN with a band on the chart and says from where to where', async () => {
+    await openDetail('Transformer'); // the fake run has a stretch of NaN losses at 60–65 % of its steps
+    const chart = screen.getByRole('figure', { name: 'train_loss by step' });
+    const caption = await within(chart).findByText(/^train_loss is NaN from step/);
+    expect(caption.textContent).toMatch(/^train_loss is NaN from step \d+(\.\d)?k? to step \d+(\.\d)?k?$/);
+    await waitFor(() => expect(chart.querySelectorAll('.nan-band').length).toBe(1));
+    expect(chart.textContent).toContain('NaN');
+  });
+
   it('shows no such note while every record is held', async () => {
     await openDetail('I3D');
     await waitFor(() => expect(seriesCalls().length).toBeGreaterThan(0));

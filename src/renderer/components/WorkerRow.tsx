@@ -55,7 +55,11 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         <span className="loss" title={worker.lossMetric ?? 'loss'}>
           {formatValue(worker.loss)}
         </span>
-        <Sparkline points={result?.series[0]?.points ?? []} label={`${worker.name} loss trend`} />
+        <Sparkline
+          points={result?.series[0]?.points ?? []}
+          nonFinite={result?.series[0]?.nonFinite}
+          label={`${worker.name} loss trend`}
+        />
       </div>
       <div className="row-meta">
         <span>

@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { scenario, watch } from '../../../../test/support/fleet-scenario';
+import { seriesFor } from '../records';
 
 const MIN = 60_000;
 
@@ -53,6 +54,30 @@ describe('a diverged run', () => {
     await advance(30_000);
     expect(worker().status).toBe('running');
     expect(alerts.map((a) => a.kind)).toEqual(['diverged', 'recovered']);
+    await fleet.stop();
+  });
+});
+
+describe('the chart of a NaN tail', () => {
+  it('marks the non-finite stretch from where it began to the newest record; the line stops at the last number', async () => {
+    const s = scenario();
+    const lines = Array.from({ length: 652 }, (_, i) => {
+      const step = i + 1;
+      return `{"step": ${step}, "loss": ${step <= 121 ? 1 / step : step === 300 ? 'Infinity' : 'NaN'}}\n`;
+    });
+    s.append('m.jsonl', lines.join(''));
+    const { fleet } = await watch(s, s.config('  - { name: w, host: gpu, dir: $DIR, metrics: m.jsonl }'));
+    const r = seriesFor('w', fleet.worker('w')!.records, ['loss'], { maxPoints: 200, x: 'step' });
+    const series = r.series[0]!;
+    expect(series.nonFinite).toEqual([{ from: 122, to: 652, value: 'mixed' }]);
+    expect(Math.max(...series.points.filter((p) => p.y !== null).map((p) => p.x))).toBe(121);
+    // Within a range, the stretch is cut to it.
+    const zoom = seriesFor('w', fleet.worker('w')!.records, ['loss'], {
+      maxPoints: 200,
+      x: 'step',
+      range: { from: 400, to: 500 },
+    });
+    expect(zoom.series[0]!.nonFinite).toEqual([{ from: 400, to: 500, value: 'NaN' }]);
     await fleet.stop();
   });
 });
