@@ -63,6 +63,13 @@ export function nextBeatAt(startedAt: number, now: number, every: number, phase:
   return Math.ceil((from - phase) / every) * every + phase;
 }
 
+/** "epoch 105/200" (as people count it), or null when the file says no epoch. */
+function whereText(w: WorkerSnapshot): string | null {
+  if (w.epoch === null) return null;
+  const e = Number.isInteger(w.epoch) ? String(w.epoch) : String(Number(w.epoch.toFixed(2)));
+  return `epoch ${w.totalEpochs === null ? e : `${e}/${w.totalEpochs}`}`;
+}
+
 /** The shortest gap between two evaluations triggered by ticks (a UI does not need more than 10 a second). */
 const EVALUATE_GAP_MS = 100;
 
@@ -308,6 +315,12 @@ export class Fleet {
           repeatMs: this.opts.config.repeatAlertsMs,
           flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
           snoozedUntil,
+        },
+        {
+          records: w.records,
+          settled: !m.catchingUp,
+          lastContactAt: w.lastContactAt === null ? null : Date.parse(w.lastContactAt),
+          where: whereText(w),
         },
       );
       this.alertState.set(w.name, state);

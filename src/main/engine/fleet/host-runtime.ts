@@ -204,6 +204,8 @@ export class HostRuntime {
       this.lastClockAt = t1;
     }
     this.lastContactAt = t1;
+    // Until each worker has read what this answer shows, a recovery is not told (with old values).
+    for (const w of this.workers) w.catchingUp = true;
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
     const read = (p: string, offset: number, len: number, inode?: number) =>
@@ -218,8 +220,10 @@ export class HostRuntime {
         try {
           const more = await w.update(probe, session.home, read, perFile);
           w.progressCheckedAt = t1;
+          w.catchingUp = more;
           return more;
         } catch (e) {
+          w.catchingUp = false;
           if (e instanceof SshError && e.kind === 'lost') return false; // the host's state says it
           const err = e as Error;
           w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;

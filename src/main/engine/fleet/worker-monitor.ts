@@ -91,6 +91,8 @@ export class WorkerMonitor {
   processDetail: string | null = null;
   /** Local time of the probe whose answer this worker last finished applying (see WorkerFacts). */
   progressCheckedAt: number | null = null;
+  /** Bytes were left to read at the last answer (a back-fill under way): a recovery waits for them. */
+  catchingUp = false;
   private seenRunning = false;
   private dirty = false;
   private savedIdentity = '';
