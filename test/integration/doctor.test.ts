@@ -79,6 +79,7 @@ describe('vigil doctor', () => {
       `${run.dir}/results/none.jsonl does not exist`,
     );
     expect(step(missing.stdout, 'metrics file').fix).toContain('check `metrics`');
+    expect(missing.code).toBe(1); // a failed check
 
     const dead = await runVigil(
       [

@@ -114,7 +114,7 @@ export async function runDoctor(
   else r.bad('data folder', writable, 'fix its permissions, free space, or set VIGIL_DATA to another folder');
   print('');
   print(r.failures === 0 ? 'All checks passed.' : `${r.failures} check(s) failed: see the fixes above.`);
-  return 0;
+  return r.failures === 0 ? 0 : 1;
 }
 
 async function checkHost(

@@ -1,5 +1,7 @@
-// `vigil` command line. Exit codes: 0 it reported, 1 the operation failed, 2 bad config or usage.
+// `vigil` command line. Exit codes: 0 all well, 1 a problem (a worker in trouble, a failed check, a
+// failed operation), 2 a usage or configuration error.
 
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { defaultConfigPath } from '../engine/config';
 import { runDoctor } from './doctor';
@@ -14,9 +16,20 @@ function isConfigError(e: unknown): e is Error {
   return e instanceof Error && e.name === 'ConfigError';
 }
 
+/** The version in package.json (the CLI runs from the checkout or the installed package). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vigil')
     .description('Keeps watch over training runs on remote machines reached over SSH.')
+    .version(version(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code = 0;

@@ -3,9 +3,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { FleetSnapshot, WorkerStatus } from '../../shared/model';
 import { defaultDataDir, tryLockDataDir } from '../engine/files';
 import { openFleet, statusJson } from '../engine/fleet';
 import { renderStatusTable } from './table';
+
+/** The statuses that are all well; any other (a problem, or a worker Vigil could not judge) exits 1. */
+const WELL: readonly WorkerStatus[] = ['running', 'late', 'finished'];
+
+/** 0 when every worker is running, late or finished; 1 when any is in trouble or could not be judged. */
+export function statusExitCode(snap: FleetSnapshot): 0 | 1 {
+  return snap.workers.every((w) => WELL.includes(w.status)) ? 0 : 1;
+}
 
 export async function runStatus(
   opts: { configPath: string; json: boolean },
@@ -26,7 +35,7 @@ export async function runStatus(
     const snap = await fleet.runOnce();
     await fleet.stop();
     out(opts.json ? JSON.stringify(statusJson(snap), null, 2) : renderStatusTable(snap));
-    return 0;
+    return statusExitCode(snap);
   } finally {
     if (lock) await lock.release();
     else await rm(dataDir, { recursive: true, force: true });
