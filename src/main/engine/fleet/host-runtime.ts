@@ -50,6 +50,11 @@ export class HostRuntime {
   private readonly maxBytes: number;
   private lastProbe: { key: string; script: string } | null = null;
   private readonly random: () => number;
+  private onStop: () => void = () => {};
+  /** Resolves (to no session) when stop() is called. */
+  private readonly stoppedNow = new Promise<null>((resolve) => {
+    this.onStop = () => resolve(null);
+  });
 
   constructor(
     readonly cfg: HostConfig,
@@ -92,12 +97,14 @@ export class HostRuntime {
   /** The live session, connecting if allowed now. Never two connects at once. */
   async ensureSession(): Promise<SshSession | null> {
     if (this.session?.alive) return this.session;
-    if (this.connecting) return this.connecting;
-    if (this.stopped || this.opts.clock.now() < this.nextAttemptAt) return null;
-    this.connecting = this.connect().finally(() => {
-      this.connecting = null;
-    });
-    return this.connecting;
+    if (!this.connecting) {
+      if (this.stopped || this.opts.clock.now() < this.nextAttemptAt) return null;
+      this.connecting = this.connect().finally(() => {
+        this.connecting = null;
+      });
+    }
+    // A stop does not wait for a connect to a host that never answers (it closes what it brings later).
+    return Promise.race([this.connecting, this.stoppedNow]);
   }
 
   private async connect(): Promise<SshSession | null> {
@@ -236,6 +243,7 @@ export class HostRuntime {
 
   stop(): void {
     this.stopped = true;
+    this.onStop();
     this.session?.close();
     this.session = null;
   }

@@ -10,7 +10,7 @@ import { type DataLock, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
-import { loadSyncHistory, SyncManager, saveSyncHistory } from '../sync';
+import { loadSyncHistory, reapOwnedMasters, SyncManager, saveSyncHistory } from '../sync';
 import type { Fleet } from './fleet';
 import { assembleFleet, type FleetPorts } from './open-fleet';
 import { statusJson } from './status-json';
@@ -21,6 +21,8 @@ export interface EngineServiceOptions extends Omit<FleetPorts, 'syncStates'> {
   openPath?: (path: string) => void;
   /** Builds the sync manager (tests give a fake rsync); default: the real one over the system rsync. */
   createSync?: (config: VigilConfig, dataDir: string) => SyncManager;
+  /** Ends the shared ssh connections a killed Vigil left (default: reapOwnedMasters). */
+  reapMasters?: (dataDir: string) => Promise<number>;
 }
 
 export class EngineService {
@@ -45,6 +47,8 @@ export class EngineService {
         `another Vigil is already watching with the data folder ${this.opts.dataDir}; quit it first, or set VIGIL_DATA to another folder`,
       );
     }
+    // Shared ssh connections a killed Vigil of this data folder left open die now, not at their timeout.
+    await (this.opts.reapMasters ?? reapOwnedMasters)(this.opts.dataDir).catch(() => 0);
     await this.load();
   }
 
