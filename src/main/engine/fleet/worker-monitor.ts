@@ -316,6 +316,19 @@ export class WorkerMonitor {
     }
   }
 
+  /**
+   * Local time of the newest progress. The mtime is whole seconds: the middle of its second is the
+   * unbiased guess (its start put progress half a second early, and a stall that much too soon). Never
+   * later than the answer it came from: half a second, or an estimate of the remote clock, must not make
+   * progress newer than the contact that reported it.
+   */
+  private progressAt(host: HostView): number | null {
+    if (this.lastProgressRemoteSec === null) return null;
+    const at = this.lastProgressRemoteSec * 1000 + 500 - host.clockOffsetMs;
+    const answeredAt = this.progressCheckedAt ?? host.lastContactAt;
+    return answeredAt === null ? at : Math.min(at, answeredAt);
+  }
+
   facts(host: HostView): WorkerFacts {
     const th = thresholds(this.cfg.stallAfterMs, this.pace.typicalIntervalMs());
     const fileFacts = this.metrics.facts();
@@ -328,12 +341,7 @@ export class WorkerMonitor {
       fileError: this.fileError,
       process: this.process,
       processDetail: this.processDetail,
-      // The mtime is whole seconds: the middle of its second is the unbiased guess (taking its start
-      // put progress half a second early, and a stall that much too soon).
-      lastProgressAt:
-        this.lastProgressRemoteSec === null
-          ? null
-          : this.lastProgressRemoteSec * 1000 + 500 - host.clockOffsetMs,
+      lastProgressAt: this.progressAt(host),
       progressCheckedAt: this.progressCheckedAt,
       records: records.count,
       epoch: records.latestEpoch(),
