@@ -23,6 +23,7 @@ describe('vigil inspect', () => {
     // epoch 28 as written from 0, the 29th as people count it.
     expect(out).toMatchObject({
       format: 'csv',
+      formatReason: 'its name "tomato-leaf-cnn-training_log.csv" says csv',
       records: 29,
       metrics: ['accuracy', 'loss', 'val_accuracy', 'val_loss'],
       lossMetric: 'loss',

@@ -266,7 +266,10 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
         'set metrics.format (jsonl, csv, text, regex, …) in the config',
       );
     else {
-      r.ok('format', `${seen.format}${w.metrics.format ? ' (from the config)' : ' (detected)'}`);
+      r.ok(
+        'format',
+        `${seen.format} (${w.metrics.format ? 'from the config' : `detected: ${seen.formatReason}`})`,
+      );
       if (seen.records === 0)
         r.bad('newest record', 'no records in the file yet', 'wait for the first epoch, or check the format');
       else {

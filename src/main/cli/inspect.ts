@@ -15,7 +15,7 @@ export interface InspectArgs {
 function text(r: InspectResult, file: string): string {
   const lines = [
     `${file}`,
-    `  format:      ${r.format ?? '(not recognised)'}`,
+    `  format:      ${r.format === null ? '(not recognised)' : `${r.format} — ${r.formatReason ?? 'chosen'}`}`,
     `  records:     ${r.records}`,
   ];
   lines.push(`  metrics:     ${r.metrics.length ? r.metrics.join(', ') : '(none)'}`);

@@ -9,6 +9,7 @@ describe('inspectBytes (vigil inspect --json)', () => {
     const r = inspectBytes('metrics.csv', fixture('lightning-csv/glitch-classification-metrics.csv'));
     expect(r).toEqual({
       format: 'csv',
+      formatReason: 'its name "metrics.csv" says csv',
       records: 4,
       metrics: ['train_loss', 'val_loss'],
       lossMetric: 'train_loss',
@@ -30,6 +31,19 @@ describe('inspectBytes (vigil inspect --json)', () => {
     const hf =
       '{"log_history": [{"epoch": 0, "step": 0, "eval_loss": 2}, {"epoch": 0.5, "step": 5, "loss": 1}]}';
     expect(inspectBytes('trainer_state.json', enc(hf)).last.epoch).toBe(0.5);
+  });
+
+  it('says why it chose the format: the name, the content, or because it was given', () => {
+    expect(inspectBytes('results.csv', enc('epoch,loss\n1,2\n')).formatReason).toBe(
+      'its name "results.csv" says csv',
+    );
+    expect(
+      inspectBytes('log.txt', enc('{"epoch": 1, "loss": 1}\n{"epoch": 2, "loss": 0.5}\n')).formatReason,
+    ).toMatch(/^its content reads as jsonl \(confidence 0\.\d+\)$/);
+    expect(inspectBytes('x.log', enc('a,b\n1,2\n'), { format: 'csv' }).formatReason).toBe(
+      'given, not detected',
+    );
+    expect(inspectBytes('blob', new Uint8Array([0, 1, 2, 0])).formatReason).toBeNull();
   });
 
   it('encodes non-finite numbers as strings and honours a configured loss', () => {

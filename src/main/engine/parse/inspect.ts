@@ -12,6 +12,8 @@ export type JsonNumber = number | string | null;
 
 export interface InspectResult {
   format: string | null;
+  /** Why this format: forced, or what in the name or the content said so (null when none was chosen). */
+  formatReason: string | null;
   records: number;
   /** Metric names in order of first appearance. */
   metrics: string[];
@@ -39,6 +41,7 @@ const HEAD = 64 * 1024;
 function empty(format: string | null, why?: string): InspectResult {
   const r: InspectResult = {
     format,
+    formatReason: null,
     records: 0,
     metrics: [],
     lossMetric: null,
@@ -55,13 +58,19 @@ export function inspectBytes(
   options: InspectOptions = {},
 ): InspectResult {
   let format: FormatModule;
+  let reason: string;
   try {
-    if (options.format) format = formatById(options.format);
-    else if (options.regex) format = formatById('regex');
-    else {
+    if (options.format) {
+      format = formatById(options.format);
+      reason = 'given, not detected';
+    } else if (options.regex) {
+      format = formatById('regex');
+      reason = 'a regex was given';
+    } else {
       const d = detectFormat(fileName, new TextDecoder().decode(bytes.subarray(0, HEAD)));
       if (!d.format) return empty(null, d.why);
       format = d.format;
+      reason = d.why;
     }
   } catch (e) {
     return empty(null, (e as Error).message);
@@ -79,7 +88,7 @@ export function inspectBytes(
       result.warnings.push(...tail.warnings);
     }
   } catch (e) {
-    return empty(format.id, (e as Error).message);
+    return { ...empty(format.id, (e as Error).message), formatReason: reason };
   }
 
   const names: string[] = [];
@@ -99,6 +108,7 @@ export function inspectBytes(
   const lossMetric = chooseLossMetric(names, options.loss);
   const last = result.records.at(-1);
   const out = empty(format.id);
+  out.formatReason = reason;
   out.records = result.records.length;
   out.metrics = names;
   out.lossMetric = lossMetric;
