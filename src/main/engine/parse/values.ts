@@ -159,3 +159,28 @@ export function decimalValue(mantissa: number, digits: number, exp10: number, ne
   }
   return Number.NaN; // not exact this way: the caller falls back to Number(text)
 }
+
+/**
+ * The shortest decimal that reads back as the same float32: a float32 loss of 0.147035494… widened to a
+ * double prints as 0.14703549444675446, digits the file never had. 9 significant digits always suffice.
+ */
+export function shortestFloat32(v: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  // If p digits read back as v, so do p + 1 (the nearer decimal is at least as near): most values need
+  // 7 or 8 digits, so look from 7 upward, or downward when 7 already does.
+  let p = 7;
+  let d = Number(v.toPrecision(p));
+  if (Math.fround(d) === v) {
+    for (let q = 6; q >= 1; q--) {
+      const shorter = Number(v.toPrecision(q));
+      if (Math.fround(shorter) !== v) break;
+      d = shorter;
+    }
+    return d;
+  }
+  while (p < 9) {
+    d = Number(v.toPrecision(++p));
+    if (Math.fround(d) === v) return d;
+  }
+  return v;
+}
