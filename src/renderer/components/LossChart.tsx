@@ -12,6 +12,7 @@ import {
   smoothKey,
 } from '../format/chart-data';
 import { formatAxisValue, formatValue } from '../format/format';
+import { timeTicks } from '../format/time-ticks';
 
 export const SERIES_COLOURS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899'];
 
@@ -31,6 +32,8 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
   const marks = nonFiniteMarks(series, built);
   if (built.length === 0 && marks.stretches.length === 0)
     return <p className="chart-empty">No points for this metric yet.</p>;
+  // A time axis gets ticks that differ (seconds or dates where the span needs them).
+  const time = x === 'time' ? timeTicks(marks.domain[0], marks.domain[1]) : null;
   const rows: ChartRow[] =
     built.length > 0 ? built : [{ x: marks.domain[0] } as ChartRow, { x: marks.domain[1] } as ChartRow];
   return (
@@ -45,7 +48,8 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
         dataKey="x"
         type="number"
         domain={marks.domain}
-        tickFormatter={(v: number) => formatAxisValue(v, x)}
+        ticks={time?.ticks}
+        tickFormatter={(v: number) => (time ? time.format(v) : formatAxisValue(v, x))}
         tick={{ fontSize: 11 }}
       />
       <YAxis
