@@ -26,6 +26,18 @@ interface Unit {
   steps: StepUnfolder;
 }
 
+/**
+ * The metrics file's bytes passed on to a log's tail, when the metrics file is the worker's log (a text
+ * log read for its metrics): `always`, or only once it reads as a text log (not a CSV or JSON lines).
+ */
+export interface LogTee {
+  bytes(chunk: Uint8Array): void;
+  reset(): void;
+  always: boolean;
+}
+
+const LOG_FORMATS = new Set(['text', 'regex']);
+
 export interface MetricsUpdate {
   more: boolean;
   changed: boolean;
@@ -52,6 +64,8 @@ export class MetricsSource {
     private readonly pace: PaceTracker,
     /** Rows each store holds in memory (see RecordStore); the mirror on disk keeps every byte. */
     private readonly recordsHeld = RECORDS_HELD,
+    /** The single file's bytes as the worker's log too (see LogTee). */
+    private readonly tee: LogTee | null = null,
   ) {
     this.records = new RecordStore(recordsHeld);
     this.glob = isGlob(path.posix.basename(cfg.metrics.path));
@@ -82,7 +96,20 @@ export class MetricsSource {
       file: undefined as unknown as TrackedFile,
     };
     const whole = FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(fileName) >= 0.9));
-    unit.file = new TrackedFile(mirror, unit.stream, whole ? 'whole' : 'append');
+    const tee = id === '' && !whole ? this.tee : null;
+    const consumer = tee
+      ? {
+          bytes: (chunk: Uint8Array) => {
+            unit.stream.bytes(chunk);
+            if (tee.always || LOG_FORMATS.has(unit.stream.format ?? '')) tee.bytes(chunk);
+          },
+          reset: (reason: string) => {
+            unit.stream.reset(reason);
+            tee.reset();
+          },
+        }
+      : unit.stream;
+    unit.file = new TrackedFile(mirror, consumer, whole ? 'whole' : 'append');
     return unit;
   }
 

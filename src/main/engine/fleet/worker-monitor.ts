@@ -31,7 +31,7 @@ import {
 import { createLogScanner, type LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
 import { type RecordStore, stepAxis } from '../records';
-import { type ProbeResult, splitGlob } from '../remote';
+import { isGlob, type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
 
 export interface HostView {
@@ -115,21 +115,33 @@ export class WorkerMonitor {
   ) {
     this.mirrorDir = WorkerMonitor.mirrorDirIn(dataDir, cfg.name);
     this.statePath = path.join(this.mirrorDir, STATE_FILE);
-    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld);
-    if (cfg.log) {
-      const scanner = createLogScanner({ tailLines: LOG_TAIL_LINES });
-      this.logScanner = scanner;
-      this.logFile = new TrackedFile(
-        path.join(this.mirrorDir, mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.log))),
-        {
-          bytes: (c) => scanner.push(c),
-          reset: () => scanner.reset(),
-        },
-      );
-    } else {
-      this.logScanner = null;
-      this.logFile = null;
-    }
+    // The log is read for its tail and its fatal lines. When it is the metrics file itself (a text log
+    // read for its metrics, named as the log or with no log named), its bytes are shared with the
+    // metrics: one read, one mirror (two followers of one file would write one mirror twice).
+    const metricsSource = mirrorSource(cfg.dir, cfg.metrics.path);
+    const sameAsMetrics =
+      cfg.log !== undefined &&
+      path.posix.normalize(mirrorSource(cfg.dir, cfg.log)) === path.posix.normalize(metricsSource);
+    const scanner =
+      cfg.log || !isGlob(path.posix.basename(cfg.metrics.path))
+        ? createLogScanner({ tailLines: LOG_TAIL_LINES })
+        : null;
+    this.logScanner = scanner;
+    const tee =
+      scanner && (!cfg.log || sameAsMetrics)
+        ? { bytes: (c: Uint8Array) => scanner.push(c), reset: () => scanner.reset(), always: sameAsMetrics }
+        : null;
+    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld, tee);
+    this.logFile =
+      scanner && cfg.log && !sameAsMetrics
+        ? new TrackedFile(
+            path.join(this.mirrorDir, mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.log))),
+            {
+              bytes: (c) => scanner.push(c),
+              reset: () => scanner.reset(),
+            },
+          )
+        : null;
     this.process = cfg.process ? 'unknown' : 'not-configured';
   }
 
@@ -198,7 +210,7 @@ export class WorkerMonitor {
       this.remote = {
         metrics,
         metricsIsGlob: this.metrics.glob,
-        log: this.cfg.log ? at(this.cfg.log) : null,
+        log: this.cfg.log && this.logFile ? at(this.cfg.log) : null,
         pidFile: this.cfg.process && 'pidFile' in this.cfg.process ? at(this.cfg.process.pidFile) : null,
       };
     }
