@@ -54,6 +54,31 @@ describe('vigil status tells the truth', () => {
     expect(table.stdout).toContain('nan: diverged — loss is NaN since step 652 (epoch 8, ');
   });
 
+  it('a Hugging Face trainer_state.json: the final summary gives the last epoch and step; totals from the file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-hf-'));
+    const log = [
+      { epoch: 2.98, learning_rate: 1e-6, loss: 0.31, step: 5000 },
+      { epoch: 3.0, step: 5031, train_loss: 0.52, train_runtime: 9000.1, total_flos: 1e18 },
+    ];
+    writeFileSync(
+      path.join(dir, 'trainer_state.json'),
+      JSON.stringify({ num_train_epochs: 3, max_steps: 5031, global_step: 5031, log_history: log }),
+    );
+    const cfg = writeConfig(sshd, [{ name: 'hf', dir, metrics: 'trainer_state.json' }]);
+    const res = await runVigil(['status', '--config', cfg, '--json'], { VIGIL_DATA: freshDataDir() });
+    const [hf] = JSON.parse(res.stdout).workers;
+    expect(hf).toMatchObject({
+      status: 'finished',
+      reason: 'finished at epoch 3/3',
+      epoch: 3,
+      step: 5031,
+      totalEpochs: 3,
+      loss: 0.31,
+      lossMetric: 'loss',
+    });
+    expect(res.code).toBe(0);
+  });
+
   it('exits 1 when every worker is in error or unreachable, 0 when all is well', async () => {
     const tarpit = await startTarpit();
     try {
