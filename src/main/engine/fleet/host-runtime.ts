@@ -4,6 +4,7 @@
 
 import type { ConnectionState } from '../../../shared/model';
 import type { HostConfig } from '../config';
+import { nearestPath, nearestPathScript } from '../files';
 import type { Clock } from '../ports';
 import { buildProbeScript, type ProbeRequest, parseProbeOutput } from '../remote';
 import { type ResolvedHost, type SshConnector, SshError, type SshSession } from '../ssh';
@@ -238,7 +239,21 @@ export class HostRuntime {
         }
       }),
     );
+    await this.explainMissing(session);
     return { more: updated.includes(true), contacted: true };
+  }
+
+  /** Looks up, once per missing path, the nearest one that exists (a misspelt `dir` or file name). */
+  private async explainMissing(session: SshSession): Promise<void> {
+    for (const w of this.workers) {
+      for (const missing of w.pathsToExplain()) {
+        // Looked up again at a later answer when the host did not answer this time.
+        await session.run(nearestPathScript(missing), { timeoutMs: this.opts.probeTimeoutMs ?? 20_000 }).then(
+          (r) => w.explainPath(missing, nearestPath(missing, r.stdout)),
+          () => undefined,
+        );
+      }
+    }
   }
 
   stop(): void {

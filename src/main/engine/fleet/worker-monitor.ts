@@ -97,6 +97,8 @@ export class WorkerMonitor {
   private dirty = false;
   private savedIdentity = '';
   private savedAt = 0;
+  /** For each missing path: the nearest that exists (null: nothing near), once looked up on the host. */
+  private readonly nearest = new Map<string, string | null>();
   /** The divergence judgement of the records as they were (judged again only when they change). */
   private divergenceOf: { key: string; fact: DivergenceFact | null } | null = null;
 
@@ -254,6 +256,25 @@ export class WorkerMonitor {
     return more;
   }
 
+  /** Missing paths whose nearest existing sibling has not been looked up yet (see files/nearest-path.ts). */
+  pathsToExplain(): string[] {
+    const missing = /^metrics file not found: (.+)$/.exec(this.fileError ?? '')?.[1];
+    return missing !== undefined && !this.nearest.has(missing) ? [missing] : [];
+  }
+
+  explainPath(missing: string, nearest: string | null): void {
+    if (this.nearest.size > 100) this.nearest.clear();
+    this.nearest.set(missing, nearest);
+  }
+
+  /** The file error, with the nearest existing path when one is near: the fix a glance away. */
+  private fileErrorExplained(): string | null {
+    const e = this.fileError;
+    const missing = /^metrics file not found: (.+)$/.exec(e ?? '')?.[1];
+    const near = missing === undefined ? null : (this.nearest.get(missing) ?? null);
+    return near === null ? e : `${e} — did you mean ${near}?`;
+  }
+
   /** A local store failure's message (the caller keeps it), else notes a remote read failure. */
   private noteReadError(e: unknown, file: string): string | null {
     const err = e as Error & { kind?: string };
@@ -350,7 +371,7 @@ export class WorkerMonitor {
       connectionReason: host.connectionReason,
       lastContactAt: host.lastContactAt,
       configError: this.configError ?? this.localError,
-      fileError: this.fileError,
+      fileError: this.fileErrorExplained(),
       process: this.process,
       processDetail: this.processDetail,
       lastProgressAt: this.progressAt(host),
