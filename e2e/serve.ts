@@ -11,6 +11,8 @@ const BIN = fileURLToPath(new URL('../bin/vigil', import.meta.url));
 export interface Served {
   url: string;
   child: ChildProcess;
+  /** What `vigil serve` has printed on stderr so far. */
+  stderr(): string;
   stop(): Promise<number | null>;
 }
 
@@ -45,6 +47,7 @@ export async function startServe(
   return {
     url,
     child,
+    stderr: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;

@@ -52,7 +52,10 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         </span>
       </div>
       <div className="row-loss">
-        <span className="loss" title={worker.lossMetric ?? 'loss'}>
+        <span
+          className={`loss${worker.loss !== null && !Number.isFinite(worker.loss) ? ' not-a-number' : ''}`}
+          title={worker.lossMetric ?? 'loss'}
+        >
           {formatValue(worker.loss)}
         </span>
         <Sparkline
