@@ -38,6 +38,18 @@ export interface LogTee {
 
 const LOG_FORMATS = new Set(['text', 'regex']);
 
+/** Told of every record as it is read (its number in its file, from 1), and when a file starts over. */
+export interface RecordObserver {
+  record(rec: MetricRecord, n: number): void;
+  reset(): void;
+}
+
+export interface MetricsSourceExtras {
+  /** The single file's bytes as the worker's log too (see LogTee). */
+  tee?: LogTee | null;
+  observer?: RecordObserver | null;
+}
+
 export interface MetricsUpdate {
   more: boolean;
   changed: boolean;
@@ -64,8 +76,7 @@ export class MetricsSource {
     private readonly pace: PaceTracker,
     /** Rows each store holds in memory (see RecordStore); the mirror on disk keeps every byte. */
     private readonly recordsHeld = RECORDS_HELD,
-    /** The single file's bytes as the worker's log too (see LogTee). */
-    private readonly tee: LogTee | null = null,
+    private readonly extras: MetricsSourceExtras = {},
   ) {
     this.records = new RecordStore(recordsHeld);
     this.glob = isGlob(path.posix.basename(cfg.metrics.path));
@@ -89,6 +100,7 @@ export class MetricsSource {
         onReset: () => {
           unit.store.clear();
           unit.steps = new StepUnfolder();
+          this.extras.observer?.reset();
           if (unit.store === this.records) this.pace.reset();
           this.mergedStale = true;
         },
@@ -96,7 +108,7 @@ export class MetricsSource {
       file: undefined as unknown as TrackedFile,
     };
     const whole = FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(fileName) >= 0.9));
-    const tee = id === '' && !whole ? this.tee : null;
+    const tee = id === '' && !whole ? (this.extras.tee ?? null) : null;
     const consumer = tee
       ? {
           bytes: (chunk: Uint8Array) => {
@@ -114,8 +126,12 @@ export class MetricsSource {
   }
 
   private take(unit: Unit, records: MetricRecord[]): void {
-    for (const r of records) {
+    const observer = this.extras.observer;
+    const first = unit.store.count + 1;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
       unit.steps.apply(r);
+      observer?.record(r, first + i);
       if (r.time === null) continue;
       this.recordsCarryTime = true;
       this.pace.observe(r.time);

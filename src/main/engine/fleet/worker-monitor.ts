@@ -23,14 +23,14 @@ import {
   type DivergenceFact,
   evaluateHealth,
   type Health,
-  judgeDivergence,
+  LossWatch,
   PaceTracker,
   thresholds,
   type WorkerFacts,
 } from '../judge';
 import { createLogScanner, type LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
-import { type RecordStore, stepAxis } from '../records';
+import type { RecordStore } from '../records';
 import { isGlob, type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
 
@@ -73,8 +73,6 @@ function identities(m: SavedMetrics): unknown {
   return { single: one(m.single), files: Object.entries(m.files ?? {}).map(([k, c]) => [k, one(c)]) };
 }
 
-const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
-
 export class WorkerMonitor {
   readonly pace = new PaceTracker();
   readonly mirrorDir: string;
@@ -99,8 +97,10 @@ export class WorkerMonitor {
   private savedAt = 0;
   /** For each missing path: the nearest that exists (null: nothing near), once looked up on the host. */
   private readonly nearest = new Map<string, string | null>();
-  /** The divergence judgement of the records as they were (judged again only when they change). */
-  private divergenceOf: { key: string; fact: DivergenceFact | null } | null = null;
+  /** Every loss-like metric's divergence, kept up to date as records are read (judge/divergence.ts). */
+  private readonly lossWatch: LossWatch;
+  /** The share of the run a rise must last; false: never judged diverged (`diverge: false`). */
+  private readonly divergeShare: number | false;
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -133,7 +133,14 @@ export class WorkerMonitor {
       scanner && (!cfg.log || sameAsMetrics)
         ? { bytes: (c: Uint8Array) => scanner.push(c), reset: () => scanner.reset(), always: sameAsMetrics }
         : null;
-    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld, tee);
+    const diverge = cfg.diverge === false ? null : { ...DEFAULT_DIVERGE, ...cfg.diverge };
+    this.divergeShare = diverge === null ? false : diverge.share;
+    const watch = new LossWatch(diverge?.factor ?? DEFAULT_DIVERGE.factor, cfg.metrics.loss);
+    this.lossWatch = watch;
+    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld, {
+      tee,
+      observer: { record: (r, n) => watch.observe(r, n), reset: () => watch.reset() },
+    });
     this.logFile =
       scanner && cfg.log && !sameAsMetrics
         ? new TrackedFile(
@@ -394,32 +401,7 @@ export class WorkerMonitor {
   /** Whether the loss is NaN/Inf or far above its best, and since where (judge/divergence.ts). */
   divergence(): DivergenceFact | null {
     const metric = this.lossMetric();
-    if (metric === null) return null;
-    const records = this.records;
-    const key = `${metric}|${records.count}|${records.latestStep()}|${records.latest(metric)}`;
-    if (this.divergenceOf?.key === key) return this.divergenceOf.fact;
-    const d = this.cfg.diverge;
-    const settings = d === false ? false : { ...DEFAULT_DIVERGE, ...d };
-    const s = records.series(metric);
-    const found = judgeDivergence(
-      { values: s.values, x: stepAxis(s.step, s.record), length: s.length },
-      settings,
-    );
-    const fact: DivergenceFact | null =
-      found === null
-        ? null
-        : {
-            metric,
-            divergence: found,
-            since: {
-              step: records.latestStep() === null ? null : finiteOrNull(s.step[found.from]!),
-              record: s.record[found.from]!,
-              epoch: finiteOrNull(s.epoch[found.from]!),
-              time: finiteOrNull(s.time[found.from]!),
-            },
-          };
-    this.divergenceOf = { key, fact };
-    return fact;
+    return metric === null ? null : this.lossWatch.judge(metric, this.divergeShare);
   }
 
   health(host: HostView, now: number): Health {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DIVERGE, describeDivergence, judgeDivergence } from './divergence';
+import {
+  DEFAULT_DIVERGE,
+  DivergenceWatch,
+  describeDivergence,
+  judgeDivergence,
+  LossWatch,
+} from './divergence';
 
 const run = (values: number[], x = values.map((_, i) => i + 1)) => ({ values, x, length: values.length });
 const falling = (n: number) => Array.from({ length: n }, (_, i) => 2 / (1 + i / 10));
@@ -79,5 +85,66 @@ describe('describeDivergence', () => {
       age,
     );
     expect(text).toBe('train_loss is 35.21, over 10× its best (0.41) since record 812');
+  });
+});
+
+describe('DivergenceWatch (one value at a time)', () => {
+  /** A seeded run: falling, noisy, with spikes, NaN stretches and explosions here and there. */
+  function run(seed: number, n: number): { values: number[]; steps: number[] } {
+    let s = seed;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    const values: number[] = [];
+    let mode = 0;
+    for (let i = 0; i < n; i++) {
+      if (rnd() < 0.03) mode = Math.floor(rnd() * 4);
+      const base = 2 / (1 + i / 20);
+      values.push(
+        mode === 1 ? Number.NaN : mode === 2 ? base * (15 + rnd() * 10) : base * (1 + 0.2 * (rnd() - 0.5)),
+      );
+      if (mode === 3 && rnd() < 0.3) mode = 0;
+    }
+    return { values, steps: values.map((_, i) => (i + 1) * 10) };
+  }
+
+  it('judges exactly as judgeDivergence on the same values, after every value', () => {
+    let diverged = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const { values, steps } = run(seed, 300);
+      const watch = new DivergenceWatch(DEFAULT_DIVERGE.factor);
+      for (let i = 0; i < values.length; i++) {
+        watch.observe(values[i]!, steps[i]!, i + 1, null, null);
+        const slice = { values: values.slice(0, i + 1), x: steps.slice(0, i + 1), length: i + 1 };
+        const want = judgeDivergence(slice, DEFAULT_DIVERGE);
+        const got = watch.judge(DEFAULT_DIVERGE.share);
+        expect(got?.divergence.kind ?? null, `seed ${seed} value ${i}`).toBe(want?.kind ?? null);
+        if (want && got) {
+          expect(got.since.record).toBe(want.from + 1);
+          if (want.kind === 'rising' && got.divergence.kind === 'rising')
+            expect(got.divergence.best).toBe(want.best);
+          diverged++;
+        }
+      }
+    }
+    expect(diverged).toBeGreaterThan(100); // the runs do diverge, often
+  });
+
+  it('LossWatch watches every loss-like metric (and the configured one), and forgets at a reset', () => {
+    const w = new LossWatch(10, 'ce');
+    const rec = (i: number, m: Record<string, number>) => ({ epoch: null, step: i, time: null, metrics: m });
+    for (let i = 1; i <= 5; i++)
+      w.observe(rec(i, { train_loss: 1 / i, ce: i === 5 ? Number.NaN : 1, lr: Number.NaN }), i);
+    expect(w.judge('train_loss', 0.05)).toBeNull();
+    expect(w.judge('ce', 0.05)).toMatchObject({
+      metric: 'ce',
+      divergence: { kind: 'non-finite' },
+      since: { step: 5 },
+    });
+    expect(w.judge('lr', 0.05)).toBeNull(); // not a loss: not watched
+    expect(w.judge('ce', false)).toBeNull();
+    w.reset();
+    expect(w.judge('ce', 0.05)).toBeNull();
   });
 });

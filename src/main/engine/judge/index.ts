@@ -6,8 +6,10 @@ export {
   DEFAULT_DIVERGE,
   type Divergence,
   type DivergenceFact,
+  DivergenceWatch,
   type DivergeSettings,
   judgeDivergence,
+  LossWatch,
 } from './divergence';
 export { epochLabel, evaluateHealth, type Health, type WorkerFacts } from './health';
 export { PaceTracker, thresholds } from './pace';
