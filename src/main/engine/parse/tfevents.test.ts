@@ -150,6 +150,24 @@ describe('TensorBoard event files', () => {
     expect(shortestFloat32(Math.fround(0.1))).toBe(0.1);
     expect(shortestFloat32(Math.fround(1e-30))).toBe(1e-30);
     expect(shortestFloat32(Number.NaN)).toBeNaN();
+    expect(shortestFloat32(Math.fround(-38.7890625))).toBe(-38.789063); // a tie rounds away from zero
+  });
+
+  it('finds what toPrecision finds, the shortest first, over float32s of every size', () => {
+    const byString = (v: number) => {
+      for (let p = 1; p <= 9; p++)
+        if (Math.fround(Number(v.toPrecision(p))) === v) return Number(v.toPrecision(p));
+      return v;
+    };
+    let s = 42;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const v = Math.fround((rnd() - 0.3) * 10 ** Math.floor(rnd() * 50 - 25));
+      expect(shortestFloat32(v), String(v)).toBe(byString(v));
+    }
   });
 
   it('is detected by name', () => {
