@@ -8,14 +8,12 @@ import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
 import type { WorkerConfig } from '../config';
 import {
   MetricsSource,
-  mirrorRelativePath,
-  mirrorSource,
   type ReadRange,
   readJson,
   type SavedCursor,
   type SavedMetrics,
   safeSegment,
-  TrackedFile,
+  type TrackedFile,
   writeAtomically,
 } from '../files';
 import {
@@ -28,11 +26,13 @@ import {
   thresholds,
   type WorkerFacts,
 } from '../judge';
-import { createLogScanner, type LogScanner } from '../parse';
+import type { LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
-import { isGlob, type ProbeResult, splitGlob } from '../remote';
+import { type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
+import { PathHints } from './path-hints';
+import { workerLog } from './worker-log';
 
 export interface HostView {
   name: string;
@@ -63,7 +63,6 @@ interface SavedWorker {
   pace?: number[];
 }
 
-const LOG_TAIL_LINES = 200;
 const STATE_FILE = '.vigil-state.json';
 const STATE_SAVE_EVERY_MS = 60_000;
 
@@ -95,8 +94,7 @@ export class WorkerMonitor {
   private dirty = false;
   private savedIdentity = '';
   private savedAt = 0;
-  /** For each missing path: the nearest that exists (null: nothing near), once looked up on the host. */
-  private readonly nearest = new Map<string, string | null>();
+  private readonly hints = new PathHints();
   /** Every loss-like metric's divergence, kept up to date as records are read (judge/divergence.ts). */
   private readonly lossWatch: LossWatch;
   /** The share of the run a rise must last; false: never judged diverged (`diverge: false`). */
@@ -117,40 +115,17 @@ export class WorkerMonitor {
   ) {
     this.mirrorDir = WorkerMonitor.mirrorDirIn(dataDir, cfg.name);
     this.statePath = path.join(this.mirrorDir, STATE_FILE);
-    // The log is read for its tail and its fatal lines. When it is the metrics file itself (a text log
-    // read for its metrics, named as the log or with no log named), its bytes are shared with the
-    // metrics: one read, one mirror (two followers of one file would write one mirror twice).
-    const metricsSource = mirrorSource(cfg.dir, cfg.metrics.path);
-    const sameAsMetrics =
-      cfg.log !== undefined &&
-      path.posix.normalize(mirrorSource(cfg.dir, cfg.log)) === path.posix.normalize(metricsSource);
-    const scanner =
-      cfg.log || !isGlob(path.posix.basename(cfg.metrics.path))
-        ? createLogScanner({ tailLines: LOG_TAIL_LINES })
-        : null;
-    this.logScanner = scanner;
-    const tee =
-      scanner && (!cfg.log || sameAsMetrics)
-        ? { bytes: (c: Uint8Array) => scanner.push(c), reset: () => scanner.reset(), always: sameAsMetrics }
-        : null;
+    const log = workerLog(cfg, this.mirrorDir);
+    this.logScanner = log.scanner;
+    this.logFile = log.file;
     const diverge = cfg.diverge === false ? null : { ...DEFAULT_DIVERGE, ...cfg.diverge };
     this.divergeShare = diverge === null ? false : diverge.share;
     const watch = new LossWatch(diverge?.factor ?? DEFAULT_DIVERGE.factor, cfg.metrics.loss);
     this.lossWatch = watch;
     this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld, {
-      tee,
+      tee: log.tee,
       observer: { record: (r, n) => watch.observe(r, n), reset: () => watch.reset() },
     });
-    this.logFile =
-      scanner && cfg.log && !sameAsMetrics
-        ? new TrackedFile(
-            path.join(this.mirrorDir, mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.log))),
-            {
-              bytes: (c) => scanner.push(c),
-              reset: () => scanner.reset(),
-            },
-          )
-        : null;
     this.process = cfg.process ? 'unknown' : 'not-configured';
   }
 
@@ -263,23 +238,13 @@ export class WorkerMonitor {
     return more;
   }
 
-  /** Missing paths whose nearest existing sibling has not been looked up yet (see files/nearest-path.ts). */
+  /** Missing paths whose nearest existing sibling has not been looked up yet (see path-hints.ts). */
   pathsToExplain(): string[] {
-    const missing = /^metrics file not found: (.+)$/.exec(this.fileError ?? '')?.[1];
-    return missing !== undefined && !this.nearest.has(missing) ? [missing] : [];
+    return this.hints.toExplain(this.fileError);
   }
 
   explainPath(missing: string, nearest: string | null): void {
-    if (this.nearest.size > 100) this.nearest.clear();
-    this.nearest.set(missing, nearest);
-  }
-
-  /** The file error, with the nearest existing path when one is near: the fix a glance away. */
-  private fileErrorExplained(): string | null {
-    const e = this.fileError;
-    const missing = /^metrics file not found: (.+)$/.exec(e ?? '')?.[1];
-    const near = missing === undefined ? null : (this.nearest.get(missing) ?? null);
-    return near === null ? e : `${e} — did you mean ${near}?`;
+    this.hints.explain(missing, nearest);
   }
 
   /** A local store failure's message (the caller keeps it), else notes a remote read failure. */
@@ -378,7 +343,7 @@ export class WorkerMonitor {
       connectionReason: host.connectionReason,
       lastContactAt: host.lastContactAt,
       configError: this.configError ?? this.localError,
-      fileError: this.fileErrorExplained(),
+      fileError: this.hints.explained(this.fileError),
       process: this.process,
       processDetail: this.processDetail,
       lastProgressAt: this.progressAt(host),
