@@ -295,6 +295,16 @@ function fieldsOf(b: Uint8Array): [number, number, number | Uint8Array][] {
 }
 const field = (fs: [number, number, number | Uint8Array][], no: number) => fs.find((f) => f[0] === no)?.[2];
 
+/** A float32 as the shortest decimal that is the same float32 (as Vigil shows it), the plain way. */
+function shortest32(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  for (let p = 1; p <= 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return d;
+  }
+  return v;
+}
+
 /** A rank-0 float / double tensor (typed field, packed or not, or tensor_content), else null. */
 function tensorScalar(t: Uint8Array): number | null {
   const fs = fieldsOf(t);
@@ -305,9 +315,10 @@ function tensorScalar(t: Uint8Array): number | null {
   const content = field(fs, 4) as Uint8Array | undefined;
   const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (dtype === 1) {
-    if (content) return dv(content).getFloat32(0, true);
+    if (content) return shortest32(dv(content).getFloat32(0, true));
     const v = field(fs, 5);
-    return v instanceof Uint8Array ? dv(v).getFloat32(0, true) : (v ?? null);
+    const f = v instanceof Uint8Array ? dv(v).getFloat32(0, true) : (v ?? null);
+    return typeof f === 'number' ? shortest32(f) : f;
   }
   if (dtype === 2) {
     if (content) return dv(content).getFloat64(0, true);
@@ -345,7 +356,7 @@ function baselineTfevents(bytes: Uint8Array): MetricRecord[] {
         const simple = field(vf, 2) as number | undefined;
         const tensor = field(vf, 8) as Uint8Array | undefined;
         let v: number | null = null;
-        if (simple !== undefined) v = simple;
+        if (simple !== undefined) v = shortest32(simple);
         else if (tensor && (!name || utf8.decode(name) === 'scalars')) v = tensorScalar(tensor);
         if (v === null) continue;
         if (tag === 'epoch') epoch = v;

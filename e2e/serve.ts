@@ -11,12 +11,18 @@ const BIN = fileURLToPath(new URL('../bin/vigil', import.meta.url));
 export interface Served {
   url: string;
   child: ChildProcess;
+  /** What `vigil serve` has printed on stderr so far. */
+  stderr(): string;
   stop(): Promise<number | null>;
 }
 
-export async function startServe(configPath: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], {
-    env: { ...process.env, VIGIL_DATA: mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-data-')) },
+export async function startServe(
+  configPath: string,
+  opts: { dataDir?: string; args?: string[] } = {},
+): Promise<Served> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-data-'));
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath, ...(opts.args ?? [])], {
+    env: { ...process.env, VIGIL_DATA: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -41,6 +47,7 @@ export async function startServe(configPath: string): Promise<Served> {
   return {
     url,
     child,
+    stderr: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;

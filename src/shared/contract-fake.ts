@@ -10,6 +10,7 @@ import type {
   EventName,
   Events,
   MetricSeries,
+  NonFiniteStretch,
   ProgressEvent,
   SeriesOptions,
   SeriesPoint,
@@ -250,7 +251,17 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
       xs = xs.subarray(lo, hi);
       ys = ys.subarray(lo, hi);
     }
-    return { metric, totalPoints: xs.length, points: downsample(xs, ys, opts.maxPoints) };
+    const out: MetricSeries = { metric, totalPoints: xs.length, points: downsample(xs, ys, opts.maxPoints) };
+    // As the engine marks them: each stretch of NaN/±Infinity values, from its first x to its last.
+    const stretches: NonFiniteStretch[] = [];
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isFinite(ys[i]!)) continue;
+      const open = stretches.at(-1);
+      if (open && i > 0 && !Number.isFinite(ys[i - 1]!)) open.to = xs[i]!;
+      else stretches.push({ from: xs[i]!, to: xs[i]!, value: 'NaN' });
+    }
+    if (stretches.length > 0) out.nonFinite = stretches;
+    return out;
   }
 
   return {

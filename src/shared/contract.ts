@@ -9,6 +9,7 @@ import type {
   alertEventSchema,
   alertKindSchema,
   metricSeriesSchema,
+  nonFiniteStretchSchema,
   progressEventSchema,
   seriesOptionsSchema,
   seriesPointSchema,
@@ -24,6 +25,8 @@ export type SeriesOptions = z.infer<typeof seriesOptionsSchema>;
 /** One downsampled point; `y` null marks a gap, `min`/`max` the envelope of the raw values. */
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 export type MetricSeries = z.infer<typeof metricSeriesSchema>;
+/** Where a metric's values are NaN or ±Infinity: the chart marks the stretch. */
+export type NonFiniteStretch = z.infer<typeof nonFiniteStretchSchema>;
 export type SeriesResult = z.infer<typeof seriesResultSchema>;
 
 /** The request side of the contract: `name(args) → result`. Every call is async on the wire. */

@@ -31,6 +31,7 @@ export const WORKER_STATUSES = [
   'unreachable',
   'finished',
   'failed',
+  'diverged',
   'unknown',
   'error',
 ] as const;
@@ -60,17 +61,27 @@ export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
 /** One relay target's delivery state (`alerts.notify`). */
 export type RelayTargetState = z.infer<typeof relayTargetStateSchema>;
 
-/** Statuses that open an alert episode. */
-export const ALARM_STATUSES: readonly WorkerStatus[] = ['stalled', 'unreachable', 'failed', 'error'];
+/** Statuses that open an alert episode: the problem statuses. */
+export const ALARM_STATUSES: readonly WorkerStatus[] = [
+  'stalled',
+  'unreachable',
+  'diverged',
+  'failed',
+  'error',
+];
 
-/** Health severity order, worst first: the list sorts problems first with this. */
+/**
+ * Health severity order, worst first: the list sorts problems first with this. A diverged loss (NaN, or
+ * far above its best) is worse than a silent host: the run is known to be wasting its GPU.
+ */
 export const STATUS_SEVERITY: Record<WorkerStatus, number> = {
   error: 0,
   failed: 1,
-  unreachable: 2,
-  stalled: 3,
-  late: 4,
-  unknown: 5,
-  running: 6,
-  finished: 7,
+  diverged: 2,
+  unreachable: 3,
+  stalled: 4,
+  late: 5,
+  unknown: 6,
+  running: 7,
+  finished: 8,
 };

@@ -112,11 +112,24 @@ export const seriesPointSchema = z.object({
   max: finite.nullable(),
 });
 
+/**
+ * A stretch of the x axis where the metric's values are not numbers (NaN, ±Infinity): from the first such
+ * value to the last one of the stretch. The line has a gap there; the chart marks the stretch so a NaN
+ * tail is seen, not hidden behind a curve that simply ends.
+ */
+export const nonFiniteStretchSchema = z.object({
+  from: finite,
+  to: finite,
+  value: z.enum(['NaN', 'Infinity', '-Infinity', 'mixed']),
+});
+
 export const metricSeriesSchema = z.object({
   metric: z.string(),
   /** Raw points before downsampling (after the range filter). */
   totalPoints: finite,
   points: z.array(seriesPointSchema),
+  /** Where the values are NaN or ±Infinity, in x order (absent: none). */
+  nonFinite: z.array(nonFiniteStretchSchema).max(1000).optional(),
 });
 
 export const seriesResultSchema = z.object({
@@ -129,11 +142,17 @@ export const seriesResultSchema = z.object({
    * point per metric. Absent or null while every record is held.
    */
   thinned: z.object({ before: finite, every: finite }).nullable().optional(),
+  /**
+   * On the step axis: the x values are the records' numbers (from 1), because the file's steps go back
+   * (a run restarted into the same file) and would fold the line onto itself.
+   */
+  stepIsRecord: z.boolean().optional(),
 });
 
 export const alertKindSchema = z.enum([
   'stalled',
   'unreachable',
+  'diverged',
   'failed',
   'error',
   'finished',

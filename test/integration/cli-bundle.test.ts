@@ -54,9 +54,14 @@ describe('bin/vigil', () => {
     expect(second.stderr).toBe('');
     const later = Date.now() / 1000 + 5;
     utimesSync(path.join(root, 'src', 'main', 'cli', 'inspect.ts'), later, later);
-    const third = await run(bin, ['inspect', path.join(ROOT, 'package.json'), '--json']);
+    const third = await run(bin, ['--version']);
     expect(third.stderr).toContain('the sources changed since the CLI was bundled; bundling it again…');
     expect(third.code).toBe(0);
+    // The bundle finds its package.json from out/cli, as the sources do from src/main/cli.
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(third.stdout).toBe(`${version}\n`);
   });
 
   it('an install without the bundle says how to build it, and exits 1', async () => {

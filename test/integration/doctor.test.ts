@@ -80,6 +80,7 @@ describe('vigil doctor', () => {
       `${run.dir}/results/none.jsonl does not exist`,
     );
     expect(step(missing.stdout, 'metrics file').fix).toContain('check `metrics`');
+    expect(missing.code).toBe(1); // a failed check
 
     const dead = await runVigil(
       [
@@ -133,37 +134,42 @@ describe('vigil doctor', () => {
   });
 
   it('names the local rsync, its flavour, what it cannot do and the fix', async () => {
-    // (The host checks may fail here: an earlier test changed the sshd's host key.)
-    const gnu = await runVigil(['doctor', '--config', writeConfig(sshd, [healthy()])], env());
-    expect(step(gnu.stdout, 'ssh').text).toMatch(/✓ ssh: \/\S*\/ssh$/);
-    expect(step(gnu.stdout, 'rsync').text).toMatch(
-      /✓ rsync: \/\S+ is GNU rsync \d+\.\d+\.\d+ \(protocol \d+\)$/,
-    );
+    // Its own sshd: an earlier test changed the shared one's host key, and every check must pass here.
+    const own = await startSshd();
+    try {
+      const gnu = await runVigil(['doctor', '--config', writeConfig(own, [healthy()])], env());
+      expect(step(gnu.stdout, 'ssh').text).toMatch(/✓ ssh: \/\S*\/ssh$/);
+      expect(step(gnu.stdout, 'rsync').text).toMatch(
+        /✓ rsync: \/\S+ is GNU rsync \d+\.\d+\.\d+ \(protocol \d+\)$/,
+      );
 
-    const built = openrsync();
-    if ('skip' in built) {
-      console.log(`doctor with openrsync skipped: ${built.skip}`);
-    } else {
-      const cfg = writeConfig(sshd, [healthy()]);
-      appendFileSync(cfg, `rsync: ${built.binary}\n`);
-      const res = await runVigil(['doctor', '--config', cfg], env());
-      expect(res.code).toBe(0);
-      const s = step(res.stdout, 'rsync');
-      expect(s.mark).toBe('!');
-      expect(s.text).toContain(`${built.binary} (from the config) is openrsync (protocol 27)`);
-      expect(s.fix).toMatch(/brew install rsync.*`rsync: \/path\/to\/rsync` in the config/);
-      expect(res.stdout).toMatch(/- no --inplace: .*TensorBoard/);
-      expect(res.stdout).toMatch(/- no -s: Vigil quotes remote paths/);
-      expect(res.stdout).toContain('1 check(s) passed with limits');
+      const built = openrsync();
+      if ('skip' in built) {
+        console.log(`doctor with openrsync skipped: ${built.skip}`);
+      } else {
+        const cfg = writeConfig(own, [healthy()]);
+        appendFileSync(cfg, `rsync: ${built.binary}\n`);
+        const res = await runVigil(['doctor', '--config', cfg], env());
+        expect(res.code).toBe(0);
+        const s = step(res.stdout, 'rsync');
+        expect(s.mark).toBe('!');
+        expect(s.text).toContain(`${built.binary} (from the config) is openrsync (protocol 27)`);
+        expect(s.fix).toMatch(/brew install rsync.*`rsync: \/path\/to\/rsync` in the config/);
+        expect(res.stdout).toMatch(/- no --inplace: .*TensorBoard/);
+        expect(res.stdout).toMatch(/- no -s: Vigil quotes remote paths/);
+        expect(res.stdout).toContain('1 check(s) passed with limits');
+      }
+
+      const cfg = writeConfig(own, [healthy()]);
+      appendFileSync(cfg, 'rsync: /nope/rsync\n');
+      const missing = await runVigil(['doctor', '--config', cfg], env());
+      expect(step(missing.stdout, 'rsync')).toMatchObject({ mark: '✗' });
+      expect(step(missing.stdout, 'rsync').text).toContain(
+        '/nope/rsync (from the config) is not an executable file',
+      );
+    } finally {
+      await own.stop();
     }
-
-    const cfg = writeConfig(sshd, [healthy()]);
-    appendFileSync(cfg, 'rsync: /nope/rsync\n');
-    const missing = await runVigil(['doctor', '--config', cfg], env());
-    expect(step(missing.stdout, 'rsync')).toMatchObject({ mark: '✗' });
-    expect(step(missing.stdout, 'rsync').text).toContain(
-      '/nope/rsync (from the config) is not an executable file',
-    );
   });
 
   it('exits 2 for a bad config or an unknown worker', async () => {

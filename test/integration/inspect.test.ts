@@ -19,13 +19,15 @@ describe('vigil inspect', () => {
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
     // The file: header epoch,accuracy,loss,val_accuracy,val_loss and 29 rows, epochs 0..28; the last row
-    // is "28,0.9668750166893005,0.091253668,0.8899999856948853,0.41605862975120544" (a 9-digit loss).
+    // is "28,0.9668750166893005,0.091253668,0.8899999856948853,0.41605862975120544" (a 9-digit loss):
+    // epoch 28 as written from 0, the 29th as people count it.
     expect(out).toMatchObject({
       format: 'csv',
+      formatReason: 'its name "tomato-leaf-cnn-training_log.csv" says csv',
       records: 29,
       metrics: ['accuracy', 'loss', 'val_accuracy', 'val_loss'],
       lossMetric: 'loss',
-      last: { epoch: 28, step: null, loss: 0.091253668 },
+      last: { epoch: 29, step: null, loss: 0.091253668 },
     });
     expect(out.last.metrics.val_loss).toBe(0.41605862975120544);
   });
@@ -48,6 +50,12 @@ describe('vigil inspect', () => {
     const unread = JSON.parse(res.stdout);
     expect(unread).toMatchObject({ format: null, records: 0 });
     expect(unread.why).toBeTruthy();
+    expect(res.code).toBe(1); // nothing Vigil can read in it
+
+    const bogus = await runVigil(['inspect', f, '--format', 'bogus']);
+    expect(bogus.code).toBe(2); // a usage error, said before anything is read
+    expect(bogus.stderr).toContain('Unknown format "bogus". Known formats: trainer-state, tfevents, jsonl');
+    expect(bogus.stdout).toBe('');
 
     const missing = await runVigil(['inspect', path.join(dir, 'nope.csv')]);
     expect(missing.code).toBe(1);

@@ -151,7 +151,7 @@ describe('vigil status against a real sshd', () => {
       worker('crashed', crashed!),
     ]);
     const res = await runVigil(['status', '--config', cfg, '--json'], { VIGIL_DATA: freshDataDir() });
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(1); // a worker stalled, one failed: a problem
     const byName = Object.fromEntries(
       JSON.parse(res.stdout).workers.map((w: { name: string }) => [w.name, w]),
     );
@@ -190,7 +190,7 @@ describe('vigil status against a real sshd', () => {
         },
       );
       const res = await runVigil(['status', '--config', cfg, '--json'], { VIGIL_DATA: freshDataDir() });
-      expect(res.code).toBe(0);
+      expect(res.code).toBe(1); // one host unreachable
       const [g, s] = JSON.parse(res.stdout).workers;
       expect(g).toMatchObject({ name: 'good', status: 'running' });
       expect(s).toMatchObject({ name: 'silent', status: 'unreachable' });
@@ -212,6 +212,7 @@ describe('vigil status against a real sshd', () => {
       { name: 'lost', dir: ok.dir, metrics: 'results/nope.jsonl' },
     ]);
     const res = await runVigil(['status', '--config', cfg, '--json'], { VIGIL_DATA: freshDataDir() });
+    expect(res.code).toBe(1);
     const [a, b] = JSON.parse(res.stdout).workers;
     expect(a.status).toBe('running');
     expect(b).toMatchObject({

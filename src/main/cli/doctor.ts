@@ -7,7 +7,7 @@ import path from 'node:path';
 import { formatAge } from '../../shared/human';
 import type { VigilConfig, WorkerConfig } from '../engine/config';
 import { loadConfig, resolveHost } from '../engine/config';
-import { defaultDataDir } from '../engine/files';
+import { defaultDataDir, nearestPath, nearestPathScript } from '../engine/files';
 import { inspectBytes } from '../engine/parse';
 import { buildProbeScript, type FileProbe, type ProbeRequest, parseProbeOutput } from '../engine/remote';
 import {
@@ -113,7 +113,7 @@ export async function runDoctor(
   print('');
   print(r.failures === 0 ? 'All checks passed.' : `${r.failures} check(s) failed: see the fixes above.`);
   if (r.warnings > 0) print(`${r.warnings} check(s) passed with limits (!): see the notes above.`);
-  return 0;
+  return r.failures === 0 ? 0 : 1;
 }
 
 async function checkHost(
@@ -223,12 +223,21 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
   const log = w.log ? at(w.log) : null;
   const pidFile = w.process && 'pidFile' in w.process ? at(w.process.pidFile) : null;
   const pattern = w.process && 'match' in w.process ? w.process.match : null;
+  /** " — did you mean …?" when a path near the missing one exists. */
+  const near = async (missing: string): Promise<string> => {
+    const out = await session.run(nearestPathScript(missing)).then(
+      (x) => x.stdout,
+      () => '',
+    );
+    const found = nearestPath(missing, out);
+    return found === null ? '' : ` — did you mean ${found}?`;
+  };
   const dirCheck = await session.run(`[ -d ${shQuote(dir)} ] && echo yes || echo no`);
   if (dirCheck.stdout.trim() === 'yes') r.ok('directory', dir);
   else
     r.bad(
       'directory',
-      `${dir} does not exist on the host`,
+      `${dir} does not exist on the host${await near(dir)}`,
       'check `dir` in the config (it is on the remote machine)',
     );
 
@@ -244,7 +253,7 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
   if (m.kind !== 'ok') {
     r.bad(
       'metrics file',
-      describeMissing(m.kind, metrics),
+      `${describeMissing(m.kind, metrics)}${m.kind === 'missing' ? await near(metrics) : ''}`,
       'check `metrics` (relative to `dir`) and that training has started writing it',
     );
   } else {
@@ -265,7 +274,10 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
         'set metrics.format (jsonl, csv, text, regex, …) in the config',
       );
     else {
-      r.ok('format', `${seen.format}${w.metrics.format ? ' (from the config)' : ' (detected)'}`);
+      r.ok(
+        'format',
+        `${seen.format} (${w.metrics.format ? 'from the config' : `detected: ${seen.formatReason}`})`,
+      );
       if (seen.records === 0)
         r.bad('newest record', 'no records in the file yet', 'wait for the first epoch, or check the format');
       else {

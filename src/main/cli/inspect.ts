@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type InspectResult, inspectBytes } from '../engine/parse';
+import { formatById, type InspectResult, inspectBytes } from '../engine/parse';
 
 export interface InspectArgs {
   file: string;
@@ -15,7 +15,7 @@ export interface InspectArgs {
 function text(r: InspectResult, file: string): string {
   const lines = [
     `${file}`,
-    `  format:      ${r.format ?? '(not recognised)'}`,
+    `  format:      ${r.format === null ? '(not recognised)' : `${r.format} — ${r.formatReason ?? 'chosen'}`}`,
     `  records:     ${r.records}`,
   ];
   lines.push(`  metrics:     ${r.metrics.length ? r.metrics.join(', ') : '(none)'}`);
@@ -40,6 +40,14 @@ export async function runInspect(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
+  if (args.format !== undefined) {
+    try {
+      formatById(args.format);
+    } catch (e) {
+      err(`vigil inspect: ${(e as Error).message}`);
+      return 2; // a usage error: nothing was read
+    }
+  }
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(args.file);
@@ -49,5 +57,6 @@ export async function runInspect(
   }
   const result = inspectBytes(path.basename(args.file), bytes, { format: args.format, loss: args.loss });
   out(args.json ? JSON.stringify(result, null, 2) : text(result, args.file));
-  return 0;
+  // 1 when Vigil cannot read records from this file (not recognised, nothing in it): what to fix.
+  return result.format !== null && result.records > 0 ? 0 : 1;
 }

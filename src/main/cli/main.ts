@@ -1,8 +1,12 @@
-// `vigil` command line. Exit codes: 0 it reported, 1 the operation failed, 2 bad config or usage.
+// `vigil` command line. Exit codes: 0 all well, 1 a problem (a worker in trouble, a failed check, a
+// failed operation), 2 a usage or configuration error.
 // Each command's code (and the engine behind it: ssh2, zod, yaml) is loaded only when that command
 // runs, so `vigil --help` starts in the time Node itself takes plus commander (bench/cli-start.ts).
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { appRoot } from './app-root';
 
 const configPath = async (given: string | undefined): Promise<string> =>
   given ?? (await import('../engine/config')).defaultConfigPath();
@@ -13,9 +17,20 @@ function isConfigError(e: unknown): e is Error {
   return e instanceof Error && e.name === 'ConfigError';
 }
 
+/** The version in package.json (found the same way from the sources and from the bundled CLI). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(appRoot(), 'package.json'), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vigil')
     .description('Keeps watch over training runs on remote machines reached over SSH.')
+    .version(version(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code = 0;

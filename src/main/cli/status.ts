@@ -3,10 +3,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { FleetSnapshot, WorkerStatus } from '../../shared/model';
 import { defaultDataDir, tryLockDataDir } from '../engine/files';
 import { openFleet, statusJson } from '../engine/fleet';
 import { loadRelayState } from '../engine/relay';
 import { renderStatusTable } from './table';
+
+/** The statuses that are all well; any other (a problem, or a worker Vigil could not judge) exits 1. */
+const WELL: readonly WorkerStatus[] = ['running', 'late', 'finished'];
+
+/** 0 when every worker is running, late or finished; 1 when any is in trouble or could not be judged. */
+export function statusExitCode(snap: FleetSnapshot): 0 | 1 {
+  return snap.workers.every((w) => WELL.includes(w.status)) ? 0 : 1;
+}
 
 export async function runStatus(
   opts: { configPath: string; json: boolean },
@@ -17,7 +26,13 @@ export async function runStatus(
   // When the app is running it owns the mirror: read into a private folder rather than write beside it.
   const dataDir = lock ? shared : await mkdtemp(path.join(os.tmpdir(), 'vigil-status-'));
   try {
-    const { fleet, config } = await openFleet({ configPath: opts.configPath, dataDir, historyDir: shared });
+    // The app's saved paces judge stalls the way the app does (a single pass sees each mtime once).
+    const { fleet, config } = await openFleet({
+      configPath: opts.configPath,
+      dataDir,
+      historyDir: shared,
+      ...(lock ? {} : { paceFrom: shared }),
+    });
     const snap = await fleet.runOnce();
     await fleet.stop();
     // Relay targets as the running engine (the app or `vigil serve`) last saved them, if it ever ran.
@@ -25,7 +40,7 @@ export async function runStatus(
     const relay = (saved?.targets ?? []).filter((t) => config.notify.some((n) => n.id === t.id));
     if (relay.length > 0) snap.relay = relay;
     out(opts.json ? JSON.stringify(statusJson(snap), null, 2) : renderStatusTable(snap));
-    return 0;
+    return statusExitCode(snap);
   } finally {
     if (lock) await lock.release();
     else await rm(dataDir, { recursive: true, force: true });

@@ -18,6 +18,7 @@ export type CreateNotification = (options: {
 const HEADLINE: Record<AlertKind, string> = {
   stalled: 'has stalled',
   unreachable: 'is unreachable',
+  diverged: 'has diverged (loss NaN or exploding)',
   failed: 'has failed',
   error: 'cannot be monitored',
   finished: 'has finished',
@@ -28,6 +29,7 @@ const HEADLINE: Record<AlertKind, string> = {
 const HEADLINE_MANY: Record<AlertKind, string> = {
   stalled: 'have stalled',
   unreachable: 'are unreachable',
+  diverged: 'have diverged (loss NaN or exploding)',
   failed: 'have failed',
   error: 'cannot be monitored',
   finished: 'have finished',

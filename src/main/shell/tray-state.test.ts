@@ -31,7 +31,7 @@ describe('tray icon, tooltip and title', () => {
     expect(chooseTrayState(fleet(['running', 'unknown'])).icon).toBe('late');
   });
 
-  it.each(['stalled', 'failed', 'unreachable', 'error'] as const)(
+  it.each(['stalled', 'failed', 'diverged', 'unreachable', 'error'] as const)(
     '%s raises the alarm with a count',
     (status) => {
       const s = chooseTrayState(fleet(['running', status, 'late']));
@@ -45,6 +45,12 @@ describe('tray icon, tooltip and title', () => {
     const s = chooseTrayState(fleet(['stalled', 'running', 'failed', 'unreachable']));
     expect(s.title).toBe('3 ⚠');
     expect(s.tooltip).toMatch(/^Vigil — Transformer failed, MagVIT unreachable, I3D stalled/);
+  });
+
+  it('a diverged run (NaN loss) raises the alarm, ranked after failed and before a silent host', () => {
+    const s = chooseTrayState(fleet(['unreachable', 'running', 'diverged', 'failed']));
+    expect(s.icon).toBe('alarm');
+    expect(s.tooltip).toMatch(/^Vigil — MagVIT failed, Transformer diverged, I3D unreachable/);
   });
 
   it('nothing configured', () => {

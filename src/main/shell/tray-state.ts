@@ -12,6 +12,8 @@ export interface TrayState {
   title: string;
 }
 
+const ALL_WELL: readonly WorkerStatus[] = ['running', 'finished'];
+
 // Windows truncates tray tooltips at 127 characters.
 const TOOLTIP_MAX = 127;
 
@@ -49,7 +51,9 @@ export function chooseTrayState(snapshot: FleetSnapshot | null): TrayState {
       .join(', ');
     return { icon: 'alarm', tooltip: clip(`Vigil — ${names} · ${summary}`), title: `${alarmed.length} ⚠` };
   }
-  if (workers.some((w) => w.status === 'late' || w.status === 'unknown')) {
+  // Green only for statuses known to be well: any other (late, not yet checked, or one added later
+  // and not listed here) shows the unsure icon, never the all-clear.
+  if (workers.some((w) => !ALL_WELL.includes(w.status))) {
     return { icon: 'late', tooltip: clip(`Vigil — ${summary}`), title: '' };
   }
   return { icon: 'ok', tooltip: clip(`Vigil — all well: ${summary}`), title: '' };

@@ -1,10 +1,18 @@
 // The detail's curve: raw values faint, the EMA-smoothed line on top (as TensorBoard draws it), the
 // min/max envelope of the downsampled buckets as a band when one metric is shown, values on hover.
 
-import { Area, CartesianGrid, ComposedChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricSeries, XAxis as XAxisKind } from '../../shared/contract';
-import { BAND_KEY, buildChartRows, rawKey, smoothKey } from '../format/chart-data';
+import {
+  BAND_KEY,
+  buildChartRows,
+  type ChartRow,
+  nonFiniteMarks,
+  rawKey,
+  smoothKey,
+} from '../format/chart-data';
 import { formatAxisValue, formatValue } from '../format/format';
+import { timeTicks } from '../format/time-ticks';
 
 export const SERIES_COLOURS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899'];
 
@@ -18,9 +26,16 @@ interface Props {
 }
 
 export function LossChart({ series, smoothing, logScale, x, width, height = 220 }: Props) {
-  const rows = buildChartRows(series, smoothing, logScale);
+  const built = buildChartRows(series, smoothing, logScale);
   const smoothed = smoothing > 0;
-  if (rows.length === 0) return <p className="chart-empty">No points for this metric yet.</p>;
+  // Where values are NaN/±Infinity: marked from their first to their last, the x range reaching them.
+  const marks = nonFiniteMarks(series, built);
+  if (built.length === 0 && marks.stretches.length === 0)
+    return <p className="chart-empty">No points for this metric yet.</p>;
+  // A time axis gets ticks that differ (seconds or dates where the span needs them).
+  const time = x === 'time' ? timeTicks(marks.domain[0], marks.domain[1]) : null;
+  const rows: ChartRow[] =
+    built.length > 0 ? built : [{ x: marks.domain[0] } as ChartRow, { x: marks.domain[1] } as ChartRow];
   return (
     <ComposedChart
       width={width}
@@ -32,8 +47,9 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
       <XAxis
         dataKey="x"
         type="number"
-        domain={['dataMin', 'dataMax']}
-        tickFormatter={(v: number) => formatAxisValue(v, x)}
+        domain={marks.domain}
+        ticks={time?.ticks}
+        tickFormatter={(v: number) => (time ? time.format(v) : formatAxisValue(v, x))}
         tick={{ fontSize: 11 }}
       />
       <YAxis
@@ -55,6 +71,20 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
           String(name),
         ]}
       />
+      {marks.stretches.map((m) => (
+        <ReferenceArea
+          key={`${m.metric}:${m.x1}`}
+          x1={m.x1}
+          x2={m.x2}
+          className="nan-band"
+          fill="var(--bad)"
+          fillOpacity={0.14}
+          stroke="var(--bad)"
+          strokeOpacity={0.5}
+          ifOverflow="extendDomain"
+          label={{ value: m.label, position: 'insideTop', fontSize: 11, fill: 'var(--bad)' }}
+        />
+      ))}
       {series.length === 1 && (
         <Area
           dataKey={BAND_KEY}

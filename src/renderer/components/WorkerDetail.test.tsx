@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderApp } from '../test-harness';
 
@@ -40,6 +40,15 @@ describe('worker detail', () => {
     );
   });
 
+  it('marks where the loss is NaN with a band on the chart and says from where to where', async () => {
+    await openDetail('Transformer'); // the fake run has a stretch of NaN losses at 60–65 % of its steps
+    const chart = screen.getByRole('figure', { name: 'train_loss by step' });
+    const caption = await within(chart).findByText(/^train_loss is NaN from step/);
+    expect(caption.textContent).toMatch(/^train_loss is NaN from step \d+(\.\d)?k? to step \d+(\.\d)?k?$/);
+    await waitFor(() => expect(chart.querySelectorAll('.nan-band').length).toBe(1));
+    expect(chart.textContent).toContain('NaN');
+  });
+
   it('shows no such note while every record is held', async () => {
     await openDetail('I3D');
     await waitFor(() => expect(seriesCalls().length).toBeGreaterThan(0));
@@ -71,6 +80,51 @@ describe('worker detail', () => {
     expect(within(table).getByRole('row', { name: 'val_loss 0.9033' })).toBeTruthy();
     expect(within(table).getByRole('row', { name: 'lr 5.00e-4' })).toBeTruthy();
     expect(screen.getByLabelText('Log tail').textContent).toContain('[SlowFast] saved checkpoint');
+  });
+
+  it('the log opens at its newest line and follows new ones, unless the reader scrolled up', async () => {
+    // happy-dom lays nothing out: give the pane a height and its content a scroll height.
+    const heights = Object.getOwnPropertyDescriptors(HTMLElement.prototype);
+    Object.defineProperty(HTMLElement.prototype, 'scrollHeight', {
+      configurable: true,
+      get(this: HTMLElement) {
+        return 20 * (this.textContent?.split('\n').length ?? 1);
+      },
+    });
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 60 });
+    try {
+      const a = await openDetail('SlowFast');
+      const pre = screen.getByLabelText('Log tail').querySelector('pre')!;
+      expect(pre.scrollTop).toBe(pre.scrollHeight);
+      const more = (n: number) => {
+        const snap = a.backend.snapshot();
+        const workers = snap.workers.map((w) =>
+          w.name === 'SlowFast'
+            ? { ...w, logTail: [...w.logTail, ...Array.from({ length: n }, (_, i) => `line ${i}`)] }
+            : w,
+        );
+        act(() => a.backend.setSnapshot({ ...snap, workers }));
+      };
+      more(5);
+      await waitFor(() => expect(pre.textContent).toContain('line 4'));
+      expect(pre.scrollTop).toBe(pre.scrollHeight);
+      // Scrolled up to read: new lines do not pull the pane away.
+      pre.scrollTop = 20;
+      fireEvent.scroll(pre);
+      more(5);
+      await waitFor(() => expect(pre.textContent?.match(/line 4/g)).toHaveLength(2));
+      expect(pre.scrollTop).toBe(20);
+      // Back at the bottom: it follows again.
+      pre.scrollTop = pre.scrollHeight - 60;
+      fireEvent.scroll(pre);
+      more(1);
+      await waitFor(() => expect(pre.scrollTop).toBe(pre.scrollHeight));
+    } finally {
+      for (const k of ['scrollHeight', 'clientHeight'] as const) {
+        if (heights[k]) Object.defineProperty(HTMLElement.prototype, k, heights[k]);
+        else delete (HTMLElement.prototype as unknown as Record<string, unknown>)[k];
+      }
+    }
   });
 
   it('sends sync, open-folder and snooze for this worker', async () => {

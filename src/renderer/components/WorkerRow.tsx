@@ -52,10 +52,17 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         </span>
       </div>
       <div className="row-loss">
-        <span className="loss" title={worker.lossMetric ?? 'loss'}>
+        <span
+          className={`loss${worker.loss !== null && !Number.isFinite(worker.loss) ? ' not-a-number' : ''}`}
+          title={worker.lossMetric ?? 'loss'}
+        >
           {formatValue(worker.loss)}
         </span>
-        <Sparkline points={result?.series[0]?.points ?? []} label={`${worker.name} loss trend`} />
+        <Sparkline
+          points={result?.series[0]?.points ?? []}
+          nonFinite={result?.series[0]?.nonFinite}
+          label={`${worker.name} loss trend`}
+        />
       </div>
       <div className="row-meta">
         <span>

@@ -64,3 +64,39 @@ export function buildChartRows(
     return row;
   });
 }
+
+export interface NonFiniteMark {
+  metric: string;
+  x1: number;
+  x2: number;
+  /** "loss NaN", "loss ∞": what the band says along its top. */
+  label: string;
+}
+
+const VALUE_WORD = { NaN: 'NaN', Infinity: '∞', '-Infinity': '−∞', mixed: 'NaN/∞' } as const;
+
+/**
+ * The bands marking where each metric is NaN or ±Infinity, and the x domain that reaches them (a NaN tail
+ * is the newest part of the run: the axis must not end where the numbers stopped). A stretch of one
+ * record is widened to stay visible.
+ */
+export function nonFiniteMarks(
+  series: readonly MetricSeries[],
+  rows: readonly ChartRow[],
+): { stretches: NonFiniteMark[]; domain: [number, number] } {
+  const all = series.flatMap((s) => (s.nonFinite ?? []).map((n) => ({ metric: s.metric, ...n })));
+  const xs = [...rows.map((r) => r.x), ...all.flatMap((n) => [n.from, n.to])];
+  const lo = xs.length > 0 ? Math.min(...xs) : 0;
+  const hi = xs.length > 0 ? Math.max(...xs) : 1;
+  const min = Math.max((hi - lo) / 200, hi === lo ? 0.5 : 0);
+  const stretches = all.map((n) => {
+    const label = `${series.length > 1 ? `${n.metric} ` : ''}${VALUE_WORD[n.value]}`;
+    if (n.to - n.from >= min) return { metric: n.metric, x1: n.from, x2: n.to, label };
+    return { metric: n.metric, x1: n.from - min / 2, x2: n.to + min / 2, label };
+  });
+  const domain: [number, number] = [
+    Math.min(lo, ...stretches.map((m) => m.x1)),
+    Math.max(hi, ...stretches.map((m) => m.x2)),
+  ];
+  return { stretches, domain };
+}

@@ -1,6 +1,7 @@
 // How numbers and times read in the UI. Pure, so the wording is tested without rendering.
 
 import { STATUS_SEVERITY, type WorkerSnapshot } from '../../shared/model';
+import { formatTimeOfDay } from './time-ticks';
 
 export function formatRelative(iso: string | null, now: number): string {
   if (iso === null) return 'never';
@@ -41,10 +42,7 @@ export function sortWorkers(workers: readonly WorkerSnapshot[]): WorkerSnapshot[
 }
 
 export function formatAxisValue(x: number, axis: 'step' | 'epoch' | 'time'): string {
-  if (axis === 'time') {
-    const d = new Date(x);
-    return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  }
+  if (axis === 'time') return formatTimeOfDay(x);
   if (axis === 'epoch') return Number(x.toFixed(2)).toString();
   return x >= 10_000 ? `${Number((x / 1000).toFixed(1))}k` : String(x);
 }

@@ -15,6 +15,7 @@ export {
 export { DEFAULT_NOTIFY_KINDS, isNotifyKind, NOTIFY_KINDS, type NotifyKind } from './notify-kinds';
 export { type ExecFileFn, type ResolveHostDeps, resolveHost } from './resolve-host';
 export type {
+  DivergeConfig,
   HostConfig,
   MetricsConfig,
   NotifyTarget,

@@ -148,7 +148,7 @@ describe('unknown keys', () => {
 
   it('lists the allowed keys when nothing is near', () => {
     expect(problems(cfg({ worker: '    checkpoints: x' }))).toEqual([
-      'config.yaml:9:5: workers[0].checkpoints: unknown key "checkpoints" (allowed here: name, host, dir, metrics, log, process, stallAfter, totalEpochs, sync)',
+      'config.yaml:9:5: workers[0].checkpoints: unknown key "checkpoints" (allowed here: name, host, dir, metrics, log, process, stallAfter, totalEpochs, diverge, sync)',
     ]);
   });
 
@@ -272,6 +272,30 @@ describe('value types', () => {
   it('refuses a file that is not a mapping', () => {
     expect(problems('- a\n- b\n')).toEqual([
       'config.yaml:1:1: the file must be a mapping with "hosts:" and "workers:", not a list',
+    ]);
+  });
+});
+
+describe('diverge', () => {
+  it('is off with false, or overrides the factor and the share of the run', () => {
+    expect(parse(cfg({ worker: '    diverge: false' })).workers[0]!.diverge).toBe(false);
+    expect(parse(cfg({ worker: '    diverge: { factor: 20, for: 10% }' })).workers[0]!.diverge).toEqual({
+      factor: 20,
+      share: 0.1,
+    });
+    expect(parse(cfg({ worker: '    diverge: { for: "2.5%" }' })).workers[0]!.diverge).toEqual({
+      share: 0.025,
+    });
+    expect(parse(cfg()).workers[0]!.diverge).toBeUndefined();
+  });
+
+  it('explains what it takes', () => {
+    expect(problems(cfg({ worker: '    diverge: { factor: 1, for: 5 }' }))).toEqual([
+      'config.yaml:9:24: workers[0].diverge.factor: must be more than 1 (the loss rising above factor × its best)',
+      'config.yaml:9:32: workers[0].diverge.for: expected a share of the run like "5%" (more than 0 %, at most 100 %), got number 5',
+    ]);
+    expect(problems(cfg({ worker: '    diverge: yes' }))).toEqual([
+      'config.yaml:9:14: workers[0].diverge: expected false or { factor: 10, for: "5%" }, got the text "yes"',
     ]);
   });
 });

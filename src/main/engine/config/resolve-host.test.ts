@@ -36,7 +36,8 @@ const failing =
     throw Object.assign(new Error('spawn failed'), err);
   };
 
-const deps = (execFile: ExecFileFn) => ({ execFile, home: HOME, localUser: 'me' });
+// Every name answers to the resolver here (the alias check has tests of its own below).
+const deps = (execFile: ExecFileFn) => ({ execFile, home: HOME, localUser: 'me', lookup: async () => {} });
 
 describe('resolveHost through ssh -G', () => {
   it('takes hostname, user, port, keys, known_hosts and HostKeyAlias from the alias', async () => {
@@ -192,6 +193,71 @@ describe('resolveHost without an OpenSSH client', () => {
   it('detects the missing client with the real spawn', async () => {
     const attempt = resolveHost(config('  ec2: {}'), 'ec2', { ssh: '/nonexistent/ssh', home: HOME });
     await expect(attempt).rejects.toThrow('needs the OpenSSH client');
+  });
+});
+
+describe('an alias with no Host entry', () => {
+  const files = (text: Record<string, string>) => ({
+    readFile: async (f: string) => {
+      if (f in text) return text[f]!;
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    },
+    readdir: async (d: string) =>
+      Object.keys(text)
+        .filter((f) => f.startsWith(`${d}/`))
+        .map((f) => f.slice(d.length + 1)),
+  });
+  const notFound = async () => {
+    throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+  };
+  const sshConfig = [
+    'Host ec2-gpu',
+    '  HostName 203.0.113.10',
+    'Include config.d/*',
+    'Host *',
+    '  ServerAliveInterval 10',
+  ].join('\n');
+
+  it('is a config error naming the alias, the ssh config read and the nearest alias in it', async () => {
+    const { execFile } = fakeSsh({}); // ssh -G answers "hostname ec2-gpx": the name itself
+    const opts = { ...deps(execFile), lookup: notFound, files: files({ '/home/u/.ssh/config': sshConfig }) };
+    await expect(resolveHost(config('  ec2-gpx: {}'), 'ec2-gpx', opts)).rejects.toThrow(
+      'host "ec2-gpx" has no Host entry in /home/u/.ssh/config (ssh resolves it to itself, and no machine has that name). Did you mean "ec2-gpu"?',
+    );
+  });
+
+  it('names the sshConfig Vigil used, and the aliases of its Includes', async () => {
+    const { execFile } = fakeSsh({});
+    const opts = {
+      ...deps(execFile),
+      lookup: notFound,
+      files: files({
+        '/cfg/ssh_config': 'Include /cfg/more/*.conf\n',
+        '/cfg/more/a.conf': 'Host trainbox\n  HostName 10.0.0.9\n',
+      }),
+    };
+    await expect(
+      resolveHost(config('  trainbx: {}', 'sshConfig: /cfg/ssh_config'), 'trainbx', opts),
+    ).rejects.toThrow(
+      'host "trainbx" has no Host entry in /cfg/ssh_config (ssh resolves it to itself, and no machine has that name). Did you mean "trainbox"?',
+    );
+  });
+
+  it('is fine when a Host entry names it (HostName or not), when the name is a real machine, or behind a jump', async () => {
+    const { execFile } = fakeSsh({ 'box.example.com': 'hostname box.example.com\nproxyjump bastion\n' });
+    const named = {
+      ...deps(execFile),
+      lookup: notFound,
+      files: files({ '/home/u/.ssh/config': 'Host gpu?\n  User me\n' }),
+    };
+    expect((await resolveHost(config('  gpu1: {}'), 'gpu1', named)).hostname).toBe('gpu1');
+    const real = { ...deps(execFile), lookup: async () => ({ address: '192.0.2.7' }), files: files({}) };
+    expect((await resolveHost(config('  gpu.example.org: {}'), 'gpu.example.org', real)).hostname).toBe(
+      'gpu.example.org',
+    );
+    const jumped = { ...deps(execFile), lookup: notFound, files: files({}) };
+    const cfg = config('  box.example.com: {}');
+    expect((await resolveHost(cfg, 'box.example.com', jumped)).hostname).toBe('box.example.com');
   });
 });
 

@@ -3,10 +3,13 @@
 // with `ssh -G`. Fields spelled out in the Vigil config override it.
 
 import { execFile as nodeExecFile } from 'node:child_process';
+import { promises as dns } from 'node:dns';
 import { homedir, userInfo } from 'node:os';
 import type { ResolvedHost } from '../ssh';
 import { locateTool } from './locate-tool';
 import { expandSshPath, type JumpSpec, parseProxyJump, parseSshG, type SshG } from './ssh-g';
+import { hostLineMatches, plainHostNames, type SshHostsDeps, sshHostLines } from './ssh-hosts';
+import { didYouMean } from './suggest';
 import type { HostConfig, VigilConfig } from './types';
 
 export type ExecFileFn = (
@@ -22,6 +25,10 @@ export interface ResolveHostDeps {
   ssh?: string;
   home?: string;
   localUser?: string;
+  /** Looks a name up as a machine would (default: the system resolver); rejects when there is none. */
+  lookup?: (host: string) => Promise<unknown>;
+  /** Reads the ssh config files (to tell an alias with no Host entry). */
+  files?: SshHostsDeps;
 }
 
 const SSH_G_TIMEOUT_MS = 5_000;
@@ -37,6 +44,8 @@ export const defaultExecFile: ExecFileFn = (file, args, options) =>
   });
 
 interface Context {
+  lookup: (host: string) => Promise<unknown>;
+  files: SshHostsDeps;
   run: ExecFileFn;
   ssh: string;
   sshConfig: string | undefined;
@@ -64,6 +73,8 @@ export async function resolveHost(
     throw new Error(`unknown host "${hostName}" (defined: ${Object.keys(cfg.hosts).join(', ') || 'none'})`);
   }
   const ctx: Context = {
+    lookup: deps.lookup ?? ((h) => dns.lookup(h)),
+    files: deps.files ?? {},
     run: deps.execFile ?? defaultExecFile,
     ssh: deps.ssh ?? locateTool('ssh') ?? 'ssh',
     sshConfig: cfg.sshConfig,
@@ -117,8 +128,12 @@ async function resolveOne(
   over: Overrides,
   kind: Kind,
 ): Promise<{ host: ResolvedHost; jump: string | null }> {
-  const g = (await sshG(ctx, name)) ?? fallback(name, over, kind);
+  const asked = await sshG(ctx, name);
+  const g = asked ?? fallback(name, over, kind);
   const hostname = over.hostname ?? g.hostname ?? name;
+  if (asked && kind === 'host' && hostname === name && !(over.proxyJump ?? g.proxyJump)) {
+    await checkAliasExists(ctx, name);
+  }
   const user = over.user ?? g.user ?? ctx.localUser;
   const port = over.port ?? g.port ?? 22;
   const tokens = { home: ctx.home, localUser: ctx.localUser, hostname, remoteUser: user, port, alias: name };
@@ -137,6 +152,38 @@ async function resolveOne(
     },
     jump: over.proxyJump ?? g.proxyJump,
   };
+}
+
+/** How long looking a name up may take before Vigil stops waiting (and lets the connection say). */
+const LOOKUP_TIMEOUT_MS = 5_000;
+
+/**
+ * `ssh -G` resolves a name with no Host entry to itself. That is right for a real machine name, and a typo
+ * otherwise: when no Host entry names it and no machine answers to it, say so — which ssh config was read,
+ * and the nearest alias in it — instead of "unreachable: ENOTFOUND" at every poll.
+ */
+async function checkAliasExists(ctx: Context, name: string): Promise<void> {
+  const file = ctx.sshConfig ?? `${ctx.home}/.ssh/config`;
+  const lines = await sshHostLines(file, ctx.home, ctx.files);
+  if (lines.some((patterns) => !patterns.every((p) => p === '*') && hostLineMatches(patterns, name))) return;
+  const found = await Promise.race([
+    ctx.lookup(name).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => e.code !== 'ENOTFOUND' && e.code !== 'EAI_NONAME',
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), LOOKUP_TIMEOUT_MS).unref()),
+  ]);
+  if (found) return;
+  const names = plainHostNames(lines);
+  const near = didYouMean(name, names);
+  const hint = near
+    ? ` Did you mean "${near}"?`
+    : names.length > 0
+      ? ` Its hosts: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}.`
+      : '';
+  throw new Error(
+    `host "${name}" has no Host entry in ${file} (ssh resolves it to itself, and no machine has that name).${hint}`,
+  );
 }
 
 /** `ssh -G` for the alias; null when no OpenSSH client is installed. */

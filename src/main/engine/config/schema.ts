@@ -11,6 +11,7 @@ import { toLocalPath } from './local-path';
 import { describeValue } from './messages';
 import { notifySchema } from './notify';
 import type {
+  DivergeConfig,
   HostConfig,
   MetricsConfig,
   ProcessConfig,
@@ -191,6 +192,50 @@ const syncRuleSchema = (ctx: SchemaContext) =>
     })
     .transform(({ every, ...rest }): SyncRuleConfig => dropUndefined({ ...rest, everyMs: every }));
 
+/** "5%" → 0.05: a share of the run so far. */
+const percent = () =>
+  z.unknown().transform((value, ctx) => {
+    const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+    const share = m ? Number(m[1]) / 100 : Number.NaN;
+    if (!(share > 0 && share <= 1)) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `expected a share of the run like "5%" (more than 0 %, at most 100 %), got ${describeValue(value)}`,
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return share;
+  });
+
+const divergeObject = z
+  .strictObject({
+    factor: z
+      .number()
+      .gt(1, { error: 'must be more than 1 (the loss rising above factor × its best)' })
+      .optional(),
+    for: percent().optional(),
+  })
+  .transform((d): DivergeConfig => dropUndefined({ factor: d.factor, share: d.for }));
+
+// `diverge: false` turns the judgement off; `{ factor, for }` overrides its thresholds (DEFAULT_DIVERGE).
+// Not a z.union: a union would hide which field of the mapping is wrong behind "matches neither".
+const divergeSchema = z.unknown().transform((value, ctx): DivergeConfig | false => {
+  if (value === false) return false;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    ctx.issues.push({
+      code: 'custom',
+      message: `expected false or { factor: 10, for: "5%" }, got ${describeValue(value)}`,
+      input: value,
+    });
+    return z.NEVER;
+  }
+  const r = divergeObject.safeParse(value);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.issues.push({ ...issue, input: value } as never);
+  return z.NEVER;
+});
+
 const workerSchema = (ctx: SchemaContext) =>
   z
     .strictObject({
@@ -202,6 +247,7 @@ const workerSchema = (ctx: SchemaContext) =>
       process: processSchema.optional(),
       stallAfter: duration().optional(),
       totalEpochs: positiveInt().optional(),
+      diverge: divergeSchema.optional(),
       sync: z.array(syncRuleSchema(ctx)).default([]),
     })
     .transform(

@@ -42,6 +42,14 @@ export interface SyncRuleConfig {
   onStall: boolean;
 }
 
+/** Overrides of the divergence judgement's thresholds (absent: the defaults, judge/divergence.ts). */
+export interface DivergeConfig {
+  /** Diverged when the loss is above factor × its best smoothed value... */
+  factor?: number;
+  /** ...for this share of the run so far (0.05 for "5%"). */
+  share?: number;
+}
+
 export interface WorkerConfig {
   name: string;
   host: string;
@@ -52,6 +60,8 @@ export interface WorkerConfig {
   /** Absent → learned from the worker's own pace, else 30 min. */
   stallAfterMs?: number;
   totalEpochs?: number;
+  /** `false`: never judged diverged; absent: the default thresholds. */
+  diverge?: DivergeConfig | false;
   sync: SyncRuleConfig[];
 }
 

@@ -8,7 +8,7 @@ import type { WorkerConfig } from '../config';
 import type { PaceTracker } from '../judge';
 import type { FileFacts } from '../parse';
 import { FORMATS } from '../parse';
-import { RECORDS_HELD, RecordStore } from '../records';
+import { RECORDS_HELD, RecordStore, StepUnfolder } from '../records';
 import { isGlob, type ProbeResult } from '../remote';
 import { MetricsStream } from './metrics-stream';
 import { mirrorRelativePath } from './mirror-paths';
@@ -22,6 +22,32 @@ interface Unit {
   stream: MetricsStream;
   file: TrackedFile;
   store: RecordStore;
+  /** The file's step counter as the run's step (a counter that restarts every epoch is carried on). */
+  steps: StepUnfolder;
+}
+
+/**
+ * The metrics file's bytes passed on to a log's tail, when the metrics file is the worker's log (a text
+ * log read for its metrics): `always`, or only once it reads as a text log (not a CSV or JSON lines).
+ */
+export interface LogTee {
+  bytes(chunk: Uint8Array): void;
+  reset(): void;
+  always: boolean;
+}
+
+const LOG_FORMATS = new Set(['text', 'regex']);
+
+/** Told of every record as it is read (its number in its file, from 1), and when a file starts over. */
+export interface RecordObserver {
+  record(rec: MetricRecord, n: number): void;
+  reset(): void;
+}
+
+export interface MetricsSourceExtras {
+  /** The single file's bytes as the worker's log too (see LogTee). */
+  tee?: LogTee | null;
+  observer?: RecordObserver | null;
 }
 
 export interface MetricsUpdate {
@@ -50,6 +76,7 @@ export class MetricsSource {
     private readonly pace: PaceTracker,
     /** Rows each store holds in memory (see RecordStore); the mirror on disk keeps every byte. */
     private readonly recordsHeld = RECORDS_HELD,
+    private readonly extras: MetricsSourceExtras = {},
   ) {
     this.records = new RecordStore(recordsHeld);
     this.glob = isGlob(path.posix.basename(cfg.metrics.path));
@@ -64,6 +91,7 @@ export class MetricsSource {
     const unit: Unit = {
       id,
       store,
+      steps: new StepUnfolder(),
       stream: new MetricsStream({
         fileName,
         format: forced,
@@ -71,6 +99,8 @@ export class MetricsSource {
         onRecords: (records) => this.take(unit, records),
         onReset: () => {
           unit.store.clear();
+          unit.steps = new StepUnfolder();
+          this.extras.observer?.reset();
           if (unit.store === this.records) this.pace.reset();
           this.mergedStale = true;
         },
@@ -78,12 +108,30 @@ export class MetricsSource {
       file: undefined as unknown as TrackedFile,
     };
     const whole = FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(fileName) >= 0.9));
-    unit.file = new TrackedFile(mirror, unit.stream, whole ? 'whole' : 'append');
+    const tee = id === '' && !whole ? (this.extras.tee ?? null) : null;
+    const consumer = tee
+      ? {
+          bytes: (chunk: Uint8Array) => {
+            unit.stream.bytes(chunk);
+            if (tee.always || LOG_FORMATS.has(unit.stream.format ?? '')) tee.bytes(chunk);
+          },
+          reset: (reason: string) => {
+            unit.stream.reset(reason);
+            tee.reset();
+          },
+        }
+      : unit.stream;
+    unit.file = new TrackedFile(mirror, consumer, whole ? 'whole' : 'append');
     return unit;
   }
 
   private take(unit: Unit, records: MetricRecord[]): void {
-    for (const r of records) {
+    const observer = this.extras.observer;
+    const first = unit.store.count + 1;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      unit.steps.apply(r);
+      observer?.record(r, first + i);
       if (r.time === null) continue;
       this.recordsCarryTime = true;
       this.pace.observe(r.time);
@@ -110,6 +158,11 @@ export class MetricsSource {
   /** Flushes every mirror to disk and closes it. */
   async close(): Promise<void> {
     await Promise.all([...this.units.values()].map((u) => u.file.close()));
+  }
+
+  /** The pace is learned from the records' own times (then it is rebuilt from the mirror at restore). */
+  get paceFromRecords(): boolean {
+    return this.recordsCarryTime;
   }
 
   view(): RecordStore {

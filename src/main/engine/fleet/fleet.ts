@@ -33,6 +33,8 @@ export interface FleetOptions {
   recordsHeldPerWorker?: number;
   /** The state of each worker's sync rules, for the snapshot. */
   syncStates?: (worker: string) => SyncRuleState[];
+  /** A data folder whose saved paces to use when dataDir has none (see WorkerMonitor). */
+  paceFrom?: string;
 }
 
 type Listener<T> = (value: T) => void;
@@ -62,6 +64,13 @@ export function beatPhase(index: number, count: number, every: number): number {
 export function nextBeatAt(startedAt: number, now: number, every: number, phase: number): number {
   const from = Math.max(startedAt + Math.ceil((3 * every) / 4), now + 1);
   return Math.ceil((from - phase) / every) * every + phase;
+}
+
+/** "epoch 105/200" (as people count it), or null when the file says no epoch. */
+function whereText(w: WorkerSnapshot): string | null {
+  if (w.epoch === null) return null;
+  const e = Number.isInteger(w.epoch) ? String(w.epoch) : String(Number(w.epoch.toFixed(2)));
+  return `epoch ${w.totalEpochs === null ? e : `${e}/${w.totalEpochs}`}`;
 }
 
 /** The shortest gap between two evaluations triggered by ticks (a UI does not need more than 10 a second). */
@@ -95,7 +104,10 @@ export class Fleet {
     for (const hostCfg of Object.values(config.hosts)) {
       const workers = config.workers
         .filter((w) => w.host === hostCfg.name)
-        .map((w) => new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker, opts.clock));
+        .map(
+          (w) =>
+            new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker, opts.clock, opts.paceFrom ?? null),
+        );
       if (workers.length === 0) continue;
       const host = new HostRuntime(hostCfg, workers, {
         connector: opts.connector,
@@ -305,11 +317,23 @@ export class Fleet {
       const own = this.snoozes.get(w.name) ?? null;
       const snoozedUntil = all === null ? own : own === null ? all : Math.max(all, own);
       const prev = this.alertState.get(w.name) ?? initialAlertState;
-      const { state, notices } = stepAlerts(prev, w.status, w.reason, now, {
-        repeatMs: this.opts.config.repeatAlertsMs,
-        flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
-        snoozedUntil,
-      });
+      const { state, notices } = stepAlerts(
+        prev,
+        w.status,
+        w.reason,
+        now,
+        {
+          repeatMs: this.opts.config.repeatAlertsMs,
+          flapWindowMs: this.opts.flapWindowMs ?? 10 * 60_000,
+          snoozedUntil,
+        },
+        {
+          records: w.records,
+          settled: !m.catchingUp,
+          lastContactAt: w.lastContactAt === null ? null : Date.parse(w.lastContactAt),
+          where: whereText(w),
+        },
+      );
       this.alertState.set(w.name, state);
       if (episodeChanged(prev, state)) changed = true;
       for (const n of notices)

@@ -4,6 +4,7 @@
 
 import type { ConnectionState } from '../../../shared/model';
 import type { HostConfig } from '../config';
+import { nearestPath, nearestPathScript } from '../files';
 import type { Clock } from '../ports';
 import { buildProbeScript, type ProbeRequest, parseProbeOutput } from '../remote';
 import { type ResolvedHost, type SshConnector, SshError, type SshSession } from '../ssh';
@@ -50,6 +51,11 @@ export class HostRuntime {
   private readonly maxBytes: number;
   private lastProbe: { key: string; script: string } | null = null;
   private readonly random: () => number;
+  private onStop: () => void = () => {};
+  /** Resolves (to no session) when stop() is called. */
+  private readonly stoppedNow = new Promise<null>((resolve) => {
+    this.onStop = () => resolve(null);
+  });
 
   constructor(
     readonly cfg: HostConfig,
@@ -92,12 +98,14 @@ export class HostRuntime {
   /** The live session, connecting if allowed now. Never two connects at once. */
   async ensureSession(): Promise<SshSession | null> {
     if (this.session?.alive) return this.session;
-    if (this.connecting) return this.connecting;
-    if (this.stopped || this.opts.clock.now() < this.nextAttemptAt) return null;
-    this.connecting = this.connect().finally(() => {
-      this.connecting = null;
-    });
-    return this.connecting;
+    if (!this.connecting) {
+      if (this.stopped || this.opts.clock.now() < this.nextAttemptAt) return null;
+      this.connecting = this.connect().finally(() => {
+        this.connecting = null;
+      });
+    }
+    // A stop does not wait for a connect to a host that never answers (it closes what it brings later).
+    return Promise.race([this.connecting, this.stoppedNow]);
   }
 
   private async connect(): Promise<SshSession | null> {
@@ -204,6 +212,8 @@ export class HostRuntime {
       this.lastClockAt = t1;
     }
     this.lastContactAt = t1;
+    // Until each worker has read what this answer shows, a recovery is not told (with old values).
+    for (const w of this.workers) w.catchingUp = true;
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
     const read = (p: string, offset: number, len: number, inode?: number) =>
@@ -218,8 +228,10 @@ export class HostRuntime {
         try {
           const more = await w.update(probe, session.home, read, perFile);
           w.progressCheckedAt = t1;
+          w.catchingUp = more;
           return more;
         } catch (e) {
+          w.catchingUp = false;
           if (e instanceof SshError && e.kind === 'lost') return false; // the host's state says it
           const err = e as Error;
           w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;
@@ -227,11 +239,26 @@ export class HostRuntime {
         }
       }),
     );
+    await this.explainMissing(session);
     return { more: updated.includes(true), contacted: true };
+  }
+
+  /** Looks up, once per missing path, the nearest one that exists (a misspelt `dir` or file name). */
+  private async explainMissing(session: SshSession): Promise<void> {
+    for (const w of this.workers) {
+      for (const missing of w.pathsToExplain()) {
+        // Looked up again at a later answer when the host did not answer this time.
+        await session.run(nearestPathScript(missing), { timeoutMs: this.opts.probeTimeoutMs ?? 20_000 }).then(
+          (r) => w.explainPath(missing, nearestPath(missing, r.stdout)),
+          () => undefined,
+        );
+      }
+    }
   }
 
   stop(): void {
     this.stopped = true;
+    this.onStop();
     this.session?.close();
     this.session = null;
   }

@@ -22,6 +22,8 @@ export interface FleetPorts {
   recordsHeldPerWorker?: number;
   /** The state of each worker's sync rules, for its snapshot. */
   syncStates?: (worker: string) => SyncRuleState[];
+  /** A data folder whose saved paces to use when dataDir has none (`vigil status` beside the app). */
+  paceFrom?: string;
 }
 
 /** Builds the Fleet for a loaded config and replays every mirror (last known values show at once). */
@@ -34,6 +36,7 @@ export function assembleFleet(config: VigilConfig, ports: FleetPorts): Promise<F
     resolveHost: ports.resolveHost ?? ((cfg, name) => resolveHost(cfg, name)),
     recordsHeldPerWorker: ports.recordsHeldPerWorker,
     syncStates: ports.syncStates,
+    paceFrom: ports.paceFrom,
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
+import { type FleetSnapshot, WORKER_STATUSES, type WorkerSnapshot } from '../../../shared/model';
 import { escapeLabel, prometheusText } from './prometheus';
 
 const worker = (over: Partial<WorkerSnapshot>): WorkerSnapshot => ({
@@ -37,7 +37,7 @@ describe('prometheusText', () => {
     const out = lines(snap([worker({})]));
     expect(out).toContain('vigil_worker_status{worker="I3D",host="ec2",status="running"} 1');
     expect(out).toContain('vigil_worker_status{worker="I3D",host="ec2",status="stalled"} 0');
-    expect(out.filter((l) => l.startsWith('vigil_worker_status{'))).toHaveLength(8);
+    expect(out.filter((l) => l.startsWith('vigil_worker_status{'))).toHaveLength(WORKER_STATUSES.length);
     expect(out).toContain('vigil_worker_epoch{worker="I3D"} 12');
     expect(out).toContain('vigil_worker_total_epochs{worker="I3D"} 50');
     expect(out).toContain('vigil_worker_step{worker="I3D"} 1200');

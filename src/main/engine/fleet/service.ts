@@ -11,7 +11,7 @@ import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
 import type { Relay, RelayPorts } from '../relay';
-import { loadSyncHistory, SyncManager, saveSyncHistory } from '../sync';
+import { loadSyncHistory, reapOwnedMasters, SyncManager, saveSyncHistory } from '../sync';
 import type { Fleet } from './fleet';
 import { assembleFleet, type FleetPorts } from './open-fleet';
 import { openRelay, withRelay } from './relay-hook';
@@ -25,6 +25,8 @@ export interface EngineServiceOptions extends Omit<FleetPorts, 'syncStates'> {
   createSync?: (config: VigilConfig, dataDir: string) => SyncManager;
   /** The relay's ports (HTTP, commands, secrets, log); default: the real ones. */
   relay?: RelayPorts;
+  /** Ends the shared ssh connections a killed Vigil left (default: reapOwnedMasters). */
+  reapMasters?: (dataDir: string) => Promise<number>;
 }
 
 export class EngineService {
@@ -46,6 +48,8 @@ export class EngineService {
   async start(): Promise<void> {
     this.lock = await tryLockDataDir(this.opts.dataDir);
     if (!this.lock) throw new DataDirBusyError(this.opts.dataDir);
+    // Shared ssh connections a killed Vigil of this data folder left open die now, not at their timeout.
+    await (this.opts.reapMasters ?? reapOwnedMasters)(this.opts.dataDir).catch(() => 0);
     this.relay = await openRelay(this.opts.dataDir, this.clock, this.opts.relay, () =>
       this.emit('snapshot', this.snapshot()),
     );

@@ -2,27 +2,37 @@
 // process, its pace. Turns a host probe into updated facts; never throws into the other workers.
 
 import path from 'node:path';
+import { countedEpoch } from '../../../shared/epoch';
 import { chooseLossMetric } from '../../../shared/loss';
 import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
 import type { WorkerConfig } from '../config';
 import {
   MetricsSource,
-  mirrorRelativePath,
-  mirrorSource,
   type ReadRange,
   readJson,
   type SavedCursor,
   type SavedMetrics,
   safeSegment,
-  TrackedFile,
+  type TrackedFile,
   writeAtomically,
 } from '../files';
-import { evaluateHealth, type Health, PaceTracker, thresholds, type WorkerFacts } from '../judge';
-import { createLogScanner, type LogScanner } from '../parse';
+import {
+  DEFAULT_DIVERGE,
+  type DivergenceFact,
+  evaluateHealth,
+  type Health,
+  LossWatch,
+  PaceTracker,
+  thresholds,
+  type WorkerFacts,
+} from '../judge';
+import type { LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
 import { type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
+import { PathHints } from './path-hints';
+import { workerLog } from './worker-log';
 
 export interface HostView {
   name: string;
@@ -49,9 +59,11 @@ interface SavedWorker {
   metrics?: SavedCursor;
   metricsSource?: SavedMetrics;
   log?: SavedCursor;
+  /** Intervals (ms) between the metrics file's mtimes as they grew, when its records carry no time. */
+  pace?: number[];
 }
 
-const LOG_TAIL_LINES = 200;
+const STATE_FILE = '.vigil-state.json';
 const STATE_SAVE_EVERY_MS = 60_000;
 
 /** Which files the cursors follow (inode, generation), without how far: the mirror says how far. */
@@ -76,10 +88,17 @@ export class WorkerMonitor {
   processDetail: string | null = null;
   /** Local time of the probe whose answer this worker last finished applying (see WorkerFacts). */
   progressCheckedAt: number | null = null;
+  /** Bytes were left to read at the last answer (a back-fill under way): a recovery waits for them. */
+  catchingUp = false;
   private seenRunning = false;
   private dirty = false;
   private savedIdentity = '';
   private savedAt = 0;
+  private readonly hints = new PathHints();
+  /** Every loss-like metric's divergence, kept up to date as records are read (judge/divergence.ts). */
+  private readonly lossWatch: LossWatch;
+  /** The share of the run a rise must last; false: never judged diverged (`diverge: false`). */
+  private readonly divergeShare: number | false;
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -88,25 +107,31 @@ export class WorkerMonitor {
     recordsHeld?: number,
     /** Paces the saving of cursors. */
     private readonly clock: Clock = systemClock,
+    /**
+     * Another data folder whose saved pace to learn from when this one has none: `vigil status` reads
+     * into a private folder while the app owns the data folder, and judges with the app's pace.
+     */
+    private readonly paceFrom: string | null = null,
   ) {
-    this.mirrorDir = path.join(dataDir, 'mirror', safeSegment(cfg.name));
-    this.statePath = path.join(this.mirrorDir, '.vigil-state.json');
-    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld);
-    if (cfg.log) {
-      const scanner = createLogScanner({ tailLines: LOG_TAIL_LINES });
-      this.logScanner = scanner;
-      this.logFile = new TrackedFile(
-        path.join(this.mirrorDir, mirrorRelativePath(cfg.dir, mirrorSource(cfg.dir, cfg.log))),
-        {
-          bytes: (c) => scanner.push(c),
-          reset: () => scanner.reset(),
-        },
-      );
-    } else {
-      this.logScanner = null;
-      this.logFile = null;
-    }
+    this.mirrorDir = WorkerMonitor.mirrorDirIn(dataDir, cfg.name);
+    this.statePath = path.join(this.mirrorDir, STATE_FILE);
+    const log = workerLog(cfg, this.mirrorDir);
+    this.logScanner = log.scanner;
+    this.logFile = log.file;
+    const diverge = cfg.diverge === false ? null : { ...DEFAULT_DIVERGE, ...cfg.diverge };
+    this.divergeShare = diverge === null ? false : diverge.share;
+    const watch = new LossWatch(diverge?.factor ?? DEFAULT_DIVERGE.factor, cfg.metrics.loss);
+    this.lossWatch = watch;
+    this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld, {
+      tee: log.tee,
+      observer: { record: (r, n) => watch.observe(r, n), reset: () => watch.reset() },
+    });
     this.process = cfg.process ? 'unknown' : 'not-configured';
+  }
+
+  /** A worker's mirror folder in a data folder. */
+  static mirrorDirIn(dataDir: string, name: string): string {
+    return path.join(dataDir, 'mirror', safeSegment(name));
   }
 
   /** Every record, in file order. */
@@ -148,6 +173,15 @@ export class WorkerMonitor {
     } catch (e) {
       this.localError = (e as Error).message;
     }
+    // Records with times rebuilt the pace as they were replayed; a file's mtimes were seen only once each.
+    if (!this.metrics.paceFromRecords) {
+      let kept = saved?.pace;
+      if (!kept?.length && this.paceFrom !== null) {
+        const other = path.join(WorkerMonitor.mirrorDirIn(this.paceFrom, this.cfg.name), STATE_FILE);
+        kept = (await readJson<SavedWorker>(other).catch(() => null))?.pace;
+      }
+      if (Array.isArray(kept)) this.pace.restore(kept);
+    }
   }
 
   /** Absolute remote paths, once the remote $HOME is known. */
@@ -160,7 +194,7 @@ export class WorkerMonitor {
       this.remote = {
         metrics,
         metricsIsGlob: this.metrics.glob,
-        log: this.cfg.log ? at(this.cfg.log) : null,
+        log: this.cfg.log && this.logFile ? at(this.cfg.log) : null,
         pidFile: this.cfg.process && 'pidFile' in this.cfg.process ? at(this.cfg.process.pidFile) : null,
       };
     }
@@ -204,6 +238,15 @@ export class WorkerMonitor {
     return more;
   }
 
+  /** Missing paths whose nearest existing sibling has not been looked up yet (see path-hints.ts). */
+  pathsToExplain(): string[] {
+    return this.hints.toExplain(this.fileError);
+  }
+
+  explainPath(missing: string, nearest: string | null): void {
+    this.hints.explain(missing, nearest);
+  }
+
   /** A local store failure's message (the caller keeps it), else notes a remote read failure. */
   private noteReadError(e: unknown, file: string): string | null {
     const err = e as Error & { kind?: string };
@@ -244,9 +287,16 @@ export class WorkerMonitor {
     const identity = JSON.stringify([
       identities(this.metrics.saved()),
       identities({ single: this.logFile?.saved() }),
+      this.paceBucket(),
     ]);
     if (identity !== this.savedIdentity) return true;
     return this.clock.now() - this.savedAt >= STATE_SAVE_EVERY_MS;
+  }
+
+  /** The learned pace, coarsely (null, or a power of two in ms): a newly learned pace is saved at once. */
+  private paceBucket(): number | null {
+    const typical = this.pace.typicalIntervalMs();
+    return typical === null ? null : Math.round(Math.log2(Math.max(1, typical)));
   }
 
   private async save(): Promise<string | null> {
@@ -254,6 +304,7 @@ export class WorkerMonitor {
       version: 1,
       metricsSource: this.metrics.saved(),
       log: this.logFile?.saved(),
+      pace: this.metrics.paceFromRecords ? undefined : this.pace.saved(),
     };
     try {
       await writeAtomically(this.statePath, JSON.stringify(state));
@@ -261,12 +312,26 @@ export class WorkerMonitor {
       this.savedIdentity = JSON.stringify([
         identities(state.metricsSource!),
         identities({ single: state.log }),
+        this.paceBucket(),
       ]);
       this.savedAt = this.clock.now();
       return null;
     } catch (e) {
       return (e as Error).message;
     }
+  }
+
+  /**
+   * Local time of the newest progress. The mtime is whole seconds: the middle of its second is the
+   * unbiased guess (its start put progress half a second early, and a stall that much too soon). Never
+   * later than the answer it came from: half a second, or an estimate of the remote clock, must not make
+   * progress newer than the contact that reported it.
+   */
+  private progressAt(host: HostView): number | null {
+    if (this.lastProgressRemoteSec === null) return null;
+    const at = this.lastProgressRemoteSec * 1000 + 500 - host.clockOffsetMs;
+    const answeredAt = this.progressCheckedAt ?? host.lastContactAt;
+    return answeredAt === null ? at : Math.min(at, answeredAt);
   }
 
   facts(host: HostView): WorkerFacts {
@@ -278,15 +343,10 @@ export class WorkerMonitor {
       connectionReason: host.connectionReason,
       lastContactAt: host.lastContactAt,
       configError: this.configError ?? this.localError,
-      fileError: this.fileError,
+      fileError: this.hints.explained(this.fileError),
       process: this.process,
       processDetail: this.processDetail,
-      // The mtime is whole seconds: the middle of its second is the unbiased guess (taking its start
-      // put progress half a second early, and a stall that much too soon).
-      lastProgressAt:
-        this.lastProgressRemoteSec === null
-          ? null
-          : this.lastProgressRemoteSec * 1000 + 500 - host.clockOffsetMs,
+      lastProgressAt: this.progressAt(host),
       progressCheckedAt: this.progressCheckedAt,
       records: records.count,
       epoch: records.latestEpoch(),
@@ -295,11 +355,18 @@ export class WorkerMonitor {
       completed: fileFacts.completed === true,
       fatal: this.logScanner?.fatal()?.line ?? null,
       fileNote: this.metrics.note(),
+      divergence: this.divergence(),
       stallAfterMs: th.stallAfterMs,
       lateAfterMs: th.lateAfterMs,
       contactStaleAfterMs: host.contactStaleAfterMs,
       contactOverdueAfterMs: host.contactOverdueAfterMs,
     };
+  }
+
+  /** Whether the loss is NaN/Inf or far above its best, and since where (judge/divergence.ts). */
+  divergence(): DivergenceFact | null {
+    const metric = this.lossMetric();
+    return metric === null ? null : this.lossWatch.judge(metric, this.divergeShare);
   }
 
   health(host: HostView, now: number): Health {
@@ -319,7 +386,8 @@ export class WorkerMonitor {
       host: this.cfg.host,
       status: h.status,
       reason: h.reason,
-      epoch: facts.epoch,
+      // As people count it (1-based): the one conversion, shared/epoch.ts.
+      epoch: countedEpoch(facts.epoch, facts.epochBase),
       totalEpochs: facts.totalEpochs,
       step: this.records.latestStep(),
       loss: lossMetric === null ? null : this.records.latest(lossMetric),

@@ -174,3 +174,49 @@ describe('alert keys (idempotency: episode id + kind)', () => {
     ]);
   });
 });
+
+describe('a recovery', () => {
+  const S = 1000;
+  const ctx = (
+    records: number,
+    settled: boolean,
+    where: string | null,
+    lastContactAt: number | null = null,
+  ) => ({
+    records,
+    settled,
+    where,
+    lastContactAt,
+  });
+
+  it('waits until what arrived meanwhile has been read, then says how long, how much and where it is now', () => {
+    let state: AlertState = initialAlertState;
+    const step = (at: number, status: WorkerStatus, c: ReturnType<typeof ctx>) => {
+      const r = stepAlerts(state, status, `reason ${status}`, at, settings, c);
+      state = r.state;
+      return r.notices;
+    };
+    expect(step(0, 'running', ctx(100, true, 'epoch 79/200', 0))).toEqual([]);
+    // The host last answered at 10 s; it is found silent at 25 s.
+    expect(step(25 * S, 'unreachable', ctx(100, true, 'epoch 79/200', 10 * S)).map((n) => n.kind)).toEqual([
+      'unreachable',
+    ]);
+    // Back at 85 s, the first part of the back-fill read: running, but no recovery with old values yet.
+    expect(step(85 * S, 'running', ctx(110, false, 'epoch 89/200', 85 * S))).toEqual([]);
+    const done = step(86 * S, 'running', ctx(126, true, 'epoch 105/200', 86 * S));
+    expect(done).toEqual([
+      expect.objectContaining({
+        kind: 'recovered',
+        status: 'running',
+        message: 'recovered after 76 s silent; 26 records back-filled; now epoch 105/200',
+      }),
+    ]);
+  });
+
+  it('a stall that ends says how many new records; no epoch in the file: the reason', () => {
+    let state: AlertState = initialAlertState;
+    state = stepAlerts(state, 'stalled', 'no progress', 0, settings, ctx(5, true, null)).state;
+    const r = stepAlerts(state, 'running', 'progress just now', 16 * MIN, settings, ctx(6, true, null));
+    expect(r.notices[0]!.message).toBe('recovered after 16 min stalled; 1 record new; now progress just now');
+  });
+});

@@ -5,6 +5,7 @@
 // is retried, so a receiver that honours it shows it once; the state is plain data, kept across restarts.
 
 import type { AlertKind } from '../../../shared/contract';
+import { formatDuration } from '../../../shared/human';
 import { ALARM_STATUSES, type WorkerStatus } from '../../../shared/model';
 
 export type { AlertKind };
@@ -31,6 +32,22 @@ export interface AlertState {
   episode?: string | null;
   /** Reminders sent in the open episode (each has a key of its own). */
   reminders?: number;
+  /** Since when the trouble of the open episode lasts (a silent host: its last answer before). */
+  troubleSince?: number | null;
+  /** Records read when the episode opened: the recovery says how many arrived since. */
+  recordsAtOpen?: number | null;
+}
+
+/** What the worker looks like now, for the episode's notices. */
+export interface AlertContext {
+  /** Records read so far. */
+  records: number;
+  /** False while a read of what arrived meanwhile is still under way (a back-fill after a silence). */
+  settled: boolean;
+  /** Local time of the host's last answer. */
+  lastContactAt: number | null;
+  /** Where the run is now, e.g. "epoch 105/200"; null when the file says no epoch. */
+  where: string | null;
 }
 
 export interface AlertSettings {
@@ -55,12 +72,43 @@ export const episodeId = (what: string, at: number): string => `${what}-${Math.m
 
 const isAlarm = (s: WorkerStatus) => ALARM_STATUSES.includes(s);
 
+/** How an episode is named in its recovery: "recovered after 75 s silent". */
+const TROUBLE_WORD: Partial<Record<WorkerStatus, string>> = {
+  unreachable: 'silent',
+  stalled: 'stalled',
+  diverged: 'diverged',
+  failed: 'failed',
+  error: 'in error',
+};
+
+function recoveryText(state: AlertState, now: number, reason: string, ctx: AlertContext | undefined): string {
+  if (!ctx || state.open === null) return reason;
+  const since = state.troubleSince ?? state.openedAt ?? now;
+  // Seconds up to two minutes: "after 75 s silent" says more than "after 1 min".
+  const took = now - since < 120_000 ? `${Math.round((now - since) / 1000)} s` : formatDuration(now - since);
+  const parts = [`recovered after ${took} ${TROUBLE_WORD[state.open] ?? state.open}`];
+  const arrived =
+    state.recordsAtOpen === null || state.recordsAtOpen === undefined ? 0 : ctx.records - state.recordsAtOpen;
+  if (arrived > 0) {
+    const what = state.open === 'unreachable' ? 'back-filled' : 'new';
+    parts.push(`${arrived} ${arrived === 1 ? 'record' : 'records'} ${what}`);
+  }
+  parts.push(`now ${ctx.where ?? reason}`);
+  return parts.join('; ');
+}
+
+/**
+ * `ctx` (what the worker looks like now) lets a recovery wait until what arrived meanwhile has been read,
+ * and say so with the newest values: "recovered after 75 s silent; 26 records back-filled; now epoch
+ * 105/200". Without it, notices carry the reason as is.
+ */
 export function stepAlerts(
   prev: AlertState,
   status: WorkerStatus,
   reason: string,
   now: number,
   settings: AlertSettings,
+  ctx?: AlertContext,
 ): { state: AlertState; notices: AlertNotice[] } {
   const state: AlertState = { ...prev, lastSent: { ...prev.lastSent } };
   const notices: AlertNotice[] = [];
@@ -76,6 +124,12 @@ export function stepAlerts(
 
   if (isAlarm(status)) {
     if (state.open !== status) {
+      // A new episode (or one trouble turning into another) counts from here; a silent host from its
+      // last answer.
+      if (state.open === null) {
+        state.troubleSince = status === 'unreachable' && ctx?.lastContactAt != null ? ctx.lastContactAt : now;
+        state.recordsAtOpen = ctx?.records ?? null;
+      }
       state.open = status;
       state.openedAt = now;
       state.episode = episodeId(status, now);
@@ -93,8 +147,14 @@ export function stepAlerts(
   if (status === 'unknown') return { state, notices };
 
   const wasOpen = state.open !== null;
+  // Back from trouble, but what arrived meanwhile is still being read: the recovery waits for it, so it
+  // is told with the newest values, not those from before the trouble.
+  if (wasOpen && ctx && !ctx.settled) return { state, notices };
+  const recovery = wasOpen ? recoveryText(state, now, reason, ctx) : reason;
   state.open = null;
   state.openedAt = null;
+  state.troubleSince = null;
+  state.recordsAtOpen = null;
   if (status === 'finished') {
     if (!state.finishedAnnounced) {
       state.finishedAnnounced = true;
@@ -103,6 +163,6 @@ export function stepAlerts(
     return { state, notices };
   }
   state.finishedAnnounced = false;
-  if (wasOpen) send('recovered', reason, true, `${state.episode ?? episodeId('episode', now)}:recovered`);
+  if (wasOpen) send('recovered', recovery, true, `${state.episode ?? episodeId('episode', now)}:recovered`);
   return { state, notices };
 }

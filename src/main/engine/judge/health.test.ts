@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DivergenceFact } from './divergence';
 import { evaluateHealth, type WorkerFacts } from './health';
 
 const NOW = Date.UTC(2026, 10, 28, 3, 0, 0);
@@ -149,5 +150,77 @@ describe('evaluateHealth', () => {
     const h = evaluateHealth(facts({ connection: 'degraded', connectionReason: 'a probe took 6.0 s' }), NOW);
     expect(h.status).toBe('running');
     expect(h.reason).toContain('slow link');
+  });
+
+  it('a finished or failed run keeps its final state when its host goes silent, the silence noted', () => {
+    const silent = { connection: 'unreachable', connectionReason: 'keepalive timeout' } as const;
+    const done = evaluateHealth(facts({ ...silent, process: 'exited', epoch: 50 }), NOW);
+    expect(done).toEqual({
+      status: 'finished',
+      reason: 'finished at epoch 50/50; host unreachable: keepalive timeout (last contact 2 s ago)',
+    });
+    const crashed = evaluateHealth(facts({ ...silent, process: 'exited', epoch: 12 }), NOW);
+    expect(crashed.status).toBe('failed');
+    expect(crashed.reason).toContain('exited before the end at epoch 12/50; host unreachable');
+    const oom = facts({ ...silent, process: 'not-configured', fatal: 'CUDA out of memory' });
+    expect(evaluateHealth(oom, NOW).status).toBe('failed');
+    // Too long without an answer: still what it was, and says for how long Vigil has heard nothing.
+    const stale = evaluateHealth(facts({ process: 'exited', epoch: 50, lastContactAt: NOW - 5 * MIN }), NOW);
+    expect(stale).toEqual({
+      status: 'finished',
+      reason: 'finished at epoch 50/50; no fresh answer from the host for 5 min',
+    });
+    // A run still going when the host went silent is unreachable, as before.
+    expect(evaluateHealth(facts({ ...silent }), NOW).status).toBe('unreachable');
+  });
+
+  describe('a diverged loss', () => {
+    const nan = (over: Partial<DivergenceFact['since']> = {}): DivergenceFact => ({
+      metric: 'loss',
+      divergence: { kind: 'non-finite', from: 651, value: Number.NaN },
+      since: { step: 652, record: 652, epoch: 6, time: NOW - 14 * MIN, ...over },
+    });
+
+    it('is diverged, not running: the reason names the metric, since which step, epoch and when', () => {
+      const h = evaluateHealth(facts({ divergence: nan(), epoch: 49, epochBase: 0 }), NOW);
+      expect(h.status).toBe('diverged');
+      expect(h.reason).toBe(
+        'loss is NaN since step 652 (epoch 7, 14 min ago); progress 28 s ago at epoch 50/50',
+      );
+    });
+
+    it('a run that "finished" with a NaN loss is diverged, never finished', () => {
+      const h = evaluateHealth(facts({ divergence: nan(), process: 'exited', epoch: 50 }), NOW);
+      expect(h.status).toBe('diverged');
+      expect(h.reason).toContain('finished at epoch 50/50');
+      const unsupervised = facts({ divergence: nan(), process: 'not-configured', completed: true });
+      expect(evaluateHealth(unsupervised, NOW).status).toBe('diverged');
+    });
+
+    it('a process that exited early stays failed, with the divergence in its reason', () => {
+      const h = evaluateHealth(facts({ divergence: nan(), process: 'exited', epoch: 12 }), NOW);
+      expect(h.status).toBe('failed');
+      expect(h.reason).toBe(
+        'process (pid 42) exited before the end at epoch 12/50; loss is NaN since step 652 (epoch 6, 14 min ago)',
+      );
+    });
+
+    it('ranks above a silent host and a stall; a config error and a never-contacted host stay what they are', () => {
+      const silent = facts({
+        divergence: nan(),
+        connection: 'unreachable',
+        connectionReason: 'keepalive timeout',
+      });
+      expect(evaluateHealth(silent, NOW).status).toBe('diverged');
+      expect(evaluateHealth(silent, NOW).reason).toContain('keepalive timeout');
+      const stalled = facts({ divergence: nan(), lastProgressAt: NOW - 20 * MIN, stallAfterMs: 15 * MIN });
+      expect(evaluateHealth(stalled, NOW).status).toBe('diverged');
+      expect(evaluateHealth(stalled, NOW).reason).toContain('no progress for 19 min');
+      expect(evaluateHealth(facts({ divergence: nan(), configError: 'bad regex' }), NOW).status).toBe(
+        'error',
+      );
+      const never = facts({ divergence: nan(), lastContactAt: null, connection: 'unknown' });
+      expect(evaluateHealth(never, NOW).status).toBe('unknown');
+    });
   });
 });

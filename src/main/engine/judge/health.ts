@@ -2,8 +2,10 @@
 // that matches decides; ARCHITECTURE.md (Health) lists them in this order.
 // Unknown is a state, not a green light: whenever Vigil cannot know, it says so.
 
+import { countedEpoch } from '../../../shared/epoch';
 import { formatAge, formatDuration } from '../../../shared/human';
 import type { ConnectionState, ProcessState, WorkerStatus } from '../../../shared/model';
+import { type DivergenceFact, describeDivergence } from './divergence';
 
 export interface WorkerFacts {
   connection: ConnectionState;
@@ -28,6 +30,7 @@ export interface WorkerFacts {
    */
   progressCheckedAt?: number | null;
   records: number;
+  /** The newest epoch as the file writes it (see epochBase). */
   epoch: number | null;
   totalEpochs: number | null;
   /** 0 when the file counts epochs from 0 (Keras, Lightning): epoch 49 of 50 is then the last one. */
@@ -38,6 +41,8 @@ export interface WorkerFacts {
   fatal: string | null;
   /** What happened to the metrics file that the numbers alone do not show (restarted, lines skipped). */
   fileNote?: string | null;
+  /** The loss is NaN/Inf, or far above its best, and since when (judge/divergence.ts); null: it is not. */
+  divergence?: DivergenceFact | null;
   stallAfterMs: number;
   lateAfterMs: number;
   /** With no contact for this long, Vigil no longer trusts what it last saw. */
@@ -62,27 +67,81 @@ export function reachedEnd(
   f: Pick<WorkerFacts, 'epoch' | 'totalEpochs' | 'epochBase' | 'completed'>,
 ): boolean {
   if (f.completed) return true;
-  if (f.epoch === null || f.totalEpochs === null) return false;
-  return f.epoch + (f.epochBase === 0 ? 1 : 0) >= f.totalEpochs;
+  const epoch = countedEpoch(f.epoch, f.epochBase);
+  if (epoch === null || f.totalEpochs === null) return false;
+  return epoch >= f.totalEpochs;
+}
+
+/** "epoch 30/50", as people count it; '' when the file writes no epoch. */
+export function epochLabel(f: Pick<WorkerFacts, 'epoch' | 'totalEpochs' | 'epochBase'>): string {
+  const epoch = countedEpoch(f.epoch, f.epochBase);
+  if (epoch === null) return '';
+  const shown = Number.isInteger(epoch) ? String(epoch) : String(Number(epoch.toFixed(2)));
+  return f.totalEpochs !== null ? `epoch ${shown}/${f.totalEpochs}` : `epoch ${shown}`;
 }
 
 function epochText(f: WorkerFacts): string {
-  if (f.epoch === null) return '';
-  return f.totalEpochs !== null ? ` at epoch ${f.epoch}/${f.totalEpochs}` : ` at epoch ${f.epoch}`;
+  const label = epochLabel(f);
+  return label ? ` at ${label}` : '';
 }
 
+/**
+ * A diverged loss is a problem of its own, `diverged`, ranked between `failed` and `unreachable`:
+ *  - a configuration `error` stays an error (nothing else can be trusted);
+ *  - a process that exited early stays `failed` (the run is over), its reason saying the loss diverged;
+ *  - everything else becomes `diverged`: a run that "finished" with a NaN loss, one still burning its GPU
+ *    on NaN, and one whose host went silent after its loss went NaN (the last values said so);
+ *  - but not before Vigil has heard from the host at all: the mirror's NaN may be an old run's.
+ */
 export function evaluateHealth(f: WorkerFacts, now: number): Health {
+  const base = baseHealth(f, now);
+  if (!f.divergence || base.status === 'error' || f.lastContactAt === null) return base;
+  const text = describeDivergence(
+    f.divergence,
+    (raw) => {
+      const e = countedEpoch(raw, f.epochBase)!;
+      return Number.isInteger(e) ? String(e) : String(Number(e.toFixed(2)));
+    },
+    (time) => formatAge(now - time),
+  );
+  if (base.status === 'failed') return { status: 'failed', reason: `${base.reason}; ${text}` };
+  return { status: 'diverged', reason: `${text}; ${base.reason}` };
+}
+
+/** The run is over, as the last answer showed it (finished or failed), or null while it is not. */
+function endedRun(f: WorkerFacts): Health | null {
+  const gone = f.process === 'exited';
+  const unsupervised = f.process === 'not-configured' || f.process === 'unknown';
+  if (f.fatal && (gone || unsupervised)) return { status: 'failed', reason: `${f.fatal}${epochText(f)}` };
+  if (reachedEnd(f) && (gone || unsupervised)) {
+    return { status: 'finished', reason: `finished${epochText(f)}` };
+  }
+  if (gone) {
+    const which = f.processDetail ? `process (${f.processDetail})` : 'process';
+    return { status: 'failed', reason: `${which} exited before the end${epochText(f)}` };
+  }
+  return null;
+}
+
+function baseHealth(f: WorkerFacts, now: number): Health {
   if (f.configError) return { status: 'error', reason: f.configError };
   if (CONFIG_LIKE.has(f.connection)) return { status: 'error', reason: f.connectionReason ?? f.connection };
+  // A run that had ended when its host last answered keeps its final state: the host's silence is the
+  // host's news, shown with it, not a new problem of a run that is over.
+  const ended = f.lastContactAt !== null && !f.fileError ? endedRun(f) : null;
   if (f.connection === 'unreachable') {
     const seen =
       f.lastContactAt === null ? 'never reached' : `last contact ${formatAge(now - f.lastContactAt)}`;
-    return { status: 'unreachable', reason: `${f.connectionReason ?? 'host did not answer'} (${seen})` };
+    const why = `${f.connectionReason ?? 'host did not answer'} (${seen})`;
+    if (ended) return { status: ended.status, reason: `${ended.reason}; host unreachable: ${why}` };
+    return { status: 'unreachable', reason: why };
   }
   if (f.lastContactAt === null) return { status: 'unknown', reason: 'not yet contacted' };
   const silentFor = now - f.lastContactAt;
   if (silentFor > f.contactStaleAfterMs) {
-    return { status: 'unknown', reason: `no fresh answer from the host for ${formatDuration(silentFor)}` };
+    const why = `no fresh answer from the host for ${formatDuration(silentFor)}`;
+    if (ended) return { status: ended.status, reason: `${ended.reason}; ${why}` };
+    return { status: 'unknown', reason: why };
   }
   const slow = f.connection === 'degraded' ? ` (slow link: ${f.connectionReason ?? 'probes are late'})` : '';
 
@@ -95,17 +154,7 @@ export function evaluateHealth(f: WorkerFacts, now: number): Health {
     }
     return { status: 'error', reason: f.fileError };
   }
-
-  const gone = f.process === 'exited';
-  const unsupervised = f.process === 'not-configured' || f.process === 'unknown';
-  if (f.fatal && (gone || unsupervised)) return { status: 'failed', reason: `${f.fatal}${epochText(f)}` };
-  if (reachedEnd(f) && (gone || unsupervised)) {
-    return { status: 'finished', reason: `finished${epochText(f)}` };
-  }
-  if (gone) {
-    const which = f.processDetail ? `process (${f.processDetail})` : 'process';
-    return { status: 'failed', reason: `${which} exited before the end${epochText(f)}` };
-  }
+  if (ended) return ended;
 
   const fatalNote = `${f.fatal ? `; log shows: ${f.fatal}` : ''}${f.fileNote ? `; ${f.fileNote}` : ''}`;
   const waiting =

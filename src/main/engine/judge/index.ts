@@ -2,5 +2,14 @@
 
 export { groupAlerts } from './alert-groups';
 export { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from './alerts';
-export { evaluateHealth, type Health, type WorkerFacts } from './health';
+export {
+  DEFAULT_DIVERGE,
+  type Divergence,
+  type DivergenceFact,
+  DivergenceWatch,
+  type DivergeSettings,
+  judgeDivergence,
+  LossWatch,
+} from './divergence';
+export { epochLabel, evaluateHealth, type Health, type WorkerFacts } from './health';
 export { PaceTracker, thresholds } from './pace';

@@ -26,6 +26,21 @@ export class PaceTracker {
     this.intervals = [];
   }
 
+  /**
+   * The intervals learned, to keep across runs (`vigil status` is a single pass: it cannot learn a
+   * pace from mtimes it sees once). The last time is not kept: an interval spanning the time Vigil was
+   * not watching would only be an upper bound.
+   */
+  saved(): number[] {
+    return [...this.intervals];
+  }
+
+  /** Takes intervals kept by an earlier run, when this one has learned none. */
+  restore(intervals: readonly number[]): void {
+    if (this.intervals.length > 0) return;
+    this.intervals = intervals.filter((i) => Number.isFinite(i) && i > 0).slice(-KEEP);
+  }
+
   /** The 90th percentile interval, or null without enough history. */
   typicalIntervalMs(): number | null {
     if (this.intervals.length < MIN_SAMPLES) return null;

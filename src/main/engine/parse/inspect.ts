@@ -2,6 +2,7 @@
 // (format, record count, metric names, loss metric, newest values; non-finite numbers as "NaN" /
 // "Infinity" / "-Infinity"), plus the parser's warnings and, when nothing could be read, why.
 
+import { countedEpoch, epochBaseOf } from '../../../shared/epoch';
 import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
 import { chooseLossMetric } from '../../../shared/loss';
 import { detectFormat, formatById } from './registry';
@@ -11,6 +12,8 @@ export type JsonNumber = number | string | null;
 
 export interface InspectResult {
   format: string | null;
+  /** Why this format: forced, or what in the name or the content said so (null when none was chosen). */
+  formatReason: string | null;
   records: number;
   /** Metric names in order of first appearance. */
   metrics: string[];
@@ -38,6 +41,7 @@ const HEAD = 64 * 1024;
 function empty(format: string | null, why?: string): InspectResult {
   const r: InspectResult = {
     format,
+    formatReason: null,
     records: 0,
     metrics: [],
     lossMetric: null,
@@ -54,13 +58,19 @@ export function inspectBytes(
   options: InspectOptions = {},
 ): InspectResult {
   let format: FormatModule;
+  let reason: string;
   try {
-    if (options.format) format = formatById(options.format);
-    else if (options.regex) format = formatById('regex');
-    else {
+    if (options.format) {
+      format = formatById(options.format);
+      reason = 'given, not detected';
+    } else if (options.regex) {
+      format = formatById('regex');
+      reason = 'a regex was given';
+    } else {
       const d = detectFormat(fileName, new TextDecoder().decode(bytes.subarray(0, HEAD)));
       if (!d.format) return empty(null, d.why);
       format = d.format;
+      reason = d.why;
     }
   } catch (e) {
     return empty(null, (e as Error).message);
@@ -78,12 +88,18 @@ export function inspectBytes(
       result.warnings.push(...tail.warnings);
     }
   } catch (e) {
-    return empty(format.id, (e as Error).message);
+    return { ...empty(format.id, (e as Error).message), formatReason: reason };
   }
 
   const names: string[] = [];
   const newest: Record<string, number> = {};
+  let firstEpoch: number | null = null;
+  let fractional = false;
   for (const rec of result.records) {
+    if (rec.epoch !== null) {
+      firstEpoch ??= rec.epoch;
+      if (!Number.isInteger(rec.epoch)) fractional = true;
+    }
     for (const [k, v] of Object.entries(rec.metrics)) {
       if (!(k in newest)) names.push(k);
       newest[k] = v;
@@ -92,11 +108,13 @@ export function inspectBytes(
   const lossMetric = chooseLossMetric(names, options.loss);
   const last = result.records.at(-1);
   const out = empty(format.id);
+  out.formatReason = reason;
   out.records = result.records.length;
   out.metrics = names;
   out.lossMetric = lossMetric;
   out.last = {
-    epoch: encodeNumber(last?.epoch),
+    // As people count it (a Keras row `29,…` is epoch 30), like every epoch Vigil shows.
+    epoch: encodeNumber(countedEpoch(last?.epoch ?? null, epochBaseOf(firstEpoch, fractional))),
     step: encodeNumber(last?.step),
     loss: encodeNumber(lossMetric === null ? null : newest[lossMetric]),
     metrics: encodeMetrics(newest),

@@ -5,6 +5,7 @@ import { crc32c, maskedCrc32c } from './crc32c';
 import { detectFormat } from './registry';
 import { enc, feed, randomChunks } from './test-helpers';
 import { createTfeventsParser } from './tfevents';
+import { shortestFloat32 } from './values';
 
 function bitwiseCrc32c(bytes: Uint8Array): number {
   let crc = 0xffffffff;
@@ -131,6 +132,44 @@ describe('CRC32C', () => {
 });
 
 describe('TensorBoard event files', () => {
+  it('gives a float32 as the shortest decimal that is the same float32, not its 17-digit double', () => {
+    const p = createTfeventsParser();
+    const r = p.push(
+      concat([
+        // The value: the float32 that widens to 0.14703549444675446.
+        frame(event(1, T + 1, [simple('loss', 0.14703549444675446), simple('lr', 3e-4), simple('acc', 0.5)])),
+        frame(
+          event(2, T + 2, [tensorValue('train/loss', [...key(1, 0), 1, ...lenField(4, f32(2.3456789))])]),
+        ),
+      ]),
+    );
+    expect(r.records[0]!.metrics).toEqual({ loss: 0.1470355, lr: 0.0003, acc: 0.5 });
+    expect(JSON.stringify(r.records[0]!.metrics.loss)).toBe('0.1470355');
+    expect(Math.fround(r.records[0]!.metrics.loss!)).toBe(0.14703549444675446);
+    expect(r.records[1]!.metrics['train/loss']).toBe(2.3456788);
+    expect(shortestFloat32(Math.fround(0.1))).toBe(0.1);
+    expect(shortestFloat32(Math.fround(1e-30))).toBe(1e-30);
+    expect(shortestFloat32(Number.NaN)).toBeNaN();
+    expect(shortestFloat32(Math.fround(-38.7890625))).toBe(-38.789063); // a tie rounds away from zero
+  });
+
+  it('finds what toPrecision finds, the shortest first, over float32s of every size', () => {
+    const byString = (v: number) => {
+      for (let p = 1; p <= 9; p++)
+        if (Math.fround(Number(v.toPrecision(p))) === v) return Number(v.toPrecision(p));
+      return v;
+    };
+    let s = 42;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const v = Math.fround((rnd() - 0.3) * 10 ** Math.floor(rnd() * 50 - 25));
+      expect(shortestFloat32(v), String(v)).toBe(byString(v));
+    }
+  });
+
   it('is detected by name', () => {
     expect(detectFormat('runs/x/events.out.tfevents.1700000000.host.123.0', '').format?.id).toBe('tfevents');
   });

@@ -16,7 +16,7 @@ import {
   readF64,
 } from './protobuf';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
-import { WarningSink } from './values';
+import { shortestFloat32, WarningSink } from './values';
 
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
@@ -59,12 +59,13 @@ function readTensorScalar(r: ProtoReader): number | null {
   if (value === null) return null;
   if (dtype === DT_HALF) return halfToNumber(value);
   if (dtype === DT_BFLOAT16) return bfloat16ToNumber(value);
-  return dtype === DT_FLOAT || dtype === DT_DOUBLE || dtype === DT_INT32 || dtype === DT_INT64 ? value : null;
+  if (dtype === DT_FLOAT) return shortestFloat32(value);
+  return dtype === DT_DOUBLE || dtype === DT_INT32 || dtype === DT_INT64 ? value : null;
 }
 
 function fromContent(buf: Uint8Array, s: number, e: number, dtype: number): number | null {
   const n = e - s;
-  if (dtype === DT_FLOAT && n >= 4) return readF32(buf, s);
+  if (dtype === DT_FLOAT && n >= 4) return shortestFloat32(readF32(buf, s));
   if (dtype === DT_DOUBLE && n >= 8) return readF64(buf, s);
   const u16 = n >= 2 ? buf[s]! | (buf[s + 1]! << 8) : 0;
   if (dtype === DT_HALF && n >= 2) return halfToNumber(u16);
@@ -152,7 +153,7 @@ function readValue(r: ProtoReader, sink: ScalarSink): void {
     if (field === 1 && wt === 2) {
       const e = r.bytes();
       tag = decodeTag(r.buf, r.fieldStart, e);
-    } else if (field === 2 && wt === 5) simple = r.float();
+    } else if (field === 2 && wt === 5) simple = shortestFloat32(r.float());
     else if (field === 8 && wt === 2) {
       tensorEnd = r.bytes();
       tensorStart = r.fieldStart;

@@ -16,15 +16,15 @@ describe('trainer_state.json', () => {
 
   it('reads the fixture: figures worked out by hand', () => {
     // log_history has 206 entries: 200 train {epoch, learning_rate, loss, step} + 5 eval (steps
-    // 1000–5000, sharing a step with a train entry) + 1 final summary (train_loss, train_runtime…),
-    // which is not a training loss → 205 records. Names: learning_rate, loss, … → loss. The newest
-    // entry before the summary is the step-5000 eval (epoch 38.17); the newest loss is the step-5000
-    // train entry's 0.0002. num_train_epochs 39, max_steps 5000, global_step 5000 → completed.
+    // 1000–5000, sharing a step with a train entry) + 1 final summary (epoch 38.17, step 5000,
+    // train_runtime…, and train_loss averaged over the run, which is not a training loss and is left
+    // out) → 206 records, the summary last. Names: learning_rate, loss, … → loss; the newest loss is the
+    // step-5000 train entry's 0.0002. num_train_epochs 39, max_steps 5000, global_step 5000 → completed.
     const p = createTrainerStateParser();
     const r = p.push(bytes);
     expect(r.warnings).toEqual([]);
     expect(figures(r.records)).toEqual({
-      records: 205,
+      records: 206,
       lossMetric: 'loss',
       epoch: 38.17,
       step: 5000,
@@ -33,8 +33,16 @@ describe('trainer_state.json', () => {
     expect(r.records.filter((x) => x.step === 5000).map((x) => Object.keys(x.metrics))).toEqual([
       ['learning_rate', 'loss'],
       ['eval_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second', 'eval_wer'],
+      ['total_flos', 'train_runtime', 'train_samples_per_second', 'train_steps_per_second'],
     ]);
     expect(r.records.some((x) => 'train_loss' in x.metrics)).toBe(false);
+    expect(r.records.at(-1)).toMatchObject({ epoch: 38.17, step: 5000 });
+    expect(Object.keys(r.records.at(-1)!.metrics).sort()).toEqual([
+      'total_flos',
+      'train_runtime',
+      'train_samples_per_second',
+      'train_steps_per_second',
+    ]);
     expect(p.facts()).toEqual({ totalEpochs: 39, totalSteps: 5000, completed: true });
   });
 
@@ -48,10 +56,22 @@ describe('trainer_state.json', () => {
     // Caught mid-rewrite: nothing, and no alarm.
     expect(p.push(bytes.subarray(0, 5000))).toEqual({ records: [], warnings: [] });
     const second = p.push(bytes);
-    expect(second.records).toHaveLength(105);
+    expect(second.records).toHaveLength(106);
     expect([...first.records, ...second.records]).toEqual(whole);
     expect(p.push(bytes).records).toEqual([]);
     expect(p.facts().completed).toBe(true);
+  });
+
+  it('the final summary carries where the run ended: the last record shows its epoch and step', () => {
+    const log = [
+      { epoch: 2.98, learning_rate: 1e-6, loss: 0.31, step: 5000 },
+      { epoch: 3.0, step: 5031, train_loss: 0.52, train_runtime: 9000.1, total_flos: 1e18 },
+    ];
+    const p = createTrainerStateParser();
+    const r = p.push(enc({ num_train_epochs: 3, max_steps: 5031, global_step: 5031, log_history: log }));
+    expect(r.records.at(-1)).toMatchObject({ epoch: 3, step: 5031 });
+    expect(figures(r.records)).toMatchObject({ epoch: 3, step: 5031, loss: 0.31, lossMetric: 'loss' });
+    expect(p.facts()).toEqual({ totalEpochs: 3, totalSteps: 5031, completed: true });
   });
 
   it('warns about a file that is not a trainer state', () => {

@@ -7,7 +7,10 @@ import { addNumericFields, parseJsonLenient } from './jsonl';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import { RecordBuilder } from './values';
 
-/** The final summary entry (`train_loss` averaged over the run, runtimes): not a training loss. */
+/**
+ * The final summary entry: the run's final epoch and step, its runtimes, and `train_loss` averaged over
+ * the whole run — which is not a training loss and is left out (it would be taken for the newest loss).
+ */
 function isSummary(entry: Record<string, unknown>): boolean {
   return 'train_runtime' in entry || 'total_flos' in entry;
 }
@@ -49,14 +52,19 @@ export function createTrainerStateParser(): Parser {
       s.log_history.forEach((entry, i) => {
         if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return;
         const e = entry as Record<string, unknown>;
-        if (isSummary(e)) {
-          facts.completed = true;
-          return;
-        }
+        const summary = isSummary(e);
+        if (summary) facts.completed = true;
         const key = JSON.stringify(e);
         if (seen.has(key)) return;
         seen.add(key);
         const b = new RecordBuilder();
+        if (summary) {
+          // The run's last record: where it ended (its epoch and step), not a loss.
+          const { train_loss: _averaged, ...rest } = e;
+          addNumericFields(rest, b);
+          result.records.push(b.rec);
+          return;
+        }
         addNumericFields(e, b);
         if (b.metricCount > 0) result.records.push(b.rec);
         else result.warnings.push({ line: i + 1, message: `log_history entry ${i + 1} has no metrics` });

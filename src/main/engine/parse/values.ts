@@ -159,3 +159,52 @@ export function decimalValue(mantissa: number, digits: number, exp10: number, ne
   }
   return Number.NaN; // not exact this way: the caller falls back to Number(text)
 }
+
+/** The p-significant-digit decimal nearest to v (as the double nearest to it), for |v| in [1e-20, 1e20]. */
+function toDigits(v: number, p: number, e: number): number {
+  const k = p - 1 - e; // decimal places
+  // m × 10^-k with m an integer of p digits and 10^|k| exact (|k| ≤ 22): one correctly rounded operation,
+  // the same double Number(v.toPrecision(p)) gives, without the string.
+  return k >= 0 ? Math.round(v * POW10[k]!) / POW10[k]! : Math.round(v / POW10[-k]!) * POW10[-k]!;
+}
+
+/**
+ * The shortest decimal that reads back as the same float32: a float32 loss of 0.147035494… widened to a
+ * double prints as 0.14703549444675446, digits the file never had. 9 significant digits always suffice.
+ * If p digits read back as v, so do p + 1 (the nearer decimal is at least as near): most values need 7
+ * or 8, so look from 7 upward, or downward when 7 already does. Arithmetic, not toPrecision: this runs
+ * for every value of an event file.
+ */
+export function shortestFloat32(v: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  // On the magnitude: a tie rounds away from zero, as toPrecision does.
+  const a = Math.abs(v);
+  if (a < 1e-20 || a >= 1e20) return shortestByString(v);
+  let e = Math.floor(Math.log10(a));
+  if (POW10_OF(e) > a) e--;
+  else if (POW10_OF(e + 1) <= a) e++;
+  let d = toDigits(a, 7, e);
+  if (Math.fround(d) === a) {
+    for (let q = 6; q >= 1; q--) {
+      const shorter = toDigits(a, q, e);
+      if (Math.fround(shorter) !== a) break;
+      d = shorter;
+    }
+    return v < 0 ? -d : d;
+  }
+  for (let q = 8; q <= 9; q++) {
+    d = toDigits(a, q, e);
+    if (Math.fround(d) === a) return v < 0 ? -d : d;
+  }
+  return shortestByString(v);
+}
+
+const POW10_OF = (e: number): number => (e >= 0 ? POW10[e]! : 1 / POW10[-e]!);
+
+function shortestByString(v: number): number {
+  for (let p = 1; p <= 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return d;
+  }
+  return v;
+}

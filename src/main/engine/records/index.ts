@@ -2,3 +2,4 @@
 
 export { RECORDS_HELD, RecordStore } from './record-store';
 export { seriesFor } from './series-source';
+export { StepUnfolder, stepAxis } from './step-unfold';

@@ -8,6 +8,7 @@
 // Without a bound a long run grew the engine by ~70 B per record, for ever; every byte is still in the
 // local mirror on disk. The count, the latest values and the epoch base are kept exactly.
 
+import { epochBaseOf } from '../../../shared/epoch';
 import type { MetricRecord } from '../../../shared/model';
 
 /** Rows held per store by default: 5,000 newest at full resolution, the rest of the run thinned. */
@@ -77,6 +78,8 @@ export class RecordStore {
   private lastEpoch: number | null = null;
   private lastStep: number | null = null;
   private firstEpoch: number | null = null;
+  /** An epoch with a fraction was written (Hugging Face): the file counts from 1 however it starts. */
+  private fractionalEpochs = false;
   /** Rows where the run restarted (its step went back). */
   private restartRows: number[] = [];
   /** The size, in records, of the stretches the part before the full-resolution half is thinned to. */
@@ -150,6 +153,7 @@ export class RecordStore {
     if (other.lastStep !== null) this.lastStep = other.lastStep;
     // The other's first epoch may be on a row it thinned away: its own record of it is the truth.
     if (noEpochYet && other.firstEpoch !== null) this.firstEpoch = other.firstEpoch;
+    if (other.fractionalEpochs) this.fractionalEpochs = true;
     // Its thinned part stays thinned here: the chart must still say so.
     if (other.stride > 1) {
       this.stride = Math.max(this.stride, other.stride);
@@ -172,6 +176,7 @@ export class RecordStore {
     if (epoch !== null) {
       this.lastEpoch = epoch;
       if (this.firstEpoch === null) this.firstEpoch = epoch;
+      if (Number.isFinite(epoch) && !Number.isInteger(epoch)) this.fractionalEpochs = true;
     }
     if (step !== null) this.lastStep = step;
   }
@@ -297,6 +302,7 @@ export class RecordStore {
     this.lastEpoch = null;
     this.lastStep = null;
     this.firstEpoch = null;
+    this.fractionalEpochs = false;
   }
 
   latestEpoch(): number | null {
@@ -307,9 +313,9 @@ export class RecordStore {
     return this.lastStep;
   }
 
-  /** The first epoch written: 0 means the file counts epochs from 0. */
+  /** 0 when the file counts epochs from 0 (see shared/epoch.ts). */
   epochBase(): 0 | 1 {
-    return this.firstEpoch !== null && this.firstEpoch <= 0 ? 0 : 1;
+    return epochBaseOf(this.firstEpoch, this.fractionalEpochs);
   }
 
   latest(name: string): number | null {
@@ -338,6 +344,8 @@ export class RecordStore {
     step: Float64Array;
     epoch: Float64Array;
     time: Float64Array;
+    /** The record's number in the run, from 1 (thinned records included in the count). */
+    record: Float64Array;
     values: Float64Array;
     length: number;
     /** Index of the first point from which every record is held (0 while nothing is thinned). */
@@ -348,16 +356,18 @@ export class RecordStore {
     const step = new Float64Array(n);
     const epoch = new Float64Array(n);
     const time = new Float64Array(n);
+    const record = new Float64Array(n);
     const values = col ? col.value.view().slice() : new Float64Array(0);
     const hasSteps = this.lastStep !== null;
     let wholeFrom = n;
     for (let k = 0; k < n; k++) {
       const i = col!.row.at(k);
       if (wholeFrom === n && this.seq.at(i) >= this.wholeFromSeq) wholeFrom = k;
-      step[k] = hasSteps ? this.steps.at(i) : this.seq.at(i) + 1;
+      record[k] = this.seq.at(i) + 1;
+      step[k] = hasSteps ? this.steps.at(i) : record[k]!;
       epoch[k] = this.epochs.at(i);
       time[k] = this.times.at(i);
     }
-    return { step, epoch, time, values, length: n, wholeFrom };
+    return { step, epoch, time, record, values, length: n, wholeFrom };
   }
 }

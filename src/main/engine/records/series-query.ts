@@ -1,7 +1,7 @@
 // Answers one getSeries request from a raw series held in memory: the x axis the caller chose, the
 // optional range, then gap-aware LTTB to the caller's point budget.
 
-import type { MetricSeries, SeriesOptions } from '../../../shared/contract';
+import type { MetricSeries, NonFiniteStretch, SeriesOptions } from '../../../shared/contract';
 import { downsampleLttb } from './lttb';
 
 export interface RawSeries {
@@ -69,5 +69,65 @@ export function querySeries(metric: string, raw: RawSeries, options: SeriesOptio
     }
     length = xs.length;
   }
-  return { metric, totalPoints: length, points: downsampleLttb(xs, ys, options.maxPoints) };
+  const out: MetricSeries = {
+    metric,
+    totalPoints: length,
+    points: downsampleLttb(xs, ys, options.maxPoints),
+  };
+  const stretches = nonFiniteStretches(xs, ys, length);
+  if (stretches.length > 0) out.nonFinite = stretches;
+  return out;
+}
+
+/** More stretches than this are merged into as many even spans of the x range (a flickering NaN). */
+const MAX_STRETCHES = 200;
+
+function kindOf(v: number): NonFiniteStretch['value'] {
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * The stretches where the values are NaN or ±Infinity (records whose x is unknown aside): the line
+ * breaks there, and the chart marks them, up to the newest record.
+ */
+export function nonFiniteStretches(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  length: number,
+): NonFiniteStretch[] {
+  const out: NonFiniteStretch[] = [];
+  let open: NonFiniteStretch | null = null;
+  for (let i = 0; i < length; i++) {
+    const x = xs[i]!;
+    if (!Number.isFinite(x)) continue;
+    const y = ys[i]!;
+    if (Number.isFinite(y)) {
+      open = null;
+      continue;
+    }
+    const kind = kindOf(y);
+    if (open === null) {
+      open = { from: x, to: x, value: kind };
+      out.push(open);
+    } else {
+      open.to = x;
+      if (open.value !== kind) open.value = 'mixed';
+    }
+  }
+  return out.length <= MAX_STRETCHES ? out : coalesce(out);
+}
+
+function coalesce(stretches: NonFiniteStretch[]): NonFiniteStretch[] {
+  const lo = stretches[0]!.from;
+  const span = Math.max(1e-9, stretches.at(-1)!.to - lo);
+  const out: NonFiniteStretch[] = [];
+  for (const s of stretches) {
+    const last = out.at(-1);
+    const bucket = Math.floor(((s.from - lo) / span) * MAX_STRETCHES);
+    if (last && Math.floor(((last.to - lo) / span) * MAX_STRETCHES) >= bucket - 1) {
+      last.to = Math.max(last.to, s.to);
+      if (last.value !== s.value) last.value = 'mixed';
+    } else out.push({ ...s });
+  }
+  return out;
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkMaster, dropMaster, type ExecFn, prepareControlPath } from './control-master';
+import { checkMaster, dropMaster, type ExecFn, prepareControlPath, reapOwnedMasters } from './control-master';
 import type { SshCommand } from './ssh-command';
 
 const dirs: string[] = [];
@@ -70,5 +71,51 @@ describe('control master', () => {
     expect(t.calls.map((c) => c.at(-3))).toEqual(['check', 'exit']);
     expect(killed).toEqual([[4321, 'SIGTERM']]);
     expect(existsSync(t.controlPath)).toBe(false);
+  });
+});
+
+describe('reaping the masters a killed Vigil left', () => {
+  it('ends the data folder own sockets and the shared ones marked as its, and no other', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-reap-'));
+    const shared = mkdtempSync(path.join(os.tmpdir(), 'vigil-reap-shared-'));
+    dirs.push(dataDir, shared);
+    mkdirSync(path.join(dataDir, 'ssh'));
+    const listen = (p: string) =>
+      new Promise<Server>((resolve) => {
+        const s = createServer();
+        s.listen(p, () => resolve(s));
+      });
+    const ours = path.join(dataDir, 'ssh', 'aaaa');
+    const oursShared = path.join(shared, 'bbbb');
+    const theirs = path.join(shared, 'cccc');
+    const servers = await Promise.all([listen(ours), listen(oursShared), listen(theirs)]);
+    writeFileSync(`${oursShared}.owner`, dataDir);
+    writeFileSync(`${theirs}.owner`, '/home/someone/else');
+    writeFileSync(path.join(dataDir, 'ssh', 'not-a-socket'), '');
+    const calls: string[][] = [];
+    const killed: number[] = [];
+    let pid = 900;
+    const exec: ExecFn = async (file, args) => {
+      calls.push([file, ...args]);
+      return { code: 0, stdout: '', stderr: args.includes('check') ? `Master running (pid=${pid++})\n` : '' };
+    };
+    try {
+      const n = await reapOwnedMasters(dataDir, { exec, kill: (p) => killed.push(p), sharedDir: shared });
+      expect(n).toBe(2);
+      const exits = calls
+        .filter((c) => c.includes('exit'))
+        .map((c) => c.find((a) => a.startsWith('ControlPath=')));
+      expect(exits.sort()).toEqual([`ControlPath=${ours}`, `ControlPath=${oursShared}`].sort());
+      // Only the master: ssh reads no config and is told the socket, never a host to connect to.
+      expect(calls[0]!.slice(0, 3)).toEqual(['ssh', '-F', 'none']);
+      expect(killed.length).toBe(2);
+      expect(existsSync(ours)).toBe(false);
+      expect(existsSync(oursShared)).toBe(false);
+      expect(existsSync(`${oursShared}.owner`)).toBe(false);
+      expect(existsSync(theirs)).toBe(true);
+      expect(existsSync(`${theirs}.owner`)).toBe(true);
+    } finally {
+      for (const s of servers) s.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
 // connection hangs would hang every rsync that goes through it until its keepalives give up.
 
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SshCommand } from './ssh-command';
 
@@ -49,6 +49,8 @@ export async function prepareControlPath(
   controlPath: string,
   cmd: SshCommand,
   exec: ExecFn = defaultExec,
+  /** The data folder the master belongs to: a socket outside it is marked as its (see reapOwnedMasters). */
+  owner?: string,
 ): Promise<boolean> {
   const dir = path.dirname(controlPath);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -59,6 +61,9 @@ export async function prepareControlPath(
     throw new Error(`${dir} is not a folder of yours: not sharing ssh connections through it`);
   }
   if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  if (owner !== undefined && dir !== path.join(owner, 'ssh')) {
+    await writeFile(`${controlPath}${OWNER_SUFFIX}`, owner, { mode: 0o600 }).catch(() => undefined);
+  }
   if (!(await exists(controlPath))) return false;
   const state = await checkMaster(cmd, exec);
   if (state.alive) return true;
@@ -98,4 +103,56 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+const OWNER_SUFFIX = '.owner';
+
+/** An ssh option value: quoted when it holds spaces, `%` doubled (ssh expands %-tokens in ControlPath). */
+function controlPathOption(p: string): string {
+  const v = p.replace(/%/g, '%%');
+  return /[\s'\\#=]/.test(v) ? `"${v}"` : v;
+}
+
+export interface ReapDeps {
+  exec?: ExecFn;
+  kill?: (pid: number, sig: NodeJS.Signals) => void;
+  ssh?: string;
+  /** The shared socket folder for data folders whose path is too long (controlPathFor's /tmp/vigil-<uid>). */
+  sharedDir?: string;
+}
+
+/**
+ * Ends the shared connections a Vigil on this data folder left behind: it was killed (kill -9, a crash)
+ * before it could close them, and each would otherwise live on for its ControlPersist. Called once the
+ * data folder is locked, so no live Vigil of this folder is using them. The sockets are the data folder's
+ * own (`<data>/ssh/*`), and those in the shared folder marked as this data folder's. Returns how many.
+ */
+export async function reapOwnedMasters(dataDir: string, deps: ReapDeps = {}): Promise<number> {
+  const sharedDir = deps.sharedDir ?? path.posix.join('/tmp', `vigil-${process.getuid?.() ?? 'user'}`);
+  const own = path.join(dataDir, 'ssh');
+  const candidates = (await readdir(own).catch(() => [] as string[]))
+    .filter((n) => !n.endsWith(OWNER_SUFFIX))
+    .map((n) => path.join(own, n));
+  for (const name of await readdir(sharedDir).catch(() => [] as string[])) {
+    if (!name.endsWith(OWNER_SUFFIX)) continue;
+    const marker = path.join(sharedDir, name);
+    if ((await readFile(marker, 'utf8').catch(() => '')) !== dataDir) continue;
+    candidates.push(marker.slice(0, -OWNER_SUFFIX.length));
+    await rm(marker, { force: true });
+  }
+  let reaped = 0;
+  for (const socket of candidates) {
+    const st = await lstat(socket).catch(() => null);
+    if (!st?.isSocket()) continue;
+    // `-F none`: the user's ssh_config has no say; the socket alone names the master.
+    const cmd: SshCommand = {
+      argv: [deps.ssh ?? 'ssh', '-F', 'none', '-o', `ControlPath=${controlPathOption(socket)}`],
+      target: 'vigil-stale-master',
+      sshTarget: 'vigil-stale-master',
+    };
+    const { pid } = await checkMaster(cmd, deps.exec ?? defaultExec);
+    await dropMaster(socket, cmd, deps.exec ?? defaultExec, deps.kill ?? safeKill);
+    if (pid !== null) reaped++;
+  }
+  return reaped;
 }

@@ -82,7 +82,7 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
     let ssh = sshFor(controlPath);
     if (controlPath) {
       // A stale socket is removed; a folder that is not safely ours means no sharing, not no sync.
-      const usable = await prepareControlPath(controlPath, ssh).then(
+      const usable = await prepareControlPath(controlPath, ssh, undefined, job.dataDir).then(
         () => true,
         () => false,
       );

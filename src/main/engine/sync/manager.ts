@@ -87,7 +87,7 @@ interface RuleEntry {
 
 type Episode = 'finish' | 'trouble' | null;
 
-const TROUBLE: readonly WorkerStatus[] = ['stalled', 'unreachable', 'failed'];
+const TROUBLE: readonly WorkerStatus[] = ['stalled', 'unreachable', 'failed', 'diverged'];
 
 export class SyncManager {
   private readonly clock: Clock;

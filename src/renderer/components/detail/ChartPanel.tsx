@@ -42,6 +42,26 @@ export function ChartPanel({
         <p className="chart-empty">{error ?? 'Loading…'}</p>
       )}
       {result && error && <p className="chart-error">Could not refresh: {error}</p>}
+      {result?.series.map((s) => {
+        const last = s.nonFinite?.at(-1);
+        if (!last) return null;
+        const what = last.value === 'mixed' ? 'NaN/Infinity' : last.value;
+        const at = (v: number) => `${result.x} ${formatAxisValue(v, result.x)}`;
+        return (
+          <figcaption key={s.metric} className="chart-nan">
+            {s.metric} is {what}{' '}
+            {last.from === last.to ? `at ${at(last.from)}` : `from ${at(last.from)} to ${at(last.to)}`}
+            {(s.nonFinite?.length ?? 0) > 1
+              ? ` (and ${s.nonFinite!.length - 1} earlier stretch${s.nonFinite!.length > 2 ? 'es' : ''})`
+              : ''}
+          </figcaption>
+        );
+      })}
+      {result?.stepIsRecord && (
+        <figcaption className="chart-note">
+          The file's step goes back (the run restarted into the same file): drawn by record number.
+        </figcaption>
+      )}
       {result?.thinned && (
         <figcaption className="chart-note">
           Before {result.x} {formatAxisValue(result.thinned.before, result.x)}, each stretch of{' '}

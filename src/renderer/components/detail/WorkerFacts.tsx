@@ -52,7 +52,9 @@ export function LatestValues({ worker }: { worker: WorkerSnapshot }) {
           {Object.keys(worker.metrics).map((m) => (
             <tr key={m}>
               <th scope="row">{m}</th>
-              <td>{formatValue(worker.metrics[m])}</td>
+              <td className={Number.isFinite(worker.metrics[m]) ? undefined : 'not-a-number'}>
+                {formatValue(worker.metrics[m])}
+              </td>
             </tr>
           ))}
         </tbody>

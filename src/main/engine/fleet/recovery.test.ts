@@ -1,0 +1,31 @@
+// A recovery after a silence is told once what arrived meanwhile has been read: with the newest values.
+
+import { describe, expect, it } from 'vitest';
+import { scenario, watch } from '../../../../test/support/fleet-scenario';
+
+describe('recovery after a silent host', () => {
+  it('is announced after the back-fill, with how long, how many records and the newest epoch', async () => {
+    const s = scenario();
+    // Records heavy enough that the back-fill takes several reads (256 KiB per file per read at least).
+    const pad = 'x'.repeat(20_000);
+    const line = (e: number) => `{"epoch": ${e}, "step": ${e * 10}, "loss": ${1 / e}, "note": "${pad}"}\n`;
+    s.append('m.jsonl', [1, 2, 3].map(line).join(''));
+    const cfg = s.config('  - { name: MagVIT, host: gpu, dir: $DIR, metrics: m.jsonl, totalEpochs: 200 }');
+    const { fleet, alerts, worker, advance } = await watch(s, cfg, { maxBytesPerTick: 64 << 10 });
+    expect(worker()).toMatchObject({ status: 'running', epoch: 3 });
+
+    s.conn.sessions[0]!.drop(Object.assign(new Error('keepalive timeout'), { kind: 'lost' }) as never);
+    expect(worker().status).toBe('unreachable');
+    // Silent for a while; the run goes on meanwhile.
+    s.clock.jump(75_000);
+    s.append('m.jsonl', Array.from({ length: 26 }, (_, i) => line(4 + i)).join(''));
+    await advance(2000);
+    expect(worker()).toMatchObject({ status: 'running', epoch: 29, records: 29 });
+    const recovered = alerts.filter((a) => a.kind === 'recovered');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.message).toMatch(
+      /^recovered after 7\d s silent; 26 records back-filled; now epoch 29\/200$/,
+    );
+    await fleet.stop();
+  });
+});
