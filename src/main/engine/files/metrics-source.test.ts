@@ -31,6 +31,7 @@ function probeOf(pattern: string, files: string[]): ProbeResult {
     patterns: new Map(),
     remoteNowSec: null,
     stray: [],
+    error: null,
   };
 }
 

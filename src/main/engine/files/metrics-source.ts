@@ -9,7 +9,7 @@ import type { PaceTracker } from '../judge';
 import type { FileFacts } from '../parse';
 import { FORMATS } from '../parse';
 import { RECORDS_HELD, RecordStore } from '../records';
-import { isGlob, type ProbeResult } from '../remote';
+import { isGlob, notRegularMessage, type ProbeResult } from '../remote';
 import { MetricsStream } from './metrics-stream';
 import { mirrorRelativePath } from './mirror-paths';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
@@ -177,6 +177,7 @@ export class MetricsSource {
       if (!p || p.kind === 'missing') out.fileError = `metrics file not found: ${remote}`;
       else if (p.kind === 'unreadable')
         out.fileError = `metrics file is not readable (permission denied): ${remote}`;
+      else if (p.kind === 'not-regular') out.fileError = notRegularMessage(remote, p.what);
       else if (p.kind === 'error') out.fileError = `cannot stat ${remote}: ${p.message}`;
       if (p?.kind !== 'ok') continue;
       const u = this.glob ? this.unitFor(remote) : this.units.get('')!;

@@ -20,7 +20,7 @@ import {
 import { evaluateHealth, type Health, PaceTracker, thresholds, type WorkerFacts } from '../judge';
 import { createLogScanner, type LogScanner } from '../parse';
 import type { RecordStore } from '../records';
-import { type ProbeResult, splitGlob } from '../remote';
+import { notRegularMessage, type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
 
 export interface HostView {
@@ -184,6 +184,7 @@ export class WorkerMonitor {
     if (this.logFile && paths.log) {
       const l = probe.files.get(paths.log);
       if (!l || l.kind === 'missing') this.logError = `log file not found: ${paths.log}`;
+      else if (l.kind === 'not-regular') this.logError = `log: ${notRegularMessage(paths.log, l.what)}`;
       else if (l.kind !== 'ok') this.logError = `log file cannot be read: ${paths.log}`;
       else {
         this.logError = null;
@@ -210,14 +211,25 @@ export class WorkerMonitor {
     return null;
   }
 
+  /** The host answered, but its answer could not be read: nothing is known of this worker this time. */
+  probeFailed(why: string): void {
+    this.fileError = why;
+    if (this.process !== 'not-configured') this.setProcess('unknown', why);
+  }
+
   private applyProcess(probe: ProbeResult, paths: RemotePaths): void {
     if (paths.pidFile) {
-      const p = probe.pids.get(paths.pidFile);
+      const file = paths.pidFile;
+      const p = probe.pids.get(file);
       if (p?.kind === 'running') this.setProcess('running', `pid ${p.pid}`);
       else if (p?.kind === 'dead') this.setProcess('exited', `pid ${p.pid}`);
-      else if (p?.kind === 'bad')
-        this.setProcess('unknown', `pid file ${paths.pidFile} holds "${p.content}"`);
-      else this.setProcess(this.seenRunning ? 'exited' : 'unknown', `pid file ${paths.pidFile} not found`);
+      else if (p?.kind === 'bad') this.setProcess('unknown', `pid file ${file} holds "${p.content}"`);
+      else if (p?.kind === 'not-regular')
+        this.setProcess('unknown', `pid file ${notRegularMessage(file, p.what)}`);
+      else if (p?.kind === 'unreadable') this.setProcess('unknown', `pid file ${file} is not readable`);
+      else if (p?.kind === 'no-file')
+        this.setProcess(this.seenRunning ? 'exited' : 'unknown', `pid file ${file} not found`);
+      else this.setProcess('unknown', `no answer about the pid file ${file}`);
     } else if (this.pattern !== null) {
       const found = probe.patterns.get(this.pattern);
       const detail = `"${this.pattern}"`;
