@@ -221,12 +221,19 @@ export function createCsvParser(): Parser {
   };
 }
 
+/** Trailing `\r`s removed (a loop: `/\r+$/` is quadratic on a line full of them). */
+function trimCarriageReturns(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === 13) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
 /** A header of names followed by rows with the same number of commas, mostly numbers. */
 export function sniffCsv(head: string): number {
   const lines = head
     .split('\n')
     .slice(0, 20)
-    .map((l) => l.replace(/\r+$/, ''))
+    .map(trimCarriageReturns)
     .filter((l) => l.trim() !== '');
   if (lines.length === 0) return 0;
   const first = lines[0]!;

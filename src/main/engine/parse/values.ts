@@ -23,7 +23,7 @@ export function nonFinite(s: string): number | null {
   return v === undefined ? null : v;
 }
 
-const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 /** A cell or token as a number: decimals, exponents, nan/inf spellings. Anything else → null. */
 export function parseNumber(s: string): number | null {
