@@ -32,13 +32,29 @@ export class EngineService {
   private readonly listeners = new Set<EventListener>();
   private unsubscribers: (() => void)[] = [];
   private readonly clock: Clock;
+  /** start, reloads and stop run one after another on this chain: never two fleets at once. */
+  private chain: Promise<void> = Promise.resolve();
+  /** A reload waiting for its turn: later requests join it (a double-click reloads once more, not twice). */
+  private queuedReload: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(private readonly opts: EngineServiceOptions) {
     this.clock = opts.clock ?? systemClock;
   }
 
+  /** Runs `op` after everything queued before it (start, reloads, stop), whatever they came to. */
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const p = this.chain.then(op);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
   /** Takes the data folder (one writer at a time), loads the config and starts watching. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.enqueue(() => this.startNow());
+  }
+
+  private async startNow(): Promise<void> {
     this.lock = await tryLockDataDir(this.opts.dataDir);
     if (!this.lock) {
       throw new Error(
@@ -62,12 +78,17 @@ export class EngineService {
       this.opts.createSync ?? ((config, dataDir) => new SyncManager({ config, dataDir, clock: this.clock }))
     )(this.config, this.opts.dataDir);
     sync.restoreHistory(await loadSyncHistory(this.opts.dataDir));
-    this.sync = sync;
     const fleet = await assembleFleet(this.config, {
       ...this.opts,
       clock: this.clock,
       syncStates: (worker) => sync.states(worker),
     });
+    // Stopped while the fleet was being built (its mirrors replayed): it never starts.
+    if (this.stopping) {
+      await Promise.all([fleet.stop(), sync.stop()]);
+      return;
+    }
+    this.sync = sync;
     this.fleet = fleet;
     this.unsubscribers = [
       fleet.onSnapshot((snap) => {
@@ -96,21 +117,38 @@ export class EngineService {
     this.emit('snapshot', this.snapshot());
   }
 
-  async stop(): Promise<void> {
-    for (const u of this.unsubscribers.splice(0)) u();
-    await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
-    this.fleet = null;
-    this.sync = null;
-    await this.lock?.release();
-    this.lock = null;
+  /**
+   * Stops everything started, a reload in flight included (it finishes building, then is stopped
+   * before it starts), and releases the data folder. Reloads asked after this do nothing.
+   */
+  stop(): Promise<void> {
+    this.stopping = true;
+    return this.enqueue(async () => {
+      await this.halt();
+      await this.lock?.release();
+      this.lock = null;
+    });
   }
 
-  async reload(): Promise<void> {
+  /** Reloads the config: one reload at a time; asked while one waits, it is that one. */
+  reload(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.queuedReload) return this.queuedReload;
+    const p = this.enqueue(async () => {
+      this.queuedReload = null;
+      if (this.stopping) return;
+      await this.halt();
+      await this.load();
+    });
+    this.queuedReload = p;
+    return p;
+  }
+
+  private async halt(): Promise<void> {
     for (const u of this.unsubscribers.splice(0)) u();
     await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
     this.fleet = null;
     this.sync = null;
-    await this.load();
   }
 
   /** Polls every host now (after the laptop wakes up). */
