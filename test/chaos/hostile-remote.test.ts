@@ -3,12 +3,13 @@
 // must stay right; each a row of the chaos table.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '../../src/main/engine/fleet/open-fleet';
 import { freshDataDir, until, writeConfig } from '../integration/helpers';
 import { type Sshd, startSshd } from '../support/sshd';
+import { startTrainer } from '../support/trainer';
 import { FAULTY, HEALTHY, rec, recs, remoteDir, withScene, worker } from './files-support';
 import { recordPass, rssMb } from './table';
 
@@ -140,6 +141,69 @@ describe('hostile remote input', () => {
         });
       },
     );
+  });
+
+  it('worker names that once shared a mirror folder (exp/1, exp_1, "exp:1 "): one folder each, the old one kept', async () => {
+    const rss0 = rssMb();
+    const names = ['exp/1', 'exp_1', 'exp:1 '];
+    const trainers = await Promise.all(
+      names.map(() => startTrainer({ format: 'jsonl', epochs: 100_000, intervalMs: 100 })),
+    );
+    const dataDir = freshDataDir();
+    const spec = (i: number) => ({ name: names[i]!, dir: trainers[i]!.dir, metrics: 'metrics.jsonl' });
+    try {
+      for (const t of trainers) chmodSync(t.dir, 0o755);
+      // Before: a data folder where exp_1 was already watched alone.
+      const before = await openFleet({ configPath: writeConfig(sshd, [spec(1)]), dataDir });
+      const first = await before.fleet.runOnce(30_000);
+      const kept = first.workers[0]!.records;
+      expect(kept).toBeGreaterThan(0);
+      // Now all three: exp_1 finds its mirror where it was (its records show before any contact).
+      const { fleet } = await openFleet({
+        configPath: writeConfig(
+          sshd,
+          names.map((_, i) => spec(i)),
+          { poll: '250ms' },
+        ),
+        dataDir,
+      });
+      const restored = worker(fleet, 'exp_1').records;
+      expect(restored).toBe(kept);
+      expect(worker(fleet, 'exp_1').mirror).toBe(path.join(dataDir, 'mirror', 'exp_1', 'metrics.jsonl'));
+      fleet.start();
+      try {
+        await until(
+          () => names.map((n) => worker(fleet, n).records),
+          (r) => r.every((n) => n >= 5),
+          20_000,
+          'all read',
+        );
+        for (const t of trainers) t.pause();
+        const held = await until(
+          () => names.map((n) => worker(fleet, n)),
+          (ws) => ws.every((w, i) => w.records === trainers[i]!.records()),
+          10_000,
+          'caught up',
+        );
+        const mirrors = held.map((w) => w.mirror!);
+        expect(new Set(mirrors.map((m) => path.dirname(m).toLowerCase())).size).toBe(3);
+        for (const [i, m] of mirrors.entries())
+          expect(readFileSync(m).equals(readFileSync(trainers[i]!.metricsPath))).toBe(true);
+        recordPass({
+          fault: 'worker names that map to one folder by the old rule: exp/1, exp_1, "exp:1 "',
+          expected:
+            'one mirror folder each (case-insensitively distinct); the safe, unique exp_1 keeps its existing folder (no re-read); each mirror = its own remote file',
+          observed: `folders ${mirrors.map((m) => path.basename(path.dirname(m))).join(', ')}; exp_1 restored ${restored} records before contact; 3/3 mirrors byte-equal to their remote files (${held.map((w) => w.records).join('/')} records)`,
+          recordsLost: 0,
+          recordsDuplicated: 0,
+          rssBeforeMb: rss0,
+        });
+      } finally {
+        await fleet.stop();
+      }
+    } finally {
+      await Promise.all(trainers.map((t) => t.stop()));
+    }
   });
 
   it('1,000 workers on one host (a probe far over the 128 KiB argument limit): every worker read', async () => {

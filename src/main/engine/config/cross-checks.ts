@@ -2,6 +2,7 @@
 // fields are wrong (zod skips refinements of an object that has errors inside it).
 
 import type { ConfigPath } from './errors';
+import { workerFolders } from './folder-names';
 import { controlCharProblem } from './schema';
 import { didYouMean } from './suggest';
 
@@ -29,6 +30,9 @@ export function crossCheck(raw: unknown): RawIssue[] {
   }
   if (!Array.isArray(workers)) return issues;
 
+  const names = workers.flatMap((w) => (isRecord(w) && typeof w.name === 'string' ? [w.name] : []));
+  issues.push(...folderIssues(workers, names));
+
   const firstByName = new Map<string, number>();
   workers.forEach((worker, i) => {
     if (!isRecord(worker)) return;
@@ -51,6 +55,20 @@ export function crossCheck(raw: unknown): RawIssue[] {
     }
   });
   return issues;
+}
+
+/** Two workers whose local folders would be one (only a hash collision can do it now): refused. */
+function folderIssues(workers: unknown[], names: string[]): RawIssue[] {
+  try {
+    workerFolders([...new Set(names)]);
+    return [];
+  } catch (e) {
+    const message = (e as Error).message;
+    const at = workers.findIndex(
+      (w) => isRecord(w) && typeof w.name === 'string' && message.includes(`"${w.name}"`),
+    );
+    return [{ path: ['workers', Math.max(0, at), 'name'], message }];
+  }
 }
 
 /** A process is found by a pid file or by a command-line pattern: one of the two. */

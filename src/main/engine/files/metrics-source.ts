@@ -4,21 +4,29 @@
 
 import path from 'node:path';
 import type { MetricRecord } from '../../../shared/model';
-import type { WorkerConfig } from '../config';
+import { folderKey, hashedSegment, type WorkerConfig } from '../config';
 import type { PaceTracker } from '../judge';
 import type { FileFacts } from '../parse';
 import { FORMATS } from '../parse';
 import { RECORDS_HELD, RecordStore } from '../records';
 import { isGlob, notRegularMessage, type ProbeResult } from '../remote';
 import { MetricsStream } from './metrics-stream';
-import { mirrorRelativePath } from './mirror-paths';
+import { localSegment, mirrorRelativePath } from './mirror-paths';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
 
-/** Saved cursors: the single file's, or each globbed file's by its remote path. */
-export type SavedMetrics = { single?: SavedCursor; files?: Record<string, SavedCursor> };
+/**
+ * Saved cursors: the single file's, or each globbed file's by its remote path, with the name of its
+ * mirror in the glob's folder (absent in states saved before names were chosen: the remote name).
+ */
+export type SavedMetrics = {
+  single?: SavedCursor;
+  files?: Record<string, SavedCursor & { mirror?: string }>;
+};
 
 interface Unit {
   id: string;
+  /** For a globbed file: its mirror's name in the glob's folder. */
+  mirrorName: string;
   stream: MetricsStream;
   file: TrackedFile;
   store: RecordStore;
@@ -59,10 +67,12 @@ export class MetricsSource {
   }
 
   private makeUnit(id: string, mirror: string, store: RecordStore): Unit {
+    const mirrorName = path.basename(mirror);
     const fileName = path.posix.basename(id || this.cfg.metrics.path);
     const forced = this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
     const unit: Unit = {
       id,
+      mirrorName,
       store,
       stream: new MetricsStream({
         fileName,
@@ -126,21 +136,26 @@ export class MetricsSource {
       return;
     }
     for (const id of Object.keys(saved?.files ?? {}).sort()) {
-      const u = this.unitFor(id);
-      await u.file.restore(saved!.files![id]!);
+      const s = saved!.files![id]!;
+      const u = this.unitFor(id, s.mirror ?? path.posix.basename(id));
+      await u.file.restore(s);
       u.stream.settle();
       this.noteMtime(u.file.lastMtimeSec);
     }
   }
 
-  private unitFor(id: string): Unit {
+  /**
+   * A globbed file's unit, made on first sight. Its mirror is named once and saved with its cursor: the
+   * file's own name when safe and no other file's mirror has it (as macOS compares names: `Events.1`
+   * and `events.1` are one file there), else its readable part and a hash of its remote path.
+   */
+  private unitFor(id: string, savedName?: string): Unit {
     let u = this.units.get(id);
     if (!u) {
-      u = this.makeUnit(
-        id,
-        path.join(this.mirrorPath, path.posix.basename(id)),
-        new RecordStore(this.recordsHeld),
-      );
+      const taken = new Set([...this.units.values()].map((x) => folderKey(x.mirrorName)));
+      let name = savedName ?? localSegment(path.posix.basename(id));
+      if (savedName === undefined && taken.has(folderKey(name))) name = hashedSegment(id);
+      u = this.makeUnit(id, path.join(this.mirrorPath, name), new RecordStore(this.recordsHeld));
       this.units.set(id, u);
       this.mergedStale = true;
     }
@@ -153,8 +168,8 @@ export class MetricsSource {
 
   saved(): SavedMetrics {
     if (!this.glob) return { single: this.units.get('')!.file.saved() };
-    const files: Record<string, SavedCursor> = {};
-    for (const [id, u] of this.units) files[id] = u.file.saved();
+    const files: Record<string, SavedCursor & { mirror?: string }> = {};
+    for (const [id, u] of this.units) files[id] = { ...u.file.saved(), mirror: u.mirrorName };
     return { files };
   }
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { chooseLossMetric } from '../../../shared/loss';
 import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
-import type { WorkerConfig } from '../config';
+import { type WorkerConfig, workerFolders } from '../config';
 import {
   MetricsSource,
   mirrorRelativePath,
@@ -13,7 +13,6 @@ import {
   readJson,
   type SavedCursor,
   type SavedMetrics,
-  safeSegment,
   TrackedFile,
   writeAtomically,
 } from '../files';
@@ -85,8 +84,10 @@ export class WorkerMonitor {
     dataDir: string,
     /** Records held in memory for the charts (default RECORDS_HELD); the mirror keeps them all. */
     recordsHeld?: number,
+    /** Its folder among the config's workers (workerFolders); alone, its name decides it. */
+    folder = workerFolders([cfg.name]).get(cfg.name)!,
   ) {
-    this.mirrorDir = path.join(dataDir, 'mirror', safeSegment(cfg.name));
+    this.mirrorDir = path.join(dataDir, 'mirror', folder);
     this.statePath = path.join(this.mirrorDir, '.vigil-state.json');
     this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld);
     if (cfg.log) {

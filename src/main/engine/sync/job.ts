@@ -76,6 +76,7 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
       plan = planRsync({
         rule,
         worker: job.worker.name,
+        to: job.to,
         workerDir: job.worker.dir,
         dataDir: job.dataDir,
         rsh: rshString(ssh.argv),
