@@ -7,6 +7,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFleet } from '../../src/main/engine/fleet/open-fleet';
 import { EngineService } from '../../src/main/engine/fleet/service';
 import { ENTRY_POINTS, pump, slowest } from '../../src/main/engine/parse/adversarial-inputs';
 import { startServer } from '../../src/main/headless/server';
@@ -100,6 +101,39 @@ describe('hostile text', () => {
       await engine.stop();
       await trainer.stop();
     }
+  });
+
+  it('a line nested 5,000 levels deep: skipped with a warning, the 11 records around it read, also after a restart', async () => {
+    const rss0 = rssMb();
+    const dir = remoteDir('vigil-chaos-deep-');
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}\n`;
+    writeFileSync(path.join(dir, 'metrics.jsonl'), recs(1, 5) + deep + recs(6, 11));
+    const configPath = writeConfig(sshd, [{ name: 'Deep', dir, metrics: 'metrics.jsonl' }]);
+    const dataDir = freshDataDir();
+    const first = await openFleet({ configPath, dataDir });
+    const t0 = Date.now();
+    const w = (await first.fleet.runOnce(30_000)).workers[0]!;
+    const ms = Date.now() - t0;
+    await first.fleet.stop();
+    expect(w.records).toBe(11);
+    expect(w.status).not.toBe('error');
+    expect(w.reason).toMatch(/line 6 nests deeper than 64 levels: skipped/);
+    // A restart replays the mirror: the same 11 records, before the host is even asked.
+    const again = await openFleet({ configPath, dataDir });
+    const restored = again.fleet.snapshot().workers[0]!;
+    await again.fleet.stop();
+    expect(restored.records).toBe(11);
+    expect(restored.reason).not.toMatch(/no metrics found/);
+    recordPass({
+      fault: 'a JSON line nested 5,000 levels deep among 11 records',
+      expected:
+        'the line skipped with a warning (depth bound 64, walked without recursion); the 11 records read; the same after a restart',
+      observed: `${w.records} records, "${w.reason}"; after a restart ${restored.records} records restored`,
+      detectionMs: ms,
+      recordsLost: 11 - w.records,
+      recordsDuplicated: 0,
+      rssBeforeMb: rss0,
+    });
   });
 
   it('every keyword × run × ending at 100 KB, through every parser entry point: milliseconds each', () => {

@@ -61,6 +61,7 @@ export async function runServe(
     port: opts.port,
     staticDir: STATIC_DIR,
     statusJson: () => engine.statusJson(),
+    configError: () => engine.snapshot().configError ?? null,
   });
   out(`Vigil is watching. Open ${server.url}`);
   out('(only this computer can connect; the token in the address is the key — press Ctrl+C to stop)');

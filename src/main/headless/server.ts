@@ -4,7 +4,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { serveBackend } from '../../shared/channel';
 import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
 import type { ContractBackend } from '../../shared/contract';
@@ -21,9 +21,17 @@ export interface HeadlessServerOptions {
   staticDir: string;
   /** Absent: a fresh random token. */
   token?: string;
-  /** DESIGN.md's `vigil status --json` object, for GET /api/status. */
+  /** The `vigil status --json` object, for GET /api/status. */
   statusJson: () => unknown | Promise<unknown>;
+  /** Why the config did not load, if it did not: /api/status then answers 503 with it. */
+  configError?: () => string | null;
 }
+
+/**
+ * Replies waiting for a client to read them, per socket, before the socket is dropped: a client that
+ * asks for 300 series without reading had made the server hold 3.1 GB of them.
+ */
+export const MAX_QUEUED_BYTES = 16 << 20;
 
 export interface HeadlessServer {
   port: number;
@@ -89,7 +97,11 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
     if (url.pathname === '/api/status') {
       if (!tokenMatches(token, url.searchParams.get('token')))
         return json(res, 401, { error: 'missing or wrong token' });
-      return json(res, 200, await options.statusJson());
+      const body = await options.statusJson();
+      const configError = options.configError?.() ?? null;
+      // A config that does not load is no empty fleet: say so, as an error.
+      if (configError !== null) return json(res, 503, { ...(body as object), configError });
+      return json(res, 200, body);
     }
     if (url.pathname.startsWith('/api/')) return json(res, 404, { error: 'not found' });
     if (await serveStatic(options.staticDir, url.pathname, res, req.method === 'HEAD')) return;
@@ -110,12 +122,32 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
     if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(socket, 403, 'Forbidden');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = createWebSocketTransport(ws as unknown as WebSocketLike);
+      const transport = createWebSocketTransport(boundedSocket(ws));
       const server = serveBackend(transport, options.backend);
       ws.on('close', () => server.dispose());
       ws.on('error', () => ws.terminate());
     });
   });
+
+  /** The socket as the transport sees it: a send past MAX_QUEUED_BYTES unread drops the client. */
+  function boundedSocket(ws: WebSocket): WebSocketLike {
+    const like = ws as unknown as WebSocketLike;
+    return {
+      get readyState() {
+        return ws.readyState;
+      },
+      send(data: string) {
+        if (ws.bufferedAmount + data.length > MAX_QUEUED_BYTES) {
+          ws.terminate();
+          throw new Error('the client does not read its replies: dropped');
+        }
+        ws.send(data);
+      },
+      close: (code, reason) => ws.close(code, reason),
+      addEventListener: (type, listener) => like.addEventListener(type, listener),
+      removeEventListener: (type, listener) => like.removeEventListener(type, listener),
+    };
+  }
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

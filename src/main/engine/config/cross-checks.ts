@@ -13,6 +13,9 @@ export interface RawIssue {
   at?: 'key' | 'value';
 }
 
+/** Workers one host may have (LIMITS in load.ts takes it from here: load imports this file). */
+export const WORKERS_PER_HOST = 1000;
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -34,9 +37,19 @@ export function crossCheck(raw: unknown): RawIssue[] {
   issues.push(...folderIssues(workers, names));
 
   const firstByName = new Map<string, number>();
+  const perHost = new Map<string, number>();
   workers.forEach((worker, i) => {
     if (!isRecord(worker)) return;
     const { name, host } = worker;
+    if (typeof host === 'string') {
+      const n = (perHost.get(host) ?? 0) + 1;
+      perHost.set(host, n);
+      if (n === WORKERS_PER_HOST + 1)
+        issues.push({
+          path: ['workers', i, 'host'],
+          message: `host "${host}" has more than ${WORKERS_PER_HOST.toLocaleString('en')} workers: Vigil watches at most ${WORKERS_PER_HOST.toLocaleString('en')} per host`,
+        });
+    }
     if (typeof name === 'string' && name !== '') {
       const first = firstByName.get(name);
       if (first === undefined) firstByName.set(name, i);

@@ -43,8 +43,8 @@ describe('worker folders', () => {
   it('injective over thousands of hostile names (as macOS compares them)', () => {
     let seed = 17;
     const next = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x80000000;
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
     };
     const alphabet = ['a', 'A', 'b', 'B', '_', '/', ':', ' ', '.', '\\', '*', '~', '0', 'é', 'e\u0301', '\n'];
     const names = new Set<string>();

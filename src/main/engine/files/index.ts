@@ -4,6 +4,6 @@
 export { defaultDataDir } from './data-dir';
 export { type DataLock, tryLockDataDir } from './data-lock';
 export { MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source';
-export { readJson, writeAtomically } from './mirror';
+export { LocalStoreError, readJson, writeAtomically } from './mirror';
 export { localSegment, mirrorRelativePath } from './mirror-paths';
 export { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';

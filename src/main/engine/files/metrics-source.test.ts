@@ -105,4 +105,35 @@ describe('MetricsSource with a glob', () => {
     // In remote-name order: m_Run, m_a:b, m_a_b, m_b⏎C 1, m_run.
     expect(again.view().heldEpochs()).toEqual([1, 4, 5, 3, 2]);
   });
+
+  it("holds the worker's bound across all its files: 40 files of 2,000 records hold about it, not 40 times it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-'));
+    const cfg = {
+      name: 'W',
+      host: 'h',
+      dir,
+      metrics: { path: 'part-*.jsonl' },
+      sync: [],
+    } as unknown as WorkerConfig;
+    const files = Array.from({ length: 40 }, (_, i) => {
+      const f = path.join(dir, `part-${String(i).padStart(2, '0')}.jsonl`);
+      let text = '';
+      for (let r = 0; r < 2000; r++) text += `{"step": ${i * 2000 + r}, "loss": ${r}}\n`;
+      writeFileSync(f, text);
+      return f;
+    });
+    const pattern = path.join(dir, 'part-*.jsonl');
+    const src = new MetricsSource(
+      cfg,
+      mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-m-')),
+      new PaceTracker(),
+      1000,
+    );
+    await src.update(probeOf(pattern, files), pattern, read, 1 << 20);
+    const merged = src.view();
+    expect(merged.count).toBe(80_000);
+    const units = (src as unknown as { units: Map<string, { store: { held: number } }> }).units;
+    const perFile = [...units.values()].reduce((n, u) => n + u.store.held, 0);
+    expect(merged.held + perFile).toBeLessThanOrEqual(2 * 1000 + 40 * 8);
+  });
 });

@@ -3,13 +3,14 @@
 // mirror and parser; records are shown merged in file-name order (TensorBoard names sort by time).
 
 import path from 'node:path';
+import { formatBytes } from '../../../shared/human';
 import type { MetricRecord } from '../../../shared/model';
 import { folderKey, hashedSegment, type WorkerConfig } from '../config';
 import type { PaceTracker } from '../judge';
 import type { FileFacts } from '../parse';
 import { FORMATS } from '../parse';
-import { RECORDS_HELD, RecordStore } from '../records';
-import { isGlob, notRegularMessage, type ProbeResult } from '../remote';
+import { METRICS_HELD, RECORDS_HELD, RecordStore } from '../records';
+import { isGlob, notRegularMessage, type ProbeResult, type RemoteFileStat } from '../remote';
 import { MetricsStream } from './metrics-stream';
 import { localSegment, mirrorRelativePath } from './mirror-paths';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
@@ -27,6 +28,8 @@ interface Unit {
   id: string;
   /** For a globbed file: its mirror's name in the glob's folder. */
   mirrorName: string;
+  /** What the file is when it is mostly holes (see sparseNote), else null. */
+  sparse: string | null;
   stream: MetricsStream;
   file: TrackedFile;
   store: RecordStore;
@@ -73,6 +76,7 @@ export class MetricsSource {
     const unit: Unit = {
       id,
       mirrorName,
+      sparse: null,
       store,
       stream: new MetricsStream({
         fileName,
@@ -158,6 +162,10 @@ export class MetricsSource {
       u = this.makeUnit(id, path.join(this.mirrorPath, name), new RecordStore(this.recordsHeld));
       this.units.set(id, u);
       this.mergedStale = true;
+      // The worker's bound holds across its files: each file's own store gets an equal part of it (400
+      // files of 20,000 records had held 10,000 each, 1.3 GB); the merged view holds the bound itself.
+      const share = Math.floor(this.recordsHeld / this.units.size);
+      for (const x of this.units.values()) x.store.setMaxHeld(share);
     }
     return u;
   }
@@ -187,6 +195,8 @@ export class MetricsSource {
       out.fileError = this.units.size === 0 ? `no metrics file matches ${target}` : null;
       return out;
     }
+    // The bytes a poll may bring are the worker's, not each file's: a glob of 400 files shares them.
+    const perFile = Math.max(MIN_BYTES_PER_FILE, Math.floor(maxBytes / paths.length));
     for (const remote of paths) {
       const p = probe.files.get(remote);
       if (!p || p.kind === 'missing') out.fileError = `metrics file not found: ${remote}`;
@@ -196,8 +206,9 @@ export class MetricsSource {
       else if (p.kind === 'error') out.fileError = `cannot stat ${remote}: ${p.message}`;
       if (p?.kind !== 'ok') continue;
       const u = this.glob ? this.unitFor(remote) : this.units.get('')!;
+      u.sparse = sparseNote(path.posix.basename(remote), p.stat);
       try {
-        const r = await u.file.sync(remote, p.stat, read, maxBytes);
+        const r = await u.file.sync(remote, p.stat, read, perFile);
         if (r.bytes > 0 || r.reset) out.changed = true;
         if (r.bytes > 0 && !this.recordsCarryTime) this.pace.observe(p.stat.mtimeSec * 1000);
         if (!r.more) u.stream.settle();
@@ -230,8 +241,15 @@ export class MetricsSource {
   note(): string | null {
     const notes: string[] = [];
     for (const id of [...this.units.keys()].sort()) {
-      const n = this.units.get(id)!.stream.note();
+      const u = this.units.get(id)!;
+      if (u.sparse) notes.push(u.sparse);
+      const n = u.stream.note();
       if (n) notes.push(id ? `${path.posix.basename(id)}: ${n}` : n);
+    }
+    const d = this.view().droppedMetrics();
+    if (d.values > 0) {
+      const which = d.example ? ` (such as "${d.example}")` : '';
+      notes.push(`${d.values} values of metric names past the first ${METRICS_HELD} dropped${which}`);
     }
     return notes.length > 0 ? notes.join('; ') : null;
   }
@@ -252,6 +270,23 @@ export class MetricsSource {
     }
     return null;
   }
+}
+
+const SPARSE_MIN_BYTES = 64 << 20;
+const MIN_BYTES_PER_FILE = 64 << 10;
+
+/**
+ * A file mostly made of holes (2 GB long, a few KB on disk): what a log truncated under a writer that
+ * kept its offset looks like. It is read like any file (its holes read as zeros, which no parser takes
+ * for data), its runs of zeros stay holes in the mirror, and this says what it is.
+ */
+export function sparseNote(name: string, stat: RemoteFileStat): string | null {
+  if (stat.allocated === undefined || stat.size < SPARSE_MIN_BYTES || stat.allocated >= stat.size / 8)
+    return null;
+  return (
+    `${name} is a sparse file: ${formatBytes(stat.size)} long, ${formatBytes(stat.allocated)} of it on disk, ` +
+    'the rest zeros (truncated under a writer that kept its offset?); the zeros are skipped, and kept as holes in the mirror'
+  );
 }
 
 /** The path used to name a file's mirror: relative to dir when it is, else absolute as written. */

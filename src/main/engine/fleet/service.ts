@@ -6,7 +6,7 @@ import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '
 import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
 import type { VigilConfig } from '../config';
 import { loadConfig } from '../config';
-import { type DataLock, tryLockDataDir } from '../files';
+import { type DataLock, LocalStoreError, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
@@ -55,7 +55,12 @@ export class EngineService {
   }
 
   private async startNow(): Promise<void> {
-    this.lock = await tryLockDataDir(this.opts.dataDir);
+    try {
+      this.lock = await tryLockDataDir(this.opts.dataDir);
+    } catch (e) {
+      // A full or read-only disk: the folder by name, and what to do (a bare "ENOSPC … write" said neither).
+      throw new LocalStoreError('take the data folder', this.opts.dataDir, e);
+    }
     if (!this.lock) {
       throw new Error(
         `another Vigil is already watching with the data folder ${this.opts.dataDir}; quit it first, or set VIGIL_DATA to another folder`,

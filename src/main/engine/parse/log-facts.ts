@@ -2,6 +2,7 @@
 // from metrics: a log may carry no metrics at all and still say the run died.
 
 import { Buffer } from 'node:buffer';
+import { withoutNul } from './lines';
 import { isProgress, scanTextLine } from './text-line';
 
 export type FatalKind = 'traceback' | 'oom' | 'killed' | 'nan';
@@ -132,7 +133,7 @@ export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {
   let overlong = 0;
   return {
     push(chunk) {
-      const decoded = decoder.decode(chunk, { stream: true });
+      const decoded = withoutNul(decoder.decode(chunk, { stream: true }));
       const firstNl = decoded.indexOf('\n');
       let text: string;
       if (overlong > 0) {

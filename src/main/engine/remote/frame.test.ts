@@ -78,7 +78,7 @@ describe('frames', () => {
 
   it('reads stat records by their nonce and NUL, with stat errors between them as noise', () => {
     const stat = (name: Buffer | string) =>
-      Buffer.concat([Buffer.from(`${N} 12 34 1700000000 81a4 `), Buffer.from(name), Buffer.from([0])]);
+      Buffer.concat([Buffer.from(`${N} 12 34 1700000000 81a4 8 512 `), Buffer.from(name), Buffer.from([0])]);
     const out = Buffer.concat([
       start,
       end,
@@ -86,7 +86,7 @@ describe('frames', () => {
       Buffer.from("stat: cannot statx '/gone': No such file or directory\n"),
       stat(Buffer.from([0x2f, 0xff])),
       // A name cannot forge a record: the record is the whole piece up to NUL, the name its tail.
-      stat(`/x\n${N} 9 9 9 81a4 /victim`),
+      stat(`/x\n${N} 9 9 9 81a4 1 1 /victim`),
       Buffer.from('stat: trailing error\n'),
     ]);
     const f = readFrames(out, N);
@@ -94,9 +94,15 @@ describe('frames', () => {
     expect(f.stats.map((s) => s.name.toString('latin1'))).toEqual([
       '/a\nb',
       '/\xff',
-      `/x\n${N} 9 9 9 81a4 /victim`,
+      `/x\n${N} 9 9 9 81a4 1 1 /victim`,
     ]);
-    expect(f.stats[0]).toMatchObject({ inode: 12, size: 34, mtimeSec: 1700000000, mode: 0x81a4 });
+    expect(f.stats[0]).toMatchObject({
+      inode: 12,
+      size: 34,
+      mtimeSec: 1700000000,
+      mode: 0x81a4,
+      allocated: 4096,
+    });
     expect(f.stray).toEqual([
       "stat: cannot statx '/gone': No such file or directory",
       'stat: trailing error',

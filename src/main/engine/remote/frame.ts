@@ -41,8 +41,11 @@ export const SH_BYTES = 'LC_ALL=C; export LC_ALL';
 /** The end of section 1: the end mark, then everything still held. */
 export const SH_END = `o E 0 "$${NONCE_VAR}"; printf %s "$_vo"`;
 
-/** GNU stat's format for section 2: nonce, inode, size, mtime (s), raw mode (hex), name, NUL. */
-export const STAT_FORMAT = `"$${NONCE_VAR} %i %s %Y %f %n\\0"`;
+/**
+ * GNU stat's format for section 2: nonce, inode, size, mtime (s), raw mode (hex), blocks and their size
+ * (the bytes on disk), name, NUL.
+ */
+export const STAT_FORMAT = `"$${NONCE_VAR} %i %s %Y %f %b %B %n\\0"`;
 
 export interface Frame {
   tag: string;
@@ -56,6 +59,8 @@ export interface StatLine {
   mtimeSec: number;
   /** st_mode as a number (the file type is in the top bits). */
   mode: number;
+  /** Bytes on disk. */
+  allocated: number;
   /** The name exactly as stat printed it (the bytes given to it). */
   name: Buffer;
 }
@@ -72,7 +77,7 @@ export interface Framed {
 const MAX_STRAY_LINES = 20;
 const MAX_STRAY_CHARS = 300;
 const HEADER = /^([A-Z]) (\d{1,9}) (\d{1,10}):/;
-const STAT_FIELDS = /^(\d{1,20}) (\d{1,20}) (-?\d{1,20}) ([0-9a-f]{1,8}) /;
+const STAT_FIELDS = /^(\d{1,20}) (\d{1,20}) (-?\d{1,20}) ([0-9a-f]{1,8}) (\d{1,20}) (\d{1,10}) /;
 
 export function newNonce(random: (n: number) => Buffer): string {
   return random(8).toString('hex');
@@ -134,7 +139,7 @@ function readStats(rest: Buffer, nonce: string, framed: Framed): void {
     }
     addStray(framed.stray, piece.subarray(0, at));
     const body = piece.subarray(at + mark.length);
-    const f = STAT_FIELDS.exec(body.toString('latin1', 0, Math.min(body.length, 90)));
+    const f = STAT_FIELDS.exec(body.toString('latin1', 0, Math.min(body.length, 128)));
     if (!f) {
       addStray(framed.stray, piece.subarray(at));
       continue;
@@ -144,6 +149,7 @@ function readStats(rest: Buffer, nonce: string, framed: Framed): void {
       size: Number(f[2]),
       mtimeSec: Number(f[3]),
       mode: Number.parseInt(f[4]!, 16),
+      allocated: Number(f[5]) * Number(f[6]),
       name: body.subarray(f[0].length),
     });
   }

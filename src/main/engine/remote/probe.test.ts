@@ -168,7 +168,7 @@ describe('probe framing against hostile names (a name cannot forge an answer)', 
     expect(refused.files.size).toBe(0);
     expect(refused.remoteNowSec).toBeNull();
     // A stat record for a path nobody asked about is not taken either.
-    const stray = Buffer.concat([framed(rec('F', 0, 'm')), Buffer.from(`${N} 1 2 3 81a4 /b\0`)]);
+    const stray = Buffer.concat([framed(rec('F', 0, 'm')), Buffer.from(`${N} 1 2 3 81a4 0 512 /b\0`)]);
     expect([...parseProbeOutput(req, stray, N).files.keys()]).toEqual(['/a']);
   });
 

@@ -39,6 +39,8 @@ export interface RemoteFileStat {
   size: number;
   /** Modification time, seconds since the Unix epoch on the remote clock. */
   mtimeSec: number;
+  /** Bytes on disk (blocks × block size): far below `size` in a sparse file. */
+  allocated?: number;
 }
 
 export type FileProbe =
@@ -282,7 +284,7 @@ function bind(req: ProbeRequest, records: Frame[], stats: StatLine[], result: Pr
     result.files.set(
       path,
       letter === 'f'
-        ? { kind: 'ok', stat: { inode: s.inode, size: s.size, mtimeSec: s.mtimeSec } }
+        ? { kind: 'ok', stat: { inode: s.inode, size: s.size, mtimeSec: s.mtimeSec, allocated: s.allocated } }
         : { kind: 'not-regular', what: FILE_TYPES[letter]! },
     );
   }
