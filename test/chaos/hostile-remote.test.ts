@@ -3,7 +3,17 @@
 // must stay right; each a row of the chaos table.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '../../src/main/engine/fleet/open-fleet';
@@ -204,6 +214,68 @@ describe('hostile remote input', () => {
     } finally {
       await Promise.all(trainers.map((t) => t.stop()));
     }
+  });
+
+  it('a CSV whose header changes mid-file: the new header adopted, with a note; no frozen epoch', async () => {
+    const rss0 = rssMb();
+    await withScene(
+      sshd,
+      { metrics: 'metrics.csv' },
+      { initial: 'epoch,loss\n1,0.9\n2,0.8\n' },
+      async (s) => {
+        await s.waitFor((w) => w.records === 2, '2 rows');
+        const t0 = Date.now();
+        appendFileSync(s.file, 'epoch,loss,val_loss\n3,0.7,0.75\n4,0.6,0.65\n');
+        const detect = await s.waitFor((w) => w.epoch === 4, 'rows after the new header');
+        const w = s.faulty();
+        expect(w.records).toBe(4);
+        expect(w.metrics).toMatchObject({ loss: 0.6, val_loss: 0.65 });
+        expect(w.reason).toMatch(
+          /the header changed at line 4 \(now "epoch,loss,val_loss"\): later rows read by it/,
+        );
+        await s.checkHealthy();
+        recordPass({
+          fault: 'CSV header changed mid-file (a column added)',
+          expected:
+            'the new header adopted with a note; the rows after it read (not skipped under a running status with a frozen epoch)',
+          observed: `${w.records} records, epoch ${w.epoch}, val_loss ${w.metrics.val_loss}; "${w.reason}" (${Date.now() - t0} ms)`,
+          detectionMs: detect,
+          recordsLost: 0,
+          recordsDuplicated: 0,
+          rssBeforeMb: rss0,
+        });
+      },
+    );
+  });
+
+  it('a same-size rewrite in place: noticed (last bytes compared), read again from the start', async () => {
+    const rss0 = rssMb();
+    await withScene(sshd, { metrics: 'metrics.jsonl' }, { initial: recs(1, 6) }, async (s) => {
+      await s.waitFor((w) => w.records === 6, '6 records');
+      await new Promise((r) => setTimeout(r, 1100)); // a later mtime second
+      // The same records in reverse order: the same size, other bytes at the end.
+      const rewritten = recs(1, 6).trimEnd().split('\n').reverse().join('\n') + '\n';
+      expect(rewritten.length).toBe(recs(1, 6).length);
+      const fd = openSync(s.file, 'r+');
+      writeSync(fd, rewritten, 0);
+      closeSync(fd);
+      const detect = await s.waitFor((w) => w.epoch === 1 && w.records === 6, 'the rewritten file read');
+      const w = s.faulty();
+      expect(w.records).toBe(6);
+      expect(w.reason).toMatch(/the file was rewritten: read again from the start/);
+      expect(readFileSync(w.mirror!, 'utf8')).toBe(rewritten);
+      await s.checkHealthy();
+      recordPass({
+        fault: 'metrics file rewritten in place at the same size',
+        expected:
+          'noticed by its last bytes (mtime moved, size and inode did not): read again from the start, the old mirror kept',
+        observed: `"${w.reason}"; ${w.records} records, newest epoch ${w.epoch} (the rewrite's); mirror = remote`,
+        detectionMs: detect,
+        recordsLost: 0,
+        recordsDuplicated: w.records - 6,
+        rssBeforeMb: rss0,
+      });
+    });
   });
 
   it('1,000 workers on one host (a probe far over the 128 KiB argument limit): every worker read', async () => {

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { serveBackend } from '../../shared/channel';
+import { type ChannelMessage, serveBackend, type Transport } from '../../shared/channel';
 import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
 import type { ContractBackend } from '../../shared/contract';
 import { serveStatic } from './static-files';
@@ -28,10 +28,12 @@ export interface HeadlessServerOptions {
 }
 
 /**
- * Replies waiting for a client to read them, per socket, before the socket is dropped: a client that
- * asks for 300 series without reading had made the server hold 3.1 GB of them.
+ * Replies a client has not read, in bytes, before its socket is dropped: a client that asked for 300
+ * series without reading had made the server hold 3.1 GB of them.
  */
 export const MAX_QUEUED_BYTES = 16 << 20;
+/** Requests received and not yet taken up, per socket (each is small; a flood of them is not). */
+const MAX_WAITING_REQUESTS = 10_000;
 
 export interface HeadlessServer {
   port: number;
@@ -122,7 +124,7 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
     if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(socket, 403, 'Forbidden');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = createWebSocketTransport(boundedSocket(ws));
+      const transport = boundedRequests(createWebSocketTransport(boundedSocket(ws)), ws);
       const server = serveBackend(transport, options.backend);
       ws.on('close', () => server.dispose());
       ws.on('error', () => ws.terminate());
@@ -146,6 +148,43 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
       close: (code, reason) => ws.close(code, reason),
       addEventListener: (type, listener) => like.addEventListener(type, listener),
       removeEventListener: (type, listener) => like.removeEventListener(type, listener),
+    };
+  }
+
+  /**
+   * Requests taken up one per turn of the event loop, not all in the one callback that delivers a burst:
+   * a reply is queued (and counted by boundedSocket) before the next request is computed, so a client
+   * that does not read is dropped after MAX_QUEUED_BYTES of replies, not after computing them all.
+   */
+  function boundedRequests(transport: Transport, ws: WebSocket): Transport {
+    const waiting: unknown[] = [];
+    let draining = false;
+    const open = () => ws.readyState === ws.OPEN;
+    return {
+      send: (message: ChannelMessage) => transport.send(message),
+      onMessage(listener) {
+        const drain = () => {
+          const next = waiting.shift();
+          if (next === undefined || !open()) {
+            waiting.length = 0;
+            draining = false;
+            return;
+          }
+          listener(next);
+          setImmediate(drain);
+        };
+        return transport.onMessage((message) => {
+          if (!open()) return;
+          if (waiting.push(message) > MAX_WAITING_REQUESTS) {
+            ws.terminate();
+            return;
+          }
+          if (!draining) {
+            draining = true;
+            setImmediate(drain);
+          }
+        });
+      },
     };
   }
 
