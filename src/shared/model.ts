@@ -21,6 +21,8 @@ export interface MetricRecord {
   metrics: Record<string, number>;
   /** Set on the first record after the run restarted into the same file (the step went back). */
   restart?: true;
+  /** Values the parser left out: names past the most a record may carry (a line of 50,000 keys). */
+  droppedMetrics?: number;
 }
 
 /** Every status a worker can be in (see ARCHITECTURE.md, Health). */

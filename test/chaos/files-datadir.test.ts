@@ -3,13 +3,15 @@
 // the remote file, no chunk written twice), and recovery with nothing lost once space returns.
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { until } from '../integration/helpers';
+import { EngineService } from '../../src/main/engine/fleet/service';
+import { runVigil, until, writeConfig } from '../integration/helpers';
 import { onExitCleanup } from '../support/cleanup';
 import { type Sshd, startSshd } from '../support/sshd';
+import { startTrainer } from '../support/trainer';
 import { HEALTHY, type Scene, scene, worker } from './files-support';
 import { recordNotRun, recordPass, rssMb } from './table';
 
@@ -182,4 +184,46 @@ describe('local data folder', () => {
         'read-only',
       );
     }));
+
+  it('already full at start: the folder named with the fix; vigil status still shows the hosts', async (ctx) => {
+    const rss0 = rssMb();
+    const fs = mountTmpfs(1024);
+    cleanups.push(fs.umount);
+    if (fs.why) {
+      recordNotRun('local data folder full at start', 'the folder named; status still shown', fs.why);
+      ctx.skip();
+      return;
+    }
+    const unregister = onExitCleanup(fs.umount);
+    const trainer = await startTrainer({ format: 'jsonl', epochs: 100_000, intervalMs: 100 });
+    try {
+      chmodSync(trainer.dir, 0o755);
+      await trainer.waitForRecords(3);
+      fill(fs.dir);
+      const configPath = writeConfig(sshd, [{ name: HEALTHY, dir: trainer.dir, metrics: 'metrics.jsonl' }]);
+      const t0 = Date.now();
+      const status = await runVigil(['status', '--config', configPath], { VIGIL_DATA: fs.dir });
+      const ms = Date.now() - t0;
+      expect(status.stderr).toContain(`cannot use the data folder ${fs.dir}: ENOSPC`);
+      expect(status.stderr).toMatch(/the disk is full: free some space/);
+      expect(status.stdout).toMatch(new RegExp(`${HEALTHY}\\s.*running`));
+      // The engine of the app and of vigil serve names it too, instead of a bare "ENOSPC … write".
+      const engine = new EngineService({ configPath, dataDir: fs.dir });
+      await expect(engine.start()).rejects.toThrow(
+        new RegExp(`cannot take the data folder ${fs.dir}: ENOSPC.*the disk is full`),
+      );
+      await engine.stop();
+      recordPass({
+        fault: 'local data folder already full when Vigil starts',
+        expected:
+          'the data folder named, with the fix (not a bare "ENOSPC … write"); vigil status still shows the hosts, read into a temporary folder',
+        observed: `stderr "${status.stderr.trim().slice(0, 150)}…"; status table: ${status.stdout.trim().split('\n').at(-1)!.slice(0, 80)}`,
+        detectionMs: ms,
+        rssBeforeMb: rss0,
+      });
+    } finally {
+      await trainer.stop();
+      unregister();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // An SshConnector whose "remote" is this machine: scripts run in a local sh, reads come from local
 // files. Lets engine tests run the real probe and reader with a fake clock and no sshd.
 
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import type { Clock } from '../../src/main/engine/ports';
@@ -27,15 +27,24 @@ export function localConnector(clock?: Clock): SshConnector & { sessions: LocalS
         home: os.homedir(),
         alive: true,
         runs: 0,
-        run(script) {
+        run(script, opts) {
           s.runs++;
           return new Promise((resolve) => {
             const body = clock
               ? script.replaceAll('$(date +%s.%N)', (clock.now() / 1000).toFixed(3))
               : script;
-            execFile('sh', ['-c', `${body}\n`], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-              resolve({ stdout: String(stdout) + String(stderr), code: err ? Number(err.code) || 1 : 0 });
+            // Through stdin as the real session sends long scripts: no argument-length limit.
+            const child = spawn('sh', ['-s'], {
+              env: { ...process.env, ...opts?.env },
+              stdio: ['pipe', 'pipe', 'pipe'],
             });
+            const out: Buffer[] = [];
+            child.stdout.on('data', (d: Buffer) => out.push(d));
+            child.stderr.on('data', (d: Buffer) => out.push(d));
+            child.on('close', (code) => {
+              resolve({ stdout: Buffer.concat(out).toString(opts?.encoding ?? 'utf8'), code: code ?? 1 });
+            });
+            child.stdin.end(`{\n${body}\n} </dev/null\n`);
           });
         },
         async read(path, offset, maxBytes) {

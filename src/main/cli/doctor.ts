@@ -9,7 +9,13 @@ import type { VigilConfig, WorkerConfig } from '../engine/config';
 import { loadConfig, resolveHost } from '../engine/config';
 import { defaultDataDir, nearestPath, nearestPathScript } from '../engine/files';
 import { inspectBytes } from '../engine/parse';
-import { buildProbeScript, type FileProbe, type ProbeRequest, parseProbeOutput } from '../engine/remote';
+import {
+  buildProbeScript,
+  type FileProbe,
+  notRegularMessage,
+  type ProbeRequest,
+  runProbe,
+} from '../engine/remote';
 import {
   type ConnectStep,
   createSsh2Connector,
@@ -207,12 +213,12 @@ async function checkHost(
   }
 }
 
-function describeMissing(kind: FileProbe['kind'], p: string): string {
-  return kind === 'missing'
-    ? `${p} does not exist`
-    : kind === 'unreadable'
-      ? `${p} is not readable`
-      : `${p} cannot be checked`;
+function describeMissing(probe: FileProbe, p: string): string {
+  if (probe.kind === 'missing') return `${p} does not exist`;
+  if (probe.kind === 'unreadable') return `${p} is not readable`;
+  if (probe.kind === 'not-regular') return notRegularMessage(p, probe.what);
+  if (probe.kind === 'error') return `${p} cannot be checked: ${probe.message}`;
+  return `${p} cannot be checked`;
 }
 
 async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Promise<void> {
@@ -247,13 +253,22 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
     patterns: pattern ? [pattern] : [],
     clock: true,
   };
-  const probe = parseProbeOutput(req, (await session.run(buildProbeScript(req))).stdout);
+  const probe = await runProbe(session, req, buildProbeScript(req));
+  if (probe.error !== null) {
+    const said = probe.stray.length > 0 ? ` (it printed: ${probe.stray.slice(0, 2).join('; ')})` : '';
+    r.bad(
+      'probe',
+      `the host's answer could not be read: ${probe.error}${said}`,
+      'check that `sh` on the host is a POSIX shell',
+    );
+    return;
+  }
   const remoteNowMs = (probe.remoteNowSec ?? Date.now() / 1000) * 1000;
   const m = probe.files.get(metrics)!;
   if (m.kind !== 'ok') {
     r.bad(
       'metrics file',
-      `${describeMissing(m.kind, metrics)}${m.kind === 'missing' ? await near(metrics) : ''}`,
+      `${describeMissing(m, metrics)}${m.kind === 'missing' ? await near(metrics) : ''}`,
       'check `metrics` (relative to `dir`) and that training has started writing it',
     );
   } else {
@@ -303,7 +318,7 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
   if (log) {
     const l = probe.files.get(log)!;
     if (l.kind === 'ok') r.ok('log file', `${log} (${l.stat.size} bytes)`);
-    else r.bad('log file', describeMissing(l.kind, log), 'check `log` in the config');
+    else r.bad('log file', describeMissing(l, log), 'check `log` in the config');
   }
   if (pidFile) {
     const p = probe.pids.get(pidFile);
@@ -316,6 +331,10 @@ async function checkWorker(r: Report, session: SshSession, w: WorkerConfig): Pro
       );
     else if (p?.kind === 'bad')
       r.bad('process', `${pidFile} does not hold a pid ("${p.content}")`, 'write the training PID there');
+    else if (p?.kind === 'not-regular')
+      r.bad('process', notRegularMessage(pidFile, p.what), 'point process.pidFile at a file holding the PID');
+    else if (p?.kind === 'unreadable')
+      r.bad('process', `${pidFile} is not readable`, 'make it readable by the SSH user');
     else
       r.bad(
         'process',

@@ -120,6 +120,7 @@ export async function runServe(
       staticDir: STATIC_DIR,
       statusJson: () => engine.statusJson(),
       metrics: () => prometheusText(engine.snapshot()),
+      configError: () => engine.snapshot().configError ?? null,
     });
   } catch (e) {
     const error = e as NodeJS.ErrnoException;

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FleetSnapshot, WorkerStatus } from '../../shared/model';
-import { defaultDataDir, tryLockDataDir } from '../engine/files';
+import { type DataLock, defaultDataDir, LocalStoreError, tryLockDataDir } from '../engine/files';
 import { openFleet, statusJson } from '../engine/fleet';
 import { loadRelayState } from '../engine/relay';
 import { renderStatusTable } from './table';
@@ -20,9 +20,18 @@ export function statusExitCode(snap: FleetSnapshot): 0 | 1 {
 export async function runStatus(
   opts: { configPath: string; json: boolean },
   out: (s: string) => void,
+  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
 ): Promise<number> {
   const shared = defaultDataDir();
-  const lock = await tryLockDataDir(shared);
+  let lock: DataLock | null = null;
+  try {
+    lock = await tryLockDataDir(shared);
+  } catch (e) {
+    // A full or read-only data folder: still a status, read from the hosts into a private folder.
+    err(
+      `vigil: ${new LocalStoreError('use the data folder', shared, e).message}; reading into a temporary folder`,
+    );
+  }
   // When the app is running it owns the mirror: read into a private folder rather than write beside it.
   const dataDir = lock ? shared : await mkdtemp(path.join(os.tmpdir(), 'vigil-status-'));
   try {

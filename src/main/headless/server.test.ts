@@ -174,6 +174,73 @@ describe('/metrics and --listen', () => {
   });
 });
 
+describe('vigil serve under load and with a broken config', () => {
+  it('answers /api/status 503 with configError when the config did not load', async () => {
+    let configError: string | null = 'config.yaml:3:5: workers[0].host: unknown host "gpu"';
+    const server = await startServer({
+      backend: createFakeBackend(),
+      staticDir,
+      statusJson: () => ({ generatedAt: STATUS.generatedAt, workers: [] }),
+      configError: () => configError,
+    });
+    try {
+      const url = `/api/status?token=${encodeURIComponent(server.token)}`;
+      const broken = await get(server.port, url);
+      expect(broken.status).toBe(503);
+      expect(JSON.parse(broken.body)).toEqual({ generatedAt: STATUS.generatedAt, workers: [], configError });
+      configError = null;
+      expect((await get(server.port, url)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('drops a client that asks for series without reading them; other clients are served', async () => {
+    const big = { series: [{ metric: 'loss', points: 'x'.repeat(1 << 20) }] };
+    const backend = { ...createFakeBackend(), getSeries: () => big } as unknown as ReturnType<
+      typeof createFakeBackend
+    >;
+    const server = await startServer({ backend, staticDir, statusJson: () => STATUS });
+    const origin = `http://127.0.0.1:${server.port}`;
+    try {
+      const greedy = new WebSocket(`ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`, {
+        origin,
+      });
+      await new Promise((r) => greedy.once('open', r));
+      greedy.pause(); // never reads a reply
+      const closed = new Promise<void>((r) => greedy.once('close', () => r()));
+      const rss0 = process.memoryUsage().rss;
+      for (let id = 1; id <= 300; id++) {
+        greedy.send(
+          JSON.stringify({
+            type: 'request',
+            id,
+            command: 'getSeries',
+            args: ['I3D', ['loss'], { maxPoints: 10, x: 'step' }],
+          }),
+        );
+      }
+      // 300 MB of replies asked for and none read: the server gives up on this client past 16 MiB queued.
+      await new Promise((r) => setTimeout(r, 3000));
+      const grown = process.memoryUsage().rss - rss0;
+      let replies = 0;
+      greedy.on('message', () => {
+        replies++;
+      });
+      greedy.resume();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 20_000))]);
+      expect(greedy.readyState).toBe(WebSocket.CLOSED);
+      expect(replies).toBeLessThan(300);
+      expect(grown).toBeLessThan(200 << 20);
+      const ok = await openSocket(server, { origin, token: server.token });
+      expect(ok.status).toBeNull();
+      ok.ws.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describeContract('WebSocket (real server)', async (clientOptions) => {
   const backend = createFakeBackend({ now: Date.parse('2025-05-01T12:00:00Z') });
   const server = await startServer({ backend, staticDir, statusJson: () => STATUS });

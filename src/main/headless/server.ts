@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import { serveBackend } from '../../shared/channel';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type ChannelMessage, serveBackend, type Transport } from '../../shared/channel';
 import { createWebSocketTransport, type WebSocketLike } from '../../shared/channel-websocket';
 import type { ContractBackend } from '../../shared/contract';
 import { serveStatic } from './static-files';
@@ -30,7 +30,17 @@ export interface HeadlessServerOptions {
   metrics?: () => string | Promise<string>;
   /** The address to listen on (default 127.0.0.1); another only by `vigil serve --listen`. */
   host?: string;
+  /** Why the config did not load, if it did not: /api/status then answers 503 with it. */
+  configError?: () => string | null;
 }
+
+/**
+ * Replies a client has not read, in bytes, before its socket is dropped: a client that asked for 300
+ * series without reading had made the server hold 3.1 GB of them.
+ */
+export const MAX_QUEUED_BYTES = 16 << 20;
+/** Requests received and not yet taken up, per socket (each is small; a flood of them is not). */
+const MAX_WAITING_REQUESTS = 10_000;
 
 export interface HeadlessServer {
   port: number;
@@ -141,7 +151,11 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
     if (url.pathname === '/api/status') {
       if (!tokenMatches(token, bearer ?? url.searchParams.get('token')))
         return json(res, 401, { error: 'missing or wrong token' });
-      return json(res, 200, await options.statusJson());
+      const body = await options.statusJson();
+      const configError = options.configError?.() ?? null;
+      // A config that does not load is no empty fleet: say so, as an error.
+      if (configError !== null) return json(res, 503, { ...(body as object), configError });
+      return json(res, 200, body);
     }
     if (url.pathname.startsWith('/api/')) return json(res, 404, { error: 'not found' });
     if (await serveStatic(options.staticDir, url.pathname, res, req.method === 'HEAD')) return;
@@ -162,12 +176,69 @@ export async function startServer(options: HeadlessServerOptions): Promise<Headl
     if (!originAllowed(req)) return refuse(socket, 403, 'Forbidden');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = createWebSocketTransport(ws as unknown as WebSocketLike);
+      const transport = boundedRequests(createWebSocketTransport(boundedSocket(ws)), ws);
       const server = serveBackend(transport, options.backend);
       ws.on('close', () => server.dispose());
       ws.on('error', () => ws.terminate());
     });
   });
+
+  /** The socket as the transport sees it: a send past MAX_QUEUED_BYTES unread drops the client. */
+  function boundedSocket(ws: WebSocket): WebSocketLike {
+    const like = ws as unknown as WebSocketLike;
+    return {
+      get readyState() {
+        return ws.readyState;
+      },
+      send(data: string) {
+        if (ws.bufferedAmount + data.length > MAX_QUEUED_BYTES) {
+          ws.terminate();
+          throw new Error('the client does not read its replies: dropped');
+        }
+        ws.send(data);
+      },
+      close: (code, reason) => ws.close(code, reason),
+      addEventListener: (type, listener) => like.addEventListener(type, listener),
+      removeEventListener: (type, listener) => like.removeEventListener(type, listener),
+    };
+  }
+
+  /**
+   * Requests taken up one per turn of the event loop, not all in the one callback that delivers a burst:
+   * a reply is queued (and counted by boundedSocket) before the next request is computed, so a client
+   * that does not read is dropped after MAX_QUEUED_BYTES of replies, not after computing them all.
+   */
+  function boundedRequests(transport: Transport, ws: WebSocket): Transport {
+    const waiting: unknown[] = [];
+    let draining = false;
+    const open = () => ws.readyState === ws.OPEN;
+    return {
+      send: (message: ChannelMessage) => transport.send(message),
+      onMessage(listener) {
+        const drain = () => {
+          const next = waiting.shift();
+          if (next === undefined || !open()) {
+            waiting.length = 0;
+            draining = false;
+            return;
+          }
+          listener(next);
+          setImmediate(drain);
+        };
+        return transport.onMessage((message) => {
+          if (!open()) return;
+          if (waiting.push(message) > MAX_WAITING_REQUESTS) {
+            ws.terminate();
+            return;
+          }
+          if (!draining) {
+            draining = true;
+            setImmediate(drain);
+          }
+        });
+      },
+    };
+  }
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

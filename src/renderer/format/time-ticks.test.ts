@@ -27,6 +27,8 @@ describe('time axis ticks', () => {
     expect(night[0]).toBe('05-01 22:00');
     expect(night).toContain('05-02 00:00');
     expect(new Set(night).size).toBe(night.length);
+    // Only the first tick and the first of the new day carry the date; the others stay short.
+    expect(night.filter((l) => l.includes('-'))).toEqual(['05-01 22:00', '05-02 00:00']);
     expect(labels(at(0, 0, 0, 1), at(0, 0, 0, 5))).toEqual(['05-01', '05-02', '05-03', '05-04', '05-05']);
   });
 

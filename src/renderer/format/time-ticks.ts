@@ -55,7 +55,10 @@ export function timeTicks(from: number, to: number, target = 5): TimeTicks {
       const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
       if (step >= DAY) return date;
       const time = step < MINUTE ? `${hm}:${pad(d.getSeconds())}` : hm;
-      return withDate ? `${date} ${time}` : time;
+      // Across midnight the date goes on the first tick and on the first of each new day only: a date on
+      // every tick made the labels so wide that the chart hid all but two of them.
+      const newDay = ms === ticks[0] || d.toDateString() !== new Date(ms - step).toDateString();
+      return withDate && newDay ? `${date} ${time}` : time;
     },
   };
 }

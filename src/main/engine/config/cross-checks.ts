@@ -2,6 +2,7 @@
 // fields are wrong (zod skips refinements of an object that has errors inside it).
 
 import type { ConfigPath } from './errors';
+import { workerFolders } from './folder-names';
 import { controlCharProblem } from './schema';
 import { didYouMean } from './suggest';
 
@@ -11,6 +12,9 @@ export interface RawIssue {
   /** Point at the key rather than its value (e.g. a bad host name). */
   at?: 'key' | 'value';
 }
+
+/** Workers one host may have (LIMITS in load.ts takes it from here: load imports this file). */
+export const WORKERS_PER_HOST = 1000;
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -31,10 +35,23 @@ export function crossCheck(raw: unknown): RawIssue[] {
   }
   if (!Array.isArray(workers)) return issues;
 
+  const names = workers.flatMap((w) => (isRecord(w) && typeof w.name === 'string' ? [w.name] : []));
+  issues.push(...folderIssues(workers, names));
+
   const firstByName = new Map<string, number>();
+  const perHost = new Map<string, number>();
   workers.forEach((worker, i) => {
     if (!isRecord(worker)) return;
     const { name, host } = worker;
+    if (typeof host === 'string') {
+      const n = (perHost.get(host) ?? 0) + 1;
+      perHost.set(host, n);
+      if (n === WORKERS_PER_HOST + 1)
+        issues.push({
+          path: ['workers', i, 'host'],
+          message: `host "${host}" has more than ${WORKERS_PER_HOST.toLocaleString('en')} workers: Vigil watches at most ${WORKERS_PER_HOST.toLocaleString('en')} per host`,
+        });
+    }
     if (typeof name === 'string' && name !== '') {
       const first = firstByName.get(name);
       if (first === undefined) firstByName.set(name, i);
@@ -53,6 +70,20 @@ export function crossCheck(raw: unknown): RawIssue[] {
     }
   });
   return issues;
+}
+
+/** Two workers whose local folders would be one (only a hash collision can do it now): refused. */
+function folderIssues(workers: unknown[], names: string[]): RawIssue[] {
+  try {
+    workerFolders([...new Set(names)]);
+    return [];
+  } catch (e) {
+    const message = (e as Error).message;
+    const at = workers.findIndex(
+      (w) => isRecord(w) && typeof w.name === 'string' && message.includes(`"${w.name}"`),
+    );
+    return [{ path: ['workers', Math.max(0, at), 'name'], message }];
+  }
 }
 
 /** A process is found by a pid file or by a command-line pattern: one of the two. */

@@ -3,6 +3,7 @@
 export { defaultConfigPath, exampleConfig, minimalExample } from './default-path';
 export { formatDuration, parseDuration } from './durations';
 export { ConfigError, type ConfigIssue, formatIssue } from './errors';
+export { folderKey, hashedSegment, isPlainSegment, safeSegment, workerFolders } from './folder-names';
 export { loadConfig, type ParseOptions, parseConfig } from './load';
 export {
   HOMEBREW_BIN,

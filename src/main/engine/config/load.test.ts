@@ -475,3 +475,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig(dir)).toThrow(`${dir} is a folder; give the config file inside it`);
   });
 });
+
+describe('limits (README, Limits)', () => {
+  const many = (n: number, hosts = 1) => {
+    let text = `hosts:\n${Array.from({ length: hosts }, (_, h) => `  h${h}: {}\n`).join('')}workers:\n`;
+    for (let i = 0; i < n; i++)
+      text += `  - { name: w${i}, host: h${i % hosts}, dir: /runs/e${i}, metrics: m.jsonl }\n`;
+    return text;
+  };
+
+  it('a config past 2,000 workers is refused at once, with the numbers', () => {
+    const t0 = Date.now();
+    expect(problems(many(2500, 5))).toEqual([
+      'config.yaml:7:1: workers: 2,500 workers: Vigil watches at most 2,000 (and 1,000 per host); split the config across machines or Vigil instances',
+    ]);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(parse(many(2000, 2)).workers).toHaveLength(2000);
+  });
+
+  it('a host past 1,000 workers is refused, at the first worker over', () => {
+    expect(problems(many(1001))).toEqual([
+      'config.yaml:1004:26: workers[1000].host: host "h0" has more than 1,000 workers: Vigil watches at most 1,000 per host',
+    ]);
+  });
+
+  it('a config file past 4 MiB is refused before it is parsed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-big-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, `# ${'x'.repeat(5 << 20)}\n${many(1)}`);
+    expect(() => loadConfig(file)).toThrow(
+      /the config is 5\.0 MiB: Vigil reads configs of at most 4 MiB \(2,000 workers at most\); split it/,
+    );
+  });
+});

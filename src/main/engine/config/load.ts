@@ -1,11 +1,11 @@
 // Reads config.yaml into a VigilConfig, or throws one ConfigError listing every problem with its file,
 // line, column and key — a user fixing a config should see all of it at once, not one error per run.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { crossCheck, type RawIssue } from './cross-checks';
+import { crossCheck, type RawIssue, WORKERS_PER_HOST } from './cross-checks';
 import { minimalExample } from './default-path';
 import { ConfigError, type ConfigIssue, formatPath } from './errors';
 import { locate } from './locate';
@@ -13,6 +13,12 @@ import { type AllowedKeys, makeErrorMap, pathKey } from './messages';
 import { configSchema } from './schema';
 import { didYouMean } from './suggest';
 import type { VigilConfig } from './types';
+
+/**
+ * What one Vigil watches at most (README, Limits). A config of 134,815 workers took 120 s and 2.6 GB
+ * before it was refused for anything; these are refused at once, with the numbers.
+ */
+export const LIMITS = { workers: 2000, workersPerHost: WORKERS_PER_HOST, configBytes: 4 << 20 } as const;
 
 export interface ParseOptions {
   /** Home directory for `~` in local paths (default: the user's). */
@@ -23,8 +29,19 @@ export interface ParseOptions {
 export function loadConfig(file: string, opts: ParseOptions = {}): VigilConfig {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > LIMITS.configBytes) {
+      throw new ConfigError([
+        {
+          file,
+          path: '',
+          message: `the config is ${(size / 2 ** 20).toFixed(1)} MiB: Vigil reads configs of at most ${LIMITS.configBytes / 2 ** 20} MiB (${LIMITS.workers.toLocaleString('en')} workers at most); split it`,
+        },
+      ]);
+    }
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError([
       { file, path: '', message: unreadableMessage(file, err as NodeJS.ErrnoException) },
     ]);
@@ -53,6 +70,20 @@ export function parseConfig(text: string, file: string, opts: ParseOptions = {})
     // Empty or comments only: the one thing to say is what is missing.
     const { message } = crossCheck(raw)[0]!;
     throw new ConfigError([{ file, line: 1, column: 1, path: '', message }]);
+  }
+  const workers = (raw as { workers?: unknown }).workers;
+  if (Array.isArray(workers) && workers.length > LIMITS.workers) {
+    // Before any other check: validating a config far past the limit is what took minutes.
+    const where = locate(doc, lines, ['workers'], 'key');
+    throw new ConfigError([
+      {
+        file,
+        line: where.line,
+        column: where.column,
+        path: 'workers',
+        message: `${workers.length.toLocaleString('en')} workers: Vigil watches at most ${LIMITS.workers.toLocaleString('en')} (and ${LIMITS.workersPerHost.toLocaleString('en')} per host); split the config across machines or Vigil instances`,
+      },
+    ]);
   }
 
   const absolute = resolve(file);

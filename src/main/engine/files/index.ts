@@ -4,7 +4,7 @@
 export { defaultDataDir } from './data-dir';
 export { DataDirBusyError, type DataLock, tryLockDataDir } from './data-lock';
 export { type LogTee, MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source';
-export { readJson, writeAtomically } from './mirror';
-export { mirrorRelativePath, safeSegment } from './mirror-paths';
+export { LocalStoreError, readJson, writeAtomically } from './mirror';
+export { localSegment, mirrorRelativePath } from './mirror-paths';
 export { nearestPath, nearestPathScript } from './nearest-path';
 export { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';

@@ -1,4 +1,4 @@
-import { promises as fsp, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { promises as fsp, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ function probeOf(pattern: string, files: string[]): ProbeResult {
     patterns: new Map(),
     remoteNowSec: null,
     stray: [],
+    error: null,
   };
 }
 
@@ -77,5 +78,62 @@ describe('MetricsSource with a glob', () => {
     const pattern = path.join(dir, 'events.*');
     const out = await src.update(probeOf(pattern, []), pattern, read, 1 << 20);
     expect(out.fileError).toBe(`no metrics file matches ${pattern}`);
+  });
+
+  it('gives each matched file its own mirror: names equal but for case, hostile names; kept across a restart', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-'));
+    const cfg = { name: 'W', host: 'h', dir, metrics: { path: 'm_*' }, sync: [] } as unknown as WorkerConfig;
+    const mirror = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-mirror-'));
+    const files = ['m_Run.jsonl', 'm_run.jsonl', 'm_b\nC 1.jsonl', 'm_a:b.jsonl', 'm_a_b.jsonl'].map(
+      (n, i) => {
+        const f = path.join(dir, n);
+        writeFileSync(f, `${JSON.stringify({ epoch: i + 1, loss: i })}\n`);
+        return f;
+      },
+    );
+    const pattern = path.join(dir, 'm_*');
+    const src = new MetricsSource(cfg, mirror, new PaceTracker());
+    await src.update(probeOf(pattern, files), pattern, read, 1 << 20);
+    const names = readdirSync(mirror);
+    expect(names).toHaveLength(5);
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(5); // one file each, even on macOS
+    expect(names).toContain('m_Run.jsonl'); // the first of two names that differ by case keeps its own
+    expect(names).toContain('m_a_b.jsonl');
+    expect(names.some((n) => n.includes('\n'))).toBe(false);
+    const again = new MetricsSource(cfg, mirror, new PaceTracker());
+    await again.restore(src.saved());
+    // In remote-name order: m_Run, m_a:b, m_a_b, m_b⏎C 1, m_run.
+    expect(again.view().heldEpochs()).toEqual([1, 4, 5, 3, 2]);
+  });
+
+  it("holds the worker's bound across all its files: 40 files of 2,000 records hold about it, not 40 times it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-'));
+    const cfg = {
+      name: 'W',
+      host: 'h',
+      dir,
+      metrics: { path: 'part-*.jsonl' },
+      sync: [],
+    } as unknown as WorkerConfig;
+    const files = Array.from({ length: 40 }, (_, i) => {
+      const f = path.join(dir, `part-${String(i).padStart(2, '0')}.jsonl`);
+      let text = '';
+      for (let r = 0; r < 2000; r++) text += `{"step": ${i * 2000 + r}, "loss": ${r}}\n`;
+      writeFileSync(f, text);
+      return f;
+    });
+    const pattern = path.join(dir, 'part-*.jsonl');
+    const src = new MetricsSource(
+      cfg,
+      mkdtempSync(path.join(os.tmpdir(), 'vigil-ms-m-')),
+      new PaceTracker(),
+      1000,
+    );
+    await src.update(probeOf(pattern, files), pattern, read, 1 << 20);
+    const merged = src.view();
+    expect(merged.count).toBe(80_000);
+    const units = (src as unknown as { units: Map<string, { store: { held: number } }> }).units;
+    const perFile = [...units.values()].reduce((n, u) => n + u.store.held, 0);
+    expect(merged.held + perFile).toBeLessThanOrEqual(2 * 1000 + 40 * 8);
   });
 });

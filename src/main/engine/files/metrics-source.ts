@@ -3,22 +3,33 @@
 // mirror and parser; records are shown merged in file-name order (TensorBoard names sort by time).
 
 import path from 'node:path';
+import { formatBytes } from '../../../shared/human';
 import type { MetricRecord } from '../../../shared/model';
-import type { WorkerConfig } from '../config';
+import { folderKey, hashedSegment, type WorkerConfig } from '../config';
 import type { PaceTracker } from '../judge';
 import type { FileFacts } from '../parse';
 import { FORMATS } from '../parse';
-import { RECORDS_HELD, RecordStore, StepUnfolder } from '../records';
-import { isGlob, type ProbeResult } from '../remote';
+import { METRICS_HELD, RECORDS_HELD, RecordStore, StepUnfolder } from '../records';
+import { isGlob, notRegularMessage, type ProbeResult, type RemoteFileStat } from '../remote';
 import { MetricsStream } from './metrics-stream';
-import { mirrorRelativePath } from './mirror-paths';
+import { localSegment, mirrorRelativePath } from './mirror-paths';
 import { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
 
-/** Saved cursors: the single file's, or each globbed file's by its remote path. */
-export type SavedMetrics = { single?: SavedCursor; files?: Record<string, SavedCursor> };
+/**
+ * Saved cursors: the single file's, or each globbed file's by its remote path, with the name of its
+ * mirror in the glob's folder (absent in states saved before names were chosen: the remote name).
+ */
+export type SavedMetrics = {
+  single?: SavedCursor;
+  files?: Record<string, SavedCursor & { mirror?: string }>;
+};
 
 interface Unit {
   id: string;
+  /** For a globbed file: its mirror's name in the glob's folder. */
+  mirrorName: string;
+  /** What the file is when it is mostly holes (see sparseNote), else null. */
+  sparse: string | null;
   stream: MetricsStream;
   file: TrackedFile;
   store: RecordStore;
@@ -86,10 +97,13 @@ export class MetricsSource {
   }
 
   private makeUnit(id: string, mirror: string, store: RecordStore): Unit {
+    const mirrorName = path.basename(mirror);
     const fileName = path.posix.basename(id || this.cfg.metrics.path);
     const forced = this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
     const unit: Unit = {
       id,
+      mirrorName,
+      sparse: null,
       store,
       steps: new StepUnfolder(),
       stream: new MetricsStream({
@@ -179,23 +193,32 @@ export class MetricsSource {
       return;
     }
     for (const id of Object.keys(saved?.files ?? {}).sort()) {
-      const u = this.unitFor(id);
-      await u.file.restore(saved!.files![id]!);
+      const s = saved!.files![id]!;
+      const u = this.unitFor(id, s.mirror ?? path.posix.basename(id));
+      await u.file.restore(s);
       u.stream.settle();
       this.noteMtime(u.file.lastMtimeSec);
     }
   }
 
-  private unitFor(id: string): Unit {
+  /**
+   * A globbed file's unit, made on first sight. Its mirror is named once and saved with its cursor: the
+   * file's own name when safe and no other file's mirror has it (as macOS compares names: `Events.1`
+   * and `events.1` are one file there), else its readable part and a hash of its remote path.
+   */
+  private unitFor(id: string, savedName?: string): Unit {
     let u = this.units.get(id);
     if (!u) {
-      u = this.makeUnit(
-        id,
-        path.join(this.mirrorPath, path.posix.basename(id)),
-        new RecordStore(this.recordsHeld),
-      );
+      const taken = new Set([...this.units.values()].map((x) => folderKey(x.mirrorName)));
+      let name = savedName ?? localSegment(path.posix.basename(id));
+      if (savedName === undefined && taken.has(folderKey(name))) name = hashedSegment(id);
+      u = this.makeUnit(id, path.join(this.mirrorPath, name), new RecordStore(this.recordsHeld));
       this.units.set(id, u);
       this.mergedStale = true;
+      // The worker's bound holds across its files: each file's own store gets an equal part of it (400
+      // files of 20,000 records had held 10,000 each, 1.3 GB); the merged view holds the bound itself.
+      const share = Math.floor(this.recordsHeld / this.units.size);
+      for (const x of this.units.values()) x.store.setMaxHeld(share);
     }
     return u;
   }
@@ -206,8 +229,8 @@ export class MetricsSource {
 
   saved(): SavedMetrics {
     if (!this.glob) return { single: this.units.get('')!.file.saved() };
-    const files: Record<string, SavedCursor> = {};
-    for (const [id, u] of this.units) files[id] = u.file.saved();
+    const files: Record<string, SavedCursor & { mirror?: string }> = {};
+    for (const [id, u] of this.units) files[id] = { ...u.file.saved(), mirror: u.mirrorName };
     return { files };
   }
 
@@ -225,16 +248,20 @@ export class MetricsSource {
       out.fileError = this.units.size === 0 ? `no metrics file matches ${target}` : null;
       return out;
     }
+    // The bytes a poll may bring are the worker's, not each file's: a glob of 400 files shares them.
+    const perFile = Math.max(MIN_BYTES_PER_FILE, Math.floor(maxBytes / paths.length));
     for (const remote of paths) {
       const p = probe.files.get(remote);
       if (!p || p.kind === 'missing') out.fileError = `metrics file not found: ${remote}`;
       else if (p.kind === 'unreadable')
         out.fileError = `metrics file is not readable (permission denied): ${remote}`;
+      else if (p.kind === 'not-regular') out.fileError = notRegularMessage(remote, p.what);
       else if (p.kind === 'error') out.fileError = `cannot stat ${remote}: ${p.message}`;
       if (p?.kind !== 'ok') continue;
       const u = this.glob ? this.unitFor(remote) : this.units.get('')!;
+      u.sparse = sparseNote(path.posix.basename(remote), p.stat);
       try {
-        const r = await u.file.sync(remote, p.stat, read, maxBytes);
+        const r = await u.file.sync(remote, p.stat, read, perFile);
         if (r.bytes > 0 || r.reset) out.changed = true;
         if (r.bytes > 0 && !this.recordsCarryTime) this.pace.observe(p.stat.mtimeSec * 1000);
         if (!r.more) u.stream.settle();
@@ -267,8 +294,15 @@ export class MetricsSource {
   note(): string | null {
     const notes: string[] = [];
     for (const id of [...this.units.keys()].sort()) {
-      const n = this.units.get(id)!.stream.note();
+      const u = this.units.get(id)!;
+      if (u.sparse) notes.push(u.sparse);
+      const n = u.stream.note();
       if (n) notes.push(id ? `${path.posix.basename(id)}: ${n}` : n);
+    }
+    const d = this.view().droppedMetrics();
+    if (d.values > 0) {
+      const which = d.example ? ` (such as "${d.example}")` : '';
+      notes.push(`${d.values} values of metric names past the first ${METRICS_HELD} dropped${which}`);
     }
     return notes.length > 0 ? notes.join('; ') : null;
   }
@@ -289,6 +323,23 @@ export class MetricsSource {
     }
     return null;
   }
+}
+
+const SPARSE_MIN_BYTES = 64 << 20;
+const MIN_BYTES_PER_FILE = 64 << 10;
+
+/**
+ * A file mostly made of holes (2 GB long, a few KB on disk): what a log truncated under a writer that
+ * kept its offset looks like. It is read like any file (its holes read as zeros, which no parser takes
+ * for data), its runs of zeros stay holes in the mirror, and this says what it is.
+ */
+export function sparseNote(name: string, stat: RemoteFileStat): string | null {
+  if (stat.allocated === undefined || stat.size < SPARSE_MIN_BYTES || stat.allocated >= stat.size / 8)
+    return null;
+  return (
+    `${name} is a sparse file: ${formatBytes(stat.size)} long, ${formatBytes(stat.allocated)} of it on disk, ` +
+    'the rest zeros (truncated under a writer that kept its offset?); the zeros are skipped, and kept as holes in the mirror'
+  );
 }
 
 /** The path used to name a file's mirror: relative to dir when it is, else absolute as written. */

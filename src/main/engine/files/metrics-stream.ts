@@ -63,6 +63,14 @@ export class MetricsStream implements FileConsumer {
       return;
     }
     if (this.opts.format) return; // a forced format that failed to load: error already set
+    // A file that starts with a hole (truncated under a writer that kept its offset) is sniffed from
+    // where its data starts: zeros are no format's first bytes.
+    if (this.headBytes === 0) {
+      let at = 0;
+      while (at < chunk.length && chunk[at] === 0) at++;
+      if (at === chunk.length) return;
+      chunk = chunk.subarray(at);
+    }
     // The verdict of a full sniff window is final: keep no more of a file Vigil cannot read (it is
     // in the mirror), or a runaway file of noise would grow the head without end.
     if (this.error !== null && this.headBytes >= SNIFF_LIMIT) return;
@@ -95,6 +103,8 @@ export class MetricsStream implements FileConsumer {
   note(): string | null {
     const parts: string[] = [];
     if (this.lastReset) parts.push(`${this.lastReset}: read again from the start`);
+    const said = this.parser?.facts().note;
+    if (said) parts.push(said);
     const last = this.warnings.at(-1);
     if (this.warningCount > 0 && last) {
       const n = this.warningCount;

@@ -80,4 +80,20 @@ describe('MirrorAppender', () => {
     m.append(Buffer.from('c\n'));
     expect(readFileSync(path.join(dir, 'm.jsonl'), 'utf8')).toBe('a\nc\n');
   });
+
+  it('leaves long runs of zeros as holes: a sparse remote file is not stored as its zeros', () => {
+    const file = path.join(dir, 'sparse.log');
+    const m = new MirrorAppender(file);
+    const head = Buffer.from('{"loss": 1}\n');
+    const zeros = Buffer.alloc(8 << 20);
+    const tail = Buffer.from('{"loss": 2}\n');
+    m.append(head);
+    m.append(Buffer.concat([zeros, tail]));
+    m.append(Buffer.alloc(1 << 20)); // ends in zeros: the length is still right
+    const want = Buffer.concat([head, zeros, tail, Buffer.alloc(1 << 20)]);
+    expect(readFileSync(file).equals(want)).toBe(true);
+    const st = fs.statSync(file);
+    expect(st.size).toBe(want.length);
+    expect(st.blocks * 512).toBeLessThan(1 << 20); // 9 MiB long, a few KiB on disk
+  });
 });

@@ -18,6 +18,29 @@ import { LocalStoreError, openInSync } from './mirror';
 /** At most one fdatasync per file this often; an append after a quiet spell is flushed at once. */
 export const FLUSH_EVERY_MS = 5000;
 
+/** Runs of zero bytes at least this long are left as holes (a sparse remote file stays sparse here). */
+const HOLE_MIN = 64 * 1024;
+
+/** [start, end) of each run of at least HOLE_MIN zero bytes. Cheap when there are none (sampled first). */
+export function zeroRuns(bytes: Uint8Array): [number, number][] {
+  const runs: [number, number][] = [];
+  if (bytes.length < HOLE_MIN) return runs;
+  // A run that long covers a sample taken every HOLE_MIN / 2 bytes: none zero, no run.
+  let sampled = false;
+  for (let i = 0; i < bytes.length && !sampled; i += HOLE_MIN / 2) sampled = bytes[i] === 0;
+  if (!sampled) return runs;
+  let start = -1;
+  for (let i = 0; i <= bytes.length; i++) {
+    const zero = i < bytes.length && bytes[i] === 0;
+    if (zero && start < 0) start = i;
+    else if (!zero && start >= 0) {
+      if (i - start >= HOLE_MIN) runs.push([start, i]);
+      start = -1;
+    }
+  }
+  return runs;
+}
+
 export class MirrorAppender {
   private dirty = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
@@ -38,6 +61,11 @@ export class MirrorAppender {
       this.flushError = null;
       throw e;
     }
+    const holes = zeroRuns(bytes);
+    if (holes.length > 0) {
+      this.appendWithHoles(bytes, holes);
+      return;
+    }
     let fd: number;
     try {
       fd = openInSync(this.file, 'a');
@@ -52,6 +80,37 @@ export class MirrorAppender {
         if (written > 0) fs.ftruncateSync(fd, fs.fstatSync(fd).size - written);
       } catch {
         // Nothing more can be done; the cursor did not move, so the retry starts from the same offset.
+      }
+      throw new LocalStoreError('append to', this.file, e);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.dirty = true;
+    this.scheduleFlush();
+  }
+
+  /** Appends `bytes`, its long runs of zeros left as holes (written at positions, the end set by length). */
+  private appendWithHoles(bytes: Uint8Array, holes: [number, number][]): void {
+    let fd: number;
+    try {
+      fd = openInSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT);
+    } catch (e) {
+      throw new LocalStoreError('append to', this.file, e);
+    }
+    let base = 0;
+    try {
+      base = fs.fstatSync(fd).size;
+      let from = 0;
+      for (const [start, end] of [...holes, [bytes.length, bytes.length] as [number, number]]) {
+        for (let at = from; at < start; ) at += fs.writeSync(fd, bytes, at, start - at, base + at);
+        from = end;
+      }
+      fs.ftruncateSync(fd, base + bytes.length);
+    } catch (e) {
+      try {
+        fs.ftruncateSync(fd, base);
+      } catch {
+        // As in append(): the cursor did not move.
       }
       throw new LocalStoreError('append to', this.file, e);
     } finally {

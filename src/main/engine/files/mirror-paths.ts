@@ -1,12 +1,12 @@
-// Local names for remote things: a worker's mirror folder, a remote file's place inside it.
+// Local names for remote things: a remote file's place inside its worker's mirror folder (the folder
+// itself is named by config/folder-names.ts). Injective: two remote paths never share a local file.
 
 import path from 'node:path';
+import { hashedSegment, isPlainSegment } from '../config';
 
-/** A name or path segment made safe as one local folder name (no separators, no "..", no controls). */
-export function safeSegment(name: string): string {
-  const cleaned = name.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_').trim();
-  if (cleaned === '' || cleaned === '.' || cleaned === '..') return `_${encodeURIComponent(name)}_`;
-  return cleaned;
+/** One path segment as a local name: as it is when safe, else its readable part and a hash. */
+export function localSegment(name: string): string {
+  return isPlainSegment(name) ? name : hashedSegment(name);
 }
 
 /**
@@ -19,6 +19,6 @@ export function mirrorRelativePath(remoteDir: string, remotePath: string): strin
   return rel
     .split('/')
     .filter((s) => s !== '' && s !== '.')
-    .map(safeSegment)
+    .map(localSegment)
     .join(path.sep);
 }

@@ -54,7 +54,7 @@ async function openIn(file: string, flags: string): Promise<fs.FileHandle> {
 }
 
 /** openIn's synchronous twin, for appends (see mirror-appender.ts): returns a descriptor. */
-export function openInSync(file: string, flags: string): number {
+export function openInSync(file: string, flags: string | number): number {
   const dir = path.dirname(file);
   if (!madeDirs.has(dir)) {
     mkdirSync(dir, { recursive: true });

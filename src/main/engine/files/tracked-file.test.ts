@@ -1,11 +1,15 @@
 import {
   appendFileSync,
+  closeSync,
   promises as fsp,
   mkdtempSync,
+  openSync,
   readFileSync,
   renameSync,
   statSync,
+  utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,5 +162,26 @@ describe('TrackedFile', () => {
     );
     expect(t.seen).toEqual([]);
     expect(f.offset).toBe(0);
+  });
+
+  it('notices a rewrite in place at the same size (its mtime moved, its last bytes differ)', async () => {
+    const t = setup();
+    writeFileSync(t.remote, '{"epoch": 1, "loss": 0.9}\n{"epoch": 2, "loss": 0.8}\n');
+    utimesSync(t.remote, 1_700_000_000, 1_700_000_000);
+    const f = new TrackedFile(t.mirror, t.consumer);
+    await f.sync(t.remote, t.stat(), t.read, 1 << 20);
+    // Touched only: same bytes, a later mtime. Nothing happens.
+    utimesSync(t.remote, 1_700_000_010, 1_700_000_010);
+    expect((await f.sync(t.remote, t.stat(), t.read, 1 << 20)).reset).toBeNull();
+    // Rewritten in place, same size, new content.
+    const fd = openSync(t.remote, 'r+');
+    writeSync(fd, Buffer.from('{"epoch": 7, "loss": 0.1}\n{"epoch": 8, "loss": 0.0}\n'), 0, undefined, 0);
+    closeSync(fd);
+    utimesSync(t.remote, 1_700_000_020, 1_700_000_020);
+    const out = await f.sync(t.remote, t.stat(), t.read, 1 << 20);
+    expect(out.reset).toBe('the file was rewritten');
+    expect(t.resets).toEqual(['the file was rewritten']);
+    expect(readFileSync(t.mirror, 'utf8')).toBe(readFileSync(t.remote, 'utf8'));
+    expect(t.seen.at(-1)).toContain('"epoch": 8');
   });
 });

@@ -39,6 +39,8 @@ export interface SyncOutcome {
 }
 
 const RESTORE_CHUNK = 1 << 20;
+/** Bytes compared at the end of a file whose mtime moved while its size did not (a same-size rewrite). */
+const END_CHECK = 4096;
 /** Files rewritten whole (trainer_state.json) are small; refuse absurd ones rather than blow memory. */
 const WHOLE_FILE_LIMIT = 64 << 20;
 
@@ -124,6 +126,14 @@ export class TrackedFile {
       await this.startOver(reason);
       return this.syncAppend(remotePath, stat, read, maxBytes, reason);
     }
+    const touched = this.mtimeSec !== null && stat.mtimeSec !== this.mtimeSec;
+    if (decision.action === 'none' && touched && this.cursor.offset > 0 && resetReason === null) {
+      // Written to, yet no longer: rewritten in place at the same size? Its last bytes say.
+      if (!(await this.endMatches(read))) {
+        await this.startOver('the file was rewritten');
+        return this.syncAppend(remotePath, stat, read, maxBytes, 'the file was rewritten');
+      }
+    }
     this.mtimeSec = stat.mtimeSec;
     if (decision.action === 'none') return { bytes: 0, reset: resetReason, more: false };
     const got = await read(decision.from, decision.length);
@@ -138,6 +148,16 @@ export class TrackedFile {
     this.cursor = advance(this.cursor, stat.inode, fresh);
     this.consumer.bytes(fresh);
     return { bytes: fresh.length, reset: resetReason, more: stat.size > this.cursor.offset };
+  }
+
+  /** True when the remote's last bytes (up to END_CHECK) are the mirror's. */
+  private async endMatches(read: (offset: number, len: number) => Promise<Uint8Array>): Promise<boolean> {
+    const n = Math.min(END_CHECK, this.cursor.offset);
+    const [remote, local] = await Promise.all([
+      read(this.cursor.offset - n, n),
+      readTail(this.mirrorPath, n),
+    ]);
+    return Buffer.from(remote).equals(Buffer.from(local));
   }
 
   private async syncWhole(

@@ -2,7 +2,7 @@
 // host while watching, a single catch-up pass for `vigil status`. Emits snapshots and alert notices.
 
 import type { FleetSnapshot, SyncRuleState, WorkerSnapshot } from '../../../shared/model';
-import type { VigilConfig } from '../config';
+import { type VigilConfig, workerFolders } from '../config';
 import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from '../judge';
 import type { Clock, TimerHandle } from '../ports';
 import type { ResolvedHost, SshConnector } from '../ssh';
@@ -101,12 +101,20 @@ export class Fleet {
 
   private constructor(private readonly opts: FleetOptions) {
     const { config } = opts;
+    const folders = workerFolders(config.workers.map((w) => w.name));
     for (const hostCfg of Object.values(config.hosts)) {
       const workers = config.workers
         .filter((w) => w.host === hostCfg.name)
         .map(
           (w) =>
-            new WorkerMonitor(w, opts.dataDir, opts.recordsHeldPerWorker, opts.clock, opts.paceFrom ?? null),
+            new WorkerMonitor(
+              w,
+              opts.dataDir,
+              opts.recordsHeldPerWorker,
+              opts.clock,
+              opts.paceFrom ?? null,
+              folders.get(w.name),
+            ),
         );
       if (workers.length === 0) continue;
       const host = new HostRuntime(hostCfg, workers, {
@@ -129,7 +137,8 @@ export class Fleet {
     for (const [i, h] of this.hosts.entries())
       this.phaseOf.set(h, beatPhase(i, this.hosts.length, config.pollMs));
     // Keep the config's order for display.
-    this.monitors.sort((a, b) => config.workers.indexOf(a.cfg) - config.workers.indexOf(b.cfg));
+    const order = new Map(config.workers.map((w, i) => [w, i]));
+    this.monitors.sort((a, b) => order.get(a.cfg)! - order.get(b.cfg)!);
   }
 
   /** Builds the fleet and replays every mirror, so last known values show at once. */

@@ -23,7 +23,11 @@ function fakeSession(): SshSession & { kill(): void } {
   const s = {
     home: '/home/u',
     alive: true,
-    run: async () => ({ stdout: '', code: 0 }),
+    // An empty but well-formed probe answer (the nonce comes in the run's environment).
+    run: async (_script: string, opts?: { env?: Record<string, string> }) => {
+      const n = opts?.env?.VIGIL_NONCE ?? '';
+      return { stdout: `B 0 ${n.length}:${n}\nE 0 ${n.length}:${n}\n`, code: 0 };
+    },
     read: async () => new Uint8Array(0),
     close: () => {
       s.alive = false;

@@ -6,7 +6,7 @@ import type { ConnectionState } from '../../../shared/model';
 import type { HostConfig } from '../config';
 import { nearestPath, nearestPathScript } from '../files';
 import type { Clock } from '../ports';
-import { buildProbeScript, type ProbeRequest, parseProbeOutput } from '../remote';
+import { buildProbeScript, type ProbeRequest, type ProbeResult, runProbe } from '../remote';
 import { type ResolvedHost, type SshConnector, SshError, type SshSession } from '../ssh';
 import type { HostView, WorkerMonitor } from './worker-monitor';
 
@@ -195,17 +195,22 @@ export class HostRuntime {
     const req = this.probeRequest(session.home);
     const clock = this.opts.clock;
     const t0 = clock.now();
-    let stdout: string;
+    let probe: ProbeResult;
     try {
-      stdout = (await session.run(this.probeScript(req), { timeoutMs: this.opts.probeTimeoutMs ?? 20_000 }))
-        .stdout;
+      probe = await runProbe(session, req, this.probeScript(req), this.opts.probeTimeoutMs ?? 20_000);
     } catch (e) {
       if (session.alive)
         this.setState('degraded', `the remote shell did not answer: ${(e as Error).message}`);
       return { more: false, contacted: false };
     }
     const t1 = clock.now();
-    const probe = parseProbeOutput(req, stdout);
+    if (probe.error !== null) {
+      // An answer that breaks the format is believed in no part: no worker is judged on it.
+      const why = `the host's answer could not be read (${probe.error})`;
+      this.setState('degraded', why);
+      for (const w of this.workers) w.probeFailed(why);
+      return { more: false, contacted: false };
+    }
     if (probe.remoteNowSec !== null) {
       // The remote read its clock somewhere in the round trip: its midpoint is the best guess.
       this.clockOffsetMs = probe.remoteNowSec * 1000 - (t0 + t1) / 2;

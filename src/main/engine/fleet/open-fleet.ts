@@ -4,7 +4,7 @@
 
 import type { SyncRuleState } from '../../../shared/model';
 import type { VigilConfig } from '../config';
-import { loadConfig, resolveHost } from '../config';
+import { loadConfig, resolveHost, workerFolders } from '../config';
 import { defaultDataDir } from '../files';
 import { type Clock, systemClock } from '../ports';
 import type { ResolvedHost, SshConnector } from '../ssh';
@@ -55,12 +55,13 @@ export async function openFleet(
   const dataDir = opts.dataDir ?? defaultDataDir();
   const historyDir = opts.historyDir ?? dataDir;
   const history = await loadSyncHistory(historyDir);
+  const folders = workerFolders(config.workers.map((w) => w.name));
   const fleet = await assembleFleet(config, {
     ...opts,
     dataDir,
     syncStates: (name) => {
       const w = config.workers.find((x) => x.name === name);
-      return w ? syncStatesFromHistory(w, historyDir, history) : [];
+      return w ? syncStatesFromHistory(w, historyDir, history, folders.get(name)) : [];
     },
   });
   return { fleet, config, dataDir };

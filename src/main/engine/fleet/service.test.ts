@@ -181,4 +181,63 @@ describe('EngineService', () => {
     );
     await s.svc.stop();
   });
+
+  it('reloads in a burst run one at a time and coalesce: never two fleets, every record mirrored once', async () => {
+    const s = setup(twoWorkers);
+    await s.svc.start();
+    const backend = s.svc.backend();
+    const alive = () => s.conn.sessions.filter((x) => x.alive).length;
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, alive());
+    }, 1);
+    try {
+      // A double-click, then three more: the first runs, the rest join the one queued behind it.
+      await Promise.all([1, 2, 3, 4, 5].map(() => backend.reloadConfig()));
+      await s.clock.advance(100, async () => {});
+      await new Promise((r) => setTimeout(r, 300));
+      const again = [backend.reloadConfig(), backend.reloadConfig()];
+      await Promise.all(again);
+      await s.clock.advance(100, async () => {});
+      await until(() => alive() === 1 && s.conn.sessions.length >= 2);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(most).toBeLessThanOrEqual(1);
+    // start, the burst (once), the pair (once): three fleets one after the other.
+    expect(s.conn.connects).toBeLessThanOrEqual(3);
+    const snap = await backend.getSnapshot();
+    expect(snap.workers.map((w) => [w.name, w.records])).toEqual([
+      ['A', 1],
+      ['B', 1],
+    ]);
+    await s.svc.stop();
+  });
+
+  it('stop stops a reload in flight: nothing runs after it, the data folder is released', async () => {
+    const s = setup(twoWorkers);
+    await s.svc.start();
+    const backend = s.svc.backend();
+    const reloading = backend.reloadConfig();
+    const stopped = s.svc.stop();
+    const late = backend.reloadConfig(); // after stop: does nothing
+    await Promise.all([reloading, stopped, late]);
+    const runsAfter = s.conn.sessions.reduce((n, x) => n + x.runs, 0);
+    await s.clock.advance(5000, async () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.conn.sessions.filter((x) => x.alive)).toEqual([]);
+    expect(s.conn.sessions.reduce((n, x) => n + x.runs, 0)).toBe(runsAfter);
+    const dataDir = (s.svc as unknown as { opts: { dataDir: string } }).opts.dataDir;
+    const next = new EngineService({ configPath: s.configPath, dataDir, connector: s.conn });
+    await next.start(); // the lock was released
+    await next.stop();
+  });
 });
+
+async function until(ok: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

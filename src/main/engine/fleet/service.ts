@@ -6,7 +6,7 @@ import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '
 import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
 import type { VigilConfig } from '../config';
 import { loadConfig } from '../config';
-import { DataDirBusyError, type DataLock, tryLockDataDir } from '../files';
+import { DataDirBusyError, type DataLock, LocalStoreError, tryLockDataDir } from '../files';
 import { groupAlerts } from '../judge';
 import { type Clock, systemClock } from '../ports';
 import { seriesFor } from '../records';
@@ -39,14 +39,35 @@ export class EngineService {
   private readonly listeners = new Set<EventListener>();
   private unsubscribers: (() => void)[] = [];
   private readonly clock: Clock;
+  /** start, reloads and stop run one after another on this chain: never two fleets at once. */
+  private chain: Promise<void> = Promise.resolve();
+  /** A reload waiting for its turn: later requests join it (a double-click reloads once more, not twice). */
+  private queuedReload: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(private readonly opts: EngineServiceOptions) {
     this.clock = opts.clock ?? systemClock;
   }
 
+  /** Runs `op` after everything queued before it (start, reloads, stop), whatever they came to. */
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const p = this.chain.then(op);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
   /** Takes the data folder (one writer at a time), loads the config and starts watching. */
-  async start(): Promise<void> {
-    this.lock = await tryLockDataDir(this.opts.dataDir);
+  start(): Promise<void> {
+    return this.enqueue(() => this.startNow());
+  }
+
+  private async startNow(): Promise<void> {
+    try {
+      this.lock = await tryLockDataDir(this.opts.dataDir);
+    } catch (e) {
+      // A full or read-only disk: the folder by name, and what to do (a bare "ENOSPC … write" said neither).
+      throw new LocalStoreError('take the data folder', this.opts.dataDir, e);
+    }
     if (!this.lock) throw new DataDirBusyError(this.opts.dataDir);
     // Shared ssh connections a killed Vigil of this data folder left open die now, not at their timeout.
     await (this.opts.reapMasters ?? reapOwnedMasters)(this.opts.dataDir).catch(() => 0);
@@ -71,12 +92,17 @@ export class EngineService {
       this.opts.createSync ?? ((config, dataDir) => new SyncManager({ config, dataDir, clock: this.clock }))
     )(this.config, this.opts.dataDir);
     sync.restoreHistory(await loadSyncHistory(this.opts.dataDir));
-    this.sync = sync;
     const fleet = await assembleFleet(this.config, {
       ...this.opts,
       clock: this.clock,
       syncStates: (worker) => sync.states(worker),
     });
+    // Stopped while the fleet was being built (its mirrors replayed): it never starts.
+    if (this.stopping) {
+      await Promise.all([fleet.stop(), sync.stop()]);
+      return;
+    }
+    this.sync = sync;
     this.fleet = fleet;
     this.unsubscribers = [
       fleet.onSnapshot((snap) => {
@@ -106,23 +132,40 @@ export class EngineService {
     this.emit('snapshot', this.snapshot());
   }
 
-  async stop(): Promise<void> {
-    for (const u of this.unsubscribers.splice(0)) u();
-    await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
-    this.fleet = null;
-    this.sync = null;
-    await this.relay?.stop();
-    this.relay = null;
-    await this.lock?.release();
-    this.lock = null;
+  /**
+   * Stops everything started, a reload in flight included (it finishes building, then is stopped
+   * before it starts), and releases the data folder. Reloads asked after this do nothing.
+   */
+  stop(): Promise<void> {
+    this.stopping = true;
+    return this.enqueue(async () => {
+      await this.halt();
+      await this.relay?.stop();
+      this.relay = null;
+      await this.lock?.release();
+      this.lock = null;
+    });
   }
 
-  async reload(): Promise<void> {
+  /** Reloads the config: one reload at a time; asked while one waits, it is that one. */
+  reload(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.queuedReload) return this.queuedReload;
+    const p = this.enqueue(async () => {
+      this.queuedReload = null;
+      if (this.stopping) return;
+      await this.halt();
+      await this.load();
+    });
+    this.queuedReload = p;
+    return p;
+  }
+
+  private async halt(): Promise<void> {
     for (const u of this.unsubscribers.splice(0)) u();
     await Promise.all([this.fleet?.stop(), this.sync?.stop()]);
     this.fleet = null;
     this.sync = null;
-    await this.load();
   }
 
   /** Polls every host now (after the laptop wakes up). */

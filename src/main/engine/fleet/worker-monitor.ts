@@ -5,14 +5,13 @@ import path from 'node:path';
 import { countedEpoch } from '../../../shared/epoch';
 import { chooseLossMetric } from '../../../shared/loss';
 import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
-import type { WorkerConfig } from '../config';
+import { type WorkerConfig, workerFolders } from '../config';
 import {
   MetricsSource,
   type ReadRange,
   readJson,
   type SavedCursor,
   type SavedMetrics,
-  safeSegment,
   type TrackedFile,
   writeAtomically,
 } from '../files';
@@ -29,7 +28,7 @@ import {
 import type { LogScanner } from '../parse';
 import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
-import { type ProbeResult, splitGlob } from '../remote';
+import { notRegularMessage, type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
 import { PathHints } from './path-hints';
 import { workerLog } from './worker-log';
@@ -112,8 +111,10 @@ export class WorkerMonitor {
      * into a private folder while the app owns the data folder, and judges with the app's pace.
      */
     private readonly paceFrom: string | null = null,
+    /** Its folder among the config's workers (workerFolders); alone, its name decides it. */
+    private readonly folder = workerFolders([cfg.name]).get(cfg.name)!,
   ) {
-    this.mirrorDir = WorkerMonitor.mirrorDirIn(dataDir, cfg.name);
+    this.mirrorDir = path.join(dataDir, 'mirror', folder);
     this.statePath = path.join(this.mirrorDir, STATE_FILE);
     const log = workerLog(cfg, this.mirrorDir);
     this.logScanner = log.scanner;
@@ -127,11 +128,6 @@ export class WorkerMonitor {
       observer: { record: (r, n) => watch.observe(r, n), reset: () => watch.reset() },
     });
     this.process = cfg.process ? 'unknown' : 'not-configured';
-  }
-
-  /** A worker's mirror folder in a data folder. */
-  static mirrorDirIn(dataDir: string, name: string): string {
-    return path.join(dataDir, 'mirror', safeSegment(name));
   }
 
   /** Every record, in file order. */
@@ -177,7 +173,7 @@ export class WorkerMonitor {
     if (!this.metrics.paceFromRecords) {
       let kept = saved?.pace;
       if (!kept?.length && this.paceFrom !== null) {
-        const other = path.join(WorkerMonitor.mirrorDirIn(this.paceFrom, this.cfg.name), STATE_FILE);
+        const other = path.join(this.paceFrom, 'mirror', this.folder, STATE_FILE);
         kept = (await readJson<SavedWorker>(other).catch(() => null))?.pace;
       }
       if (Array.isArray(kept)) this.pace.restore(kept);
@@ -221,6 +217,7 @@ export class WorkerMonitor {
     if (this.logFile && paths.log) {
       const l = probe.files.get(paths.log);
       if (!l || l.kind === 'missing') this.logError = `log file not found: ${paths.log}`;
+      else if (l.kind === 'not-regular') this.logError = `log: ${notRegularMessage(paths.log, l.what)}`;
       else if (l.kind !== 'ok') this.logError = `log file cannot be read: ${paths.log}`;
       else {
         this.logError = null;
@@ -256,14 +253,25 @@ export class WorkerMonitor {
     return null;
   }
 
+  /** The host answered, but its answer could not be read: nothing is known of this worker this time. */
+  probeFailed(why: string): void {
+    this.fileError = why;
+    if (this.process !== 'not-configured') this.setProcess('unknown', why);
+  }
+
   private applyProcess(probe: ProbeResult, paths: RemotePaths): void {
     if (paths.pidFile) {
-      const p = probe.pids.get(paths.pidFile);
+      const file = paths.pidFile;
+      const p = probe.pids.get(file);
       if (p?.kind === 'running') this.setProcess('running', `pid ${p.pid}`);
       else if (p?.kind === 'dead') this.setProcess('exited', `pid ${p.pid}`);
-      else if (p?.kind === 'bad')
-        this.setProcess('unknown', `pid file ${paths.pidFile} holds "${p.content}"`);
-      else this.setProcess(this.seenRunning ? 'exited' : 'unknown', `pid file ${paths.pidFile} not found`);
+      else if (p?.kind === 'bad') this.setProcess('unknown', `pid file ${file} holds "${p.content}"`);
+      else if (p?.kind === 'not-regular')
+        this.setProcess('unknown', `pid file ${notRegularMessage(file, p.what)}`);
+      else if (p?.kind === 'unreadable') this.setProcess('unknown', `pid file ${file} is not readable`);
+      else if (p?.kind === 'no-file')
+        this.setProcess(this.seenRunning ? 'exited' : 'unknown', `pid file ${file} not found`);
+      else this.setProcess('unknown', `no answer about the pid file ${file}`);
     } else if (this.pattern !== null) {
       const found = probe.patterns.get(this.pattern);
       const detail = `"${this.pattern}"`;

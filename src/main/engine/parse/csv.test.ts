@@ -56,3 +56,39 @@ describe('csv', () => {
     expect(splitCsvLine('1,"a, b","say ""hi""", 2 ')).toEqual(['1', 'a, b', 'say "hi"', '2']);
   });
 });
+
+describe('a header that changes mid-file', () => {
+  it('is adopted, with a note: later rows are read by it, wider or as wide', () => {
+    const text = [
+      'epoch,loss',
+      '1,0.9',
+      '2,0.8',
+      'epoch,loss,val_loss', // a column added
+      '3,0.7,0.75',
+      '4,0.6,0.65',
+      'epoch,train_loss,acc', // as wide, renamed
+      '5,0.5,0.9',
+      '',
+    ].join('\n');
+    for (const chunk of [text.length, 7, 1]) {
+      const p = createCsvParser();
+      const records = [];
+      for (let i = 0; i < text.length; i += chunk)
+        records.push(...p.push(new TextEncoder().encode(text.slice(i, i + chunk))).records);
+      expect(records.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5]);
+      expect(records[2]!.metrics).toEqual({ loss: 0.7, val_loss: 0.75 });
+      expect(records[4]!.metrics).toEqual({ train_loss: 0.5, acc: 0.9 });
+      expect(p.facts().note).toBe(
+        'the header changed at line 7 (now "epoch,train_loss,acc"): later rows read by it',
+      );
+    }
+  });
+
+  it('a row of words that is no header (one cell) is still a warning, not a header', () => {
+    const p = createCsvParser();
+    const r = p.push(new TextEncoder().encode('epoch,loss\n1,0.5\noops\n2,0.4\n'));
+    expect(r.records.map((x) => x.epoch)).toEqual([1, 2]);
+    expect(r.warnings).toHaveLength(1);
+    expect(p.facts().note).toBeUndefined();
+  });
+});

@@ -158,14 +158,29 @@ function cellNumber(buf: Uint8Array, a: number, e: number, lines: ByteLineSplitt
   return n >= 3 && n <= 9 ? nonFinite(lines.ascii(a, e)) : null;
 }
 
+/**
+ * A row that is a header: two cells or more, every one a name (not empty, not a number). A logger that
+ * adds a column mid-run writes a new one; rows after it are read by it.
+ */
+function isHeaderRow(cells: string[]): boolean {
+  return cells.length >= 2 && cells.every((c) => c !== '' && parseNumber(c) === null && /[A-Za-z_]/.test(c));
+}
+
 export function createCsvParser(): Parser {
   const lines = new ByteLineSplitter();
   const sink = new WarningSink();
   const restarts = new RestartTracker();
+  const facts: FileFacts = {};
   let header: string[] | null = null;
   let kinds: (number | undefined)[] = [];
   let headerBytes: Uint8Array | null = null;
   let headerLine = '';
+  const adopt = (text: string, cells: string[]) => {
+    header = cells;
+    headerLine = text;
+    kinds = cells.map(kindOf);
+    headerBytes = /^[\x00-\x7f]*$/.test(text) ? Uint8Array.from(text, (c) => c.charCodeAt(0)) : null;
+  };
   return {
     push(chunk): ParseResult {
       const result: ParseResult = { records: [], warnings: [] };
@@ -179,23 +194,28 @@ export function createCsvParser(): Parser {
           const b = new RecordBuilder();
           const row = readRow(lines.buf, lines.start, lines.end, lines, header, kinds, headerBytes, b);
           if (row === SKIP) continue;
-          if (row === ROW) {
+          if (row === ROW && (b.metricCount > 0 || b.rec.epoch !== null || b.rec.step !== null)) {
             if (b.metricCount > 0) result.records.push(restarts.mark(b.rec));
             continue;
           }
+          // A row with no number at all may be a new header: the general path looks.
         }
         const no = lines.no;
         const text = lines.text();
         if (text.trim() === '') continue;
         if (header === null) {
-          header = splitCsvLine(text);
-          headerLine = text;
-          kinds = header.map(kindOf);
-          headerBytes = /^[\x00-\x7f]*$/.test(text) ? Uint8Array.from(text, (c) => c.charCodeAt(0)) : null;
+          adopt(text, splitCsvLine(text));
           continue;
         }
         if (text === headerLine) continue;
         const cells = splitCsvLine(text);
+        if (isHeaderRow(cells)) {
+          // The columns changed mid-file (a metric added, a run resumed by another logger): the rows
+          // after this one are read by it, not skipped as "wrong number of cells".
+          adopt(text, cells);
+          facts.note = `the header changed at line ${no} (now ${excerpt(cells.join(','), 80)}): later rows read by it`;
+          continue;
+        }
         if (cells.length !== header.length) {
           sink.add(
             result.warnings,
@@ -216,9 +236,16 @@ export function createCsvParser(): Parser {
       return result;
     },
     facts(): FileFacts {
-      return {};
+      return { ...facts };
     },
   };
+}
+
+/** Trailing `\r`s removed (a loop: `/\r+$/` is quadratic on a line full of them). */
+function trimCarriageReturns(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === 13) end--;
+  return end === line.length ? line : line.slice(0, end);
 }
 
 /** A header of names followed by rows with the same number of commas, mostly numbers. */
@@ -226,7 +253,7 @@ export function sniffCsv(head: string): number {
   const lines = head
     .split('\n')
     .slice(0, 20)
-    .map((l) => l.replace(/\r+$/, ''))
+    .map(trimCarriageReturns)
     .filter((l) => l.trim() !== '');
   if (lines.length === 0) return 0;
   const first = lines[0]!;

@@ -7,7 +7,7 @@
 // handed back (BAIL) to the general path (jsonl.ts), so every line means exactly what it meant before.
 
 import { asciiText } from './lines';
-import { decimalValue, kindOf, nonFinite, type RecordBuilder } from './values';
+import { decimalValue, kindOf, nonFinite, RECORD_METRICS_MAX, type RecordBuilder } from './values';
 
 /** Where the line's bytes come from, for the rare number that needs its text. */
 export interface AsciiSource {
@@ -41,6 +41,37 @@ interface Key {
 
 const SLOTS = 4096;
 
+/**
+ * Past this many pairs a line's plain keys are not interned (the record builder would drop them: a
+ * record carries RECORD_METRICS_MAX names at most, and the margin covers its counters): a line of 50,000
+ * distinct keys then costs a count, not 50,000 key objects.
+ */
+const INTERNED_PAIRS = RECORD_METRICS_MAX + 16;
+/** Keys that are never dropped as metrics: roles, and counters (any case, as kindOf reads them). */
+const ROLE_WORDS = [
+  'iter',
+  'epoch',
+  'step',
+  'mode',
+  'env_info',
+  'iteration',
+  'global_step',
+  'time',
+  'timestamp',
+  'wall_time',
+].map((w) => Uint8Array.from(w, (c) => c.charCodeAt(0)));
+
+/** The stand-in for every key past INTERNED_PAIRS that names no role: its values are only counted. */
+const OVERFLOW: Key = {
+  bytes: new Uint8Array(0),
+  name: '',
+  kind: undefined,
+  valName: '',
+  valKind: undefined,
+  role: ROLE_NONE,
+  stamp: 0,
+};
+
 export class FastJsonLine {
   /** Pairs of the last line scanned, in file order. */
   count = 0;
@@ -51,6 +82,8 @@ export class FastJsonLine {
   /** The value of `step` when it is a JSON number. */
   step: number | undefined = undefined;
   valMode = false;
+  /** Values of the last line whose keys were past INTERNED_PAIRS (dropped). */
+  overflow = 0;
   private stamp = 0;
   private readonly slots: (Key | undefined)[] = new Array(SLOTS).fill(undefined);
 
@@ -60,6 +93,7 @@ export class FastJsonLine {
   scan(b: Uint8Array, start: number, end: number, src: AsciiSource): ScanResult {
     const stamp = ++this.stamp;
     this.count = 0;
+    this.overflow = 0;
     this.hasIter = false;
     this.hasEpoch = false;
     this.step = undefined;
@@ -84,8 +118,8 @@ export class FastJsonLine {
       if (q >= end) return BAIL;
       // An array-index key ("0") would be enumerated first by JSON.parse's object: keep that rare case there.
       if (q > ks && b[ks]! >= 48 && b[ks]! <= 57) return BAIL;
-      const key = this.key(b, ks, q, h);
-      if (key.stamp === stamp) return BAIL; // duplicate key: JSON.parse keeps the last value
+      const key = this.count >= INTERNED_PAIRS && !isRoleWord(b, ks, q) ? OVERFLOW : this.key(b, ks, q, h);
+      if (key.stamp === stamp && key !== OVERFLOW) return BAIL; // duplicate key: JSON.parse keeps the last value
       key.stamp = stamp;
       const role = key.role;
       if (role === ROLE_HEADER) return BAIL;
@@ -211,9 +245,14 @@ export class FastJsonLine {
       if (val) builder.addKind(k.valName, k.valKind, this.values[i]!);
       else builder.addKind(k.name, k.kind, this.values[i]!);
     }
+    if (this.overflow > 0) builder.rec.droppedMetrics = (builder.rec.droppedMetrics ?? 0) + this.overflow;
   }
 
   private push(key: Key, v: number): void {
+    if (key === OVERFLOW) {
+      this.overflow++;
+      return;
+    }
     this.keys[this.count] = key;
     this.values[this.count] = v;
     this.count++;
@@ -257,6 +296,16 @@ const INFINITY = ascii('Infinity');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const NULL = ascii('null');
+
+function isRoleWord(b: Uint8Array, s: number, e: number): boolean {
+  for (const w of ROLE_WORDS) {
+    if (e - s !== w.length) continue;
+    let same = true;
+    for (let i = 0; i < w.length && same; i++) same = (b[s + i]! | 0x20) === w[i] || b[s + i] === w[i];
+    if (same) return true;
+  }
+  return false;
+}
 
 function isWord(b: Uint8Array, p: number, end: number, word: Uint8Array): boolean {
   if (p + word.length > end) return false;

@@ -138,3 +138,37 @@ describe('jsonl', () => {
     expect(r.records.some((x) => x.restart)).toBe(false);
   });
 });
+
+describe('a line of 50,000 distinct keys', () => {
+  it('keeps the first 1,000 names, counts the rest, and still reads counters that come after them', () => {
+    const keys = ['"loss": 0.5'];
+    for (let k = 0; k < 50_000; k++) keys.push(`"k${k}": ${k}`);
+    keys.push('"Epoch": 3', '"global_step": 40');
+    for (const line of [`{${keys.join(', ')}}`, `{${keys.join(', ')}, "nested": {"a": 1}}`]) {
+      const t0 = performance.now();
+      const r = createJsonlParser().push(new TextEncoder().encode(`${line}\n`));
+      expect(performance.now() - t0).toBeLessThan(2000);
+      const rec = r.records[0]!;
+      expect(Object.keys(rec.metrics)).toHaveLength(1000);
+      expect(rec.metrics.loss).toBe(0.5);
+      expect(rec.epoch).toBe(3);
+      expect(rec.step).toBe(40);
+      expect(rec.droppedMetrics).toBe(49_001 + (line.includes('nested') ? 1 : 0));
+    }
+  });
+});
+
+describe('deeply nested JSON', () => {
+  it('a line nested 5,000 or 100,000 levels deep is skipped with a warning; the lines around it are read', () => {
+    for (const depth of [5000, 100_000]) {
+      const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const lines = [];
+      for (let i = 1; i <= 11; i++) lines.push(`{"epoch": ${i}, "loss": ${1 / i}, "n": {"x": {"y": 1}}}`);
+      lines.splice(5, 0, deep);
+      const r = createJsonlParser().push(new TextEncoder().encode(`${lines.join('\n')}\n`));
+      expect(r.records.map((x) => x.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(r.records[0]!.metrics['n/x/y']).toBe(1);
+      expect(r.warnings).toEqual([{ line: 6, message: 'line 6 nests deeper than 64 levels: skipped' }]);
+    }
+  });
+});

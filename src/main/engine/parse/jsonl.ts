@@ -23,29 +23,65 @@ export function parseJsonLenient(line: string): unknown {
   }
 }
 
+/** Objects nested deeper than this are no metrics record (5,000 levels overflowed the stack). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Thrown by addNumericFields for an object nested past MAX_JSON_DEPTH: the caller skips it, says so. */
+export class TooDeep extends Error {
+  constructor() {
+    super(`nests deeper than ${MAX_JSON_DEPTH} levels`);
+    this.name = 'TooDeep';
+  }
+}
+
+type Json = Record<string, unknown>;
+
 /**
  * Numeric leaves in file order into `sink`; nested objects flattened with `/`; lists and other
- * strings skipped. `rename` adjusts top-level-or-nested full names (mmdet val losses).
+ * strings skipped. `rename` adjusts top-level-or-nested full names (mmdet val losses). Walked with a
+ * stack of its own, not the call stack, and refused past MAX_JSON_DEPTH (TooDeep).
  */
 export function addNumericFields(
-  obj: Record<string, unknown>,
+  obj: Json,
   sink: RecordBuilder,
   prefix = '',
   rename?: (name: string) => string,
 ): void {
-  for (const k in obj) {
-    const v = obj[k];
+  const stack: { obj: Json; keys: string[]; i: number; prefix: string }[] = [
+    { obj, keys: Object.keys(obj), i: 0, prefix },
+  ];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.keys.length) {
+      stack.pop();
+      continue;
+    }
+    const k = top.keys[top.i++]!;
+    const v = top.obj[k];
     let n: number | null = null;
     if (typeof v === 'number') n = v;
     else if (typeof v === 'string') n = nonFinite(v);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      addNumericFields(v as Record<string, unknown>, sink, `${prefix + k}/`, rename);
+      if (stack.length >= MAX_JSON_DEPTH) throw new TooDeep();
+      stack.push({ obj: v as Json, keys: Object.keys(v), i: 0, prefix: `${top.prefix + k}/` });
       continue;
     }
     if (n === null) continue;
-    const name = prefix === '' ? k : prefix + k;
+    const name = top.prefix === '' ? k : top.prefix + k;
     sink.add(rename ? rename(name) : name, n);
   }
+}
+
+/** True when `value` holds objects or lists nested past `max` levels (walked without recursion). */
+export function nestsDeeper(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const x of Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+  }
+  return false;
 }
 
 const HELD_OUT = /^(val|eval|test)/i;
@@ -128,7 +164,14 @@ export function createJsonlParser(): Parser {
           sink.add(result.warnings, no, `line ${no} is not a JSON object: ${excerpt(text)}`);
           continue;
         }
-        const rec = reader.read(obj as Record<string, unknown>);
+        let rec: MetricRecord | null;
+        try {
+          rec = reader.read(obj as Record<string, unknown>);
+        } catch (e) {
+          if (!(e instanceof TooDeep)) throw e;
+          sink.add(result.warnings, no, `line ${no} ${e.message}: skipped`);
+          continue;
+        }
         if (rec) result.records.push(rec);
       }
       return result;

@@ -57,6 +57,14 @@ class Segmenter {
   }
 }
 
+/**
+ * Text with its NUL characters removed: text never holds one, and a hole in a file truncated under a
+ * writer that kept its offset reads as zeros before the writer's next line.
+ */
+export function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+
 export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8');
   private readonly seg = new Segmenter();
@@ -67,7 +75,7 @@ export class LineSplitter {
    * over MAX_LINE_BYTES comes with `overlong` set and no text.
    */
   push(chunk: Uint8Array): Line[] {
-    const text = this.seg.pending + this.decoder.decode(chunk, { stream: true });
+    const text = this.seg.pending + withoutNul(this.decoder.decode(chunk, { stream: true }));
     this.seg.pending = '';
     const out: Line[] = [];
     let start = 0;
@@ -99,7 +107,7 @@ export class SegmentSplitter {
 
   /** A segment over MAX_LINE_BYTES comes with `overlong` set and no text. */
   push(chunk: Uint8Array): Line[] {
-    const text = this.seg.pending + this.decoder.decode(chunk, { stream: true });
+    const text = this.seg.pending + withoutNul(this.decoder.decode(chunk, { stream: true }));
     this.seg.pending = '';
     const out: Line[] = [];
     let start = 0;
@@ -187,6 +195,10 @@ export class ByteLineSplitter {
     // The caller is done with the previous line: a buffer grown for a long one goes back.
     if (this.pendingLen === 0 && this.pending.length > 64 * 1024) this.pending = new Uint8Array(256);
     const chunk = this.chunk;
+    // NUL bytes before a line are no part of it: a file truncated under a writer that kept its offset
+    // has a hole (read as zeros) before the writer's next line, which would otherwise be lost with it.
+    if (this.pendingLen === 0 && this.dropped === 0)
+      while (this.pos < chunk.length && chunk[this.pos] === 0) this.pos++;
     const nl = chunk.indexOf(10, this.pos);
     if (nl === -1) {
       this.keep(chunk.subarray(this.pos));

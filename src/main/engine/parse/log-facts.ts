@@ -2,6 +2,7 @@
 // from metrics: a log may carry no metrics at all and still say the run died.
 
 import { Buffer } from 'node:buffer';
+import { withoutNul } from './lines';
 import { isProgress, scanTextLine } from './text-line';
 
 export type FatalKind = 'traceback' | 'oom' | 'killed' | 'nan';
@@ -34,6 +35,43 @@ function collapse(line: string): string {
   return parts.at(-1) ?? '';
 }
 
+/** What one line says, worked out once: the tail is judged again at every evaluation, its lines not. */
+interface Verdict {
+  /** The line without trailing white space (what a fatal shows). */
+  line: string;
+  header: boolean;
+  /** Blank or indented: part of a traceback while in one. */
+  frame: boolean;
+  oom: boolean;
+  killed: boolean;
+  nanText: boolean;
+  /** A progress record: 'nan' when its training loss is NaN, 'ok' otherwise; null when not progress. */
+  progress: 'ok' | 'nan' | null;
+}
+
+function verdictOf(raw: string): Verdict {
+  const line = raw.trimEnd();
+  const v: Verdict = {
+    line,
+    header: line.includes(TRACEBACK),
+    frame: line === '' || /^\s/.test(line),
+    oom: OOM.test(line),
+    killed: false,
+    nanText: false,
+    progress: null,
+  };
+  if (v.header || v.oom) return v;
+  v.killed = KILLED.test(line);
+  v.nanText = !v.killed && NAN_LOSS_TEXT.test(line);
+  if (v.killed || v.nanText) return v;
+  const scanned = scanTextLine(line);
+  if (scanned && isProgress(scanned)) {
+    const losses = scanned.metrics.filter(([n]) => LOSSY.test(n) && !/^(val|eval|test)/i.test(n));
+    v.progress = losses.some(([, x]) => Number.isNaN(x)) ? 'nan' : 'ok';
+  }
+  return v;
+}
+
 /**
  * The rule: scan the tail in order; a traceback's exception line, an OOM message, `Killed` or a NaN
  * loss becomes the current fatal; a later progress line (a record with a finite loss, or any counted
@@ -41,39 +79,31 @@ function collapse(line: string): string {
  * is not fatal, and a NaN loss that recovers is not either.
  */
 export function judgeTail(lines: readonly string[]): Fatal | null {
+  return judgeVerdicts(lines.map(verdictOf));
+}
+
+function judgeVerdicts(verdicts: readonly Verdict[]): Fatal | null {
   let current: Fatal | null = null;
   // A long traceback may have its header cut off by the tail: starting on a frame means we are in one.
-  let inTraceback = /^\s+File "/.test(lines[0] ?? '');
-  for (const raw of lines) {
-    const line = raw.replace(/\s+$/, '');
-    if (line.includes(TRACEBACK)) {
+  let inTraceback = /^\s+File "/.test(verdicts[0]?.line ?? '');
+  for (const v of verdicts) {
+    const line = v.line;
+    if (v.header) {
       inTraceback = true;
       continue;
     }
     if (inTraceback) {
       // Frames are indented; the first unindented non-empty line is the exception.
-      if (line === '' || /^\s/.test(line)) continue;
+      if (v.frame) continue;
       inTraceback = false;
-      current = { line, kind: OOM.test(line) ? 'oom' : 'traceback' };
+      current = { line, kind: v.oom ? 'oom' : 'traceback' };
       continue;
     }
-    if (OOM.test(line)) {
-      current = { line, kind: 'oom' };
-      continue;
-    }
-    if (KILLED.test(line)) {
-      current = { line, kind: 'killed' };
-      continue;
-    }
-    if (NAN_LOSS_TEXT.test(line)) {
-      current = { line, kind: 'nan' };
-      continue;
-    }
-    const scanned = scanTextLine(line);
-    if (!scanned || !isProgress(scanned)) continue;
-    const losses = scanned.metrics.filter(([n]) => LOSSY.test(n) && !/^(val|eval|test)/i.test(n));
-    if (losses.some(([, v]) => Number.isNaN(v))) current = { line, kind: 'nan' };
-    else current = null;
+    if (v.oom) current = { line, kind: 'oom' };
+    else if (v.killed) current = { line, kind: 'killed' };
+    else if (v.nanText) current = { line, kind: 'nan' };
+    else if (v.progress === 'nan') current = { line, kind: 'nan' };
+    else if (v.progress === 'ok') current = null;
   }
   return current;
 }
@@ -91,14 +121,19 @@ function cut(line: string, length: number): string {
 }
 
 export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {}): LogScanner {
+  const partialLine = () =>
+    overlong > 0 ? `${pending.slice(0, -1)}… (${overlong}+ characters)` : collapse(pending);
   let decoder = new TextDecoder('utf-8');
   let lines: string[] = [];
+  /** verdicts[i] is lines[i]'s, once fatal() has needed it: each line is read once. */
+  let verdicts: (Verdict | undefined)[] = [];
+  let last: { text: string; verdict: Verdict } | null = null;
   let pending = '';
   /** The unfinished line went over TAIL_LINE_CHARS: its length so far (`pending` holds its start). */
   let overlong = 0;
   return {
     push(chunk) {
-      const decoded = decoder.decode(chunk, { stream: true });
+      const decoded = withoutNul(decoder.decode(chunk, { stream: true }));
       const firstNl = decoded.indexOf('\n');
       let text: string;
       if (overlong > 0) {
@@ -119,7 +154,10 @@ export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {
         lines.push(line.length > TAIL_LINE_CHARS ? cut(line, line.length) : line);
       }
       // Trim in batches so a long catch-up does not shift the array per line.
-      if (lines.length > tailLines * 2) lines = lines.slice(-tailLines);
+      if (lines.length > tailLines * 2) {
+        verdicts = verdicts.slice(lines.length - tailLines);
+        lines = lines.slice(-tailLines);
+      }
       // The lines of this chunk that may stay in the tail, copied out of the (possibly huge) text.
       for (let i = Math.max(0, lines.length - Math.min(parts.length, tailLines)); i < lines.length; i++)
         lines[i] = detach(lines[i]!);
@@ -136,16 +174,29 @@ export function createLogScanner({ tailLines = 200 }: { tailLines?: number } = {
     },
     tail() {
       const out = lines.slice(-tailLines);
-      const last = overlong > 0 ? `${pending.slice(0, -1)}… (${overlong}+ characters)` : collapse(pending);
-      if (last !== '') out.push(last);
+      const partial = partialLine();
+      if (partial !== '') out.push(partial);
       return out;
     },
     fatal() {
-      return judgeTail(this.tail());
+      const from = Math.max(0, lines.length - tailLines);
+      const tail: Verdict[] = [];
+      for (let i = from; i < lines.length; i++) {
+        verdicts[i] ??= verdictOf(lines[i]!);
+        tail.push(verdicts[i]!);
+      }
+      const partial = partialLine();
+      if (partial !== '') {
+        if (last?.text !== partial) last = { text: partial, verdict: verdictOf(partial) };
+        tail.push(last.verdict);
+      }
+      return judgeVerdicts(tail);
     },
     reset() {
       decoder = new TextDecoder('utf-8');
       lines = [];
+      verdicts = [];
+      last = null;
       pending = '';
       overlong = 0;
     },

@@ -2,6 +2,7 @@
 // `\r`-redrawn segment). `epoch`, `step` and `total` are counters; every other named group is a metric.
 
 import type { MetricRecord } from '../../../shared/model';
+import { BoundedRegex, REGEX_BUDGET_MS } from './bounded-regex';
 import { overlongWarning, SegmentSplitter } from './lines';
 import type { FileFacts, FormatModule, ParseResult, Parser, ParserOptions, ParseWarning } from './types';
 import { parseNumber, RestartTracker } from './values';
@@ -31,22 +32,48 @@ export function compileUserRegex(source: string): RegExp {
   return re;
 }
 
+/** Lines past the time bound before the regex is given up (each costs the bound once). */
+const MAX_SLOW_LINES = 3;
+
 export function createRegexParser(options?: ParserOptions): Parser {
   if (!options?.regex) throw new Error('Format "regex" needs a regex (options.regex) with named groups');
-  const re = compileUserRegex(options.regex);
+  const source = options.regex;
+  const re = new BoundedRegex(compileUserRegex(source));
   const segments = new SegmentSplitter();
   const restarts = new RestartTracker();
   const facts: FileFacts = {};
+  let slowLines = 0;
   return {
     push(chunk): ParseResult {
       const records: MetricRecord[] = [];
       const warnings: ParseWarning[] = [];
-      for (const { no, text, overlong } of segments.push(chunk)) {
-        if (overlong) {
-          warnings.push({ line: no, message: overlongWarning(no, overlong, 'characters') });
-          continue;
+      const lines = segments.push(chunk);
+      if (facts.error) return { records, warnings }; // given up: said once, in facts
+      const texts: string[] = [];
+      const nos: number[] = [];
+      for (const { no, text, overlong } of lines) {
+        if (overlong) warnings.push({ line: no, message: overlongWarning(no, overlong, 'characters') });
+        else {
+          texts.push(text);
+          nos.push(no);
         }
-        const groups = re.exec(text)?.groups;
+      }
+      const { groups: all, slow } = re.execAll(texts);
+      for (const i of slow) {
+        slowLines++;
+        const no = nos[i]!;
+        warnings.push({
+          line: no,
+          message: `line ${no}: the regex ran over ${REGEX_BUDGET_MS} ms on it: skipped`,
+        });
+        if (slowLines >= MAX_SLOW_LINES) {
+          facts.error =
+            `the regex ${JSON.stringify(source)} ran over ${REGEX_BUDGET_MS} ms on ${slowLines} lines (the last: line ${no}): ` +
+            'it backtracks too much; simplify it (nested repeats such as (a+)+ or (\\s*\\w*)* are the usual cause)';
+          return { records, warnings };
+        }
+      }
+      for (const groups of all) {
         if (!groups) continue;
         const rec: MetricRecord = { epoch: null, step: null, time: null, metrics: {} };
         let total: number | null = null;

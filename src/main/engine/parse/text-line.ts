@@ -24,14 +24,18 @@ const TIMESTAMP = /\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d
 // iterations within the epoch, so it is the step and says nothing of the run's total.
 const MMDET = /\bEpoch(?:\((\w+)\))?\s*\[\s*(\d+)\s*\]\s*\[\s*(\d+)\s*\/\s*\d+\s*\]/i;
 const MM_ITER = /\bIter(?:\((\w+)\))?\s*\[\s*(\d+)\s*\/\s*(\d+)\s*\]/i;
-const EPOCH_OF = /\bEpoch\s*[[(]?\s*(\d+)\s*(?:\/|\bof\b)\s*(\d+)\s*[\])]?/i;
-const TQDM = /(\d+)\/(\d+)\s*\[([\d:]+)<([\d:?]+),\s*([\d.]+|\?)\s*(s\/[a-zA-Z]+|[a-zA-Z]+\/s)/;
+// Every pattern runs in time linear in the line, whatever it holds (a 2.5 KB line once froze the engine
+// for minutes): no two quantifiers may take the same characters in turn (`\s*[:=]?\s*` is cubic on a run
+// of spaces: each optional part now brings its own spaces), and a run of digits or a word is only
+// entered at its start (`(?<!\d)`, `(?<![\w./-])`), so a failed match is not retried inside it.
+const EPOCH_OF = /\bEpoch\s*(?:[[(]\s*)?(\d+)\s*(?:\/|\bof\b)\s*(\d+)\s*[\])]?/i;
+const TQDM = /(?<!\d)(\d+)\/(\d+)\s*\[([\d:]+)<([\d:?]+),\s*([\d.]+|\?)\s*(s\/[a-zA-Z]+|[a-zA-Z]+\/s)/;
 const COUNTER =
-  /\b(epoch|step|iteration|iter|global_step)\b\s*[:=#]?\s*\[?\s*(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?\s*\]?/gi;
+  /\b(epoch|step|iteration|iter|global_step)\b\s*(?:[:=#]\s*)?(?:\[\s*)?(\d+(?:\.\d+)?)(?:\s*\/\s*(\d+))?\s*\]?/gi;
 // Keras' `250/250 [==============================]`: a per-epoch batch counter, not the run's step.
-const KERAS_BAR = /\d+\/\d+\s*\[[=>.]*\]/g;
+const KERAS_BAR = /(?<!\d)\d+\/\d+\s*\[[=>.]*\]/g;
 const PAIR =
-  /(?<![\w./-])['"]?((?:(?:train|training|val|valid|validation|test|eval)\s+)?[A-Za-z][\w./-]*)['"]?\s*(?:[:=]\s*|\s+)([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))(?:%|ms|s|it\/s|s\/it)?(?![\w.:/])/gi;
+  /(?<![\w./-])['"]?((?:(?:train|training|val|valid|validation|test|eval)\s+)?[A-Za-z][\w./-]*)['"]?(?:\s*[:=]\s*|\s+)([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf(?:inity)?))(?:%|ms|s|it\/s|s\/it)?(?![\w.:/])/gi;
 const LIST_FOLLOWS = /^\s+[-+]?\.?\d/;
 const QUICK = /\d|nan|inf/i;
 const EPOCH_WORD = /epoch/i;

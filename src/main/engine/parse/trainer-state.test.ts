@@ -80,3 +80,15 @@ describe('trainer_state.json', () => {
     ).toMatch(/no log_history/);
   });
 });
+
+describe('a deeply nested log_history entry', () => {
+  it('is skipped with a warning; the other entries are read', () => {
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const doc = `{"log_history": [{"epoch": 1, "loss": 0.5}, ${deep}, {"epoch": 2, "loss": 0.4}]}`;
+    const r = createTrainerStateParser().push(new TextEncoder().encode(doc));
+    expect(r.records.map((x) => x.epoch)).toEqual([1, 2]);
+    expect(r.warnings).toEqual([
+      { line: 2, message: 'log_history entry 2 nests deeper than 64 levels: skipped' },
+    ]);
+  });
+});

@@ -3,7 +3,7 @@
 // entries not returned before are returned (a run resumed from an older checkpoint rewrites the
 // same early entries: they are recognised and not repeated).
 
-import { addNumericFields, parseJsonLenient } from './jsonl';
+import { addNumericFields, MAX_JSON_DEPTH, nestsDeeper, parseJsonLenient } from './jsonl';
 import type { FileFacts, FormatModule, ParseResult, Parser } from './types';
 import { RecordBuilder } from './values';
 
@@ -52,6 +52,13 @@ export function createTrainerStateParser(): Parser {
       s.log_history.forEach((entry, i) => {
         if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return;
         const e = entry as Record<string, unknown>;
+        if (nestsDeeper(e)) {
+          result.warnings.push({
+            line: i + 1,
+            message: `log_history entry ${i + 1} nests deeper than ${MAX_JSON_DEPTH} levels: skipped`,
+          });
+          return;
+        }
         const summary = isSummary(e);
         if (summary) facts.completed = true;
         const key = JSON.stringify(e);

@@ -17,6 +17,8 @@ export interface FileFacts {
   error?: string;
   /** The newest progress-bar state (tqdm): where it is, how fast, how long to go. */
   progress?: Progress;
+  /** What the file did that its numbers do not show (a CSV whose header changed): shown beside them. */
+  note?: string;
 }
 
 export interface Progress {

@@ -23,7 +23,7 @@ export function nonFinite(s: string): number | null {
   return v === undefined ? null : v;
 }
 
-const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 /** A cell or token as a number: decimals, exponents, nan/inf spellings. Anything else → null. */
 export function parseNumber(s: string): number | null {
@@ -71,6 +71,12 @@ export function kindOf(k: string): number | undefined {
 }
 
 /**
+ * The most metric names one record carries: a worker keeps at most this many names in all (METRICS_HELD
+ * in records/record-store.ts), so a line of 50,000 keys would only have cost time and memory.
+ */
+export const RECORD_METRICS_MAX = 1000;
+
+/**
  * Builds a record from named numbers given in file order: counters and a Unix time are taken out, the
  * rest are metrics. The first step-like key wins in STEP_KEYS order (MMEngine writes both `iter` and
  * `step`). One builder per record; no intermediate arrays (this is the hot path of every format).
@@ -106,7 +112,13 @@ export class RecordBuilder {
         }
       }
     }
-    if (!(k in this.rec.metrics)) this.metricCount++;
+    if (!(k in this.rec.metrics)) {
+      if (this.metricCount >= RECORD_METRICS_MAX) {
+        this.rec.droppedMetrics = (this.rec.droppedMetrics ?? 0) + 1;
+        return;
+      }
+      this.metricCount++;
+    }
     this.rec.metrics[k] = v;
   }
 }

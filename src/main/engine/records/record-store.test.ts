@@ -184,4 +184,29 @@ describe('RecordStore', () => {
     merged.clear();
     expect([merged.count, merged.held, merged.latest('loss'), merged.thinning]).toEqual([0, 0, null, 1]);
   });
+
+  it('keeps at most 1,000 metric names, counts the ones dropped, and names one', () => {
+    const store = new RecordStore(100);
+    for (let line = 0; line < 3; line++) {
+      const metrics: Record<string, number> = { loss: line };
+      for (let k = 0; k < 2000; k++) metrics[`param_${line}_${k}`] = k;
+      store.add([{ epoch: line, step: null, time: null, metrics }]);
+    }
+    expect(store.names()).toHaveLength(1000);
+    expect(store.names()[0]).toBe('loss');
+    expect(store.latest('loss')).toBe(2);
+    expect(Object.keys(store.latestAll())).toHaveLength(1000);
+    expect(store.droppedMetrics()).toEqual({ values: 5001, example: 'param_0_999' });
+  });
+
+  it('a lower bound set later thins at once; the count and latest values stay exact', () => {
+    const store = new RecordStore(10_000);
+    feed(store, 5000);
+    store.setMaxHeld(100);
+    expect(store.held).toBeLessThanOrEqual(100);
+    expect(store.count).toBe(5000);
+    expect(store.latest('loss')).toBe(1 / 5000);
+    feed(store, 1000);
+    expect(store.held).toBeLessThanOrEqual(125);
+  });
 });

@@ -14,6 +14,12 @@ import type { MetricRecord } from '../../../shared/model';
 /** Rows held per store by default: 5,000 newest at full resolution, the rest of the run thinned. */
 export const RECORDS_HELD = 10_000;
 
+/**
+ * Distinct metric names a store keeps. A line of 50,000 distinct keys (a logger dumping a whole state)
+ * made one column pair each: 40 such lines took 4.9 GB. Names past the cap are counted and dropped.
+ */
+export const METRICS_HELD = 1000;
+
 /** A growable column of doubles. */
 class Column {
   private buf: Float64Array;
@@ -87,10 +93,37 @@ export class RecordStore {
   /** Record number from which every record is held (0 until the first thinning). */
   private wholeFromSeq = 0;
   private thinAt: number;
+  /** Values of metric names past maxMetrics (or past what a record may carry), and one such name. */
+  private dropped = 0;
+  private droppedExample: string | null = null;
 
-  constructor(readonly maxHeld = RECORDS_HELD) {
-    if (!(maxHeld >= 8)) throw new Error(`maxHeld must be at least 8, got ${maxHeld}`);
-    this.thinAt = maxHeld;
+  constructor(
+    private heldMax = RECORDS_HELD,
+    readonly maxMetrics = METRICS_HELD,
+  ) {
+    if (!(heldMax >= 8)) throw new Error(`maxHeld must be at least 8, got ${heldMax}`);
+    this.thinAt = heldMax;
+  }
+
+  get maxHeld(): number {
+    return this.heldMax;
+  }
+
+  /**
+   * A new bound on the rows held (a worker's files share its bound: each gets a part of it). A lower
+   * bound thins now.
+   */
+  setMaxHeld(n: number): void {
+    const bound = Math.max(8, Math.floor(n));
+    if (bound === this.heldMax) return;
+    this.heldMax = bound;
+    if (this.seq.length >= bound) this.thin();
+    else this.thinAt = bound;
+  }
+
+  /** Values dropped for names past maxMetrics, and one such name when the store saw it. */
+  droppedMetrics(): { values: number; example: string | null } {
+    return { values: this.dropped, example: this.droppedExample };
   }
 
   /** Records read, all of them (not only the rows held). */
@@ -117,6 +150,7 @@ export class RecordStore {
       this.push(this.total++, r.epoch, r.step, r.time, (r as { restart?: boolean }).restart === true);
       const row = this.seq.length - 1;
       for (const name in r.metrics) this.pushMetric(name, row, r.metrics[name]!);
+      if (r.droppedMetrics) this.dropped += r.droppedMetrics;
       if (this.seq.length >= this.thinAt) this.thin();
     }
   }
@@ -147,8 +181,11 @@ export class RecordStore {
       if (this.seq.length >= this.thinAt) this.thin();
     }
     this.total = base + other.total;
-    // Values thinned away in `other` still count as its latest.
-    for (const [name, v] of other.latestValues) this.latestValues.set(name, v);
+    this.dropped += other.dropped;
+    this.droppedExample ??= other.droppedExample;
+    // Values thinned away in `other` still count as its latest (of the metrics this store keeps).
+    for (const [name, v] of other.latestValues)
+      if (this.metrics.has(name) || this.latestValues.size < this.maxMetrics) this.latestValues.set(name, v);
     if (other.lastEpoch !== null) this.lastEpoch = other.lastEpoch;
     if (other.lastStep !== null) this.lastStep = other.lastStep;
     // The other's first epoch may be on a row it thinned away: its own record of it is the truth.
@@ -184,6 +221,11 @@ export class RecordStore {
   private pushMetric(name: string, row: number, value: number): void {
     let col = this.metrics.get(name);
     if (!col) {
+      if (this.metrics.size >= this.maxMetrics) {
+        this.dropped++;
+        this.droppedExample ??= name.length > 60 ? `${name.slice(0, 60)}…` : name;
+        return;
+      }
       col = { row: new Column(), value: new Column() };
       this.metrics.set(name, col);
     }
@@ -293,6 +335,8 @@ export class RecordStore {
   clear(): void {
     for (const c of [this.seq, this.epochs, this.steps, this.times]) c.truncate(0);
     this.metrics.clear();
+    this.dropped = 0;
+    this.droppedExample = null;
     this.latestValues.clear();
     this.restartRows = [];
     this.total = 0;

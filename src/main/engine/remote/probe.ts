@@ -1,10 +1,25 @@
-// One probe per host per tick, run in the long-lived control shell: file identities (inode, size,
-// mtime) for every tracked file, process liveness, and now and then the remote clock. Shell builtins
-// do the tests; the script starts one `stat`, one `ps` when any worker is found by pattern (every
-// pattern is matched against its output by `case`, a builtin), and `date` when the clock is due. The session runs the whole script under `nice` and `timeout`, so nothing
-// here can outlive its bound. Building the script and reading its output are pure functions.
+// One probe per host per tick, run in the long-lived control shell: each tracked file's type (checked
+// before anything opens it: a named pipe would hang its reader), identity (inode, size, mtime), process
+// liveness, and now and then the remote clock. Shell builtins do the tests; the script starts one
+// `stat` (as `exec`, replacing its shell), one `ps` when any worker is found by pattern (matched by
+// `case`, a builtin), and `date` when the clock is due. The session runs it under `nice` and `timeout`,
+// so nothing here outlives its bound. Its answer is framed (frame.ts) and each record is bound to what
+// the request asked; building the script and reading the answer are pure functions.
 
 import { RemotePathError, shQuote } from '../ssh';
+import {
+  decodeName,
+  FILE_TYPES,
+  type Frame,
+  printable,
+  readFrames,
+  SH_BYTES,
+  SH_END,
+  SH_PRELUDE,
+  STAT_FORMAT,
+  type StatLine,
+  typeOfMode,
+} from './frame';
 
 export interface ProbeRequest {
   /** Absolute remote paths of the files to stat. */
@@ -24,23 +39,29 @@ export interface RemoteFileStat {
   size: number;
   /** Modification time, seconds since the Unix epoch on the remote clock. */
   mtimeSec: number;
+  /** Bytes on disk (blocks × block size): far below `size` in a sparse file. */
+  allocated?: number;
 }
 
 export type FileProbe =
   | { kind: 'ok'; stat: RemoteFileStat }
   | { kind: 'missing' }
   | { kind: 'unreadable' }
+  /** It exists but is not a regular file (`what`: "a named pipe", "a folder"…): never opened. */
+  | { kind: 'not-regular'; what: string }
   | { kind: 'error'; message: string };
 
 export type PidProbe =
   | { kind: 'running'; pid: number }
   | { kind: 'dead'; pid: number }
   | { kind: 'no-file' }
+  | { kind: 'unreadable' }
+  | { kind: 'not-regular'; what: string }
   | { kind: 'bad'; content: string };
 
 export interface ProbeResult {
   files: Map<string, FileProbe>;
-  /** pattern → the files it matches now, in the shell's (sorted) order. */
+  /** pattern → the files it matches now, in the shell's (byte) order. */
   globs: Map<string, string[]>;
   pids: Map<string, PidProbe>;
   /** pattern → running? null when `ps` itself failed. */
@@ -50,8 +71,15 @@ export interface ProbeResult {
    * whole seconds read as the middle of their second (+0.5), the unbiased guess.
    */
   remoteNowSec: number | null;
-  /** Lines the probe could not attribute (shown by doctor). */
+  /** Output outside the frames (stat's errors, shell noise), shown by doctor. */
   stray: string[];
+  /** The answer could not be read at all (then every map is empty): why. */
+  error: string | null;
+}
+
+/** "X is a named pipe, not a file": what a worker shows for a path it will not open. */
+export function notRegularMessage(path: string, what: string): string {
+  return what === FILE_TYPES.o ? `${path} is not a regular file` : `${path} is ${what}, not a file`;
 }
 
 /**
@@ -93,136 +121,205 @@ export function splitGlob(pattern: string): { dir: string; glob: string } {
   return { dir, glob };
 }
 
+/**
+ * `t`: the type of "$p" into $_t, by `test` alone (it follows links, and never opens the path): f a
+ * readable regular file, u an unreadable one, m missing, else a letter of FILE_TYPES.
+ */
+const SH_TYPE =
+  't() { if [ -f "$p" ]; then if [ -r "$p" ]; then _t=f; else _t=u; fi; elif [ -p "$p" ]; then _t=p; ' +
+  'elif [ -d "$p" ]; then _t=d; elif [ -S "$p" ]; then _t=s; elif [ -c "$p" ]; then _t=c; ' +
+  'elif [ -b "$p" ]; then _t=b; elif [ -e "$p" ]; then _t=o; else _t=m; fi; }';
+
+const words = (paths: string[]) => paths.map(shQuote).join(' ');
+
 export function buildProbeScript(req: ProbeRequest): string {
-  // Lines are gathered in a variable and printed with one write before `stat`: an `echo` each was a
-  // write each, and often an SSH packet each, to decrypt and dispatch on Vigil's side.
-  const lines: string[] = ['set --; _vo=; o() { _vo="$_vo$*', '"; }'];
+  const globs = req.globs ?? [];
+  const lines: string[] = [SH_PRELUDE];
   if (req.patterns.length > 0) {
     // One `ps` for every pattern (a `pgrep` each would start a process per pattern per poll); a failed
-    // `ps` answers 2 for each, as a failed `pgrep` would.
+    // `ps` answers 2 for each. Before LC_ALL=C: ps would show non-ASCII command lines as `?`.
     lines.push('_vp=$(ps -A -o args= 2>/dev/null); _vq=$?');
     req.patterns.forEach((pattern, i) => {
       lines.push(
-        `if [ $_vq -ne 0 ]; then o "Q ${i} 2"; else case "$_vp" in ${selfExcludingGlob(pattern)}) o "Q ${i} 0";; *) o "Q ${i} 1";; esac; fi`,
+        `if [ $_vq -ne 0 ]; then o Q ${i} 2; else case "$_vp" in ${selfExcludingGlob(pattern)}) o Q ${i} 0;; *) o Q ${i} 1;; esac; fi`,
       );
     });
   }
-  req.pidFiles.forEach((path, i) => {
-    const q = shQuote(path);
+  lines.push(SH_BYTES, SH_TYPE);
+  if (req.pidFiles.length > 0) {
+    // Read only once `t` said it is a regular file: `read < fifo` would wait for a writer for ever.
     lines.push(
-      `if [ -r ${q} ]; then read -r p _ < ${q}; case "$p" in ''|*[!0-9]*) o "P ${i} bad $p";; *) ` +
-        `if [ -d /proc/self ]; then [ -d "/proc/$p" ]; else kill -0 "$p" 2>/dev/null; fi && o "P ${i} run $p" || o "P ${i} dead $p";; esac; ` +
-        `else o "P ${i} none"; fi`,
+      `_i=0; for p in ${words(req.pidFiles)}; do t; case $_t in ` +
+        'f) _p=; read -r _p _ < "$p"; case "$_p" in ' +
+        '\'\'|*[!0-9]*) o P $_i "bad $_p";; ' +
+        '*) if [ -d /proc/self ]; then [ -d "/proc/$_p" ]; else kill -0 "$_p"; fi && o P $_i "run $_p" || o P $_i "dead $_p";; esac;; ' +
+        'm) o P $_i none;; *) o P $_i $_t;; esac; _i=$((_i+1)); done',
     );
-  });
+  }
   // Sub-second where `date` has %N: polls run on beats, so whole seconds would be read at the same
   // moment of their second every time and bias the clock offset (and so every progress time) by ~0.5 s.
-  if (req.clock) lines.push(`o "C $(date +%s.%N)"`);
-  (req.globs ?? []).forEach((pattern, i) => {
+  if (req.clock) lines.push('o C 0 "$(date +%s.%N)"');
+  // Only readable regular files go on to `stat` (the positional parameters collect them).
+  if (req.files.length > 0) {
+    lines.push(
+      `_i=0; for p in ${words(req.files)}; do t; o F $_i $_t; [ $_t = f ] && set -- "$@" "$p"; _i=$((_i+1)); done`,
+    );
+  }
+  globs.forEach((pattern, i) => {
     const { dir, glob } = splitGlob(pattern);
     lines.push(
-      `for f in ${shQuote(dir)}/${glob}; do [ -e "$f" ] || continue; o "G ${i} $f"; set -- "$@" "$f"; done`,
+      `for p in ${shQuote(dir)}/${glob}; do [ -e "$p" ] || continue; t; o G ${i} "$_t $p"; [ $_t = f ] && set -- "$@" "$p"; done`,
     );
   });
-  req.files.forEach((path, i) => {
-    const q = shQuote(path);
-    lines.push(`if [ -e ${q} ]; then [ -r ${q} ] || o "U ${i}"; set -- "$@" ${q}; else o "M ${i}"; fi`);
-  });
-  lines.push(`printf '%s' "$_vo"`);
+  lines.push(SH_END);
   // `stat` comes last and replaces the script's shell (`exec`: no fork), so a probe starts `timeout`, its
   // `sh` (which becomes `stat`), and `ps` when patterns are watched: three processes at most.
-  if (req.files.length > 0 || (req.globs ?? []).length > 0) {
-    lines.push(`if [ $# -gt 0 ]; then exec stat -L -c 'S %i %s %Y %n' -- "$@" 2>&1; fi`);
+  if (req.files.length > 0 || globs.length > 0) {
+    lines.push(`if [ $# -gt 0 ]; then exec stat -L --printf ${STAT_FORMAT} -- "$@" 2>&3; fi`);
   }
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
 
-type ProbeLine =
-  | { tag: 'S'; path: string; stat: RemoteFileStat }
-  | { tag: 'M' | 'U'; index: number }
-  | { tag: 'P'; index: number; probe: PidProbe }
-  | { tag: 'Q'; index: number; code: number }
-  | { tag: 'C'; sec: number }
-  | { tag: 'G'; index: number; path: string }
-  | { tag: 'stray' };
+/** Why an answer breaks the protocol: the whole answer is then refused. */
+class Refused extends Error {}
 
-function classify(line: string): ProbeLine {
-  const s = line.match(/^S (\d+) (\d+) (\d+) (.*)$/);
-  if (s)
-    return {
-      tag: 'S',
-      path: s[4]!,
-      stat: { inode: Number(s[1]), size: Number(s[2]), mtimeSec: Number(s[3]) },
-    };
-  const mu = line.match(/^([MU]) (\d+)$/);
-  if (mu) return { tag: mu[1] as 'M' | 'U', index: Number(mu[2]) };
-  const p = line.match(/^P (\d+) (run|dead|none|bad) ?(.*)$/);
-  if (p) {
-    const pid = Number(p[3]);
-    const kind = p[2];
-    const probe: PidProbe =
-      kind === 'run'
-        ? { kind: 'running', pid }
-        : kind === 'dead'
-          ? { kind: 'dead', pid }
-          : kind === 'none'
-            ? { kind: 'no-file' }
-            : { kind: 'bad', content: p[3] ?? '' };
-    return { tag: 'P', index: Number(p[1]), probe };
-  }
-  const q = line.match(/^Q (\d+) (\d+)$/);
-  if (q) return { tag: 'Q', index: Number(q[1]), code: Number(q[2]) };
-  const g = line.match(/^G (\d+) (.*)$/);
-  if (g) return { tag: 'G', index: Number(g[1]), path: g[2]! };
-  // GNU: "C 1764400000.123456789"; a `date` without %N prints "C 1764400000.N" or ".%N".
-  const c = line.match(/^C (\d+)(?:\.(\d+)|\.\S*)?$/);
-  if (c) return { tag: 'C', sec: c[2] ? Number(`${c[1]}.${c[2]}`) : Number(c[1]) + 0.5 };
-  return { tag: 'stray' };
-}
-
-export function parseProbeOutput(req: ProbeRequest, stdout: string): ProbeResult {
-  const result: ProbeResult = {
+function emptyResult(req: ProbeRequest): ProbeResult {
+  return {
     files: new Map(),
     globs: new Map((req.globs ?? []).map((p) => [p, [] as string[]])),
     pids: new Map(),
     patterns: new Map(),
     remoteNowSec: null,
     stray: [],
+    error: null,
   };
-  const unreadable = new Set<string>();
-  const globbed = new Set<string>();
-  // Paths never hold a newline (the config refuses them), so one line is one answer.
-  for (const line of stdout.split('\n')) {
-    if (line === '') continue;
-    const l = classify(line);
-    if (l.tag === 'G' && req.globs?.[l.index] !== undefined) {
-      result.globs.get(req.globs[l.index]!)!.push(l.path);
-      globbed.add(l.path);
-    } else if (l.tag === 'S' && (req.files.includes(l.path) || globbed.has(l.path))) {
-      result.files.set(l.path, { kind: 'ok', stat: l.stat });
-    } else if ((l.tag === 'M' || l.tag === 'U') && req.files[l.index] !== undefined) {
-      const path = req.files[l.index]!;
-      if (l.tag === 'M') result.files.set(path, { kind: 'missing' });
-      else unreadable.add(path);
-    } else if (l.tag === 'P' && req.pidFiles[l.index] !== undefined)
-      result.pids.set(req.pidFiles[l.index]!, l.probe);
-    else if (l.tag === 'Q' && req.patterns[l.index] !== undefined) {
-      result.patterns.set(req.patterns[l.index]!, l.code === 0 ? true : l.code === 1 ? false : null);
-    } else if (l.tag === 'C') result.remoteNowSec = l.sec;
-    else result.stray.push(line);
-  }
-  for (const path of req.files) {
-    if (unreadable.has(path) && result.files.get(path)?.kind !== 'missing') {
-      result.files.set(path, { kind: 'unreadable' });
-      continue;
-    }
-    if (!result.files.has(path)) {
-      const said = result.stray.find((l) => l.includes(path));
-      result.files.set(path, {
-        kind: 'error',
-        message: said ?? 'the remote stat gave no answer for this file',
-      });
-    }
+}
+
+/**
+ * Reads a probe's answer (its bytes, and the nonce of its run). Every record must answer something the
+ * request asked, once; an answer that breaks the format is refused whole (`error`), never half-believed.
+ */
+export function parseProbeOutput(req: ProbeRequest, out: Buffer, nonce: string): ProbeResult {
+  const result = emptyResult(req);
+  const framed = readFrames(out, nonce);
+  result.stray = framed.stray;
+  if (framed.error) return { ...result, error: framed.error };
+  try {
+    bind(req, framed.records, framed.stats, result);
+  } catch (e) {
+    if (!(e instanceof Refused)) throw e;
+    return { ...emptyResult(req), stray: framed.stray, error: e.message };
   }
   return result;
+}
+
+/** The path text of a stat name as the probe passed it, by its bytes. */
+const key = (bytes: Buffer) => bytes.toString('latin1');
+
+function bind(req: ProbeRequest, records: Frame[], stats: StatLine[], result: ProbeResult): void {
+  const seen = new Set<string>();
+  const once = (f: Frame) => {
+    const id = `${f.tag}${f.index}`;
+    if (seen.has(id)) throw new Refused(`the answer repeats ${f.tag} ${f.index}`);
+    seen.add(id);
+  };
+  const asked = <T>(list: readonly T[], f: Frame): T => {
+    if (f.index >= list.length) throw new Refused(`the answer has ${f.tag} ${f.index}, which was not asked`);
+    return list[f.index]!;
+  };
+  /** Paths handed to `stat`: their bytes → the path as the result names it. */
+  const statted = new Map<string, string>();
+  const typed = (path: string, letter: string, bytes: Buffer) => {
+    if (letter === 'f') {
+      statted.set(key(bytes), path);
+      return;
+    }
+    const probe: FileProbe =
+      letter === 'm'
+        ? { kind: 'missing' }
+        : letter === 'u'
+          ? { kind: 'unreadable' }
+          : FILE_TYPES[letter]
+            ? { kind: 'not-regular', what: FILE_TYPES[letter]! }
+            : refuse(`unknown file type "${letter}"`);
+    result.files.set(path, probe);
+  };
+  for (const f of records) {
+    const text = f.payload.toString('latin1');
+    if (f.tag === 'F') {
+      once(f);
+      const path = asked(req.files, f);
+      if (f.payload.length !== 1) refuse(`F ${f.index} holds "${text}"`);
+      typed(path, text, Buffer.from(path, 'utf8'));
+    } else if (f.tag === 'G') {
+      const pattern = asked(req.globs ?? [], f);
+      if (f.payload.length < 3 || f.payload[1] !== 0x20) refuse(`G ${f.index} is not "type name"`);
+      const bytes = f.payload.subarray(2);
+      const name = decodeName(bytes);
+      result.globs.get(pattern)!.push(name.text);
+      if (!name.valid) {
+        result.files.set(name.text, {
+          kind: 'error',
+          message: 'its name is not valid UTF-8, so Vigil cannot ask for it by name',
+        });
+      } else typed(name.text, text[0]!, bytes);
+    } else if (f.tag === 'P') {
+      once(f);
+      result.pids.set(asked(req.pidFiles, f), pidProbe(f.payload));
+    } else if (f.tag === 'Q') {
+      once(f);
+      const code = text === '0' ? true : text === '1' ? false : text === '2' ? null : refuse(`Q ${text}`);
+      result.patterns.set(asked(req.patterns, f), code);
+    } else if (f.tag === 'C') {
+      once(f);
+      if (!req.clock || f.index !== 0) refuse('the answer has a clock that was not asked');
+      result.remoteNowSec = clockSeconds(text);
+    } else refuse(`the answer has a record "${f.tag}" that no request asks`);
+  }
+  for (const s of stats) {
+    const path = statted.get(key(s.name));
+    if (path === undefined) continue; // not one this probe asked about (stat only prints what it got)
+    const letter = typeOfMode(s.mode);
+    // Replaced by a pipe (or anything) between the test and stat: still never opened.
+    result.files.set(
+      path,
+      letter === 'f'
+        ? { kind: 'ok', stat: { inode: s.inode, size: s.size, mtimeSec: s.mtimeSec, allocated: s.allocated } }
+        : { kind: 'not-regular', what: FILE_TYPES[letter]! },
+    );
+  }
+  const unanswered = (path: string) => {
+    const said = result.stray.find((l) => l.includes(path));
+    // No record at all from stat, with noise: not GNU stat (BSD, macOS), or it failed to start.
+    const noStat = stats.length === 0 && result.stray.length > 0;
+    return said ?? (noStat ? `the remote stat failed: ${result.stray[0]}` : 'the remote stat gave no answer');
+  };
+  for (const path of [...req.files, ...statted.values()]) {
+    if (!result.files.has(path)) result.files.set(path, { kind: 'error', message: unanswered(path) });
+  }
+}
+
+function refuse(why: string): never {
+  throw new Refused(why);
+}
+
+function pidProbe(payload: Buffer): PidProbe {
+  const text = payload.toString('utf8');
+  const m = /^(run|dead) (\d{1,12})$/.exec(text);
+  if (m) return m[1] === 'run' ? { kind: 'running', pid: Number(m[2]) } : { kind: 'dead', pid: Number(m[2]) };
+  if (text === 'none') return { kind: 'no-file' };
+  if (text === 'u') return { kind: 'unreadable' };
+  if (text.length === 1 && FILE_TYPES[text]) return { kind: 'not-regular', what: FILE_TYPES[text]! };
+  if (text.startsWith('bad ')) {
+    const content = printable(text.slice(4));
+    return { kind: 'bad', content: content.length > 40 ? `${content.slice(0, 40)}…` : content };
+  }
+  return refuse(`a pid answer "${text.slice(0, 40)}"`);
+}
+
+/** GNU: "1764400000.123456789"; a `date` without %N prints "1764400000.N" or ".%N". */
+function clockSeconds(text: string): number | null {
+  const c = /^(\d{1,12})(?:\.(\d{1,9})|\.\S{0,3})?$/.exec(text);
+  if (!c) return null;
+  return c[2] ? Number(`${c[1]}.${c[2]}`) : Number(c[1]) + 0.5;
 }

@@ -108,6 +108,23 @@ describe('a healthy host', () => {
     expect(results[8]).toEqual({ stdout: 'café ✓', code: 0 });
   });
 
+  it('runs scripts of any size (over the 128 KiB argument limit) with per-run variables, bytes kept', async () => {
+    const s = await connect(hostFor(sshd));
+    // 600 KB of script, read stdin-free: `cat` must still see /dev/null, not the rest of the script.
+    const filler = `: ${'x'.repeat(199)}\n`.repeat(3000);
+    const big = `${filler}cat; printf '%s|' "$VIGIL_NONCE"; printf 'caf\\351'\n`;
+    expect(big.length).toBeGreaterThan(600_000);
+    for (const n of ['0011223344556677', '8899aabbccddeeff']) {
+      const r = await s.run(big, { env: { VIGIL_NONCE: n }, encoding: 'latin1' });
+      expect(r).toEqual({ stdout: `${n}|caf\xe9`, code: 0 });
+    }
+    // A mid-size script cached in an exported variable takes per-run variables too.
+    const mid = `${': y\n'.repeat(200)}printf '%s' "$VIGIL_NONCE"`;
+    expect((await s.run(mid, { env: { VIGIL_NONCE: 'abc' } })).stdout).toBe('abc');
+    expect((await s.run(mid, { env: { VIGIL_NONCE: 'def' } })).stdout).toBe('def');
+    await expect(s.run('true', { env: { 'A;B': 'x' } })).rejects.toThrow(/bad variable name/);
+  });
+
   it('frames large output and output that mimics a marker', async () => {
     const s = await connect(hostFor(sshd));
     const big = await s.run('head -c 3000000 /dev/zero | tr "\\0" x');
@@ -311,6 +328,43 @@ describe('faults on a live connection', () => {
       own.thawSessions();
       await own.stop();
     }
+  });
+
+  it('a named pipe opened over SFTP costs only its own path, and leaves no server process behind', async () => {
+    // The probe never lets a pipe be read; this is the race past it (a file replaced by a pipe between the
+    // probe and the read), at the session: the pipe's read is sent first, a healthy one queued behind it.
+    const quick = createSsh2Connector({ agentSock: null, readTimeoutMs: 1500 });
+    const s = await quick.connect(hostFor(sshd));
+    sessions.push(s);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-fifo-'));
+    const fifo = join(dir, 'trainer_state.json');
+    execFileSync('mkfifo', [fifo]);
+    const ok = join(dir, 'metrics.jsonl');
+    writeFileSync(ok, 'fine\n');
+    /** Server processes blocked opening a pipe (sftp-server waits there for a writer). */
+    const blocked = () =>
+      execFileSync('ps', ['-eo', 'wchan:32,args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.startsWith('wait_for_partner') && l.includes('sftp')).length;
+    const before = blocked();
+    const t0 = Date.now();
+    const [pipe, healthy] = await Promise.allSettled([s.read(fifo, 0, 100), s.read(ok, 0, 100)]);
+    expect(pipe).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/no SFTP reply/) },
+    });
+    expect(healthy.status).toBe('fulfilled');
+    expect(Buffer.from((healthy as PromiseFulfilledResult<Uint8Array>).value).toString()).toBe('fine\n');
+    expect(Date.now() - t0).toBeLessThan(3 * 1500 + 3000); // the pipe's bound, then the healthy read again
+    // From now on the healthy path is never behind the pipe, and the pipe is not asked again at once.
+    expect(Buffer.from(await s.read(ok, 0, 100)).toString()).toBe('fine\n');
+    await expect(s.read(fifo, 0, 100)).rejects.toThrow(/asking again in/);
+    // The server process that waited on the pipe was given its writer and its end: it is gone.
+    for (let i = 0; i < 50 && blocked() > before; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(blocked()).toBe(before);
+    s.close();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(blocked()).toBe(before);
   });
 
   it('a run timeout replaces the control shell, and the remote command is reaped by timeout', async () => {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import { shQuote } from './shell-quote';
-import { type RunResult, SshError } from './types';
+import { type RunOptions, type RunResult, SshError } from './types';
 
 /**
  * Run by the user's login shell, so it must parse in sh, bash, zsh and fish: `nice` keeps probes gentle on
@@ -33,13 +33,14 @@ interface Pending {
   received: number;
   /** The last bytes received, kept so a marker split across chunks is still found. */
   tail: Buffer;
+  encoding: 'utf8' | 'latin1';
   resolve: (r: RunResult) => void;
   reject: (e: Error) => void;
 }
 
 const NEWLINE = 0x0a;
 
-/** Scripts at least this long are sent once per shell and then run by name (see run()). */
+/** Scripts at least this long are sent once per shell and then run by name (see command()). */
 const CACHE_MIN_CHARS = 256;
 const CACHE_MAX_CHARS = 64 * 1024;
 const CACHE_ENTRIES = 4;
@@ -84,35 +85,29 @@ export class ControlShell {
    * under `timeout`, so a stuck command does not outlive Vigil's interest in it (remote processes survive a
    * closed channel). stdin is /dev/null so a script that reads stdin cannot swallow the next script.
    */
-  run(script: string, remoteTimeoutS: number | null): Promise<RunResult> {
+  run(
+    script: string,
+    remoteTimeoutS: number | null,
+    opts: Omit<RunOptions, 'timeoutMs'> = {},
+  ): Promise<RunResult> {
     if (this.ended)
       return Promise.reject(new SshError('channel', `${this.label}: the control shell has ended`));
     if (this.current)
       throw new Error('ControlShell.run called while a script is running (calls must be queued)');
     const marker = `__VIGIL_${this.nonce}_${++this.seq}__`;
-    // A script run every poll (the probe) is sent once and kept in an exported variable of this shell;
-    // later polls send its name only, so the bytes on the wire per poll do not grow with the script.
-    let cached: { define: string; name: string | null; quoted: string };
+    let line: string;
     try {
-      cached = this.cache(script);
+      line = `${this.command(script, remoteTimeoutS, opts.env ?? {})}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
     } catch (err) {
       return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
     }
-    const { define, name, quoted } = cached;
-    // `sh -c` (or a subshell) isolates the script: its `exit`, `cd`, `set -e` or a syntax error cannot end
-    // or alter the control shell, and the quoted script always parses so the marker line always runs.
-    const command = name === null ? quoted : `'eval "$${name}"'`;
-    const body =
-      remoteTimeoutS === null
-        ? `(eval ${name === null ? quoted : `"$${name}"`}) </dev/null 2>&1`
-        : `timeout -k 2 ${remoteTimeoutS} sh -c ${command} </dev/null 2>&1`;
-    const line = `${define}${body}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
     return new Promise<RunResult>((resolve, reject) => {
       this.current = {
         needle: Buffer.from(`\n${marker} `, 'latin1'),
         chunks: [],
         received: 0,
         tail: Buffer.alloc(0),
+        encoding: opts.encoding ?? 'utf8',
         resolve,
         reject,
       };
@@ -121,28 +116,56 @@ export class ControlShell {
   }
 
   /**
-   * The variable that holds the script (null: send it whole, for short or huge scripts), with the
-   * assignment to prepend the first time. The oldest of CACHE_ENTRIES is unset to make room.
+   * The command line that runs `script`. A script run every poll (the probe) is sent once and kept in a
+   * variable of this shell; later polls send its name only, so the bytes on the wire per poll do not grow
+   * with the script. `sh -c` (or a subshell) isolates the script: its `exit`, `cd`, `set -e` or a syntax
+   * error cannot end or alter the control shell, and the quoted script always parses so the marker runs.
    */
-  private cache(script: string): { define: string; name: string | null; quoted: string } {
-    if (script.length < CACHE_MIN_CHARS || script.length > CACHE_MAX_CHARS)
-      return { define: '', name: null, quoted: shQuote(script) };
+  private command(script: string, remoteTimeoutS: number | null, env: Record<string, string>): string {
+    const vars = Object.entries(env).map(([k, v]) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`bad variable name ${JSON.stringify(k)}`);
+      return `${k}=${shQuote(v)}`;
+    });
+    const { define, name, quoted, viaStdin } = this.cache(script);
+    if (remoteTimeoutS === null) {
+      // A subshell: the shell parses the text itself, so no exec argument limit applies.
+      const exports = vars.map((v) => `${v}; export ${v.slice(0, v.indexOf('='))}; `).join('');
+      return `${define}(${exports}eval ${name === null ? quoted : `"$${name}"`}) </dev/null 2>&1`;
+    }
+    const prefix = vars.map((v) => `${v} `).join('');
+    const timeout = `${prefix}timeout -k 2 ${remoteTimeoutS} sh`;
+    // Linux caps one exec argument (and one environment string) at 128 KiB: a longer script is piped
+    // into the shell's stdin from a variable that is not exported, wrapped so its commands read /dev/null.
+    if (viaStdin) return `${define}printf '%s\\n' "$${name}" | ${timeout} -s 2>&1`;
+    const command = name === null ? quoted : `'eval "$${name}"'`;
+    return `${define}${timeout} -c ${command} </dev/null 2>&1`;
+  }
+
+  /**
+   * The variable that holds the script (null: send it whole, for short scripts), with the assignment to
+   * prepend the first time. Up to CACHE_MAX_CHARS it is exported and run by `sh -c 'eval "$V"'`; a longer
+   * one is kept unexported and piped into `sh -s` (viaStdin). The oldest of CACHE_ENTRIES is unset.
+   */
+  private cache(script: string): { define: string; name: string | null; quoted: string; viaStdin: boolean } {
+    if (script.length < CACHE_MIN_CHARS)
+      return { define: '', name: null, quoted: shQuote(script), viaStdin: false };
+    const viaStdin = script.length > CACHE_MAX_CHARS;
     let name = this.cached.get(script);
     if (name) {
       this.cached.delete(script); // most recently used goes last
       this.cached.set(script, name);
-      return { define: '', name, quoted: '' }; // run by name: the quoted text is not needed
+      return { define: '', name, quoted: '', viaStdin }; // run by name: the quoted text is not needed
     }
-    const quoted = shQuote(script);
     name = `VIGIL_S${++this.cacheSeq}`;
-    let define = `${name}=${quoted}; export ${name}; `;
+    const quoted = shQuote(viaStdin ? `{\n${script}\n} </dev/null` : script);
+    let define = viaStdin ? `${name}=${quoted}; ` : `${name}=${quoted}; export ${name}; `;
     if (this.cached.size >= CACHE_ENTRIES) {
       const [oldest, oldName] = this.cached.entries().next().value as [string, string];
       this.cached.delete(oldest);
       define = `unset ${oldName}; ${define}`;
     }
     this.cached.set(script, name);
-    return { define, name, quoted };
+    return { define, name, quoted, viaStdin };
   }
 
   private onData(chunk: Buffer): void {
@@ -160,7 +183,7 @@ export class ControlShell {
     if (/^\d+$/.test(status)) {
       this.current = null;
       const all = p.chunks.length === 1 ? chunk : Buffer.concat(p.chunks, p.received);
-      const stdout = all.subarray(0, before + at).toString('utf8');
+      const stdout = all.subarray(0, before + at).toString(p.encoding);
       p.resolve({ stdout, code: Number(status) });
       return;
     }

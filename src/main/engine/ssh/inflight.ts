@@ -25,6 +25,16 @@ export class InflightRequests {
     });
   }
 
+  /** Like track(), with no bound of its own (the caller bounds it). */
+  hold<T>(start: (request: SettleOnce<T>) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onLost = (err: SshError) => request.reject(err);
+      const request = settleOnce<T>(resolve, reject, () => this.rejecters.delete(onLost));
+      this.rejecters.add(onLost);
+      start(request);
+    });
+  }
+
   /** Fails every request in flight with `err`. */
   failAll(err: SshError): void {
     for (const rejectPending of [...this.rejecters]) rejectPending(err);

@@ -8,10 +8,11 @@ import type { ControlShell } from './control-shell';
 import { ControlShellSlot } from './control-shell-slot';
 import { type Ssh2Error, secs, target } from './describe';
 import { InflightRequests } from './inflight';
-import { ReadOrder } from './read-order';
 import { SftpChannel } from './sftp-channel';
 import { readRange, readRangeKeepingOpen } from './sftp-read';
-import { type ResolvedHost, type RunResult, SshError, type SshSession } from './types';
+import { SftpReads } from './sftp-reads';
+import { shQuote } from './shell-quote';
+import { type ResolvedHost, type RunOptions, type RunResult, SshError, type SshSession } from './types';
 
 const DEFAULT_RUN_TIMEOUT_MS = 20_000;
 
@@ -23,8 +24,8 @@ export class Ssh2Session implements SshSession {
   private listeners: ((err: SshError) => void)[] = [];
   private hasTimeout = false;
   private corked = false;
-  /** A path whose read hung is read alone, so it cannot hold up the other workers' reads. */
-  private readonly readOrder = new ReadOrder();
+  /** Where each read goes, so that one that hangs holds up nothing but its own path. */
+  private readonly reads: SftpReads;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly control: ControlShellSlot;
   private readonly sftp: SftpChannel;
@@ -35,10 +36,19 @@ export class Ssh2Session implements SshSession {
     private readonly host: ResolvedHost,
     private readonly client: Client,
     private readonly jumps: Client[],
-    private readonly readTimeoutMs: number,
+    readTimeoutMs: number,
   ) {
     this.control = new ControlShellSlot(client, host.name, () => this.isAlive);
     this.sftp = new SftpChannel(client, host.name);
+    this.reads = new SftpReads({
+      shared: this.sftp,
+      openAlone: () => new SftpChannel(client, host.name).get(),
+      inflight: this.inflight,
+      timeoutMs: readTimeoutMs,
+      hostName: host.name,
+      onHung: (path) => this.unstick(path),
+      now: () => Date.now(),
+    });
     // A permanent listener: an `error` with none would crash the process, and ssh2 can emit more than one.
     client.on('error', (err: Ssh2Error) => this.lose(describeLoss(err, host)));
     client.on('close', () => this.lose('the connection closed'));
@@ -69,15 +79,15 @@ export class Ssh2Session implements SshSession {
     this.hasTimeout = timeout === 'timeout';
   }
 
-  run(script: string, opts?: { timeoutMs?: number }): Promise<RunResult> {
+  run(script: string, opts?: RunOptions): Promise<RunResult> {
     const timeoutMs = opts?.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     // Serialised: one sh runs one script at a time. The bound starts when the script's turn comes.
-    const p = this.queue.then(() => this.runNow(script, timeoutMs));
+    const p = this.queue.then(() => this.runNow(script, timeoutMs, opts));
     this.queue = p.catch(() => {});
     return p;
   }
 
-  private runNow(script: string, timeoutMs: number): Promise<RunResult> {
+  private runNow(script: string, timeoutMs: number, opts?: RunOptions): Promise<RunResult> {
     if (!this.isAlive) return Promise.reject(this.deadError());
     let shell: ControlShell | null = null;
     const onTimeout = () => {
@@ -98,7 +108,10 @@ export class Ssh2Session implements SshSession {
         shell = s;
         // Remote bound a little beyond ours: we give up first, then `timeout` reaps what we left behind.
         const remote = this.hasTimeout ? Math.ceil(timeoutMs / 1000) + 1 : null;
-        s.run(script, remote).then((r) => request.resolve(r), failed);
+        s.run(script, remote, { env: opts?.env, encoding: opts?.encoding }).then(
+          (r) => request.resolve(r),
+          failed,
+        );
       }, failed);
     });
   }
@@ -107,39 +120,32 @@ export class Ssh2Session implements SshSession {
     if (!this.isAlive) return Promise.reject(this.deadError());
     const invalid = invalidRead(path, offset, maxBytes);
     if (invalid) return Promise.reject(invalid);
-    return this.readOrder.run(path, () => this.readNow(path, offset, maxBytes, inode));
+    this.coalesceWrites();
+    // A channel that fails because the connection died says so, not its own last words.
+    const named = (e: Error) => {
+      throw this.isAlive || (e instanceof SshError && e.kind === 'sftp') ? e : this.deadError();
+    };
+    return this.reads.read(
+      { path, offset, maxBytes, inode },
+      (s) =>
+        (inode === undefined
+          ? readRange(s, path, offset, maxBytes)
+          : readRangeKeepingOpen(s, path, offset, maxBytes, inode)
+        ).catch(named),
+      (s) => readRange(s, path, offset, maxBytes).catch(named),
+    );
   }
 
-  private readNow(path: string, offset: number, maxBytes: number, inode?: number): Promise<Uint8Array> {
-    if (!this.isAlive) return Promise.reject(this.deadError());
-    this.coalesceWrites();
-    const channel = this.sftp.get();
-    const onTimeout = () => {
-      this.sftp.discard(channel);
-      this.readOrder.markSlow(path);
-      return new SshError(
-        'channel',
-        `no SFTP reply from ${this.host.name} within ${secs(this.readTimeoutMs)} reading ${path}`,
-      );
-    };
-    return this.inflight.track<Uint8Array>(this.readTimeoutMs, onTimeout, (request) => {
-      channel
-        .then((s) =>
-          inode === undefined
-            ? readRange(s, path, offset, maxBytes)
-            : readRangeKeepingOpen(s, path, offset, maxBytes, inode),
-        )
-        .then(
-          (data) => {
-            this.readOrder.markAnswered(path);
-            request.resolve(data);
-          },
-          (e: Error) =>
-            request.reject(
-              this.isAlive || (e instanceof SshError && e.kind === 'sftp') ? e : this.deadError(),
-            ),
-        );
-    });
+  /**
+   * A read of `path` hung and was abandoned, but the server process serving it may still wait: on a named
+   * pipe, for a writer that never comes, for ever (and past Vigil's exit). Opening the pipe for reading
+   * and writing (which never blocks) and closing it gives that process its writer and then its end of
+   * file, so it answers and exits. Anything else stuck (a dead mount) cannot be freed from here.
+   */
+  private unstick(path: string): void {
+    if (!this.isAlive) return;
+    const q = shQuote(path);
+    this.run(`if [ -p ${q} ]; then : <> ${q}; fi`, { timeoutMs: 10_000 }).catch(() => {});
   }
 
   /**

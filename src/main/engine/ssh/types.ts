@@ -62,6 +62,15 @@ export interface RunResult {
   code: number;
 }
 
+export interface RunOptions {
+  /** Default 20 s. */
+  timeoutMs?: number;
+  /** Variables set for this run only (names of capitals, digits and _), e.g. a probe's nonce. */
+  env?: Record<string, string>;
+  /** 'latin1': stdout kept byte for byte, one character per byte (default 'utf8'). */
+  encoding?: 'utf8' | 'latin1';
+}
+
 export interface SshSession {
   /** $HOME on the remote, learned at connect (used to resolve `~/` paths). */
   readonly home: string;
@@ -69,8 +78,9 @@ export interface SshSession {
    * Runs a POSIX sh script in the long-lived control shell (no new exec per call). Calls are queued.
    * stderr of the script is merged into stdout. Rejects with SshError('channel') when no reply comes
    * within timeoutMs (default 20 s); the stuck channel is then discarded and a new one opened lazily.
+   * A script of any size may be given: a long one goes through the shell's stdin, not an argument.
    */
-  run(script: string, opts?: { timeoutMs?: number }): Promise<RunResult>;
+  run(script: string, opts?: RunOptions): Promise<RunResult>;
   /**
    * Reads up to maxBytes of an absolute remote path from offset over SFTP (binary safe). Returns fewer
    * bytes at end of file, an empty array at or past it. Rejects with SshError('sftp', code) on failure.

@@ -23,9 +23,11 @@ export function syncStatesFromHistory(
   worker: WorkerConfig,
   dataDir: string,
   h: SyncHistory,
+  /** The worker's local folder among the config's (workerFolders). */
+  folder?: string,
 ): SyncRuleState[] {
   return worker.sync.map((rule, index) => {
-    const to = destinationOf(rule, worker.name, dataDir);
+    const to = destinationOf(rule, worker.name, dataDir, folder);
     const kept = h[`${worker.name}#${index}`];
     const last = kept && kept.to === to ? kept : null;
     return {

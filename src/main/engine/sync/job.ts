@@ -97,6 +97,7 @@ export function createRuleRunner(deps: RealRunnerDeps = {}): RuleRunner {
       plan = planRsync({
         rule,
         worker: job.worker.name,
+        to: job.to,
         workerDir: job.worker.dir,
         dataDir: job.dataDir,
         rsh: await rshFor(ssh.argv, tools.caps, deps.wrapperDir),

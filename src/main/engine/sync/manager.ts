@@ -10,7 +10,7 @@
 import type { ProgressEvent, SyncPhase } from '../../../shared/contract';
 import type { WorkerStatus } from '../../../shared/model';
 import type { VigilConfig, WorkerConfig } from '../config';
-import { resolveHost as defaultResolveHost } from '../config';
+import { resolveHost as defaultResolveHost, workerFolders } from '../config';
 import { type Clock, systemClock, type TimerHandle } from '../ports';
 import type { ResolvedHost } from '../ssh';
 import type { SyncFailure, SyncSeverity } from './exit-codes';
@@ -108,6 +108,7 @@ export class SyncManager {
     this.clock = opts.clock ?? systemClock;
     this.resolveHost = opts.resolveHost ?? ((cfg, name) => defaultResolveHost(cfg, name));
     this.runRule = opts.runRule ?? createRuleRunner();
+    const folders = workerFolders(opts.config.workers.map((w) => w.name));
     for (const worker of opts.config.workers) {
       this.rules.set(
         worker.name,
@@ -115,7 +116,7 @@ export class SyncManager {
           key: `${worker.name}#${index}`,
           worker,
           index,
-          to: destinationOf(rule, worker.name, opts.dataDir),
+          to: destinationOf(rule, worker.name, opts.dataDir, folders.get(worker.name)),
           state: 'idle',
           waiters: [],
           followUp: null,

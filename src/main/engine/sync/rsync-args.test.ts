@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SyncRuleConfig } from '../config';
 import {
   defaultDestination,
+  destinationOf,
   GROWING_PATTERNS,
   isGrowingPattern,
   planRsync,
@@ -53,10 +54,16 @@ describe('remoteSource', () => {
 });
 
 describe('defaultDestination', () => {
-  it('puts the contents of `from/` under <data>/sync/<worker>/<from>', () => {
+  it('puts the contents of `from/` under <data>/sync/<worker folder>/<from>', () => {
     expect(defaultDestination('/data', 'I3D', 'results/')).toBe('/data/sync/I3D/results');
     expect(defaultDestination('/data', 'I3D', 'results')).toBe('/data/sync/I3D');
-    expect(defaultDestination('/data', 'a/b', '../x/')).toBe('/data/sync/a_b/_.._/x');
+    expect(defaultDestination('/data', 'a_b~0123456789', '../x/')).toBe('/data/sync/a_b~0123456789/_.._/x');
+  });
+
+  it("a worker's sync folder is its mirror folder: names that used to meet do not", () => {
+    const r = rule({ from: 'results/' });
+    expect(destinationOf(r, 'exp_1', '/data')).toBe('/data/sync/exp_1/results');
+    expect(destinationOf(r, 'exp/1', '/data')).toMatch(/^\/data\/sync\/exp_1~[0-9a-f]{10}\/results$/);
   });
 });
 

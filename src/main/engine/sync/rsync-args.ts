@@ -29,7 +29,7 @@
 
 import path from 'node:path';
 import type { SyncRuleConfig } from '../config';
-import { safeSegment } from '../files';
+import { safeSegment, workerFolders } from '../config';
 import { joinRemote, RemotePathError, shQuote } from '../ssh';
 import type { RsyncCaps } from './rsync-flavour';
 
@@ -65,6 +65,8 @@ export interface RsyncPlan {
 export interface PlanInput {
   rule: SyncRuleConfig;
   worker: string;
+  /** Where the rule writes (destinationOf with the config's folders); absent: worked out from `worker`. */
+  to?: string;
   /** The worker's `dir` as configured (may start with `~`). */
   workerDir: string;
   dataDir: string;
@@ -106,23 +108,32 @@ export function remoteSource(workerDir: string, from: string): string {
 }
 
 /**
- * The default local destination: `<dataDir>/sync/<worker>/<from>`, each segment made a safe folder name.
+ * The default local destination: `<dataDir>/sync/<folder>/<from>`: the worker's folder (the one its
+ * mirror has, see config/folder-names.ts), then each segment of `from` made a safe folder name.
  * For `from: results/` the contents land in …/results/; for `from: results` rsync creates `results`
  * inside the destination, so the destination is its parent (the same folder either way).
  */
-export function defaultDestination(dataDir: string, worker: string, from: string): string {
+export function defaultDestination(dataDir: string, folder: string, from: string): string {
   const segments = from
     .split('/')
     .filter((s) => s !== '' && s !== '.' && s !== '~')
     .map(safeSegment);
-  const base = path.join(dataDir, 'sync', safeSegment(worker));
+  const base = path.join(dataDir, 'sync', folder);
   if (from.endsWith('/') || segments.length === 0) return path.join(base, ...segments);
   return path.join(base, ...segments.slice(0, -1));
 }
 
-/** The destination folder a rule writes into (configured `to`, else the default). */
-export function destinationOf(rule: SyncRuleConfig, worker: string, dataDir: string): string {
-  const to = rule.to ?? defaultDestination(dataDir, worker, rule.from);
+/**
+ * The destination folder a rule writes into (configured `to`, else the default). `folder`: the worker's
+ * local folder among all the config's workers (workerFolders); alone, its name decides it.
+ */
+export function destinationOf(
+  rule: SyncRuleConfig,
+  worker: string,
+  dataDir: string,
+  folder = workerFolders([worker]).get(worker)!,
+): string {
+  const to = rule.to ?? defaultDestination(dataDir, folder, rule.from);
   return to.length > 1 && to.endsWith('/') ? to.slice(0, -1) : to;
 }
 
@@ -148,7 +159,7 @@ export function splitIncludes(
 export function planRsync(input: PlanInput): RsyncPlan {
   const { rule, caps } = input;
   const remote = remoteSource(input.workerDir, rule.from);
-  const to = destinationOf(rule, input.worker, input.dataDir);
+  const to = input.to ?? destinationOf(rule, input.worker, input.dataDir);
   const common = ['-a'];
   // Secluded args: paths and options travel inside the rsync protocol, never through the remote
   // shell's command line, so `a b;$(touch PWNED)'c` stays a name. (rsync ≥ 3.2.4 also backslash-
