@@ -53,18 +53,15 @@ export type GpuReading =
   /** No nvidia-smi on the PATH. */
   | { state: 'absent' }
   | { state: 'no-folder' }
-  | { state: 'running'; elapsedS: number }
+  | { state: 'running'; query: 0 | 1; elapsedS: number }
   /** Still running past the timeout: killed. */
-  | { state: 'hung'; elapsedS: number }
-  | {
-      state: 'done';
-      /** The device query's exit status (null: not known). */
-      exit: number | null;
-      devices: GpuDevice[] | null;
-      apps: GpuApp[] | null;
-      /** What was wrong with the answer, in words. */
-      problem: string | null;
-    };
+  | { state: 'hung'; query: 0 | 1; elapsedS: number }
+  /** A query's answer: the devices (query 0) or the compute apps (query 1). */
+  | GpuAnswer;
+
+export type GpuAnswer =
+  | { state: 'done'; query: 0; devices: GpuDevice[] | null; problem: string | null }
+  | { state: 'done'; query: 1; apps: GpuApp[] | null; problem: string | null };
 
 export type RootAnswer =
   | { kind: 'found'; how: 'pid' | 'match' | 'known'; pids: number[] }
@@ -108,8 +105,8 @@ export interface VitalsReading {
   /** The kernel has no /proc/PID/task/TID/children: descendants are unknown. */
   noChildren: boolean;
   gpu: GpuReading;
-  /** Whether a GPU query was started this tick. */
-  gpuStarted: boolean;
+  /** The GPU query started this tick, if any. */
+  gpuStarted: 0 | 1 | null;
   disks: DiskReading[];
   /** Requested folders that do not exist. */
   missingDirs: string[];
@@ -146,7 +143,7 @@ export function emptyReading(roots: number): VitalsReading {
     procs: new Map(),
     noChildren: false,
     gpu: { state: 'not-asked' },
-    gpuStarted: false,
+    gpuStarted: null,
     disks: [],
     missingDirs: [],
     stray: [],
@@ -181,8 +178,8 @@ function bind(req: VitalsRequest, records: Frame[], r: VitalsReading): void {
     if (seen.has(id)) refuse(`the answer repeats ${f.tag} ${f.index}`);
     seen.add(id);
   };
-  /** The GPU query's answer lines (devices, apps), and its exit status once it is said done. */
-  const gpu = { lines: [[], []] as [string[], string[]], done: false, exit: null as number | null };
+  /** The GPU query's answer lines, and which query it was once it is said done. */
+  const gpu = { lines: [] as string[], done: null as 0 | 1 | null };
   const root = (f: Frame) => {
     if (f.index >= req.roots.length) refuse(`the answer has ${f.tag} ${f.index}, which was not asked`);
     return f.index;
@@ -218,14 +215,13 @@ function bind(req: VitalsRequest, records: Frame[], r: VitalsReading): void {
         break;
       case 'H': {
         once(f);
-        const exit = gpuState(f.index, text, r);
-        if (exit !== undefined) Object.assign(gpu, { done: true, exit });
+        gpu.done = gpuState(f.index, text, r) ?? gpu.done;
         break;
       }
       case 'G':
-        // Several lines per index (the script caps them).
-        if (f.index > 1) refuse(`the answer has G ${f.index}`);
-        gpu.lines[f.index as 0 | 1].push(f.payload.toString('utf8'));
+        // Several lines (the script caps them), of the query the H record says is done.
+        if (gpu.done === null || f.index !== gpu.done) refuse(`the answer has G ${f.index} of no finished query`);
+        gpu.lines.push(f.payload.toString('utf8'));
         break;
       case 'K': {
         once(f);
@@ -237,8 +233,8 @@ function bind(req: VitalsRequest, records: Frame[], r: VitalsReading): void {
         refuse(`the answer has a record "${f.tag}" that no vitals request asks`);
     }
   }
-  if (gpu.done) r.gpu = parseGpuAnswer(gpu.lines[0], gpu.lines[1], gpu.exit);
-  else if (gpu.lines[0].length + gpu.lines[1].length > 0) refuse('the answer has GPU lines of no finished query');
+  if (gpu.done === 0) r.gpu = parseGpuDevices(gpu.lines);
+  else if (gpu.done === 1) r.gpu = parseGpuApps(gpu.lines);
 }
 
 function rootAnswer(text: string): RootAnswer {
@@ -339,30 +335,31 @@ function procLine(line: string, procs: Map<number, ProcStat>): void {
 
 // --- GPU -----------------------------------------------------------------------------------------
 
-/** Applies a GPU state record; returns the exit status (or null) when the query is done. */
-function gpuState(index: number, text: string, r: VitalsReading): number | null | undefined {
+/** Applies a GPU state record; returns which query is done when one is. */
+function gpuState(index: number, text: string, r: VitalsReading): 0 | 1 | null {
+  const bad = () => refuse(`a GPU answer "${printable(text.slice(0, 40))}"`);
   if (index === 1) {
-    if (!/^started \d+$/.test(text)) refuse(`a GPU start "${printable(text.slice(0, 40))}"`);
-    r.gpuStarted = true;
-    return undefined;
+    const m = /^started ([01]) \d{1,12}$/.exec(text) ?? bad();
+    r.gpuStarted = Number(m[1]) as 0 | 1;
+    return null;
   }
   if (index === 2) {
-    if (text !== 'nodir') refuse(`a GPU answer "${printable(text.slice(0, 40))}"`);
+    if (text !== 'nodir') bad();
     r.gpu = { state: 'no-folder' };
-    return undefined;
+    return null;
   }
   if (index !== 0) refuse(`the answer has H ${index}`);
   if (text === 'absent') {
     r.gpu = { state: 'absent' };
-    return undefined;
+    return null;
   }
-  const m = /^(running|hung|done) (\d{1,12}) (\d{1,12})(?: (\d{0,3}))?$/.exec(text);
-  if (!m) return refuse(`a GPU answer "${printable(text.slice(0, 40))}"`);
-  const elapsedS = Math.max(0, Number(m[3]) - Number(m[2]));
-  if (m[1] === 'running') r.gpu = { state: 'running', elapsedS };
-  else if (m[1] === 'hung') r.gpu = { state: 'hung', elapsedS };
-  else return m[4] ? Number(m[4]) : null;
-  return undefined;
+  const m = /^(running|hung|done) ([01]) (\d{1,12}) (\d{1,12})$/.exec(text) ?? bad();
+  const query = Number(m[2]) as 0 | 1;
+  const elapsedS = Math.max(0, Number(m[4]) - Number(m[3]));
+  if (m[1] === 'running') r.gpu = { state: 'running', query, elapsedS };
+  else if (m[1] === 'hung') r.gpu = { state: 'hung', query, elapsedS };
+  else return query;
+  return null;
 }
 
 /** What nvidia-smi prints for a value it does not have. */
@@ -408,23 +405,25 @@ const mib = (s: string | undefined) => {
   return v === null ? null : Math.round(v * MIB);
 };
 
-/** The device query's lines and the compute apps' lines, with the device query's exit status. */
-export function parseGpuAnswer(
-  deviceLines: string[],
-  appLines: string[],
-  exit: number | null,
-): Extract<GpuReading, { state: 'done' }> {
-  const first = (lines: string[]) => printable(lines.find((l) => l.trim() !== '') ?? '').slice(0, 160);
+const firstLine = (lines: string[]) => printable(lines.find((l) => l.trim() !== '') ?? '').slice(0, 160);
+
+/** Why an answer that is not csv is not: the tool's own complaint, or garbage. */
+function notCsv(line: string): string {
+  const said = firstLine([line]);
+  return /fail|error|unable|couldn't|could not|not found|no devices|driver/i.test(said)
+    ? `nvidia-smi failed: ${said}`
+    : `nvidia-smi printed something unexpected: ${said}`;
+}
+
+/** The device query's lines (nvidia-smi's exit status is not kept: its words say what went wrong). */
+export function parseGpuDevices(lines: string[]): Extract<GpuAnswer, { query: 0 }> {
   const devices: GpuDevice[] = [];
-  let problem: string | null = null;
-  for (const line of deviceLines) {
+  for (const line of lines) {
     if (line.trim() === '') continue;
     const f = line.split(',');
     const index = f[0]?.trim() ?? '';
-    if (f.length !== 10 || !/^\d{1,3}$/.test(index)) {
-      problem = `nvidia-smi printed something unexpected: ${first([line])}`;
-      break;
-    }
+    if (f.length !== 10 || !/^\d{1,3}$/.test(index))
+      return { state: 'done', query: 0, devices: null, problem: notCsv(line) };
     devices.push({
       index: Number(index),
       uuid: text(f[1]),
@@ -438,27 +437,22 @@ export function parseGpuAnswer(
       throttle: throttleNames(f[9]),
     });
   }
-  if (exit !== null && exit !== 0) {
-    const said = first(deviceLines);
-    problem = `nvidia-smi failed (exit status ${exit})${said ? `: ${said}` : ''}`;
-  } else if (!problem && devices.length === 0) {
-    problem = 'nvidia-smi listed no GPU';
-  }
-  if (problem) return { state: 'done', exit, devices: null, apps: null, problem };
+  if (devices.length === 0) return { state: 'done', query: 0, devices: null, problem: 'nvidia-smi listed no GPU' };
+  return { state: 'done', query: 0, devices, problem: null };
+}
+
+/** The compute apps' lines: none is a valid answer (nothing runs on the GPUs). */
+export function parseGpuApps(lines: string[]): Extract<GpuAnswer, { query: 1 }> {
   const apps: GpuApp[] = [];
-  let appsOk = true;
-  for (const line of appLines) {
+  for (const line of lines) {
     if (line.trim() === '' || /^No running/i.test(line.trim())) continue;
     const f = line.split(',');
     const pid = f[0]?.trim() ?? '';
-    if (f.length !== 3 || !/^\d{1,10}$/.test(pid)) {
-      appsOk = false;
-      problem = `nvidia-smi's list of processes was unexpected: ${first([line])}`;
-      break;
-    }
+    if (f.length !== 3 || !/^\d{1,10}$/.test(pid))
+      return { state: 'done', query: 1, apps: null, problem: notCsv(line) };
     apps.push({ pid: Number(pid), memBytes: mib(f[1]), gpuUuid: text(f[2]) });
   }
-  return { state: 'done', exit, devices, apps: appsOk ? apps : null, problem };
+  return { state: 'done', query: 1, apps, problem: null };
 }
 
 // --- disks ---------------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ export interface VitalsRequest {
   scan: boolean;
   /** Look at the background GPU query: collect its answer, or find it hung. */
   gpuCollect: boolean;
-  /** Start a GPU query in the background (when none is running). */
-  gpuStart: boolean;
+  /** Start a GPU query in the background (when none is running): 0 the devices, 1 the compute apps. */
+  gpuStart: 0 | 1 | null;
   /** A GPU query running longer than this is killed and reported hung (seconds). */
   gpuTimeoutS: number;
 }
@@ -125,46 +125,41 @@ function rootLines(req: VitalsRequest): string[] {
 }
 
 /**
- * The GPU query, as a background job whose state lives in files of a private folder: `job` holds the
- * job's pid and start (uptime seconds). The job asks for the devices, notes that answer's exit status,
- * then becomes the compute-apps query (`exec`): two processes. A job still alive past the timeout is
- * killed (with its child) and reported hung; while one lives, no other starts, so a wedged driver
- * never collects a pile of stuck nvidia-smi processes.
+ * The GPU query, a background job whose state lives in files of a private folder: `job` holds its pid,
+ * which query it is (0 devices, 1 compute apps) and its start (uptime seconds). One query per job and
+ * `&` on a simple command, so starting it forks nvidia-smi and nothing else. A job still alive past the
+ * timeout is killed and reported hung; while one lives no other starts, so a wedged driver never
+ * collects a pile of stuck nvidia-smi processes.
  */
 function gpuLines(req: VitalsRequest): string[] {
-  if (!req.gpuCollect && !req.gpuStart) return [];
+  if (!req.gpuCollect && req.gpuStart === null) return [];
   const lines = [
     'if command -v nvidia-smi >/dev/null 2>&1; then',
     '  _g="${XDG_RUNTIME_DIR:-$HOME/.cache}/vigil-gpu"; [ -d "$_g" ] || mkdir -p -m 700 "$_g" || o H 2 nodir',
     '  _up=; read -r _up _ < /proc/uptime; _up=${_up%.*}; _run=',
-    '  _jp=; _js=; [ -f "$_g/job" ] && read -r _jp _js < "$_g/job"',
-    '  case $_jp$_js in ""|*[!0-9]*) _jp=;; esac',
+    '  _jp=; _jk=; _js=; [ -f "$_g/job" ] && read -r _jp _jk _js < "$_g/job"',
+    '  case $_jp$_jk$_js in ""|*[!0-9]*) _jp=;; esac; case $_jk in 0|1) ;; *) _jp=;; esac',
+    // Alive: its pid still names an nvidia-smi, and not a zombie waiting for a parent to reap it.
     '  if [ -n "$_jp" ]; then _jc=; read -r _jc < "/proc/$_jp/comm"',
-    '    case $_jc in nvidia-smi|sh|dash|bash|ash|ksh|zsh|busybox) _run=1;; esac',
-    '    if [ -n "$_run" ]; then',
+    '    if [ "$_jc" = nvidia-smi ]; then _x=; read -r _x < "/proc/$_jp/stat"; _x=${_x##*\\) }; case $_x in Z*|X*) ;; *) _run=1;; esac; fi',
   ];
   if (req.gpuCollect) {
     lines.push(
-      `      if [ $((_up-_js)) -ge ${Math.max(1, Math.round(req.gpuTimeoutS))} ]; then`,
-      '        for _c in /proc/$_jp/task/*/children; do _k=; read -r _k < "$_c"; for _x in $_k; do kill -9 "$_x"; done; done',
-      '        kill -9 "$_jp"; : > "$_g/job"; _run=; o H 0 "hung $_js $_up"',
-      '      else o H 0 "running $_js $_up"; fi',
-      '    else',
-      '      _rc=; [ -f "$_g/a.rc" ] && read -r _rc < "$_g/a.rc"; o H 0 "done $_js $_up $_rc"',
-      `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G 0 "$_l"; _n=$((_n+1)); done < "$_g/a.out"`,
-      `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G 1 "$_l"; _n=$((_n+1)); done < "$_g/b.out"`,
-      '      : > "$_g/job"',
+      `    if [ -n "$_run" ] && [ $((_up-_js)) -ge ${Math.max(1, Math.round(req.gpuTimeoutS))} ]; then`,
+      '      kill -9 "$_jp"; : > "$_g/job"; _run=; o H 0 "hung $_jk $_js $_up"',
+      '    elif [ -n "$_run" ]; then o H 0 "running $_jk $_js $_up"',
+      '    else o H 0 "done $_jk $_js $_up"',
+      `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G $_jk "$_l"; _n=$((_n+1)); done < "$_g/$_jk.out"`,
+      '      : > "$_g/job"; fi',
     );
-  } else {
-    lines.push('      :', '    else', '      :');
   }
-  lines.push('    fi', '  fi');
-  if (req.gpuStart) {
+  lines.push('  fi');
+  if (req.gpuStart !== null) {
+    const query = req.gpuStart === 0 ? `--query-gpu=${GPU_QUERY}` : `--query-compute-apps=${GPU_APPS_QUERY}`;
     lines.push(
       '  if [ -z "$_run" ] && [ -d "$_g" ]; then',
-      `    ( nvidia-smi --query-gpu=${GPU_QUERY} ${SMI_FORMAT} > "$_g/a.out" 2>&1; echo $? > "$_g/a.rc"; ` +
-        `exec nvidia-smi --query-compute-apps=${GPU_APPS_QUERY} ${SMI_FORMAT} > "$_g/b.out" 2>&1 ) </dev/null >/dev/null 2>&1 3>&- &`,
-      '    echo "$! $_up" > "$_g/job"; o H 1 "started $_up"',
+      `    nvidia-smi ${query} ${SMI_FORMAT} > "$_g/${req.gpuStart}.out" 2>&1 </dev/null 3>&- &`,
+      `    echo "$! ${req.gpuStart} $_up" > "$_g/job"; o H 1 "started ${req.gpuStart} $_up"`,
       '  fi',
     );
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeProc } from '../../../../test/support/fake-proc';
 import { fakeNvidiaSmi } from '../../../../test/support/fake-nvidia-smi';
-import { parseGpuAnswer, parseVitalsOutput, throttleNames } from './vitals-parse';
+import { parseGpuApps, parseGpuDevices, parseVitalsOutput, throttleNames } from './vitals-parse';
 import { buildVitalsScript, type VitalsRequest } from './vitals-script';
 
 const N = 'fedcba9876543210';
@@ -27,7 +27,7 @@ function request(proc: FakeProc | null, change: Partial<VitalsRequest> = {}): Vi
     pageSize: false,
     scan: false,
     gpuCollect: false,
-    gpuStart: false,
+    gpuStart: null,
     gpuTimeoutS: 5,
     ...change,
   };
@@ -238,6 +238,9 @@ describe('the vitals answer is bound to its request', () => {
     );
     expect(parseVitalsOutput(req, framed(rec('C', 0, '1 2; rm')), N).error).toMatch(/pid list/);
     expect(parseVitalsOutput(req, framed(rec('G', 0, '0, x')), N).error).toMatch(/no finished query/);
+    expect(
+      parseVitalsOutput(req, framed(rec('H', 0, 'done 1 5 9'), rec('G', 0, '0, x')), N).error,
+    ).toMatch(/no finished query/);
     expect(parseVitalsOutput(req, Buffer.from('Last login: today\n'), N).error).toMatch(/no start mark/);
   });
 
@@ -252,14 +255,10 @@ describe('the vitals answer is bound to its request', () => {
 
 describe('nvidia-smi --format=csv,noheader,nounits', () => {
   it('reads several devices, [N/A] and [Not Supported] as null, and the throttle reasons', () => {
-    const g = parseGpuAnswer(
-      [
-        '0, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e, NVIDIA A10G, 97, 20134, 23028, 61, 187.45, 300.00, 0x0000000000000000',
-        '1, GPU-9c0d7a2b-41f3-2e6c-8d5a-0f1e2d3c4b5a, Tesla T4, [N/A], 3, 15360, 88, [N/A], [Not Supported], 0x0000000000000060',
-      ],
-      ['4242, 19870, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e', '4243, [N/A], GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e'],
-      0,
-    );
+    const g = parseGpuDevices([
+      '0, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e, NVIDIA A10G, 97, 20134, 23028, 61, 187.45, 300.00, 0x0000000000000000',
+      '1, GPU-9c0d7a2b-41f3-2e6c-8d5a-0f1e2d3c4b5a, Tesla T4, [N/A], 3, 15360, 88, [N/A], [Not Supported], 0x0000000000000060',
+    ]);
     expect(g.problem).toBeNull();
     expect(g.devices).toEqual([
       {
@@ -287,21 +286,28 @@ describe('nvidia-smi --format=csv,noheader,nounits', () => {
         throttle: ['thermal (software)', 'thermal (hardware)'],
       },
     ]);
-    expect(g.apps).toEqual([
+    expect(
+      parseGpuApps([
+        '4242, 19870, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e',
+        '4243, [N/A], GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e',
+      ]).apps,
+    ).toEqual([
       { pid: 4242, memBytes: 19870 * 2 ** 20, gpuUuid: 'GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e' },
       { pid: 4243, memBytes: null, gpuUuid: 'GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e' },
     ]);
+    expect(parseGpuApps([])).toEqual({ state: 'done', query: 1, apps: [], problem: null });
     expect(throttleNames('[N/A]')).toBeNull();
   });
 
   it('a failure, garbage or no device is a problem in words, with no numbers', () => {
-    const failed = parseGpuAnswer(["NVIDIA-SMI has failed because it couldn't communicate"], [], 9);
+    const failed = parseGpuDevices(["NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."]);
     expect(failed.devices).toBeNull();
-    expect(failed.problem).toMatch(/exit status 9.*couldn't communicate/);
-    const garbage = parseGpuAnswer(['\u001b[1m<html>\u001b[0mSegmentation fault'], [], 0);
+    expect(failed.problem).toMatch(/^nvidia-smi failed: NVIDIA-SMI has failed because/);
+    const garbage = parseGpuDevices(['\u001b[1m<html>\u001b[0mSegmentation fault']);
     expect(garbage.devices).toBeNull();
     expect(garbage.problem).toMatch(/unexpected: \\x1b\[1m<html>/);
-    expect(parseGpuAnswer([], [], 0).problem).toMatch(/no GPU/);
+    expect(parseGpuDevices([]).problem).toMatch(/no GPU/);
+    expect(parseGpuApps(['12, lots']).apps).toBeNull();
   });
 });
 
@@ -320,24 +326,34 @@ describe('the GPU query runs in the background and never holds up the script', (
     }
   };
 
-  it('starts one query, then collects its devices and compute apps', () => {
+  it('starts one query at a time, each forking nvidia-smi alone, and collects it the tick after', () => {
     const smi = fakeNvidiaSmi(tmp('smi-ok'));
     smi.setApps(['4242, 19870, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e']);
     const runtime = tmp('run-ok');
-    const first = vitals(request(null, { gpuCollect: true, gpuStart: true }), smiEnv(smi.dir, runtime));
-    expect(first.gpuStarted).toBe(true);
+    const env = smiEnv(smi.dir, runtime);
+    const first = vitals(request(null, { gpuCollect: true, gpuStart: 0 }), env);
+    expect(first.gpuStarted).toBe(0);
     expect(first.gpu.state).toBe('not-asked'); // nothing to collect yet
     waitForJob(runtime);
-    const second = vitals(request(null, { gpuCollect: true }), smiEnv(smi.dir, runtime));
-    expect(second.gpu).toMatchObject({ state: 'done', exit: 0, problem: null });
-    if (second.gpu.state !== 'done') throw new Error('not done');
+    const second = vitals(request(null, { gpuCollect: true, gpuStart: 1 }), env);
+    expect(second.error).toBeNull();
+    expect(second.gpu).toMatchObject({ state: 'done', query: 0, problem: null });
+    if (second.gpu.state !== 'done' || second.gpu.query !== 0) throw new Error('no devices');
     expect(second.gpu.devices?.map((d) => [d.index, d.utilPct])).toEqual([
       [0, 97],
       [1, 0],
     ]);
-    expect(second.gpu.apps).toEqual([
-      { pid: 4242, memBytes: 19870 * 2 ** 20, gpuUuid: 'GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e' },
-    ]);
+    expect(second.gpuStarted).toBe(1);
+    waitForJob(runtime);
+    const third = vitals(request(null, { gpuCollect: true }), env);
+    expect(third.gpu).toEqual({
+      state: 'done',
+      query: 1,
+      problem: null,
+      apps: [{ pid: 4242, memBytes: 19870 * 2 ** 20, gpuUuid: 'GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e' }],
+    });
+    // Collected once: the next tick has nothing new.
+    expect(vitals(request(null, { gpuCollect: true }), env).gpu.state).toBe('not-asked');
     expect(smi.calls()).toHaveLength(2);
   });
 
@@ -345,18 +361,17 @@ describe('the GPU query runs in the background and never holds up the script', (
     const smi = fakeNvidiaSmi(tmp('smi-hang'));
     smi.setMode('hang');
     const runtime = tmp('run-hang');
+    const env = smiEnv(smi.dir, runtime);
     const t0 = Date.now();
-    vitals(request(null, { gpuStart: true, gpuTimeoutS: 1 }), smiEnv(smi.dir, runtime));
+    vitals(request(null, { gpuStart: 0 }), env);
     expect(Date.now() - t0).toBeLessThan(3000); // the script did not wait for it
     const [jobPid] = readFileSync(path.join(runtime, 'vigil-gpu', 'job'), 'utf8').split(' ');
-    const running = vitals(request(null, { gpuCollect: true, gpuStart: true, gpuTimeoutS: 5 }), {
-      ...smiEnv(smi.dir, runtime),
-    });
-    expect(running.gpu.state).toBe('running');
-    expect(running.gpuStarted).toBe(false);
+    const running = vitals(request(null, { gpuCollect: true, gpuStart: 1, gpuTimeoutS: 5 }), env);
+    expect(running.gpu).toMatchObject({ state: 'running', query: 0 });
+    expect(running.gpuStarted).toBeNull();
     spawnSync('sleep', ['2.1']);
-    const hung = vitals(request(null, { gpuCollect: true, gpuTimeoutS: 1 }), smiEnv(smi.dir, runtime));
-    expect(hung.gpu).toMatchObject({ state: 'hung' });
+    const hung = vitals(request(null, { gpuCollect: true, gpuTimeoutS: 1 }), env);
+    expect(hung.gpu).toMatchObject({ state: 'hung', query: 0 });
     if (hung.gpu.state === 'hung') expect(hung.gpu.elapsedS).toBeGreaterThanOrEqual(2);
     for (let i = 0; i < 40 && existsSync(`/proc/${jobPid}`); i++) spawnSync('sleep', ['0.05']);
     expect(existsSync(`/proc/${jobPid}`)).toBe(false);
@@ -368,14 +383,14 @@ describe('the GPU query runs in the background and never holds up the script', (
       const smi = fakeNvidiaSmi(tmp(`smi-${mode}`));
       smi.setMode(mode);
       const runtime = tmp(`run-${mode}`);
-      vitals(request(null, { gpuStart: true }), smiEnv(smi.dir, runtime));
+      vitals(request(null, { gpuStart: 0 }), smiEnv(smi.dir, runtime));
       waitForJob(runtime);
       const r = vitals(request(null, { gpuCollect: true }), smiEnv(smi.dir, runtime));
-      expect(r.gpu).toMatchObject({ state: 'done', devices: null });
+      expect(r.gpu).toMatchObject({ state: 'done', query: 0, devices: null });
       if (r.gpu.state === 'done')
-        expect(r.gpu.problem).toMatch(mode === 'fail' ? /exit status 9/ : /unexpected/);
+        expect(r.gpu.problem).toMatch(mode === 'fail' ? /^nvidia-smi failed: NVIDIA-SMI has failed/ : /unexpected/);
     }
-    const none = vitals(request(null, { gpuCollect: true, gpuStart: true }), {
+    const none = vitals(request(null, { gpuCollect: true, gpuStart: 0 }), {
       PATH: '/usr/bin:/bin',
       XDG_RUNTIME_DIR: tmp('run-none'),
     });
