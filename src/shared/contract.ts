@@ -10,6 +10,7 @@ import type {
   alertKindSchema,
   metricSeriesSchema,
   progressEventSchema,
+  resourceHistorySchema,
   seriesOptionsSchema,
   seriesPointSchema,
   seriesResultSchema,
@@ -24,6 +25,8 @@ export type SeriesOptions = z.infer<typeof seriesOptionsSchema>;
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 export type MetricSeries = z.infer<typeof metricSeriesSchema>;
 export type SeriesResult = z.infer<typeof seriesResultSchema>;
+/** A worker's RSS, CPU and GPU memory over the last stretch of time, for the detail's chart. */
+export type ResourceHistory = z.infer<typeof resourceHistorySchema>;
 
 /** The request side of the contract: `name(args) → result`. Every call is async on the wire. */
 export interface Commands {
@@ -36,6 +39,8 @@ export interface Commands {
   /** Reveals the worker's local mirror in the system file manager. */
   openMirror(worker: string): void;
   reloadConfig(): void;
+  /** The worker's resources over the last `sinceMs` (the detail's last-hour chart). */
+  getResources(worker: string, sinceMs: number): ResourceHistory;
 }
 
 export type AlertKind = z.infer<typeof alertKindSchema>;
@@ -64,6 +69,7 @@ export const COMMAND_NAMES = [
   'syncNow',
   'openMirror',
   'reloadConfig',
+  'getResources',
 ] as const satisfies readonly CommandName[];
 export const EVENT_NAMES = [
   'snapshot',
@@ -89,6 +95,7 @@ export interface ContractBackend {
   syncNow(worker: string | null): void | Promise<void>;
   openMirror(worker: string): void | Promise<void>;
   reloadConfig(): void | Promise<void>;
+  getResources(worker: string, sinceMs: number): ResourceHistory | Promise<ResourceHistory>;
   subscribe(listener: EventListener): Unsubscribe;
 }
 

@@ -2,7 +2,17 @@
 // and the snapshot types (derived from their runtime schemas in schemas.ts).
 
 import type { z } from 'zod';
-import type { fleetSnapshotSchema, syncRuleStateSchema, workerSnapshotSchema } from './schemas';
+import type {
+  fleetSnapshotSchema,
+  hostDiskSchema,
+  hostGpuSchema,
+  hostSnapshotSchema,
+  hostVitalsSchema,
+  hostWarningSchema,
+  syncRuleStateSchema,
+  workerResourcesSchema,
+  workerSnapshotSchema,
+} from './schemas';
 
 /** One progress record read from a training file: what the file said at one point of the run. */
 export interface MetricRecord {
@@ -52,6 +62,14 @@ export type SyncRuleState = z.infer<typeof syncRuleStateSchema>;
 /** What every shell shows for one worker. Times are ISO strings; missing values are null. */
 export type WorkerSnapshot = z.infer<typeof workerSnapshotSchema>;
 export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
+/** A worker's process tree on its host: RSS, CPU, GPU memory (null where unknown). */
+export type WorkerResources = z.infer<typeof workerResourcesSchema>;
+export type HostSnapshot = z.infer<typeof hostSnapshotSchema>;
+export type HostVitals = z.infer<typeof hostVitalsSchema>;
+export type HostDisk = z.infer<typeof hostDiskSchema>;
+export type HostGpu = z.infer<typeof hostGpuSchema>;
+export type HostWarning = z.infer<typeof hostWarningSchema>;
+export type HostWarningKind = HostWarning['kind'];
 
 /** Statuses that open an alert episode. */
 export const ALARM_STATUSES: readonly WorkerStatus[] = ['stalled', 'unreachable', 'failed', 'error'];

@@ -7,3 +7,4 @@ export { MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source
 export { readJson, writeAtomically } from './mirror';
 export { mirrorRelativePath, safeSegment } from './mirror-paths';
 export { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
+export { HISTORY_BOUNDS, thinSamples, VitalsHistory } from './vitals-history';

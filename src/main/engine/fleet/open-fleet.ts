@@ -22,6 +22,10 @@ export interface FleetPorts {
   recordsHeldPerWorker?: number;
   /** The state of each worker's sync rules, for its snapshot. */
   syncStates?: (worker: string) => SyncRuleState[];
+  /** Where the vitals history is kept (default: the data folder, written). */
+  vitalsHistory?: { dir: string; readOnly: boolean };
+  /** Test port only: a fixture /proc and /sys for the vitals script. */
+  vitalsRoots?: { procRoot: string; sysRoot: string };
 }
 
 /** Builds the Fleet for a loaded config and replays every mirror (last known values show at once). */
@@ -34,6 +38,8 @@ export function assembleFleet(config: VigilConfig, ports: FleetPorts): Promise<F
     resolveHost: ports.resolveHost ?? ((cfg, name) => resolveHost(cfg, name)),
     recordsHeldPerWorker: ports.recordsHeldPerWorker,
     syncStates: ports.syncStates,
+    vitalsHistory: ports.vitalsHistory,
+    vitalsRoots: ports.vitalsRoots,
   });
 }
 

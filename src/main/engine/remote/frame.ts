@@ -113,7 +113,8 @@ export function readSection1(out: Buffer, nonce: string): { framed: Framed; rest
     const frame: Frame = { tag: head[1]!, index: Number(head[2]), payload: out.subarray(from, to) };
     pos = to + 1;
     if (frame.tag === 'E') {
-      if (frame.payload.toString('latin1') !== nonce) return refused(framed, 'the end mark is not this run’s');
+      if (frame.payload.toString('latin1') !== nonce)
+        return refused(framed, 'the end mark is not this run’s');
       ended = true;
       break;
     }

@@ -189,7 +189,8 @@ function bind(req: VitalsRequest, records: Frame[], r: VitalsReading): void {
     switch (f.tag) {
       case 'X':
         once(f);
-        r.unavailable = text === 'noproc' ? 'this host has no /proc (not Linux?)' : 'awk is missing on the host';
+        r.unavailable =
+          text === 'noproc' ? 'this host has no /proc (not Linux?)' : 'awk is missing on the host';
         break;
       case 'Z':
         once(f);
@@ -220,7 +221,8 @@ function bind(req: VitalsRequest, records: Frame[], r: VitalsReading): void {
       }
       case 'G':
         // Several lines (the script caps them), of the query the H record says is done.
-        if (gpu.done === null || f.index !== gpu.done) refuse(`the answer has G ${f.index} of no finished query`);
+        if (gpu.done === null || f.index !== gpu.done)
+          refuse(`the answer has G ${f.index} of no finished query`);
         gpu.lines.push(f.payload.toString('utf8'));
         break;
       case 'K': {
@@ -312,10 +314,11 @@ function pressureLine(tag: string, line: string, p: Pressure): void {
   if (!m) return;
   const v = Number(m[2]);
   const full = m[1] === 'full';
-  if (tag === 'S') full ? (p.memoryFull10 = v) : (p.memorySome10 = v);
-  else if (tag === 'P') {
-    if (!full) p.cpuSome10 = v;
-  } else full ? (p.ioFull10 = v) : (p.ioSome10 = v);
+  if (tag === 'S' && full) p.memoryFull10 = v;
+  else if (tag === 'S') p.memorySome10 = v;
+  else if (tag === 'P' && !full) p.cpuSome10 = v;
+  else if (tag === 'Q' && full) p.ioFull10 = v;
+  else if (tag === 'Q') p.ioSome10 = v;
 }
 
 /** The awk reader's "pid ppid state utime stime starttime rss". */
@@ -363,7 +366,8 @@ function gpuState(index: number, text: string, r: VitalsReading): 0 | 1 | null {
 }
 
 /** What nvidia-smi prints for a value it does not have. */
-const UNKNOWN = /^\[(N\/A|Not Supported|Unknown Error|Insufficient Permissions|GPU is lost|Requested functionality has been deprecated)\]$/;
+const UNKNOWN =
+  /^\[(N\/A|Not Supported|Unknown Error|Insufficient Permissions|GPU is lost|Requested functionality has been deprecated)\]$/;
 
 /** A csv field as a number, null when nvidia-smi does not know it (or it carries a stray unit). */
 function field(s: string | undefined): number | null {
@@ -437,7 +441,8 @@ export function parseGpuDevices(lines: string[]): Extract<GpuAnswer, { query: 0 
       throttle: throttleNames(f[9]),
     });
   }
-  if (devices.length === 0) return { state: 'done', query: 0, devices: null, problem: 'nvidia-smi listed no GPU' };
+  if (devices.length === 0)
+    return { state: 'done', query: 0, devices: null, problem: 'nvidia-smi listed no GPU' };
   return { state: 'done', query: 0, devices, problem: null };
 }
 

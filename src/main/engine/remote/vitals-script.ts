@@ -65,6 +65,7 @@ const IFS_DEFAULT = ' \t\n';
 const SH_WALK = [
   'wk() { _w=$1; _q=$2; _s=" "; _t=0',
   `  while [ -n "$_q" ] && [ $_t -lt ${MAX_TREE} ]; do`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
   '    _p=${_q%% *}; case $_q in *" "*) _q=${_q#* };; *) _q=;; esac',
   '    case $_p in ""|*[!0-9]*) continue;; esac',
   '    case $_s in *" $_p "*) continue;; esac',
@@ -135,12 +136,15 @@ function gpuLines(req: VitalsRequest): string[] {
   if (!req.gpuCollect && req.gpuStart === null) return [];
   const lines = [
     'if command -v nvidia-smi >/dev/null 2>&1; then',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '  _g="${XDG_RUNTIME_DIR:-$HOME/.cache}/vigil-gpu"; [ -d "$_g" ] || mkdir -p -m 700 "$_g" || o H 2 nodir',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '  _up=; read -r _up _ < /proc/uptime; _up=${_up%.*}; _run=',
     '  _jp=; _jk=; _js=; [ -f "$_g/job" ] && read -r _jp _jk _js < "$_g/job"',
     '  case $_jp$_jk$_js in ""|*[!0-9]*) _jp=;; esac; case $_jk in 0|1) ;; *) _jp=;; esac',
     // Alive: its pid still names an nvidia-smi, and not a zombie waiting for a parent to reap it.
     '  if [ -n "$_jp" ]; then _jc=; read -r _jc < "/proc/$_jp/comm"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '    if [ "$_jc" = nvidia-smi ]; then _x=; read -r _x < "/proc/$_jp/stat"; _x=${_x##*\\) }; case $_x in Z*|X*) ;; *) _run=1;; esac; fi',
   ];
   if (req.gpuCollect) {

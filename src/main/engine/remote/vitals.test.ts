@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeProc } from '../../../../test/support/fake-proc';
 import { fakeNvidiaSmi } from '../../../../test/support/fake-nvidia-smi';
+import { FakeProc } from '../../../../test/support/fake-proc';
 import { parseGpuApps, parseGpuDevices, parseVitalsOutput, throttleNames } from './vitals-parse';
 import { buildVitalsScript, type VitalsRequest } from './vitals-script';
 
@@ -238,9 +238,9 @@ describe('the vitals answer is bound to its request', () => {
     );
     expect(parseVitalsOutput(req, framed(rec('C', 0, '1 2; rm')), N).error).toMatch(/pid list/);
     expect(parseVitalsOutput(req, framed(rec('G', 0, '0, x')), N).error).toMatch(/no finished query/);
-    expect(
-      parseVitalsOutput(req, framed(rec('H', 0, 'done 1 5 9'), rec('G', 0, '0, x')), N).error,
-    ).toMatch(/no finished query/);
+    expect(parseVitalsOutput(req, framed(rec('H', 0, 'done 1 5 9'), rec('G', 0, '0, x')), N).error).toMatch(
+      /no finished query/,
+    );
     expect(parseVitalsOutput(req, Buffer.from('Last login: today\n'), N).error).toMatch(/no start mark/);
   });
 
@@ -300,7 +300,9 @@ describe('nvidia-smi --format=csv,noheader,nounits', () => {
   });
 
   it('a failure, garbage or no device is a problem in words, with no numbers', () => {
-    const failed = parseGpuDevices(["NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."]);
+    const failed = parseGpuDevices([
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+    ]);
     expect(failed.devices).toBeNull();
     expect(failed.problem).toMatch(/^nvidia-smi failed: NVIDIA-SMI has failed because/);
     const garbage = parseGpuDevices(['\u001b[1m<html>\u001b[0mSegmentation fault']);
@@ -388,7 +390,9 @@ describe('the GPU query runs in the background and never holds up the script', (
       const r = vitals(request(null, { gpuCollect: true }), smiEnv(smi.dir, runtime));
       expect(r.gpu).toMatchObject({ state: 'done', query: 0, devices: null });
       if (r.gpu.state === 'done')
-        expect(r.gpu.problem).toMatch(mode === 'fail' ? /^nvidia-smi failed: NVIDIA-SMI has failed/ : /unexpected/);
+        expect(r.gpu.problem).toMatch(
+          mode === 'fail' ? /^nvidia-smi failed: NVIDIA-SMI has failed/ : /unexpected/,
+        );
     }
     const none = vitals(request(null, { gpuCollect: true, gpuStart: 0 }), {
       PATH: '/usr/bin:/bin',
