@@ -2,6 +2,7 @@
 
 import { formatAge } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import { renderHostLines } from './host-lines';
 
 function num(v: number | null): string {
   if (v === null) return '–';
@@ -48,5 +49,7 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
       return `  ${w.name}: ${w.status} — ${earlier === undefined ? w.reason : `same as ${earlier}`}`;
     });
   if (notes.length > 0) out.push('', ...notes);
+  const hosts = renderHostLines(snap, now);
+  if (hosts.length > 0) out.push('', ...hosts);
   return out.join('\n');
 }

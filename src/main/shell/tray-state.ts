@@ -49,10 +49,23 @@ export function chooseTrayState(snapshot: FleetSnapshot | null): TrayState {
       .join(', ');
     return { icon: 'alarm', tooltip: clip(`Vigil — ${names} · ${summary}`), title: `${alarmed.length} ⚠` };
   }
+  // A host warning (memory nearly exhausted, a disk nearly full…) is trouble coming: "late", not "ok".
+  const warned = hostWarnings(snapshot);
+  if (warned !== null) return { icon: 'late', tooltip: clip(`Vigil — ${warned} · ${summary}`), title: '' };
   if (workers.some((w) => w.status === 'late' || w.status === 'unknown')) {
     return { icon: 'late', tooltip: clip(`Vigil — ${summary}`), title: '' };
   }
   return { icon: 'ok', tooltip: clip(`Vigil — all well: ${summary}`), title: '' };
+}
+
+/** "warning on ec2: memory nearly exhausted (+1)", or null when no host has a warning. */
+function hostWarnings(snapshot: FleetSnapshot): string | null {
+  const warned = (snapshot.hosts ?? []).filter((h) => h.warnings.length > 0);
+  if (warned.length === 0) return null;
+  const first = warned[0]!;
+  const headline = first.warnings[0]!.text.split(':')[0];
+  const more = warned.reduce((n, h) => n + h.warnings.length, 0) - 1;
+  return `warning on ${first.name}: ${headline}${more > 0 ? ` (+${more})` : ''}`;
 }
 
 /** The template image for a state; Electron picks the @2x file next to it on HiDPI screens. */
