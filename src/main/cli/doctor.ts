@@ -25,17 +25,20 @@ import {
   type SshSession,
   shQuote,
 } from '../engine/ssh';
+import { checkHostHealth } from './doctor-host';
 import { ensureWritable } from './writable';
 
 type Print = (s: string) => void;
 
 const OK = '✓';
+const WARN = '⚠';
 const BAD = '✗';
 const SKIP = '·';
 const READ_LIMIT = 32 << 20;
 
 class Report {
   failures = 0;
+  warnings = 0;
   constructor(private readonly print: Print) {}
   section(title: string): void {
     this.print(title);
@@ -47,6 +50,11 @@ class Report {
     this.failures++;
     this.print(`  ${BAD} ${step}: ${detail}`);
     if (fix) this.print(`      fix: ${fix}`);
+  }
+  warn(step: string, detail: string, fix: string): void {
+    this.warnings++;
+    this.print(`  ${WARN} ${step}: ${detail}`);
+    this.print(`      fix: ${fix}`);
   }
   skip(step: string, why: string): void {
     this.print(`  ${SKIP} ${step}: skipped (${why})`);
@@ -119,7 +127,10 @@ export async function runDoctor(
   if (writable === null) r.ok('data folder', `${dataDir} is writable`);
   else r.bad('data folder', writable, 'fix its permissions, free space, or set VIGIL_DATA to another folder');
   print('');
-  print(r.failures === 0 ? 'All checks passed.' : `${r.failures} check(s) failed: see the fixes above.`);
+  const warned = r.warnings > 0 ? ` ${r.warnings} warning(s): see the fixes above.` : '';
+  print(
+    r.failures === 0 ? `All checks passed.${warned}` : `${r.failures} check(s) failed: see the fixes above.${warned}`,
+  );
   return 0;
 }
 
@@ -208,6 +219,7 @@ async function checkHost(
     const missing = tools.stdout.trim().split(/\s+/).filter(Boolean);
     if (missing.length === 0) r.ok('remote tools', 'stat, timeout and nice are there');
     else r.bad('remote tools', `missing: ${missing.join(', ')}`, 'install coreutils on the host');
+    await checkHostHealth(r, session, workers);
     for (const w of workers) await checkWorker(r, session, w);
   } finally {
     session.close();

@@ -202,7 +202,7 @@ export class Fleet {
           const { more } = await host.tick();
           if (!more || this.opts.clock.now() >= deadline) break;
         }
-        await host.settleVitals(Math.min(deadline, this.opts.clock.now() + 6000));
+        await host.settleVitals(Math.min(deadline, this.opts.clock.now() + 10_000));
         host.stop();
       }),
     );

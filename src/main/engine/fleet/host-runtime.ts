@@ -332,16 +332,17 @@ export class HostRuntime {
 
   /**
    * For a one-pass `vigil status`: vitals until every part has answered (the page size, the patterns'
-   * processes, one GPU query), a few quick runs within the budget of processes each.
+   * processes, a GPU query, or its timeout: a hung nvidia-smi is a finding), each run within its budget.
    */
   async settleVitals(deadline: number): Promise<void> {
     const session = this.session;
-    if (!this.sampler || !session?.alive) return;
-    for (let pass = 0; pass < 4 && this.opts.clock.now() < deadline; pass++) {
-      this.sampler.forceDue();
-      await this.runVitals(session, pass === 3);
-      if (!this.sampler.pending()) break;
-      await new Promise((r) => setTimeout(r, pass >= 2 ? 1000 : 50));
+    const sampler = this.sampler;
+    if (!sampler || !session?.alive) return;
+    for (let pass = 0; pass < 20 && this.opts.clock.now() < deadline && session.alive; pass++) {
+      sampler.forceDue();
+      await this.runVitals(session, sampler.gpuRunning());
+      if (!sampler.pending()) break;
+      await new Promise((r) => setTimeout(r, sampler.gpuRunning() ? 500 : 50));
     }
   }
 

@@ -57,6 +57,7 @@ export class VitalsSampler {
   /** Ticks to skip after a vitals run that timed out (a hung file system under a worker's dir). */
   private backoffUntil = Number.NEGATIVE_INFINITY;
   private scanWanted = false;
+  private running = false;
   readonly gpuTimeoutS: number;
 
   constructor(private readonly opts: SamplerOptions) {
@@ -77,16 +78,22 @@ export class VitalsSampler {
   forceDue(): void {
     this.lastStart = Number.NEGATIVE_INFINITY;
     this.backoffUntil = Number.NEGATIVE_INFINITY;
+    this.lastGpuStart = Number.NEGATIVE_INFINITY;
   }
 
   /** Something a one-pass reading still waits for: the page size, a pattern's processes, a GPU answer. */
   pending(): boolean {
     const gpuKnown =
       this.gpuAbsentUntil > Number.NEGATIVE_INFINITY ||
-      this.devices !== null ||
       this.hung !== null ||
-      this.gpuNote !== null;
+      this.gpuNote !== null ||
+      (this.devices !== null && this.apps !== null);
     return this.askPageSize || this.scanWanted || !gpuKnown;
+  }
+
+  /** A GPU query started and neither answered nor found hung yet. */
+  gpuRunning(): boolean {
+    return this.running;
   }
 
   /** The run timed out: wait a few intervals before the next. */
@@ -260,6 +267,7 @@ export class VitalsSampler {
   }
 
   private absorbGpu(r: VitalsReading, req: VitalsRequest, now: number): void {
+    this.running = r.gpu.state === 'running' || r.gpuStarted !== null;
     if (r.gpuStarted !== null) {
       this.lastGpuStart = now;
       this.nextQuery = r.gpuStarted === 0 ? 1 : 0;
