@@ -33,7 +33,11 @@ const SSHD_OOM_FIX =
   "sudo mkdir -p /etc/systemd/system/ssh.service.d && printf '[Service]\\nOOMScoreAdjust=-1000\\n' | " +
   'sudo tee /etc/systemd/system/ssh.service.d/oom.conf && sudo systemctl daemon-reload && sudo systemctl restart ssh';
 
-export async function checkHostHealth(r: CheckReport, session: SshSession, workers: WorkerConfig[]): Promise<void> {
+export async function checkHostHealth(
+  r: CheckReport,
+  session: SshSession,
+  workers: WorkerConfig[],
+): Promise<void> {
   const t0 = Date.now();
   const empty: ProbeRequest = { files: [], pidFiles: [], patterns: [], clock: true };
   const probe = await runProbe(session, empty, buildProbeScript(empty)).catch((e: Error) => e);
@@ -57,7 +61,11 @@ export async function checkHostHealth(r: CheckReport, session: SshSession, worke
       const frac = d.freeBytes / d.totalBytes;
       const detail = `${d.dir}: ${gb(d.freeBytes)} free of ${gb(d.totalBytes)} (${names.join(', ')})`;
       if (frac < 0.1 || d.freeBytes < 10 * GB)
-        r.warn('disk headroom', detail, `free space on ${d.dir} (old checkpoints) before the next save fails`);
+        r.warn(
+          'disk headroom',
+          detail,
+          `free space on ${d.dir} (old checkpoints) before the next save fails`,
+        );
       else r.ok('disk headroom', detail);
     }
   }
@@ -93,15 +101,18 @@ async function readVitals(session: SshSession, workers: WorkerConfig[]): Promise
 }
 
 function checkSwap(r: CheckReport, v: VitalsReading): void {
-  if (v.swapTotalBytes === null) return r.skip('swap', 'not readable');
+  if (v.swapTotalBytes === null) {
+    r.skip('swap', 'not readable');
+    return;
+  }
   const suggest = Math.max(4, Math.min(32, Math.round((v.memTotalBytes ?? 16 * GB) / GB / 4)));
   if (v.swapTotalBytes === 0)
-    return r.warn(
+    r.warn(
       'swap',
       'none: when memory runs out the host freezes or the OOM killer takes processes, sshd among them',
       SWAP_FIX(suggest),
     );
-  r.ok('swap', `${gb(v.swapTotalBytes)} (${gb(v.swapFreeBytes ?? 0)} free)`);
+  else r.ok('swap', `${gb(v.swapTotalBytes)} (${gb(v.swapFreeBytes ?? 0)} free)`);
 }
 
 function rssOf(v: VitalsReading, tree: number[]): number {
@@ -109,7 +120,10 @@ function rssOf(v: VitalsReading, tree: number[]): number {
 }
 
 function checkMemory(r: CheckReport, v: VitalsReading, workers: WorkerConfig[]): void {
-  if (v.memTotalBytes === null || v.memAvailableBytes === null) return r.skip('memory headroom', 'not readable');
+  if (v.memTotalBytes === null || v.memAvailableBytes === null) {
+    r.skip('memory headroom', 'not readable');
+    return;
+  }
   const held = workers.map((w, i) => [w.name, rssOf(v, v.trees[i] ?? [])] as const).filter(([, b]) => b > 0);
   const runs = held.length ? `; the runs hold ${held.map(([n, b]) => `${n} ${gb(b)}`).join(', ')}` : '';
   const detail = `${gb(v.memAvailableBytes)} free of ${gb(v.memTotalBytes)}${runs}`;
@@ -124,9 +138,12 @@ function checkMemory(r: CheckReport, v: VitalsReading, workers: WorkerConfig[]):
 
 /** The sshd this session came through, up its parents: the listener's oom_score_adj is what counts. */
 async function checkSshd(r: CheckReport, session: SshSession): Promise<void> {
-  const script =
-    'p=$$; while [ "$p" -gt 1 ] 2>/dev/null; do c=; read -r c < /proc/$p/comm; a=; read -r a < /proc/$p/oom_score_adj; ' +
-    'echo "$p $c $a"; l=; read -r l < /proc/$p/stat; l=${l##*) }; set -- $l; p=$2; done';
+  const script = [
+    'p=$$; while [ "$p" -gt 1 ] 2>/dev/null; do c=; read -r c < /proc/$p/comm; a=; read -r a < /proc/$p/oom_score_adj',
+    'echo "$p $c $a"; l=; read -r l < /proc/$p/stat',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
+    'l=${l##*) }; set -- $l; p=$2; done',
+  ].join('\n');
   const out = await session.run(script, { timeoutMs: 10_000 }).catch(() => null);
   const chain = (out?.stdout ?? '')
     .trim()
@@ -135,9 +152,13 @@ async function checkSshd(r: CheckReport, session: SshSession): Promise<void> {
     .filter((f) => f.length >= 3);
   const sshd = chain.filter((f) => f[1] === 'sshd');
   const listener = sshd.at(-1);
-  if (!listener) return r.skip('sshd and the OOM killer', 'no sshd found above this session');
+  if (!listener) {
+    r.skip('sshd and the OOM killer', 'no sshd found above this session');
+    return;
+  }
   const adj = Number(listener[2]);
-  if (Number.isFinite(adj) && adj <= -900) r.ok('sshd and the OOM killer', `protected (oom_score_adj ${adj})`);
+  if (Number.isFinite(adj) && adj <= -900)
+    r.ok('sshd and the OOM killer', `protected (oom_score_adj ${adj})`);
   else
     r.warn(
       'sshd and the OOM killer',
@@ -167,7 +188,8 @@ async function checkUnbuffered(
     const file = /^file (.*)$/m.exec(out)?.[1];
     if (!file) r.ok(`${w.name}: output`, 'stdout is not a file: lines arrive as they are printed');
     else if (out.includes('unbuffered')) r.ok(`${w.name}: output`, `stdout ${file}, unbuffered`);
-    else if (out.includes('noenv')) r.skip(`${w.name}: output`, `its environment is not readable (pid ${pid})`);
+    else if (out.includes('noenv'))
+      r.skip(`${w.name}: output`, `its environment is not readable (pid ${pid})`);
     else
       r.warn(
         `${w.name}: output`,
@@ -199,6 +221,13 @@ async function checkNvidiaSmi(r: CheckReport, session: SshSession): Promise<void
     );
   const gpus = body.split('\n').filter((l) => /^\d+, /.test(l));
   if (rc !== '0' || gpus.length === 0)
-    return r.bad('nvidia-smi', `failed: ${body.split('\n')[0] ?? `exit status ${rc}`}`, 'check the NVIDIA driver');
-  r.ok('nvidia-smi', `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} answered in ${(ms / 1000).toFixed(1)} s`);
+    return r.bad(
+      'nvidia-smi',
+      `failed: ${body.split('\n')[0] ?? `exit status ${rc}`}`,
+      'check the NVIDIA driver',
+    );
+  r.ok(
+    'nvidia-smi',
+    `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} answered in ${(ms / 1000).toFixed(1)} s`,
+  );
 }

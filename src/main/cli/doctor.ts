@@ -129,7 +129,9 @@ export async function runDoctor(
   print('');
   const warned = r.warnings > 0 ? ` ${r.warnings} warning(s): see the fixes above.` : '';
   print(
-    r.failures === 0 ? `All checks passed.${warned}` : `${r.failures} check(s) failed: see the fixes above.${warned}`,
+    r.failures === 0
+      ? `All checks passed.${warned}`
+      : `${r.failures} check(s) failed: see the fixes above.${warned}`,
   );
   return 0;
 }
