@@ -79,6 +79,7 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
       {snapshot && !worker && snapshot.workers.length > 0 && (
         <WorkerList
           workers={snapshot.workers}
+          hosts={snapshot.hosts}
           initialActive={lastOpened}
           onOpen={(name) => stores.navigation.getState().open(name)}
         />

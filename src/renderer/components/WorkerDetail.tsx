@@ -6,6 +6,7 @@ import type { XAxis } from '../../shared/contract';
 import type { WorkerSnapshot } from '../../shared/model';
 import { formatAxisValue, formatEpoch, formatRelative, formatValue } from '../format/format';
 import { useClient, useSlice, useStores } from '../stores/context';
+import { ResourcesPanel } from './detail/ResourcesPanel';
 import { LossChart, SERIES_COLOURS } from './LossChart';
 import { StatusBadge } from './StatusBadge';
 import { SyncPanel } from './SyncPanel';
@@ -166,6 +167,8 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
           </figcaption>
         )}
       </figure>
+
+      <ResourcesPanel worker={worker} />
 
       <h3>Latest values</h3>
       <table className="metrics">

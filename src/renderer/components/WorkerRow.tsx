@@ -1,6 +1,7 @@
 import { forwardRef } from 'react';
 import type { WorkerSnapshot } from '../../shared/model';
 import { formatEpoch, formatRelative, formatValue } from '../format/format';
+import { resourcesText } from '../format/host-format';
 import { useSlice } from '../stores/context';
 import { Sparkline } from './Sparkline';
 import { StatusBadge } from './StatusBadge';
@@ -27,6 +28,7 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
   const { result } = useSeries(worker.name, metrics, SPARK_OPTIONS, worker.records);
   // An unreachable worker keeps its last known values, marked as such: never a false all-clear.
   const stale = worker.status === 'unreachable' || worker.connection === 'unreachable';
+  const resources = resourcesText(worker.resources);
   return (
     <div
       ref={ref}
@@ -63,7 +65,8 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
           {formatRelative(worker.lastProgressAt, now)}
         </span>
         <span>
-          {worker.host} · contact {formatRelative(worker.lastContactAt, now)}
+          {resources && <span className="row-resources">{resources} · </span>}
+          contact {formatRelative(worker.lastContactAt, now)}
         </span>
       </div>
     </div>
