@@ -4,17 +4,16 @@
 import type { ResourceHistory } from './contract';
 import type { HostSnapshot, WorkerResources, WorkerSnapshot } from './model';
 
-const GB = 1e9;
-const GIB = 2 ** 30;
+const GB = 2 ** 30;
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Each fake worker's resources now: RSS, CPU, GPU memory. */
 export const FAKE_RESOURCES: Record<string, WorkerResources> = {
-  I3D: { rssBytes: 21.4 * GB, cpuPct: 412, gpuMemBytes: 19.8 * GIB },
-  SlowFast: { rssBytes: 17.9 * GB, cpuPct: 388, gpuMemBytes: 21.6 * GIB },
+  I3D: { rssBytes: 21.4 * GB, cpuPct: 412, gpuMemBytes: 19.8 * GB },
+  SlowFast: { rssBytes: 17.9 * GB, cpuPct: 388, gpuMemBytes: 21.6 * GB },
   Transformer: { rssBytes: 6.2 * GB, cpuPct: 101, gpuMemBytes: null },
-  MagVIT: { rssBytes: 30.1 * GB, cpuPct: 0, gpuMemBytes: 22.1 * GIB },
+  MagVIT: { rssBytes: 30.1 * GB, cpuPct: 0, gpuMemBytes: 22.1 * GB },
 };
 
 const pressure = (memorySome10: number, memoryFull10: number) => ({
@@ -35,7 +34,7 @@ export function defaultHosts(now: number, workers: readonly WorkerSnapshot[]): H
       bootId: '5f1c3c1e-9d8b-4c0a-8f77-2d6a1e0b9c11',
       vitalsAt: iso(now - 4_000),
       vitals: {
-        memTotalBytes: 64.9 * GB,
+        memTotalBytes: 64 * GB,
         memAvailableBytes: 2.6 * GB,
         swapTotalBytes: 0,
         swapFreeBytes: 0,
@@ -60,8 +59,8 @@ export function defaultHosts(now: number, workers: readonly WorkerSnapshot[]): H
           index: 0,
           name: 'NVIDIA A10G',
           utilPct: 97,
-          memUsedBytes: 19.8 * GIB,
-          memTotalBytes: 22.5 * GIB,
+          memUsedBytes: 19.8 * GB,
+          memTotalBytes: 22.5 * GB,
           tempC: 71,
           powerW: 187,
           powerLimitW: 300,
@@ -71,8 +70,8 @@ export function defaultHosts(now: number, workers: readonly WorkerSnapshot[]): H
           index: 1,
           name: 'NVIDIA A10G',
           utilPct: 3,
-          memUsedBytes: 21.6 * GIB,
-          memTotalBytes: 22.5 * GIB,
+          memUsedBytes: 21.6 * GB,
+          memTotalBytes: 22.5 * GB,
           tempC: 44,
           powerW: 61,
           powerLimitW: 300,
@@ -85,7 +84,7 @@ export function defaultHosts(now: number, workers: readonly WorkerSnapshot[]): H
           kind: 'memory',
           since: iso(now - 3 * MINUTE),
           text:
-            "memory nearly exhausted: 2.6 of 65 GB free, no swap, memory pressure 6.1 % (I3D's processes hold 21 GB) — " +
+            "memory nearly exhausted: 2.6 of 64 GB free, no swap, memory pressure 6.1 % (I3D's processes hold 21 GB) — " +
             'the OOM killer or a freeze comes next: lower the batch size or the DataLoader workers, or stop a run',
           workers: on('ec2'),
         },
@@ -134,8 +133,8 @@ export function defaultHosts(now: number, workers: readonly WorkerSnapshot[]): H
           index: 0,
           name: 'NVIDIA A100-SXM4-40GB',
           utilPct: 0,
-          memUsedBytes: 22.1 * GIB,
-          memTotalBytes: 40 * GIB,
+          memUsedBytes: 22.1 * GB,
+          memTotalBytes: 40 * GB,
           tempC: 38,
           powerW: 58,
           powerLimitW: 400,
@@ -173,6 +172,6 @@ export function fakeResourceHistory(worker: WorkerSnapshot, now: number, sinceMs
     worker: worker.name,
     host: worker.host,
     points,
-    memTotalBytes: worker.host === 'ec2' ? 64.9 * GB : 61 * GB,
+    memTotalBytes: worker.host === 'ec2' ? 64 * GB : 61 * GB,
   };
 }

@@ -251,7 +251,7 @@ describe('host vitals through a real sshd', () => {
       );
       expect(warned[0]!.message).toMatch(
         new RegExp(
-          `^${sshd.alias}: memory nearly exhausted: 1\\.5 of 66 GB free, no swap, memory pressure 22 %`,
+          `^${sshd.alias}: memory nearly exhausted: 1\\.4 of 61 GB free, no swap, memory pressure 22 %`,
         ),
       );
       expect(fleet.snapshot().workers[0]!.process).toBe('running');
@@ -290,7 +290,7 @@ describe('host vitals through a real sshd', () => {
         'unreachable',
       );
       expect(silent.reason).toMatch(
-        /0\.2 of 66 GB free, no swap, memory pressure 70 %(, down [^→]*)? → memory exhaustion is the likely cause/,
+        /0\.2 of 61 GB free, no swap, memory pressure 70 %(, down [^→]*)? → memory exhaustion is the likely cause/,
       );
       expect(fleet.snapshot().hosts![0]!.silence).toMatch(
         /^silent since \d\d:\d\d · last answer \d\d:\d\d:\d\d: /,

@@ -22,7 +22,8 @@ export interface CheckReport {
   skip(step: string, why: string): void;
 }
 
-const GB = 1e9;
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GB = 2 ** 30;
 const gb = (b: number) => `${(b / GB).toFixed(b < 10 * GB ? 1 : 0)} GB`;
 
 const SWAP_FIX = (gbs: number) =>

@@ -4,7 +4,8 @@
 import { formatAge } from '../../shared/human';
 import type { FleetSnapshot, HostSnapshot } from '../../shared/model';
 
-const GB = 1e9;
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GB = 2 ** 30;
 const gb = (b: number) => `${(b / GB).toFixed(b < 10 * GB ? 1 : 0)} GB`;
 const pct = (v: number) => `${Math.round(v)} %`;
 

@@ -72,7 +72,7 @@ describe('status table', () => {
 
 describe('status lines per host', () => {
   it('one line per host: RAM, swap, load, disks, GPUs; then its warnings, or why it is silent', () => {
-    const GB = 1e9;
+    const GB = 2 ** 30;
     const base = {
       lastContactAt: at,
       bootId: 'b',

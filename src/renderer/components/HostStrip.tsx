@@ -17,7 +17,7 @@ function Meter({ bar }: { bar: Bar }) {
           <span className="meter-fill" style={{ width: `${pct}%` }} />
         </span>
       ) : null}
-      <span className="meter-text">{bar.text}</span>
+      <span className="meter-text">{bar.short}</span>
     </span>
   );
 }

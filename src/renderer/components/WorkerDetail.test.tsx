@@ -117,7 +117,7 @@ describe('resources in the detail', () => {
     const panel = within(screen.getByRole('region', { name: 'Resources' }));
     expect(panel.getByText('21.4 GB')).toBeTruthy();
     expect(panel.getByText('412 %')).toBeTruthy();
-    expect(panel.getByText('21.3 GB')).toBeTruthy();
+    expect(panel.getByText('19.8 GB')).toBeTruthy();
     const chart = screen.getByRole('figure', { name: 'RAM, GPU memory and CPU over the last hour' });
     await waitFor(() => expect(chart.querySelectorAll('.recharts-line path.recharts-curve').length).toBe(3));
     expect(app!.backend.calls.find((c) => c.command === 'getResources')!.args).toEqual(['I3D', 3_600_000]);

@@ -64,11 +64,9 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
           {stale && <span className="stale-mark">last known</span>} progress{' '}
           {formatRelative(worker.lastProgressAt, now)}
         </span>
-        <span>
-          {resources && <span className="row-resources">{resources} · </span>}
-          contact {formatRelative(worker.lastContactAt, now)}
-        </span>
+        <span>contact {formatRelative(worker.lastContactAt, now)}</span>
       </div>
+      {resources && <div className="row-resources">{resources}</div>}
     </div>
   );
 });

@@ -4,20 +4,20 @@ import { defaultHosts } from '../../shared/contract-fake-hosts';
 import { gbText, groupByHost, hostBars, resourcesText, warningHeadline } from './host-format';
 
 const NOW = Date.parse('2025-05-01T12:00:00Z');
-const GB = 1e9;
+const GB = 2 ** 30;
 
 describe('host bars', () => {
   it('each bar with its level by threshold and the words saying the same', () => {
     const ec2 = defaultHosts(NOW, defaultFleet(NOW))[0]!;
     const bars = hostBars(ec2);
     expect(bars.map((b) => [b.key, b.level, b.text])).toEqual([
-      ['ram', 'bad', '2.6 GB free of 64.9 GB'],
+      ['ram', 'bad', '2.6 GB free of 64.0 GB'],
       ['swap', 'unknown', 'none'],
       ['disk:/home/ubuntu/mono_to_3d', 'ok', '61.0 GB free on /home/ubuntu/mono_to_3d'],
       ['gpu:0', 'ok', '97 % busy'],
-      ['gpumem:0', 'ok', '21.3 GB of 24.2 GB, 71 °C'],
+      ['gpumem:0', 'ok', '19.8 GB of 22.5 GB, 71 °C'],
       ['gpu:1', 'ok', '3 % busy'],
-      ['gpumem:1', 'bad', '23.2 GB of 24.2 GB, 44 °C'],
+      ['gpumem:1', 'bad', '21.6 GB of 22.5 GB, 44 °C'],
     ]);
   });
 

@@ -10,18 +10,27 @@ import {
 
 export type Level = 'ok' | 'warn' | 'bad' | 'unknown';
 
-/** A bar: how full (0..1), its level by threshold, and the words that say the same. */
+/** A bar: how full (0..1), its level by threshold, and the words that say the same (short and whole). */
 export interface Bar {
   key: string;
   label: string;
   fraction: number | null;
   level: Level;
   text: string;
+  short: string;
 }
 
-const GB = 1e9;
+/** "2.6 / 65 GB": two amounts of one unit, each to the precision it needs. */
+function pair(a: number | null, b: number | null): string {
+  if (a === null || b === null) return '—';
+  const f = (v: number) => (v / GB < 10 ? (v / GB).toFixed(1) : (v / GB).toFixed(0));
+  return `${f(a)} / ${f(b)} GB`;
+}
 
-/** "0.3 GB", "19.8 GB", "484 GB" (decimal, as disks and `free -g` count). */
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GB = 2 ** 30;
+
+/** "0.3 GB", "19.8 GB", "484 GB". */
 export function gbText(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return '—';
   const v = bytes / GB;
@@ -46,9 +55,17 @@ export function hostBars(h: HostSnapshot): Bar[] {
       fraction: frac,
       level: level(frac, 0.85, 0.95),
       text: `${gbText(v.memAvailableBytes)} free of ${gbText(v.memTotalBytes)}`,
+      short: `${pair(v.memAvailableBytes, v.memTotalBytes)} free`,
     });
     if (v.swapTotalBytes === 0) {
-      bars.push({ key: 'swap', label: 'swap', fraction: null, level: 'unknown', text: 'none' });
+      bars.push({
+        key: 'swap',
+        label: 'swap',
+        fraction: null,
+        level: 'unknown',
+        text: 'none',
+        short: 'none',
+      });
     } else if (v.swapTotalBytes !== null && v.swapFreeBytes !== null) {
       const f = 1 - v.swapFreeBytes / v.swapTotalBytes;
       bars.push({
@@ -57,6 +74,7 @@ export function hostBars(h: HostSnapshot): Bar[] {
         fraction: f,
         level: level(f, 0.5, 0.9),
         text: `${gbText(v.swapFreeBytes)} free of ${gbText(v.swapTotalBytes)}`,
+        short: `${pair(v.swapFreeBytes, v.swapTotalBytes)} free`,
       });
     }
   }
@@ -69,6 +87,7 @@ export function hostBars(h: HostSnapshot): Bar[] {
       fraction: f,
       level: low ? 'bad' : level(f, 0.9, 0.95),
       text: `${gbText(d.freeBytes)} free on ${d.path}`,
+      short: `${gbText(d.freeBytes)} free`,
     });
   }
   for (const g of h.gpus) {
@@ -79,6 +98,7 @@ export function hostBars(h: HostSnapshot): Bar[] {
       fraction: util,
       level: util === null ? 'unknown' : 'ok',
       text: util === null ? 'utilization unknown' : `${g.utilPct} % busy`,
+      short: util === null ? '?' : `${g.utilPct} %`,
     });
     const mem = g.memUsedBytes !== null && g.memTotalBytes ? g.memUsedBytes / g.memTotalBytes : null;
     bars.push({
@@ -87,6 +107,7 @@ export function hostBars(h: HostSnapshot): Bar[] {
       fraction: mem,
       level: level(mem, 0.9, 0.95),
       text: `${gbText(g.memUsedBytes)} of ${gbText(g.memTotalBytes)}${g.tempC !== null ? `, ${g.tempC} °C` : ''}`,
+      short: pair(g.memUsedBytes, g.memTotalBytes),
     });
   }
   return bars;

@@ -93,7 +93,7 @@ describe('host vitals in the fleet', () => {
     await advance(10 * S);
     expect(alerts.map((a) => a.kind)).toEqual(['warning']);
     expect(alerts[0]).toMatchObject({ host: 'gpu', workers: ['I3D'] });
-    expect(alerts[0]!.message).toMatch(/^gpu: memory nearly exhausted: 1\.2 of 66 GB free, no swap/);
+    expect(alerts[0]!.message).toMatch(/^gpu: memory nearly exhausted: 1\.1 of 61 GB free, no swap/);
     expect(host().warnings.map((w) => w.kind)).toEqual(['memory']);
     await advance(20 * S);
     expect(alerts).toHaveLength(1); // one notification per episode
@@ -118,7 +118,7 @@ describe('host vitals in the fleet', () => {
     await advance(10 * S);
     s.conn.sessions[0]!.drop(Object.assign(new Error('keepalive timeout'), { kind: 'lost' }) as SshError);
     expect(host().silence).toMatch(
-      /^silent since \d\d:\d\d · last answer \d\d:\d\d:\d\d: 0\.3 of 66 GB free, no swap, memory pressure 64 %, down 62 % of RAM in 10 s → memory exhaustion is the likely cause \(thrashing, or the OOM killer took sshd\)$/,
+      /^silent since \d\d:\d\d · last answer \d\d:\d\d:\d\d: 0\.3 of 61 GB free, no swap, memory pressure 64 %, down 62 % of RAM in 10 s → memory exhaustion is the likely cause \(thrashing, or the OOM killer took sshd\)$/,
     );
     const w = fleet.snapshot().workers[0]!;
     expect(w.status).toBe('unreachable');

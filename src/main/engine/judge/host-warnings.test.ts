@@ -12,7 +12,7 @@ import type { VitalsSample } from './vitals-sample';
 
 const S = 1000;
 const MIN = 60 * S;
-const GB = 1e9;
+const GB = 2 ** 30;
 const settings: WarningSettings = { ...DEFAULT_WARNING_SETTINGS, clock: () => '19:52' };
 
 function sample(

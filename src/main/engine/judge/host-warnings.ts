@@ -214,7 +214,8 @@ export function swap(input: WarningInput): Candidate | null {
   };
 }
 
-const GB = 1e9;
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GB = 2 ** 30;
 
 /** Seconds until the disk is full at the rate of the last quarter hour, or null when it is not filling. */
 function secondsLeft(input: WarningInput, fsid: string, free: number): number | null {

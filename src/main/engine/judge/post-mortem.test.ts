@@ -4,7 +4,7 @@ import type { VitalsSample } from './vitals-sample';
 
 const S = 1000;
 const MIN = 60 * S;
-const GB = 1e9;
+const GB = 2 ** 30;
 const T0 = Date.UTC(2026, 10, 28, 19, 51, 58);
 const clock = (t: number, seconds?: boolean) => new Date(t).toISOString().slice(11, seconds ? 19 : 16);
 

@@ -35,9 +35,10 @@ export function availableFraction(v: HostVitals): number | null {
   return v.memAvailableBytes / v.memTotalBytes;
 }
 
-const GB = 1e9;
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GB = 2 ** 30;
 
-/** "0.3 of 61 GB", "23.5 of 24.0 GB", "250 of 500 GB" (decimal GB): a tenth where it tells. */
+/** "0.3 of 61 GB", "23.5 of 24.0 GB", "250 of 500 GB": a tenth where it tells. */
 export function gbOf(part: number, whole: number): string {
   const p = part / GB;
   const w = whole / GB;

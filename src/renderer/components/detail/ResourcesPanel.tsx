@@ -9,7 +9,8 @@ import { gbText } from '../../format/host-format';
 import { useElementWidth } from '../useElementWidth';
 import { useResources } from './useResources';
 
-const GB = 1e9;
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GB = 2 ** 30;
 const COLOURS = { rss: '#3b82f6', gpu: '#10b981', cpu: '#f59e0b' };
 
 export function ResourcesPanel({ worker }: { worker: WorkerSnapshot }) {
