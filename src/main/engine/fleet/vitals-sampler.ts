@@ -31,6 +31,8 @@ export interface SamplerOptions {
 const CLK_TCK = 100;
 /** A pattern not found is looked for again this often (a `ps` each time). */
 const RESCAN_MS = 60_000;
+/** Free space changes slowly: `stat -f` runs every this many ticks (an exec, ~1 ms of the host's CPU). */
+const DISK_EVERY_TICKS = 3;
 /** With no nvidia-smi, whether one appeared is checked this often. */
 const GPU_ABSENT_RECHECK_MS = 10 * 60_000;
 
@@ -58,6 +60,8 @@ export class VitalsSampler {
   private backoffUntil = Number.NEGATIVE_INFINITY;
   private scanWanted = false;
   private running = false;
+  private ticks = 0;
+  private disks: DiskSample[] = [];
   readonly gpuTimeoutS: number;
 
   constructor(private readonly opts: SamplerOptions) {
@@ -127,7 +131,10 @@ export class VitalsSampler {
       procRoot: this.opts.procRoot ?? '/proc',
       sysRoot: this.opts.sysRoot ?? '/sys',
       roots,
-      dirs: [...new Set(workers.map((w) => w.dir))],
+      dirs:
+        this.ticks++ % DISK_EVERY_TICKS === 0 || this.disks.length === 0
+          ? [...new Set(workers.map((w) => w.dir))]
+          : [],
       pageSize,
       scan,
       gpuCollect: now >= this.gpuAbsentUntil,
@@ -168,6 +175,7 @@ export class VitalsSampler {
     this.prevProcs = r.procs;
     this.prevUptime = r.uptimeSeconds;
     if (r.unavailable !== null) return { sample: null, note: `vitals unavailable: ${r.unavailable}` };
+    if (req.dirs.length > 0) this.disks = disksOf(r, workers);
     const devices = this.freshDevices(now);
     const sample: VitalsSample = {
       t: now,
@@ -185,7 +193,7 @@ export class VitalsSampler {
       },
       swapIns: r.swapIns,
       swapOuts: r.swapOuts,
-      disks: disksOf(r, workers),
+      disks: this.disks,
       gpus: devices?.map(toHostGpu) ?? null,
       gpuNote: this.hung ?? this.gpuNote,
       gpuHung: this.hung !== null,
