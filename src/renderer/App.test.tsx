@@ -48,6 +48,10 @@ describe('the worker list', () => {
         .getAllByRole('listitem')
         .map((l) => l.querySelector('strong')!.textContent),
     ).toEqual(['memory nearly exhausted', 'GPU 1 idle (3 % for 6 min) while SlowFast is running']);
+    // Each warning also on the rows of the workers it concerns.
+    expect(within(ec2.getAllByRole('option')[1]!).getByText(/⚠ GPU 1 idle/)).toBeTruthy();
+    expect(within(ec2.getAllByRole('option')[2]!).queryByText(/⚠ GPU 1 idle/)).toBeNull();
+    expect(within(ec2.getAllByRole('option')[2]!).getByText(/⚠ memory nearly exhausted/)).toBeTruthy();
     const box = within(groups[0]!);
     expect(box.getByText(/^silent since 19:52 · last answer 19:51:58: 0\.3 of 61 GB free/)).toBeTruthy();
     expect(box.getByText('last known, 5 min ago')).toBeTruthy();

@@ -75,7 +75,14 @@ export function App({ now = Date.now, tickMs = 1000 }: { now?: () => number; tic
         </p>
       )}
       {!snapshot && !loadError && <p className="loading">Connecting…</p>}
-      {snapshot && worker && <WorkerDetail worker={worker} />}
+      {snapshot && worker && (
+        <WorkerDetail
+          worker={worker}
+          warnings={(snapshot.hosts ?? [])
+            .find((h) => h.name === worker.host)
+            ?.warnings.filter((w) => w.workers.includes(worker.name))}
+        />
+      )}
       {snapshot && !worker && snapshot.workers.length > 0 && (
         <WorkerList
           workers={snapshot.workers}

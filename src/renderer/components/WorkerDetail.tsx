@@ -3,7 +3,7 @@
 
 import { useRef, useState } from 'react';
 import type { XAxis } from '../../shared/contract';
-import type { WorkerSnapshot } from '../../shared/model';
+import type { HostWarning, WorkerSnapshot } from '../../shared/model';
 import { formatAxisValue, formatEpoch, formatRelative, formatValue } from '../format/format';
 import { useClient, useSlice, useStores } from '../stores/context';
 import { ResourcesPanel } from './detail/ResourcesPanel';
@@ -16,7 +16,14 @@ import { useSeries } from './useSeries';
 const SNOOZE_MS = 3_600_000;
 const X_AXES: XAxis[] = ['step', 'epoch', 'time'];
 
-export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
+export function WorkerDetail({
+  worker,
+  warnings = [],
+}: {
+  worker: WorkerSnapshot;
+  /** Its host's warnings that concern it. */
+  warnings?: readonly HostWarning[];
+}) {
   const client = useClient();
   const stores = useStores();
   const now = useSlice(
@@ -69,6 +76,13 @@ export function WorkerDetail({ worker }: { worker: WorkerSnapshot }) {
         <StatusBadge status={worker.status} />
       </header>
       <p className="reason">{worker.reason}</p>
+      {warnings.length > 0 && (
+        <ul className="host-warnings" aria-label={`Warnings on ${worker.host}`}>
+          {warnings.map((w) => (
+            <li key={w.kind + w.text.slice(0, 30)}>⚠ {w.text}</li>
+          ))}
+        </ul>
+      )}
       {stale && (
         <p className="stale-note">
           Last known values — {worker.host} last answered {formatRelative(worker.lastContactAt, now)}.

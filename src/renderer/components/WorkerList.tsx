@@ -68,6 +68,7 @@ export function WorkerList({ workers, hosts = [], initialActive, onOpen }: Props
                 else rows.current.delete(w.name);
               }}
               worker={w}
+              warnings={(g.host?.warnings ?? []).filter((x) => x.workers.includes(w.name))}
               active={sorted.indexOf(w) === activeIndex}
               onOpen={() => onOpen(w.name)}
               onFocus={() => setActiveName(w.name)}

@@ -1,7 +1,7 @@
 import { forwardRef } from 'react';
-import type { WorkerSnapshot } from '../../shared/model';
+import type { HostWarning, WorkerSnapshot } from '../../shared/model';
 import { formatEpoch, formatRelative, formatValue } from '../format/format';
-import { resourcesText } from '../format/host-format';
+import { resourcesText, warningHeadline } from '../format/host-format';
 import { useSlice } from '../stores/context';
 import { Sparkline } from './Sparkline';
 import { StatusBadge } from './StatusBadge';
@@ -11,13 +11,15 @@ const SPARK_OPTIONS = { maxPoints: 48, x: 'step' } as const;
 
 interface Props {
   worker: WorkerSnapshot;
+  /** Its host's warnings that concern it (shown in full on the host's strip). */
+  warnings?: readonly HostWarning[];
   active: boolean;
   onOpen(): void;
   onFocus(): void;
 }
 
 export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
-  { worker, active, onOpen, onFocus },
+  { worker, warnings = [], active, onOpen, onFocus },
   ref,
 ) {
   const now = useSlice(
@@ -66,7 +68,17 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         </span>
         <span>contact {formatRelative(worker.lastContactAt, now)}</span>
       </div>
-      {resources && <div className="row-resources">{resources}</div>}
+      {(resources || warnings.length > 0) && (
+        <div className="row-resources">
+          {resources}
+          {warnings.map((w) => (
+            <span key={w.kind + w.text.slice(0, 30)} className="row-warning">
+              {' '}
+              ⚠ {warningHeadline(w.text).headline}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
 });
