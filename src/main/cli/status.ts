@@ -16,7 +16,13 @@ export async function runStatus(
   // When the app is running it owns the mirror: read into a private folder rather than write beside it.
   const dataDir = lock ? shared : await mkdtemp(path.join(os.tmpdir(), 'vigil-status-'));
   try {
-    const { fleet } = await openFleet({ configPath: opts.configPath, dataDir, historyDir: shared });
+    const { fleet } = await openFleet({
+      configPath: opts.configPath,
+      dataDir,
+      historyDir: shared,
+      // Beside the running app: its vitals history is read (the post-mortem of a silence), never written.
+      vitalsHistory: { dir: shared, readOnly: !lock },
+    });
     const snap = await fleet.runOnce();
     await fleet.stop();
     out(opts.json ? JSON.stringify(statusJson(snap), null, 2) : renderStatusTable(snap));

@@ -3,6 +3,7 @@
 // runs one probe in the control shell and feeds every worker; one worker's trouble stays its own. When
 // the host's vitals are due, the vitals script runs after the probe and the reads, in the same shell.
 
+import { createHash } from 'node:crypto';
 import type { ConnectionState, HostSnapshot, WorkerResources, WorkerStatus } from '../../../shared/model';
 import type { HostConfig } from '../config';
 import type { Clock } from '../ports';
@@ -84,8 +85,18 @@ export class HostRuntime {
     this.maxBytes = opts.maxBytesPerTick ?? 8 << 20;
     this.random = opts.random ?? Math.random;
     const vitals = cfg.vitals ?? null;
+    // The GPU files' name on the host: the same for this data folder and host from one run to the next.
+    const gpuId = createHash('sha256')
+      .update(`${opts.vitalsHistory?.dir ?? ''}\0${cfg.name}`)
+      .digest('hex')
+      .slice(0, 8);
     this.sampler = vitals
-      ? new VitalsSampler({ everyMs: vitals.everyMs, gpuEveryMs: vitals.gpuEveryMs, ...opts.vitalsRoots })
+      ? new VitalsSampler({
+          everyMs: vitals.everyMs,
+          gpuEveryMs: vitals.gpuEveryMs,
+          gpuId,
+          ...opts.vitalsRoots,
+        })
       : null;
     const byName = (name: string) => workers.find((w) => w.cfg.name === name);
     this.watch = new HostWatch({

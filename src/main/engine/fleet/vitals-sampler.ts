@@ -25,6 +25,8 @@ export interface SamplerOptions {
   /** "/proc" and "/sys" on real hosts; fixture trees in tests only. */
   procRoot?: string;
   sysRoot?: string;
+  /** Names this Vigil's GPU files on the host (see VitalsRequest.gpuId). */
+  gpuId?: string;
 }
 
 /** USER_HZ: the unit of CPU times in /proc/PID/stat, 100 on every Linux architecture Vigil meets. */
@@ -140,6 +142,7 @@ export class VitalsSampler {
       gpuCollect: now >= this.gpuAbsentUntil,
       gpuStart,
       gpuTimeoutS: this.gpuTimeoutS,
+      ...(this.opts.gpuId ? { gpuId: this.opts.gpuId } : {}),
     };
   }
 

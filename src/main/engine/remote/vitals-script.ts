@@ -43,6 +43,11 @@ export interface VitalsRequest {
   gpuStart: 0 | 1 | null;
   /** A GPU query running longer than this is killed and reported hung (seconds). */
   gpuTimeoutS: number;
+  /**
+   * Names this Vigil's GPU files on the host (8 hex digits), so that two Vigils watching one account
+   * (another laptop) never collect each other's answers.
+   */
+  gpuId?: string;
 }
 
 /** nvidia-smi's device query; `uuid` maps compute apps to devices. */
@@ -126,7 +131,7 @@ function rootLines(req: VitalsRequest): string[] {
 }
 
 /**
- * The GPU query, a background job whose state lives in files of a private folder: `job` holds its pid,
+ * The GPU query, a background job whose state lives in files of a private folder: `ID.job` holds its pid,
  * which query it is (0 devices, 1 compute apps) and its start (uptime seconds). One query per job and
  * `&` on a simple command, so starting it forks nvidia-smi and nothing else. A job still alive past the
  * timeout is killed and reported hung; while one lives no other starts, so a wedged driver never
@@ -134,13 +139,14 @@ function rootLines(req: VitalsRequest): string[] {
  */
 function gpuLines(req: VitalsRequest): string[] {
   if (!req.gpuCollect && req.gpuStart === null) return [];
+  const id = /^[0-9a-f]{8}$/.test(req.gpuId ?? '') ? req.gpuId : 'default';
   const lines = [
     'if command -v nvidia-smi >/dev/null 2>&1; then',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '  _g="${XDG_RUNTIME_DIR:-$HOME/.cache}/vigil-gpu"; [ -d "$_g" ] || mkdir -p -m 700 "$_g" || o H 2 nodir',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '  _up=; read -r _up _ < /proc/uptime; _up=${_up%.*}; _run=',
-    '  _jp=; _jk=; _js=; [ -f "$_g/job" ] && read -r _jp _jk _js < "$_g/job"',
+    `  _j="$_g/${id}"; _jp=; _jk=; _js=; [ -f "$_j.job" ] && read -r _jp _jk _js < "$_j.job"`,
     '  case $_jp$_jk$_js in ""|*[!0-9]*) _jp=;; esac; case $_jk in 0|1) ;; *) _jp=;; esac',
     // Alive: its pid still names an nvidia-smi, and not a zombie waiting for a parent to reap it.
     '  if [ -n "$_jp" ]; then _jc=; read -r _jc < "/proc/$_jp/comm"',
@@ -150,11 +156,11 @@ function gpuLines(req: VitalsRequest): string[] {
   if (req.gpuCollect) {
     lines.push(
       `    if [ -n "$_run" ] && [ $((_up-_js)) -ge ${Math.max(1, Math.round(req.gpuTimeoutS))} ]; then`,
-      '      kill -9 "$_jp"; : > "$_g/job"; _run=; o H 0 "hung $_jk $_js $_up"',
+      '      kill -9 "$_jp"; : > "$_j.job"; _run=; o H 0 "hung $_jk $_js $_up"',
       '    elif [ -n "$_run" ]; then o H 0 "running $_jk $_js $_up"',
       '    else o H 0 "done $_jk $_js $_up"',
-      `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G $_jk "$_l"; _n=$((_n+1)); done < "$_g/$_jk.out"`,
-      '      : > "$_g/job"; fi',
+      `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G $_jk "$_l"; _n=$((_n+1)); done < "$_j.$_jk.out"`,
+      '      : > "$_j.job"; fi',
     );
   }
   lines.push('  fi');
@@ -162,8 +168,8 @@ function gpuLines(req: VitalsRequest): string[] {
     const query = req.gpuStart === 0 ? `--query-gpu=${GPU_QUERY}` : `--query-compute-apps=${GPU_APPS_QUERY}`;
     lines.push(
       '  if [ -z "$_run" ] && [ -d "$_g" ]; then',
-      `    nvidia-smi ${query} ${SMI_FORMAT} > "$_g/${req.gpuStart}.out" 2>&1 </dev/null 3>&- &`,
-      `    echo "$! ${req.gpuStart} $_up" > "$_g/job"; o H 1 "started ${req.gpuStart} $_up"`,
+      `    nvidia-smi ${query} ${SMI_FORMAT} > "$_j.${req.gpuStart}.out" 2>&1 </dev/null 3>&- &`,
+      `    echo "$! ${req.gpuStart} $_up" > "$_j.job"; o H 1 "started ${req.gpuStart} $_up"`,
       '  fi',
     );
   }

@@ -320,7 +320,7 @@ describe('the GPU query runs in the background and never holds up the script', (
   });
 
   const waitForJob = (runtime: string) => {
-    const job = path.join(runtime, 'vigil-gpu', 'job');
+    const job = path.join(runtime, 'vigil-gpu', 'default.job');
     for (let i = 0; i < 100; i++) {
       const [pid] = readFileSync(job, 'utf8').split(' ');
       if (!pid || !existsSync(`/proc/${pid}`)) return;
@@ -367,7 +367,7 @@ describe('the GPU query runs in the background and never holds up the script', (
     const t0 = Date.now();
     vitals(request(null, { gpuStart: 0 }), env);
     expect(Date.now() - t0).toBeLessThan(3000); // the script did not wait for it
-    const [jobPid] = readFileSync(path.join(runtime, 'vigil-gpu', 'job'), 'utf8').split(' ');
+    const [jobPid] = readFileSync(path.join(runtime, 'vigil-gpu', 'default.job'), 'utf8').split(' ');
     const running = vitals(request(null, { gpuCollect: true, gpuStart: 1, gpuTimeoutS: 5 }), env);
     expect(running.gpu).toMatchObject({ state: 'running', query: 0 });
     expect(running.gpuStarted).toBeNull();
@@ -378,6 +378,19 @@ describe('the GPU query runs in the background and never holds up the script', (
     for (let i = 0; i < 40 && existsSync(`/proc/${jobPid}`); i++) spawnSync('sleep', ['0.05']);
     expect(existsSync(`/proc/${jobPid}`)).toBe(false);
     expect(smi.calls()).toHaveLength(1);
+  });
+
+  it('two Vigils on one account keep their GPU answers apart', () => {
+    const smi = fakeNvidiaSmi(tmp('smi-two'));
+    const runtime = tmp('run-two');
+    const env = smiEnv(smi.dir, runtime);
+    vitals(request(null, { gpuStart: 0, gpuId: 'aaaaaaaa' }), env);
+    const other = vitals(request(null, { gpuCollect: true, gpuStart: 1, gpuId: 'bbbbbbbb' }), env);
+    expect(other.gpu.state).toBe('not-asked'); // not its job
+    expect(other.gpuStarted).toBe(1); // its own runs beside
+    for (let i = 0; i < 40; i++) spawnSync('sleep', ['0.05']);
+    const mine = vitals(request(null, { gpuCollect: true, gpuId: 'aaaaaaaa' }), env);
+    expect(mine.gpu).toMatchObject({ state: 'done', query: 0 });
   });
 
   it('a failing, a garbled and a missing nvidia-smi are each said, never read as numbers', () => {

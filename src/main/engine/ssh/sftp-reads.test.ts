@@ -5,7 +5,13 @@ import { SftpReads } from './sftp-reads';
 
 /** A fake SFTP channel: each read waits until the test answers it (or never). */
 function fakeChannel(id: string) {
-  const c = { id, ended: false, end: () => void (c.ended = true) };
+  const c = {
+    id,
+    ended: false,
+    end: () => {
+      c.ended = true;
+    },
+  };
   return c as unknown as SFTPWrapper & { id: string; ended: boolean };
 }
 
