@@ -121,7 +121,7 @@ export class HostRuntime {
       name: this.cfg.name,
       connection: this.connection,
       connectionReason:
-        this.connection === 'unreachable' && this.watch.silenceText
+        this.connection === 'unreachable' && this.sampler && this.watch.silenceText
           ? `${this.reason ?? 'the host does not answer'}; ${this.watch.silenceText}`
           : this.reason,
       lastContactAt: this.lastContactAt,

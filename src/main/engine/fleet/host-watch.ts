@@ -57,7 +57,8 @@ export class HostWatch {
   /** The newest reading, from this process or the history. */
   last: VitalsSample | null = null;
   note: string | null = null;
-  private silence: { since: number; text: string } | null = null;
+  /** While silent: since when, and the post-mortem (null when there is nothing to go on). */
+  private silence: { since: number; text: string | null } | null = null;
   private returning: {
     silentSince: number;
     before: VitalsSample | null;
@@ -89,13 +90,17 @@ export class HostWatch {
     if (this.silence) return;
     const lastAnswer = lastContactAt ?? this.last?.t ?? null;
     const since = lastAnswer ?? now;
+    // Never answered and never read: nothing to say beyond the connection's own error.
+    const known = lastAnswer !== null || this.last !== null;
     this.silence = {
       since,
-      text: diagnoseSilence(this.last, this.history?.recent() ?? [], {
-        silentSince: since,
-        lastAnswerAt: lastAnswer,
-        clock: this.clock,
-      }),
+      text: known
+        ? diagnoseSilence(this.last, this.history?.recent() ?? [], {
+            silentSince: since,
+            lastAnswerAt: lastAnswer,
+            clock: this.clock,
+          })
+        : null,
     };
     // A return is measured from here: what the workers held when it went silent.
     this.returning = null;
