@@ -26,6 +26,8 @@ describe('host bars', () => {
     h.disks = [{ path: '/x', freeBytes: 1.5 * GB, totalBytes: 4000 * GB, freeInodes: null, workers: [] }];
     expect(hostBars(h).find((b) => b.key === 'disk:/x')!.level).toBe('bad');
     expect(gbText(null)).toBe('—');
+    expect(gbText(41 * 2 ** 20)).toBe('41 MB');
+    expect(gbText(0)).toBe('0.0 GB');
     expect(resourcesText({ rssBytes: null, cpuPct: null, gpuMemBytes: null })).toBeNull();
     expect(resourcesText({ rssBytes: 2.5 * GB, cpuPct: 99.6, gpuMemBytes: 0 })).toBe(
       'RAM 2.5 GB · CPU 100 %',

@@ -30,9 +30,10 @@ function pair(a: number | null, b: number | null): string {
 /** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
 const GB = 2 ** 30;
 
-/** "0.3 GB", "19.8 GB", "484 GB". */
+/** "41 MB", "19.8 GB", "484 GB". */
 export function gbText(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return '—';
+  if (bytes > 0 && bytes < GB / 2) return `${Math.max(1, Math.round(bytes / 2 ** 20))} MB`;
   const v = bytes / GB;
   return `${v < 100 ? v.toFixed(1) : v.toFixed(0)} GB`;
 }
