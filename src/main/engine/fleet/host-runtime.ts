@@ -327,7 +327,8 @@ export class HostRuntime {
     const workers = this.vitalsWorkers(session.home);
     const req: VitalsRequest = sampler.plan(workers, clock.now());
     if (collectOnly) req.gpuStart = null;
-    const key = JSON.stringify(req);
+    // The script's text depends on the workers alone (what a tick asks goes in its environment).
+    const key = JSON.stringify([req.roots.map((r) => (r.kind === 'pattern' ? r.pattern : r)), req.dirs]);
     if (key !== this.lastVitals?.key) this.lastVitals = { key, script: buildVitalsScript(req) };
     try {
       const reading = await runVitals(session, req, this.lastVitals.script, VITALS_TIMEOUT_MS);

@@ -133,10 +133,8 @@ export class VitalsSampler {
       procRoot: this.opts.procRoot ?? '/proc',
       sysRoot: this.opts.sysRoot ?? '/sys',
       roots,
-      dirs:
-        this.ticks++ % DISK_EVERY_TICKS === 0 || this.disks.length === 0
-          ? [...new Set(workers.map((w) => w.dir))]
-          : [],
+      dirs: [...new Set(workers.map((w) => w.dir))],
+      readDisks: this.ticks++ % DISK_EVERY_TICKS === 0 || this.disks.length === 0,
       pageSize,
       scan,
       gpuCollect: now >= this.gpuAbsentUntil,
@@ -178,7 +176,7 @@ export class VitalsSampler {
     this.prevProcs = r.procs;
     this.prevUptime = r.uptimeSeconds;
     if (r.unavailable !== null) return { sample: null, note: `vitals unavailable: ${r.unavailable}` };
-    if (req.dirs.length > 0) this.disks = disksOf(r, workers);
+    if (req.readDisks !== false) this.disks = disksOf(r, workers);
     const devices = this.freshDevices(now);
     const sample: VitalsSample = {
       t: now,

@@ -47,4 +47,5 @@ export {
   GPU_QUERY,
   type VitalsRequest,
   type VitalsRoot,
+  vitalsEnv,
 } from './vitals-script';

@@ -1,11 +1,11 @@
-// One vitals run in the control shell: a fresh nonce (in the environment, so the cached script stays the
-// same from tick to tick), the answer kept as bytes, then read.
+// One vitals run in the control shell: a fresh nonce and what this tick asks in the environment (so the
+// cached script stays the same from tick to tick), the answer kept as bytes, then read.
 
 import { randomBytes } from 'node:crypto';
 import type { SshSession } from '../ssh';
 import { NONCE_VAR, newNonce } from './frame';
 import { parseVitalsOutput, type VitalsReading } from './vitals-parse';
-import type { VitalsRequest } from './vitals-script';
+import { type VitalsRequest, vitalsEnv } from './vitals-script';
 
 export async function runVitals(
   session: Pick<SshSession, 'run'>,
@@ -14,6 +14,7 @@ export async function runVitals(
   timeoutMs: number,
 ): Promise<VitalsReading> {
   const nonce = newNonce(randomBytes);
-  const r = await session.run(script, { timeoutMs, env: { [NONCE_VAR]: nonce }, encoding: 'latin1' });
+  const env = { ...vitalsEnv(req), [NONCE_VAR]: nonce };
+  const r = await session.run(script, { timeoutMs, env, encoding: 'latin1' });
   return parseVitalsOutput(req, Buffer.from(r.stdout, 'latin1'), nonce);
 }

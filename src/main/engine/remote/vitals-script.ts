@@ -33,6 +33,8 @@ export interface VitalsRequest {
   roots: VitalsRoot[];
   /** Absolute folders whose file systems' free space is read. */
   dirs: string[];
+  /** Read them this tick (default true). */
+  readDisks?: boolean;
   /** Read the page size (RSS in /proc/PID/stat is in pages): once per connection. */
   pageSize: boolean;
   /** Run one `ps` to find the processes of every pattern root this tick. */
@@ -111,20 +113,19 @@ function rootLines(req: VitalsRequest): string[] {
           `case $_p in ""|*[!0-9]*) o W ${i} bad;; *) o W ${i} "pid $_p"; wk ${i} "$_p";; esac; ` +
           `elif [ -e ${p} ]; then o W ${i} unreadable; else o W ${i} nofile; fi`,
       );
-    } else if (root.kind === 'pattern' && req.scan) {
-      // Every match's pid and parent; the roots are the matches whose parent does not match (forked
-      // DataLoader workers carry their parent's command line). Lines split on newlines only, and
-      // nothing a command line holds is globbed.
+    } else if (root.kind === 'pattern') {
+      // With VIGIL_SCAN: every match's pid and parent from one `ps`; the roots are the matches whose
+      // parent does not match (forked DataLoader workers carry their parent's command line). Lines split
+      // on newlines only, and nothing a command line holds is globbed. Else the pids found before
+      // (VIGIL_Kn, digits only), checked by the caller against their start times.
       lines.push(
-        `if [ $_vq -ne 0 ]; then o W ${i} noscan; else _m=" "; _r=; _n=0; set -f; IFS="${NL}"; ` +
+        `if [ -n "$VIGIL_SCAN" ]; then if [ $_vq -ne 0 ]; then o W ${i} noscan; else _m=" "; _r=; _n=0; set -f; IFS="${NL}"; ` +
           `for _l in $_vp; do case "$_l" in ${selfExcludingGlob(root.pattern)}) [ $_n -lt ${MAX_MATCHES} ] || break; ` +
           `IFS=" "; set -- $_l; IFS="${NL}"; _m="$_m$1 "; _r="$_r $1:$2"; _n=$((_n+1));; esac; done; ` +
           `set +f; IFS="${IFS_DEFAULT}"; _z=; for _x in $_r; do case $_m in *" \${_x#*:} "*) ;; *) _z="$_z \${_x%%:*}";; esac; done; ` +
-          `o W ${i} "match$_z"; wk ${i} "$_z"; fi`,
+          `o W ${i} "match$_z"; wk ${i} "$_z"; fi; ` +
+          `else _k=$VIGIL_K${i}; case $_k in ""|*[!0-9\\ ]*) ;; *) o W ${i} "known $_k"; wk ${i} "$_k";; esac; fi`,
       );
-    } else if (root.kind === 'pattern' && root.pids.length > 0) {
-      const pids = root.pids.filter((p) => Number.isSafeInteger(p) && p > 0).join(' ');
-      lines.push(`o W ${i} "known ${pids}"; wk ${i} "${pids}"`);
     }
   });
   return lines;
@@ -138,10 +139,10 @@ function rootLines(req: VitalsRequest): string[] {
  * collects a pile of stuck nvidia-smi processes.
  */
 function gpuLines(req: VitalsRequest): string[] {
-  if (!req.gpuCollect && req.gpuStart === null) return [];
   const id = /^[0-9a-f]{8}$/.test(req.gpuId ?? '') ? req.gpuId : 'default';
-  const lines = [
-    'if command -v nvidia-smi >/dev/null 2>&1; then',
+  const timeout = Math.max(1, Math.round(req.gpuTimeoutS));
+  return [
+    'if [ -n "$VIGIL_GC$VIGIL_GS" ]; then if command -v nvidia-smi >/dev/null 2>&1; then',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '  _g="${XDG_RUNTIME_DIR:-$HOME/.cache}/vigil-gpu"; [ -d "$_g" ] || mkdir -p -m 700 "$_g" || o H 2 nodir',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
@@ -152,41 +153,52 @@ function gpuLines(req: VitalsRequest): string[] {
     '  if [ -n "$_jp" ]; then _jc=; read -r _jc < "/proc/$_jp/comm"',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text
     '    if [ "$_jc" = nvidia-smi ]; then _x=; read -r _x < "/proc/$_jp/stat"; _x=${_x##*\\) }; case $_x in Z*|X*) ;; *) _run=1;; esac; fi',
+    '    if [ -z "$VIGIL_GC" ]; then :',
+    `    elif [ -n "$_run" ] && [ $((_up-_js)) -ge ${timeout} ]; then`,
+    '      kill -9 "$_jp"; : > "$_j.job"; _run=; o H 0 "hung $_jk $_js $_up"',
+    '    elif [ -n "$_run" ]; then o H 0 "running $_jk $_js $_up"',
+    '    else o H 0 "done $_jk $_js $_up"',
+    `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G $_jk "$_l"; _n=$((_n+1)); done < "$_j.$_jk.out"`,
+    '      : > "$_j.job"; fi',
+    '  fi',
+    `  case $VIGIL_GS in 0) _q=--query-gpu=${GPU_QUERY};; 1) _q=--query-compute-apps=${GPU_APPS_QUERY};; *) _q=;; esac`,
+    '  if [ -n "$_q" ] && [ -z "$_run" ] && [ -d "$_g" ]; then',
+    `    nvidia-smi "$_q" ${SMI_FORMAT} > "$_j.$VIGIL_GS.out" 2>&1 </dev/null 3>&- &`,
+    '    echo "$! $VIGIL_GS $_up" > "$_j.job"; o H 1 "started $VIGIL_GS $_up"',
+    '  fi',
+    'else o H 0 absent; fi; fi',
   ];
-  if (req.gpuCollect) {
-    lines.push(
-      `    if [ -n "$_run" ] && [ $((_up-_js)) -ge ${Math.max(1, Math.round(req.gpuTimeoutS))} ]; then`,
-      '      kill -9 "$_jp"; : > "$_j.job"; _run=; o H 0 "hung $_jk $_js $_up"',
-      '    elif [ -n "$_run" ]; then o H 0 "running $_jk $_js $_up"',
-      '    else o H 0 "done $_jk $_js $_up"',
-      `      _n=0; while IFS= read -r _l && [ $_n -lt ${MAX_GPU_LINES} ]; do o G $_jk "$_l"; _n=$((_n+1)); done < "$_j.$_jk.out"`,
-      '      : > "$_j.job"; fi',
-    );
-  }
-  lines.push('  fi');
-  if (req.gpuStart !== null) {
-    const query = req.gpuStart === 0 ? `--query-gpu=${GPU_QUERY}` : `--query-compute-apps=${GPU_APPS_QUERY}`;
-    lines.push(
-      '  if [ -z "$_run" ] && [ -d "$_g" ]; then',
-      `    nvidia-smi ${query} ${SMI_FORMAT} > "$_j.${req.gpuStart}.out" 2>&1 </dev/null 3>&- &`,
-      `    echo "$! ${req.gpuStart} $_up" > "$_j.job"; o H 1 "started ${req.gpuStart} $_up"`,
-      '  fi',
-    );
-  }
-  lines.push('else o H 0 absent; fi');
-  return lines;
 }
 
+/**
+ * What this tick asks, in the environment: the script's text stays the same from tick to tick, so the
+ * control shell keeps it (sent once) however the ticks differ.
+ */
+export function vitalsEnv(req: VitalsRequest): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (req.pageSize) env.VIGIL_PS = '1';
+  if (req.scan) env.VIGIL_SCAN = '1';
+  req.roots.forEach((r, i) => {
+    if (r.kind === 'pattern' && !req.scan && r.pids.length > 0)
+      env[`VIGIL_K${i}`] = r.pids.filter((p) => Number.isSafeInteger(p) && p > 0).join(' ');
+  });
+  if (req.gpuCollect) env.VIGIL_GC = '1';
+  if (req.gpuStart !== null) env.VIGIL_GS = String(req.gpuStart);
+  if (req.readDisks !== false) env.VIGIL_DISKS = '1';
+  return env;
+}
+
+/** The script for a host's workers; what each tick asks comes in its environment (vitalsEnv). */
 export function buildVitalsScript(req: VitalsRequest): string {
   const lines: string[] = [
     SH_PRELUDE,
-    `R=${shQuote(req.procRoot)}; Y=${shQuote(req.sysRoot)}; _nc=; _all=" "; _a=${shQuote(AWK_READER)}`,
+    `R=${shQuote(req.procRoot)}; Y=${shQuote(req.sysRoot)}; _nc=; _all=" "; _a=${shQuote(AWK_READER)}; _vq=1`,
   ];
-  const scanning = req.scan && req.roots.some((r) => r.kind === 'pattern');
   // Before LC_ALL=C: ps would show non-ASCII command lines as `?`.
-  if (scanning) lines.push('_vp=$(ps -A -o pid=,ppid=,args= 2>/dev/null); _vq=$?');
+  if (req.roots.some((r) => r.kind === 'pattern'))
+    lines.push('if [ -n "$VIGIL_SCAN" ]; then _vp=$(ps -A -o pid=,ppid=,args= 2>/dev/null); _vq=$?; fi');
   lines.push(SH_BYTES, 'if [ -r "$R/meminfo" ]; then');
-  if (req.pageSize) lines.push('o Z 0 "$(getconf PAGESIZE)"');
+  lines.push('[ -n "$VIGIL_PS" ] && o Z 0 "$(getconf PAGESIZE)"');
   lines.push(SH_WALK, ...rootLines(req), '[ -n "$_nc" ] && o Y 0 nochildren');
   // One awk reads them all; pressure files absent (kernel < 4.20) or refused (psi=0) read as nothing.
   lines.push(
@@ -199,9 +211,13 @@ export function buildVitalsScript(req: VitalsRequest): string {
   );
   // Folders that exist go on to `stat -f`; the others are said so.
   lines.push('set --');
-  req.dirs.forEach((d, i) => {
-    lines.push(`if [ -d ${shQuote(d)} ]; then set -- "$@" ${shQuote(d)}; else o K ${i} missing; fi`);
-  });
+  if (req.dirs.length > 0) {
+    lines.push('if [ -n "$VIGIL_DISKS" ]; then');
+    req.dirs.forEach((d, i) => {
+      lines.push(`if [ -d ${shQuote(d)} ]; then set -- "$@" ${shQuote(d)}; else o K ${i} missing; fi`);
+    });
+    lines.push('fi');
+  }
   lines.push(SH_END);
   if (req.dirs.length > 0) {
     // GNU stat: fs id, block size, blocks, free, available to users, inodes, free inodes, name, NUL.

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fakeNvidiaSmi } from '../../../../test/support/fake-nvidia-smi';
 import { FakeProc } from '../../../../test/support/fake-proc';
 import { parseGpuApps, parseGpuDevices, parseVitalsOutput, throttleNames } from './vitals-parse';
-import { buildVitalsScript, type VitalsRequest } from './vitals-script';
+import { buildVitalsScript, type VitalsRequest, vitalsEnv } from './vitals-script';
 
 const N = 'fedcba9876543210';
 const root = mkdtempSync(path.join(os.tmpdir(), 'vigil-vitals-'));
@@ -36,7 +36,7 @@ function request(proc: FakeProc | null, change: Partial<VitalsRequest> = {}): Vi
 /** Runs the script in a real sh, stderr merged as the control shell does, the nonce in the environment. */
 function vitals(req: VitalsRequest, env: Record<string, string> = {}) {
   const r = spawnSync('sh', ['-c', `exec 2>&1\n${buildVitalsScript(req)}`], {
-    env: { ...process.env, VIGIL_NONCE: N, ...env },
+    env: { ...process.env, VIGIL_NONCE: N, ...vitalsEnv(req), ...env },
     timeout: 10_000,
   });
   if (r.error) throw r.error;
@@ -202,11 +202,14 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
       expect(r.error).toBeNull();
       expect(r.roots[0]).toEqual({ kind: 'found', how: 'match', pids: [parent.pid] });
       expect(r.trees[0]).toHaveLength(3); // sh and its two sleeps
-      // Known pids next time: no ps.
-      const script = buildVitalsScript(
-        request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [parent.pid!] }] }),
-      );
-      expect(script).not.toContain('ps -A');
+      // Known pids next time: no ps, the same script (only the environment differs).
+      const known = request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [parent.pid!] }] });
+      expect(vitalsEnv(known)).toEqual({ VIGIL_K0: String(parent.pid), VIGIL_DISKS: '1' });
+      const scanning = request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [] }], scan: true });
+      expect(buildVitalsScript(known)).toBe(buildVitalsScript(scanning));
+      const again = vitals(known);
+      expect(again.roots[0]).toEqual({ kind: 'found', how: 'known', pids: [parent.pid] });
+      expect(again.trees[0]).toHaveLength(3);
     } finally {
       parent.kill('SIGKILL');
     }
