@@ -17,6 +17,7 @@ const BENCHES = [
   'freshness.ts',
   'wire.ts',
   'spawns.ts',
+  'remote-cpu.ts',
   'chart.ts',
   'scale.ts',
   'unreachable.ts',

@@ -4,14 +4,18 @@
 // can be missed. Each successful fork/vfork/clone/clone3 that is not a thread is one process started.
 // Only the calls timestamped inside the measured polls count (-ttt, the same wall clock as ours).
 // Vigil: the README's typical host (4 workers, metrics + log each, 2 pid files, 2 process patterns),
-// polled N times. Baseline: one `ssh host tail -c +N file` per poll (system ssh).
+// polled N times (vitals off: the file poll alone), then N vitals runs on their own (each planned as on
+// its tick: the GPU queries in turn against a stand-in nvidia-smi). Baseline: one `ssh host tail -c +N
+// file` per poll (system ssh).
 //   npx tsx bench/spawns.ts [--quick]        (60 polls; --quick: 10)
-// Prints `BENCH remote_spawns_per_poll <n> processes baseline=<n> ratio=<baseline/ours>`.
+// Prints `BENCH remote_spawns_per_poll <n> processes baseline=<n> ratio=<baseline/ours>` and
+// `BENCH remote_spawns_per_vitals_tick <n> processes` (the control shell's `timeout` and `sh` included).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openFleet } from '../src/main/engine/fleet/open-fleet';
+import { fakeNvidiaSmi } from '../test/support/fake-nvidia-smi';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,
@@ -29,8 +33,9 @@ import {
 const POLLS = QUICK ? 10 : 60;
 const NAIVE = QUICK ? 3 : 20;
 
-const sshd = await startSshd();
 const dir = tempDir('spawns');
+const smi = fakeNvidiaSmi(path.join(dir, 'smi'));
+const sshd = await startSshd({ extraConfig: [`SetEnv PATH=${smi.dir}:/usr/local/bin:/usr/bin:/bin`] });
 const traceFile = path.join(dir, 'strace.txt');
 const tracer = spawn(
   'strace',
@@ -62,19 +67,23 @@ try {
     }
   }
   const sshConfig = writeSshConfig(sshd, [{ name: 'remote', port: sshd.port }]);
-  const configPath = writeVigilConfig({
-    sshConfig,
-    hosts: { remote: {} },
-    workers: workers.map((w) => ({
-      name: w.name,
-      host: 'remote',
-      dir: w.wdir,
-      metrics: 'metrics.jsonl',
-      log: 'train.log',
-      process: w.i % 2 === 0 ? { pidFile: 'train.pid' } : { match: `vigil-bench-train-${w.name}` },
-    })),
+  const configFor = (vitals: boolean) =>
+    writeVigilConfig({
+      sshConfig,
+      hosts: { remote: vitals ? {} : { vitals: false } },
+      workers: workers.map((w) => ({
+        name: w.name,
+        host: 'remote',
+        dir: w.wdir,
+        metrics: 'metrics.jsonl',
+        log: 'train.log',
+        process: w.i % 2 === 0 ? { pidFile: 'train.pid' } : { match: `vigil-bench-train-${w.name}` },
+      })),
+    });
+  const { fleet, config } = await openFleet({
+    configPath: configFor(false),
+    dataDir: tempDir('spawns-data'),
   });
-  const { fleet, config } = await openFleet({ configPath, dataDir: tempDir('spawns-data') });
   const host = fleet.hosts[0]!;
   await host.tick(); // connect, first read
   await host.tick();
@@ -90,6 +99,26 @@ try {
   }
   const t1 = Date.now() / 1000;
   await fleet.stop();
+  await sleep(300);
+
+  // Vitals runs alone, each as planned on its tick (after the first: page size, patterns found).
+  const withVitals = await openFleet({ configPath: configFor(true), dataDir: tempDir('spawns-vitals') });
+  const vhost = withVitals.fleet.hosts[0]!;
+  await vhost.tick();
+  const vsession = (await vhost.ensureSession())!;
+  for (let i = 0; i < 2; i++) {
+    vhost.sampler!.forceDue();
+    await vhost.runVitals(vsession);
+  }
+  await sleep(300);
+  const v0 = Date.now() / 1000;
+  for (let i = 0; i < POLLS; i++) {
+    vhost.sampler!.forceDue();
+    await vhost.runVitals(vsession);
+    await sleep(150); // the GPU query started by this run ends before the next collects it
+  }
+  const v1 = Date.now() / 1000;
+  await withVitals.fleet.stop();
   await sleep(300);
 
   // The naive way, one fresh ssh per poll.
@@ -130,6 +159,7 @@ try {
     return { procs, execs, programs };
   };
   const ours = count(t0, t1);
+  const vitals = count(v0, v1);
   const naive = count(n0, n1);
   const perPoll = ours.procs / POLLS;
   const basePerPoll = naive.procs / NAIVE;
@@ -140,6 +170,10 @@ try {
       `naive ${naive.procs} (${naive.execs} execs: ${show(naive.programs, NAIVE)}) in ${NAIVE}; poll ${config.pollMs} ms`,
   );
   bench('remote_spawns_per_poll', perPoll, 'processes', basePerPoll, basePerPoll / perPoll);
+  note(
+    `spawns: vitals ${vitals.procs} processes (${vitals.execs} execs: ${show(vitals.programs, POLLS)}) in ${POLLS} runs`,
+  );
+  bench('remote_spawns_per_vitals_tick', vitals.procs / POLLS, 'processes');
 } finally {
   if (tracer.exitCode === null) tracer.kill('SIGKILL');
   for (const s of sleepers) s.kill('SIGKILL');

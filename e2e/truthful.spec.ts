@@ -81,7 +81,7 @@ test('the detail says since when, and the chart draws the NaN stretch up to the 
   await expect(page.locator('.detail .reason')).toContainText(
     /^loss is NaN since step 122 \(epoch 2, \d+ min ago\)/,
   );
-  const chart = page.getByRole('figure');
+  const chart = page.locator('figure.chart');
   await expect(chart.locator('.nan-band')).toHaveCount(1, { timeout: 10_000 });
   await expect(chart.locator('.chart-nan')).toHaveText('loss is NaN from step 122 to step 652');
   // The x axis reaches the newest record: its last tick is near 652, not 121.
@@ -113,15 +113,15 @@ test('a tqdm log is drawn by the run step: one rising line, not epochs folded on
   expect(xs.length).toBeGreaterThan(10);
   expect(xs.every((x, i) => i === 0 || x >= xs[i - 1]!)).toBe(true);
   await row('TqdmRun').click();
-  await expect(page.locator('.detail .facts')).toContainText('3000');
-  const path_ = page.getByRole('figure').locator('.recharts-line path.recharts-curve').first();
+  await expect(page.locator('.detail > .facts')).toContainText('3000');
+  const path_ = page.locator('figure.chart').locator('.recharts-line path.recharts-curve').first();
   await expect(path_).toHaveAttribute('d', /M[\d.]+,[\d.]+L/, { timeout: 10_000 });
   const lineXs = [...((await path_.getAttribute('d')) ?? '').matchAll(/[ML]([\d.]+),/g)].map((m) =>
     Number(m[1]),
   );
   expect(lineXs.every((x, i) => i === 0 || x >= lineXs[i - 1]!)).toBe(true);
   const ticks = await page
-    .getByRole('figure')
+    .locator('figure.chart')
     .locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
     .allTextContents();
   expect(ticks.at(-1)).toMatch(/^3\d{3}$|^3k$/);

@@ -65,16 +65,21 @@ test('four workers appear with rising epochs', async () => {
     })
     .toBe(NAMES.length);
   await expect(row('I3D').locator('.epoch')).toContainText('/ 1000');
+  // The host's strip: this machine's own memory and the run's disk, read over SSH.
+  const strip = page.getByRole('group', { name: `Host ${sshd.alias}` });
+  await expect(strip.locator('.meter').first()).toContainText(/RAM.* GB free/, { timeout: 15_000 });
+  await expect(strip).toContainText('disk');
   await page.screenshot({ path: path.join(SHOTS, 'list.png') });
 });
 
 test('a click on a worker shows its loss curve', async () => {
   await row('I3D').click();
-  const chart = page.getByRole('figure');
+  const chart = page.locator('figure.chart');
   await expect(chart.locator('.recharts-line path').first()).toHaveAttribute('d', /M[\d.]+,[\d.]+L/, {
     timeout: 10_000,
   });
   await expect(page.getByText('Latest values', { exact: false })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Resources' })).toContainText('RAM');
   await page.screenshot({ path: path.join(SHOTS, 'detail.png') });
   await page.getByRole('button', { name: /back/i }).click();
   await expect(row('SlowFast')).toBeVisible();

@@ -104,10 +104,18 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
         </p>
       )}
       {!snapshot && !loadError && <p className="loading">Connecting…</p>}
-      {snapshot && worker && <WorkerDetail worker={worker} />}
+      {snapshot && worker && (
+        <WorkerDetail
+          worker={worker}
+          warnings={(snapshot.hosts ?? [])
+            .find((h) => h.name === worker.host)
+            ?.warnings.filter((w) => w.workers.includes(worker.name))}
+        />
+      )}
       {snapshot && !worker && snapshot.workers.length > 0 && (
         <WorkerList
           workers={snapshot.workers}
+          hosts={snapshot.hosts}
           initialActive={lastOpened}
           onOpen={(name) => stores.navigation.getState().open(name)}
         />

@@ -16,7 +16,8 @@ import type {
   SeriesPoint,
   SeriesResult,
 } from './contract';
-import type { FleetSnapshot, WorkerSnapshot } from './model';
+import { defaultHosts, FAKE_RESOURCES, fakeResourceHistory } from './contract-fake-hosts';
+import type { FleetSnapshot, HostSnapshot, WorkerSnapshot } from './model';
 
 /** Reduces one raw series to at most maxPoints points. The engine's LTTB fits this shape. */
 export type Downsampler = (xs: Float64Array, ys: Float64Array, maxPoints: number) => SeriesPoint[];
@@ -32,6 +33,8 @@ export interface FakeBackendOptions {
   downsample?: Downsampler;
   /** Replaces the four default workers ([] gives the empty state). */
   workers?: WorkerSnapshot[];
+  /** Replaces the default hosts (ec2 with a memory warning, gpu-box silent). */
+  hosts?: HostSnapshot[];
   configError?: string | null;
 }
 
@@ -75,6 +78,7 @@ export function fakeWorker(
     format: 'jsonl',
     logTail: [],
     sync: [],
+    resources: FAKE_RESOURCES[overrides.name] ?? { rssBytes: null, cpuPct: null, gpuMemBytes: null },
     ...overrides,
   };
   if (!overrides.logTail)
@@ -211,9 +215,11 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
   const now = options.now ?? Date.now();
   const length = options.seriesLength ?? 2000;
   const downsample = options.downsample ?? strideDownsample;
+  const workers = options.workers ?? defaultFleet(now);
   let fleet: FleetSnapshot = {
     generatedAt: iso(now),
-    workers: options.workers ?? defaultFleet(now),
+    workers,
+    hosts: options.hosts ?? defaultHosts(now, workers),
     configError: options.configError ?? null,
   };
   const listeners = new Set<EventListener>();
@@ -321,6 +327,10 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     },
     reloadConfig() {
       record('reloadConfig', []);
+    },
+    getResources(workerName, sinceMs) {
+      record('getResources', [workerName, sinceMs]);
+      return fakeResourceHistory(worker(workerName), now, sinceMs);
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -11,6 +11,7 @@ import type {
   metricSeriesSchema,
   nonFiniteStretchSchema,
   progressEventSchema,
+  resourceHistorySchema,
   seriesOptionsSchema,
   seriesPointSchema,
   seriesResultSchema,
@@ -28,6 +29,8 @@ export type MetricSeries = z.infer<typeof metricSeriesSchema>;
 /** Where a metric's values are NaN or ±Infinity: the chart marks the stretch. */
 export type NonFiniteStretch = z.infer<typeof nonFiniteStretchSchema>;
 export type SeriesResult = z.infer<typeof seriesResultSchema>;
+/** A worker's RSS, CPU and GPU memory over the last stretch of time, for the detail's chart. */
+export type ResourceHistory = z.infer<typeof resourceHistorySchema>;
 
 /** The request side of the contract: `name(args) → result`. Every call is async on the wire. */
 export interface Commands {
@@ -43,6 +46,8 @@ export interface Commands {
   /** Reveals the worker's local mirror in the system file manager. */
   openMirror(worker: string): void;
   reloadConfig(): void;
+  /** The worker's resources over the last `sinceMs` (the detail's last-hour chart). */
+  getResources(worker: string, sinceMs: number): ResourceHistory;
 }
 
 export type AlertKind = z.infer<typeof alertKindSchema>;
@@ -72,6 +77,7 @@ export const COMMAND_NAMES = [
   'syncNow',
   'openMirror',
   'reloadConfig',
+  'getResources',
 ] as const satisfies readonly CommandName[];
 export const EVENT_NAMES = [
   'snapshot',
@@ -88,6 +94,7 @@ export const EVENT_NAMES = [
 export const COMMAND_TIMEOUT_MS: Readonly<Record<CommandName, number>> = {
   getSnapshot: 15_000,
   getSeries: 20_000,
+  getResources: 20_000,
   snooze: 10_000,
   syncNow: 10_000,
   openMirror: 10_000,
@@ -111,6 +118,7 @@ export interface ContractBackend {
   syncNow(worker: string | null): void | Promise<void>;
   openMirror(worker: string): void | Promise<void>;
   reloadConfig(): void | Promise<void>;
+  getResources(worker: string, sinceMs: number): ResourceHistory | Promise<ResourceHistory>;
   subscribe(listener: EventListener): Unsubscribe;
 }
 

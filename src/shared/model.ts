@@ -4,8 +4,14 @@
 import type { z } from 'zod';
 import type {
   fleetSnapshotSchema,
+  hostDiskSchema,
+  hostGpuSchema,
+  hostSnapshotSchema,
+  hostVitalsSchema,
+  hostWarningSchema,
   relayTargetStateSchema,
   syncRuleStateSchema,
+  workerResourcesSchema,
   workerSnapshotSchema,
 } from './schemas';
 
@@ -62,6 +68,14 @@ export type WorkerSnapshot = z.infer<typeof workerSnapshotSchema>;
 export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
 /** One relay target's delivery state (`alerts.notify`). */
 export type RelayTargetState = z.infer<typeof relayTargetStateSchema>;
+/** A worker's process tree on its host: RSS, CPU, GPU memory (null where unknown). */
+export type WorkerResources = z.infer<typeof workerResourcesSchema>;
+export type HostSnapshot = z.infer<typeof hostSnapshotSchema>;
+export type HostVitals = z.infer<typeof hostVitalsSchema>;
+export type HostDisk = z.infer<typeof hostDiskSchema>;
+export type HostGpu = z.infer<typeof hostGpuSchema>;
+export type HostWarning = z.infer<typeof hostWarningSchema>;
+export type HostWarningKind = HostWarning['kind'];
 
 /** Statuses that open an alert episode: the problem statuses. */
 export const ALARM_STATUSES: readonly WorkerStatus[] = [

@@ -30,6 +30,17 @@ export const syncRuleStateSchema = z.object({
   state: z.enum(['idle', 'queued', 'running']),
 });
 
+/** A worker's process tree on its host (DataLoader workers included); null where unknown. */
+export const workerResourcesSchema = z.object({
+  rssBytes: finite.nullable(),
+  /** Percent of one core (above 100 with several busy cores). */
+  cpuPct: finite.nullable(),
+  /** GPU memory of the tree's processes, from nvidia-smi's compute apps. */
+  gpuMemBytes: finite.nullable(),
+});
+
+export const NO_RESOURCES = { rssBytes: null, cpuPct: null, gpuMemBytes: null } as const;
+
 /** What every shell shows for one worker. Times are ISO strings; missing values are null. */
 export const workerSnapshotSchema = z.object({
   name,
@@ -54,6 +65,110 @@ export const workerSnapshotSchema = z.object({
   logTail: z.array(z.string()),
   /** The worker's sync rules (results mirrored home by rsync). */
   sync: z.array(syncRuleStateSchema),
+  /** Absent where no vitals are read (vitals off, or a shell that does not have them). */
+  resources: workerResourcesSchema.optional(),
+});
+
+/** Pressure stall information, `avg10` in percent (kernel ≥ 4.20; null without it). */
+export const hostPressureSchema = z.object({
+  memorySome10: finite.nullable(),
+  memoryFull10: finite.nullable(),
+  cpuSome10: finite.nullable(),
+  ioSome10: finite.nullable(),
+  ioFull10: finite.nullable(),
+});
+
+export const hostVitalsSchema = z.object({
+  memTotalBytes: finite.nullable(),
+  memAvailableBytes: finite.nullable(),
+  swapTotalBytes: finite.nullable(),
+  swapFreeBytes: finite.nullable(),
+  load1: finite.nullable(),
+  cpus: finite.nullable(),
+  /** The kernel's count of OOM kills since boot. */
+  oomKills: finite.nullable(),
+  uptimeSeconds: finite.nullable(),
+  pressure: hostPressureSchema,
+});
+
+/** The file system holding one or more workers' `dir`. */
+export const hostDiskSchema = z.object({
+  path: z.string(),
+  freeBytes: finite.nullable(),
+  totalBytes: finite.nullable(),
+  freeInodes: finite.nullable(),
+  workers: z.array(name),
+});
+
+export const hostGpuSchema = z.object({
+  index: finite,
+  name: z.string().nullable(),
+  utilPct: finite.nullable(),
+  memUsedBytes: finite.nullable(),
+  memTotalBytes: finite.nullable(),
+  tempC: finite.nullable(),
+  powerW: finite.nullable(),
+  powerLimitW: finite.nullable(),
+  /** Active clock throttle reasons ("power cap", "thermal (hardware)"…); null when not reported. */
+  throttle: z.array(z.string()).nullable(),
+});
+
+export const HOST_WARNING_KINDS = [
+  'memory',
+  'swap',
+  'disk',
+  'gpu-memory',
+  'gpu-idle',
+  'gpu-hot',
+  'gpu-hung',
+  'oom',
+] as const;
+
+/** A warning before trouble: what is wrong, since when, what to do; the workers it concerns. */
+export const hostWarningSchema = z.object({
+  kind: z.enum(HOST_WARNING_KINDS),
+  since: isoTime,
+  text: z.string(),
+  workers: z.array(name),
+});
+
+/** One host as every shell shows it: its connection, its vitals, its warnings. */
+export const hostSnapshotSchema = z.object({
+  name,
+  connection: z.enum(CONNECTION_STATES),
+  lastContactAt: isoTime.nullable(),
+  bootId: z.string().nullable(),
+  /** When the vitals shown were read (null: never). */
+  vitalsAt: isoTime.nullable(),
+  vitals: hostVitalsSchema.nullable(),
+  /** Why vitals are missing ("vitals unavailable: …", "vitals are off"), else null. */
+  vitalsNote: z.string().nullable(),
+  disks: z.array(hostDiskSchema),
+  gpus: z.array(hostGpuSchema),
+  /** What is wrong with the GPU query (nvidia-smi hung, failed), else null. */
+  gpuNote: z.string().nullable(),
+  warnings: z.array(hostWarningSchema),
+  /** While the host is silent: since when, its last vitals and the likely cause, ranked. */
+  silence: z.string().nullable(),
+  /** What happened while it was silent, once it answers again (kept for an hour). */
+  returned: z.object({ at: isoTime, text: z.string() }).nullable(),
+  workers: z.array(name),
+});
+
+/** One point of a worker's resource history (the detail's last-hour chart). */
+export const resourcePointSchema = z.object({
+  t: finite,
+  rssBytes: finite.nullable(),
+  cpuPct: finite.nullable(),
+  gpuMemBytes: finite.nullable(),
+});
+
+export const resourceHistorySchema = z.object({
+  worker: name,
+  host: z.string(),
+  points: z.array(resourcePointSchema),
+  /** The host's memory and GPU memory totals, for the chart's scale. */
+  memTotalBytes: finite.nullable(),
 });
 
 /** One relay target (`alerts.notify`) as the UI and `vigil status` show it. Never holds a secret. */
@@ -81,6 +196,8 @@ export const relayTargetStateSchema = z.object({
 export const fleetSnapshotSchema = z.object({
   generatedAt: isoTime,
   workers: z.array(workerSnapshotSchema),
+  /** Every host with workers: its connection, vitals, warnings (absent from a shell that has none). */
+  hosts: z.array(hostSnapshotSchema).optional(),
   /** Set when the configuration itself could not be loaded. */
   configError: z.string().nullable(),
   /** The relay targets and how their deliveries go; absent when none is configured. */
@@ -158,6 +275,10 @@ export const alertKindSchema = z.enum([
   'finished',
   'recovered',
   'reminder',
+  /** A host's warning before trouble (memory, disk, GPU, the OOM killer). */
+  'warning',
+  /** A host answers again after a silence: what happened meanwhile. */
+  'back',
 ]);
 
 export const alertEventSchema = z.object({
@@ -165,6 +286,8 @@ export const alertEventSchema = z.object({
   /** Every worker the alert is about when one cause hit several (a host went silent); `worker` is the first. */
   workers: z.array(name).max(10_000).optional(),
   kind: alertKindSchema,
+  /** The host, for the kinds about a host (warning, back). */
+  host: z.string().optional(),
   message: z.string(),
   /** ISO time the episode changed. */
   at: isoTime,
@@ -212,6 +335,7 @@ const commandArgs = {
   syncNow: { names: ['worker'], schema: z.tuple([name.nullable()]) },
   openMirror: { names: ['worker'], schema: z.tuple([name]) },
   reloadConfig: { names: [], schema: z.tuple([]) },
+  getResources: { names: ['worker', 'sinceMs'], schema: z.tuple([name, durationMs]) },
 } satisfies { [K in CommandName]: { names: string[]; schema: z.ZodType<CommandArgs<K>> } };
 
 const commandResults = {
@@ -221,6 +345,7 @@ const commandResults = {
   syncNow: z.undefined(),
   openMirror: z.undefined(),
   reloadConfig: z.undefined(),
+  getResources: resourceHistorySchema,
 } satisfies { [K in CommandName]: z.ZodType<CommandResult<K>> };
 
 const eventPayloads = {

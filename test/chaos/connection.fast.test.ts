@@ -220,7 +220,7 @@ describe('connection faults (fast)', () => {
           };
           write(3);
           const config = parseConfig(
-            `poll: 30s\nhosts: { gpu: { hostname: localhost } }\nworkers:\n  - { name: w, host: gpu, dir: ${dir}, metrics: metrics.jsonl, stallAfter: 15m }\n`,
+            `poll: 30s\nhosts: { gpu: { hostname: localhost, vitals: false } }\nworkers:\n  - { name: w, host: gpu, dir: ${dir}, metrics: metrics.jsonl, stallAfter: 15m }\n`,
             'config.yaml',
           );
           const conn = localConnector(clock);

@@ -97,16 +97,19 @@ describe('ended runs and a silent host', () => {
     const writtenBeforeThaw = t.records();
     sshd.thawListener();
     sshd.thawSessions();
+    // The return is told once, for the host: how long, how much was back-filled, where the run is now.
     const recovered = await until(
-      () => alerts.find((a) => a.kind === 'recovered'),
+      () => alerts.find((a) => a.kind === 'back'),
       (a) => a !== undefined,
       20_000,
-      'a recovered alert',
+      'the host back summary',
     );
-    const m = /^recovered after (\d+) s silent; (\d+) records back-filled; now epoch (\d+)\/100000$/.exec(
-      recovered!.message,
-    );
+    const m =
+      /^\S+: back after (\d+) s of silence \(\d\d:\d\d–\d\d:\d\d\): records back-filled: MagVIT (\d+) \(now epoch (\d+)\/100000\)$/.exec(
+        recovered!.message,
+      );
     expect(m, recovered!.message).not.toBeNull();
+    expect(alerts.filter((a) => a.kind === 'recovered')).toEqual([]);
     expect(Number(m![1])).toBeGreaterThanOrEqual(3);
     expect(Number(m![2])).toBeGreaterThanOrEqual(writtenBeforeThaw - silent.records);
     // Its epoch is where the run was when the back-fill was read, not where it stood before the freeze.

@@ -72,7 +72,7 @@ describe('vigil status against a real sshd', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
-    expect(Object.keys(out).sort()).toEqual(['generatedAt', 'workers']);
+    expect(Object.keys(out).sort()).toEqual(['generatedAt', 'hosts', 'workers']);
     expect(out.workers.map((w: { name: string }) => w.name)).toEqual(specs.map((s) => s.name));
     out.workers.forEach((w: Record<string, unknown>, i: number) => {
       const t = runs[i]!;
@@ -94,6 +94,7 @@ describe('vigil status against a real sshd', () => {
           'lastContactAt',
           'mirror',
           'sync',
+          'resources',
         ].sort(),
       );
       expect(w).toMatchObject({

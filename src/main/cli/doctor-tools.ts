@@ -8,7 +8,7 @@ export interface DoctorReport {
   ok(step: string, detail: string): void;
   bad(step: string, detail: string, fix?: string): void;
   /** Works, with limits the user should know about. */
-  warn(step: string, detail: string, notes: string[], fix: string): void;
+  warn(step: string, detail: string, fix: string, notes?: string[]): void;
 }
 
 export async function checkLocalTools(
@@ -32,7 +32,7 @@ export async function checkLocalTools(
     r.warn(
       'rsync',
       `${what}, which lacks options Vigil would use; sync works without them`,
-      limits,
       RSYNC_FIX,
+      limits,
     );
 }

@@ -24,14 +24,15 @@ import {
   type SshSession,
   shQuote,
 } from '../engine/ssh';
+import { checkHostHealth } from './doctor-host';
 import { checkLocalTools } from './doctor-tools';
 import { ensureWritable } from './writable';
 
 type Print = (s: string) => void;
 
 const OK = '✓';
+const WARN = '⚠';
 const BAD = '✗';
-const WARN = '!';
 const SKIP = '·';
 const READ_LIMIT = 32 << 20;
 
@@ -50,7 +51,7 @@ class Report {
     this.print(`  ${BAD} ${step}: ${detail}`);
     if (fix) this.print(`      fix: ${fix}`);
   }
-  warn(step: string, detail: string, notes: string[], fix: string): void {
+  warn(step: string, detail: string, fix: string, notes: string[] = []): void {
     this.warnings++;
     this.print(`  ${WARN} ${step}: ${detail}`);
     this.print(`      fix: ${fix}`);
@@ -118,7 +119,8 @@ export async function runDoctor(
   else r.bad('data folder', writable, 'fix its permissions, free space, or set VIGIL_DATA to another folder');
   print('');
   print(r.failures === 0 ? 'All checks passed.' : `${r.failures} check(s) failed: see the fixes above.`);
-  if (r.warnings > 0) print(`${r.warnings} check(s) passed with limits (!): see the notes above.`);
+  if (r.warnings > 0)
+    print(`${r.warnings} check(s) passed with a warning (⚠): see the fixes and notes above.`);
   return r.failures === 0 ? 0 : 1;
 }
 
@@ -207,6 +209,7 @@ async function checkHost(
     const missing = tools.stdout.trim().split(/\s+/).filter(Boolean);
     if (missing.length === 0) r.ok('remote tools', 'stat, timeout and nice are there');
     else r.bad('remote tools', `missing: ${missing.join(', ')}`, 'install coreutils on the host');
+    await checkHostHealth(r, session, workers);
     for (const w of workers) await checkWorker(r, session, w);
   } finally {
     session.close();

@@ -41,6 +41,8 @@ export async function runStatus(
       dataDir,
       historyDir: shared,
       ...(lock ? {} : { paceFrom: shared }),
+      // Beside the running app: its vitals history is read (the post-mortem of a silence), never written.
+      vitalsHistory: { dir: shared, readOnly: !lock },
     });
     const snap = await fleet.runOnce();
     await fleet.stop();

@@ -103,3 +103,79 @@ describe('status table', () => {
     );
   });
 });
+
+describe('status lines per host', () => {
+  it('one line per host: RAM, swap, load, disks, GPUs; then its warnings, or why it is silent', () => {
+    const GB = 2 ** 30;
+    const base = {
+      lastContactAt: at,
+      bootId: 'b',
+      vitalsAt: at,
+      vitalsNote: null,
+      gpuNote: null,
+      returned: null,
+      workers: ['I3D'],
+    };
+    const snap: FleetSnapshot = {
+      generatedAt: at,
+      configError: null,
+      workers: [w({})],
+      hosts: [
+        {
+          ...base,
+          name: 'ec2',
+          connection: 'ok',
+          vitals: {
+            memTotalBytes: 64 * GB,
+            memAvailableBytes: 2.5 * GB,
+            swapTotalBytes: 0,
+            swapFreeBytes: 0,
+            load1: 11.84,
+            cpus: 16,
+            oomKills: 0,
+            uptimeSeconds: 1,
+            pressure: { memorySome10: 1, memoryFull10: 0, cpuSome10: 1, ioSome10: 0, ioFull10: 0 },
+          },
+          disks: [
+            { path: '/data', freeBytes: 61 * GB, totalBytes: 500 * GB, freeInodes: 1, workers: ['I3D'] },
+          ],
+          gpus: [
+            {
+              index: 0,
+              name: 'A10G',
+              utilPct: 97,
+              memUsedBytes: 20 * GB,
+              memTotalBytes: 24 * GB,
+              tempC: 60,
+              powerW: null,
+              powerLimitW: null,
+              throttle: null,
+            },
+          ],
+          warnings: [{ kind: 'memory', since: at, text: 'memory nearly exhausted: …', workers: ['I3D'] }],
+          silence: null,
+        },
+        {
+          ...base,
+          name: 'gpu-box',
+          connection: 'unreachable',
+          vitalsAt: '2026-11-28T02:55:00.000Z',
+          vitals: null,
+          vitalsNote: 'vitals unavailable: this host has no /proc (not Linux?)',
+          disks: [],
+          gpus: [],
+          warnings: [],
+          silence: 'silent since 02:55 · last answer 02:54:58: … → memory exhaustion is the likely cause (…)',
+        },
+      ],
+    };
+    const lines = renderStatusTable(snap).split('\n');
+    const from = lines.findIndex((l) => l.startsWith('HOST'));
+    expect(lines.slice(from)).toEqual([
+      'HOST ec2: ok · RAM 2.5 GB free of 64 GB · no swap · load 11.8/16 · disk /data 61 GB free · GPU0 97 % 20 GB/24 GB',
+      '  ⚠ memory nearly exhausted: …',
+      'HOST gpu-box: unreachable · vitals unavailable: this host has no /proc (not Linux?) (as of 5 min ago)',
+      '  silent since 02:55 · last answer 02:54:58: … → memory exhaustion is the likely cause (…)',
+    ]);
+  });
+});

@@ -2,6 +2,7 @@
 
 import { formatAge, formatDuration } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import { renderHostLines } from './host-lines';
 
 function num(v: number | null): string {
   if (v === null) return '–';
@@ -48,6 +49,8 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
       return `  ${w.name}: ${w.status} — ${earlier === undefined ? w.reason : `same as ${earlier}`}`;
     });
   if (notes.length > 0) out.push('', ...notes);
+  const hosts = renderHostLines(snap, now);
+  if (hosts.length > 0) out.push('', ...hosts);
   const relay = (snap.relay ?? []).map((t) => {
     const waiting = t.pending > 0 ? `, ${t.pending} waiting` : '';
     const dropped = t.dropped > 0 ? `, ${t.dropped} dropped` : '';

@@ -24,6 +24,8 @@ const HEADLINE: Record<AlertKind, string> = {
   finished: 'has finished',
   recovered: 'is back to normal',
   reminder: 'still needs attention',
+  warning: 'may be at risk',
+  back: 'answers again',
 };
 
 const HEADLINE_MANY: Record<AlertKind, string> = {
@@ -35,6 +37,8 @@ const HEADLINE_MANY: Record<AlertKind, string> = {
   finished: 'have finished',
   recovered: 'are back to normal',
   reminder: 'still need attention',
+  warning: 'may be at risk',
+  back: 'answer again',
 };
 
 /** "I3D", "I3D and SlowFast", "I3D, SlowFast and 2 more". */
@@ -44,7 +48,29 @@ export function namesText(names: readonly string[]): string {
   return `${names[0]}, ${names[1]} and ${names.length - 2} more`;
 }
 
+/**
+ * A host's alert: "ec2: memory nearly exhausted" over what to do, and the workers it concerns; "ec2
+ * answers again" over the summary of its silence.
+ */
+function hostNotification(alert: AlertEvent & { host: string }): {
+  title: string;
+  body: string;
+  silent: boolean;
+} {
+  const names = alert.workers ?? [alert.worker];
+  const text = alert.message.startsWith(`${alert.host}: `)
+    ? alert.message.slice(alert.host.length + 2)
+    : alert.message;
+  if (alert.kind === 'back') return { title: `${alert.host} answers again`, body: text, silent: false };
+  const colon = text.indexOf(': ');
+  const headline = colon > 0 && colon < 60 ? text.slice(0, colon) : 'warning';
+  const rest = colon > 0 && colon < 60 ? text.slice(colon + 2) : text;
+  return { title: `${alert.host}: ${headline}`, body: `${rest}\n(${namesText(names)})`, silent: false };
+}
+
 export function notificationText(alert: AlertEvent): { title: string; body: string; silent: boolean } {
+  if (alert.host !== undefined && (alert.kind === 'warning' || alert.kind === 'back'))
+    return hostNotification({ ...alert, host: alert.host });
   const names = alert.workers && alert.workers.length > 1 ? alert.workers : [alert.worker];
   return {
     title: `${namesText(names)} ${names.length > 1 ? HEADLINE_MANY[alert.kind] : HEADLINE[alert.kind]}`,

@@ -97,6 +97,39 @@ describe('alert notifications', () => {
     ).toBe('I3D and MagVIT are back to normal');
   });
 
+  it('a host warning: the host and the trouble in the title, what to do and the workers in the body', () => {
+    const message =
+      'ec2: memory nearly exhausted: 0.3 of 61 GB free, no swap — the OOM killer or a freeze comes next: lower the batch size';
+    expect(
+      notificationText({
+        worker: 'I3D',
+        workers: ['I3D', 'SlowFast'],
+        host: 'ec2',
+        kind: 'warning',
+        message,
+        at,
+      }),
+    ).toEqual({
+      title: 'ec2: memory nearly exhausted',
+      body: '0.3 of 61 GB free, no swap — the OOM killer or a freeze comes next: lower the batch size\n(I3D and SlowFast)',
+      silent: false,
+    });
+    expect(
+      notificationText({
+        worker: 'I3D',
+        workers: ['I3D'],
+        host: 'ec2',
+        kind: 'back',
+        message: 'ec2: back after 14 min of silence (19:52–20:06): it rebooted (boot id changed)',
+        at,
+      }),
+    ).toEqual({
+      title: 'ec2 answers again',
+      body: 'back after 14 min of silence (19:52–20:06): it rebooted (boot id changed)',
+      silent: false,
+    });
+  });
+
   it('shows one notification per alert and opens the worker on click', () => {
     const opened: string[] = [];
     const made: EventEmitter[] = [];

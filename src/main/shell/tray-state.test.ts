@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeWorker } from '../../shared/contract-fake';
+import { defaultHosts } from '../../shared/contract-fake-hosts';
 import type { FleetSnapshot, WorkerStatus } from '../../shared/model';
 import { chooseTrayState, trayIconFile } from './tray-state';
 
@@ -51,6 +52,20 @@ describe('tray icon, tooltip and title', () => {
     const s = chooseTrayState(fleet(['unreachable', 'running', 'diverged', 'failed']));
     expect(s.icon).toBe('alarm');
     expect(s.tooltip).toMatch(/^Vigil — MagVIT failed, Transformer diverged, I3D unreachable/);
+  });
+
+  it('a host warning is trouble coming: "late", never "all well", and the tooltip says which', () => {
+    const snap = fleet(['running', 'running']);
+    const ec2 = defaultHosts(NOW, snap.workers).find((h) => h.name === 'ec2')!;
+    const warned: FleetSnapshot = { ...snap, hosts: [ec2] };
+    expect(chooseTrayState(warned)).toEqual({
+      icon: 'late',
+      tooltip: 'Vigil — warning on ec2: memory nearly exhausted (+1) · 2 running',
+      title: '',
+    });
+    expect(chooseTrayState({ ...snap, hosts: [{ ...ec2, warnings: [] }] }).icon).toBe('ok');
+    // An alarm stays an alarm.
+    expect(chooseTrayState({ ...fleet(['running', 'stalled']), hosts: [ec2] }).icon).toBe('alarm');
   });
 
   it('nothing configured', () => {

@@ -51,12 +51,25 @@ export function chooseTrayState(snapshot: FleetSnapshot | null): TrayState {
       .join(', ');
     return { icon: 'alarm', tooltip: clip(`Vigil — ${names} · ${summary}`), title: `${alarmed.length} ⚠` };
   }
+  // A host warning (memory nearly exhausted, a disk nearly full…) is trouble coming: "late", not "ok".
+  const warned = hostWarnings(snapshot);
+  if (warned !== null) return { icon: 'late', tooltip: clip(`Vigil — ${warned} · ${summary}`), title: '' };
   // Green only for statuses known to be well: any other (late, not yet checked, or one added later
   // and not listed here) shows the unsure icon, never the all-clear.
   if (workers.some((w) => !ALL_WELL.includes(w.status))) {
     return { icon: 'late', tooltip: clip(`Vigil — ${summary}`), title: '' };
   }
   return { icon: 'ok', tooltip: clip(`Vigil — all well: ${summary}`), title: '' };
+}
+
+/** "warning on ec2: memory nearly exhausted (+1)", or null when no host has a warning. */
+function hostWarnings(snapshot: FleetSnapshot): string | null {
+  const warned = (snapshot.hosts ?? []).filter((h) => h.warnings.length > 0);
+  if (warned.length === 0) return null;
+  const first = warned[0]!;
+  const headline = first.warnings[0]!.text.split(':')[0];
+  const more = warned.reduce((n, h) => n + h.warnings.length, 0) - 1;
+  return `warning on ${first.name}: ${headline}${more > 0 ? ` (+${more})` : ''}`;
 }
 
 /**

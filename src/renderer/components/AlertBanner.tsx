@@ -14,7 +14,16 @@ export function AlertBanner() {
       {alerts.map((a) => (
         <div key={a.id} className={`alert alert-${a.kind}`} role="alert">
           <span className="alert-text">
-            <strong>{(a.workers ?? [a.worker]).join(', ')}</strong> {a.kind}: {a.message}
+            {a.host !== undefined ? (
+              // A host's alert: its message already starts with the host.
+              <>
+                <strong>{a.kind === 'back' ? 'answers again' : 'warning'}</strong> {a.message}
+              </>
+            ) : (
+              <>
+                <strong>{(a.workers ?? [a.worker]).join(', ')}</strong> {a.kind}: {a.message}
+              </>
+            )}
           </span>
           <button
             type="button"

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderApp } from '../test-harness';
+import { defaultFleet } from '../../shared/contract-fake';
+import { NOW, renderApp } from '../test-harness';
 
 let app: ReturnType<typeof renderApp> | undefined;
 afterEach(() => {
@@ -135,7 +136,9 @@ describe('worker detail', () => {
     await screen.findByText('Opened the local folder');
     fireEvent.click(screen.getByRole('button', { name: 'Snooze 1 h' }));
     await screen.findByText('Alerts snoozed for 1 hour');
-    expect(app!.backend.calls.filter((c) => !['getSnapshot', 'getSeries'].includes(c.command))).toEqual([
+    expect(
+      app!.backend.calls.filter((c) => !['getSnapshot', 'getSeries', 'getResources'].includes(c.command)),
+    ).toEqual([
       { command: 'syncNow', args: ['Transformer'] },
       { command: 'openMirror', args: ['Transformer'] },
       { command: 'snooze', args: ['Transformer', 3_600_000] },
@@ -155,7 +158,7 @@ describe('worker detail', () => {
 
   it('opens a million-point run at once', async () => {
     await openDetail('I3D', { seriesLength: 1_000_000 });
-    const chart = screen.getByRole('figure');
+    const chart = screen.getByRole('figure', { name: 'loss by step' });
     // The engine sends ~2 points per pixel, so the chart draws without touching a million points
     // (paint time is measured in bench/, not here).
     await waitFor(() => expect(chart.querySelector('.recharts-line')).toBeTruthy(), { timeout: 10_000 });
@@ -197,6 +200,25 @@ describe('"Sync now" in the detail', () => {
     // Another worker's events are not this one's.
     b.emit('progress', { ...ev({ phase: 'ok', message: 'ok' }), worker: 'I3D' });
     expect(screen.getByText('Sync failed: gpu-box unreachable: no data moved for 120 s')).toBeTruthy();
+  });
+});
+
+describe('resources in the detail', () => {
+  it('shows the run’s RAM, CPU and GPU memory now, and the last hour as a chart', async () => {
+    await openDetail('I3D');
+    const panel = within(screen.getByRole('region', { name: 'Resources' }));
+    expect(panel.getByText('21.4 GB')).toBeTruthy();
+    expect(panel.getByText('412 %')).toBeTruthy();
+    expect(panel.getByText('19.8 GB')).toBeTruthy();
+    const chart = screen.getByRole('figure', { name: 'RAM, GPU memory and CPU over the last hour' });
+    await waitFor(() => expect(chart.querySelectorAll('.recharts-line path.recharts-curve').length).toBe(3));
+    expect(app!.backend.calls.find((c) => c.command === 'getResources')!.args).toEqual(['I3D', 3_600_000]);
+  });
+
+  it('shows nothing of the kind where no vitals are read', async () => {
+    const workers = defaultFleet(NOW).map((w) => (w.name === 'I3D' ? { ...w, resources: undefined } : w));
+    await openDetail('I3D', { workers });
+    expect(screen.queryByRole('region', { name: 'Resources' })).toBeNull();
   });
 });
 

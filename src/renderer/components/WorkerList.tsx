@@ -1,19 +1,29 @@
-// The fleet at a glance, problems first. A listbox: arrows move, Home/End jump, Enter opens.
+// The fleet at a glance: workers under their host (its strip of RAM, swap, disks, GPUs and warnings),
+// hosts and workers with problems first. A listbox: arrows move through every worker, Home/End jump,
+// Enter opens.
 
 import { useRef, useState } from 'react';
-import type { WorkerSnapshot } from '../../shared/model';
-import { sortWorkers } from '../format/format';
+import type { HostSnapshot, WorkerSnapshot } from '../../shared/model';
+import { groupByHost } from '../format/host-format';
+import { useSlice } from '../stores/context';
+import { HostStrip } from './HostStrip';
 import { WorkerRow } from './WorkerRow';
 
 interface Props {
   workers: readonly WorkerSnapshot[];
+  hosts?: readonly HostSnapshot[];
   /** The row that starts out active (the worker last opened). */
   initialActive: string | null;
   onOpen(name: string): void;
 }
 
-export function WorkerList({ workers, initialActive, onOpen }: Props) {
-  const sorted = sortWorkers(workers);
+export function WorkerList({ workers, hosts = [], initialActive, onOpen }: Props) {
+  const now = useSlice(
+    (s) => s.clock,
+    (c) => c.now,
+  );
+  const groups = groupByHost(workers, hosts);
+  const sorted = groups.flatMap((g) => g.workers);
   const [activeName, setActiveName] = useState<string | null>(initialActive);
   const rows = useRef(new Map<string, HTMLDivElement>());
   const activeIndex = Math.max(
@@ -46,18 +56,25 @@ export function WorkerList({ workers, initialActive, onOpen }: Props) {
         move(to);
       }}
     >
-      {sorted.map((w, i) => (
-        <WorkerRow
-          key={w.name}
-          ref={(el) => {
-            if (el) rows.current.set(w.name, el);
-            else rows.current.delete(w.name);
-          }}
-          worker={w}
-          active={i === activeIndex}
-          onOpen={() => onOpen(w.name)}
-          onFocus={() => setActiveName(w.name)}
-        />
+      {groups.map((g) => (
+        // biome-ignore lint/a11y/useSemanticElements: ARIA groups a listbox's options with role=group (a fieldset is for form controls)
+        <div key={g.name} className="host-group" role="group" aria-label={`Host ${g.name}`}>
+          <HostStrip host={g.host} name={g.name} now={now} />
+          {g.workers.map((w) => (
+            <WorkerRow
+              key={w.name}
+              ref={(el) => {
+                if (el) rows.current.set(w.name, el);
+                else rows.current.delete(w.name);
+              }}
+              worker={w}
+              warnings={(g.host?.warnings ?? []).filter((x) => x.workers.includes(w.name))}
+              active={sorted.indexOf(w) === activeIndex}
+              onOpen={() => onOpen(w.name)}
+              onFocus={() => setActiveName(w.name)}
+            />
+          ))}
+        </div>
       ))}
     </div>
   );

@@ -1,6 +1,7 @@
 import { forwardRef } from 'react';
-import type { WorkerSnapshot } from '../../shared/model';
+import type { HostWarning, WorkerSnapshot } from '../../shared/model';
 import { formatEpoch, formatRelative, formatValue } from '../format/format';
+import { resourcesText, warningHeadline } from '../format/host-format';
 import { useSlice } from '../stores/context';
 import { Sparkline } from './Sparkline';
 import { StatusBadge } from './StatusBadge';
@@ -10,13 +11,15 @@ const SPARK_OPTIONS = { maxPoints: 48, x: 'step' } as const;
 
 interface Props {
   worker: WorkerSnapshot;
+  /** Its host's warnings that concern it (shown in full on the host's strip). */
+  warnings?: readonly HostWarning[];
   active: boolean;
   onOpen(): void;
   onFocus(): void;
 }
 
 export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
-  { worker, active, onOpen, onFocus },
+  { worker, warnings = [], active, onOpen, onFocus },
   ref,
 ) {
   const now = useSlice(
@@ -27,6 +30,7 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
   const { result } = useSeries(worker.name, metrics, SPARK_OPTIONS, worker.records);
   // An unreachable worker keeps its last known values, marked as such: never a false all-clear.
   const stale = worker.status === 'unreachable' || worker.connection === 'unreachable';
+  const resources = resourcesText(worker.resources);
   return (
     <div
       ref={ref}
@@ -69,10 +73,19 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
           {stale && <span className="stale-mark">last known</span>} progress{' '}
           {formatRelative(worker.lastProgressAt, now)}
         </span>
-        <span>
-          {worker.host} · contact {formatRelative(worker.lastContactAt, now)}
-        </span>
+        <span>contact {formatRelative(worker.lastContactAt, now)}</span>
       </div>
+      {(resources || warnings.length > 0) && (
+        <div className="row-resources">
+          {resources}
+          {warnings.map((w) => (
+            <span key={w.kind + w.text.slice(0, 30)} className="row-warning">
+              {' '}
+              ⚠ {warningHeadline(w.text).headline}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
 });

@@ -39,7 +39,13 @@ describe('a valid config', () => {
       repeatAlertsMs: 3_600_000,
       notify: [],
       hosts: {
-        ec2: { name: 'ec2', connectTimeoutMs: 15_000, keepaliveIntervalMs: 10_000, keepaliveCountMax: 3 },
+        ec2: {
+          name: 'ec2',
+          connectTimeoutMs: 15_000,
+          keepaliveIntervalMs: 10_000,
+          keepaliveCountMax: 3,
+          vitals: { everyMs: 10_000, gpuEveryMs: 15_000 },
+        },
       },
       workers: [
         { name: 'I3D', host: 'ec2', dir: '~/run/i3d', metrics: { path: 'results/metrics.jsonl' }, sync: [] },
@@ -64,7 +70,9 @@ hosts:
     connectTimeout: 5s
     keepaliveInterval: 2s
     keepaliveCount: 5
+    vitals: { every: 30s, gpuEvery: 1m }
   gpu:
+    vitals: false
 workers:
   - name: I3D
     host: ec2
@@ -103,8 +111,10 @@ workers:
       connectTimeoutMs: 5_000,
       keepaliveIntervalMs: 2_000,
       keepaliveCountMax: 5,
+      vitals: { everyMs: 30_000, gpuEveryMs: 60_000 },
     });
-    expect(c.hosts.gpu?.name).toBe('gpu'); // `gpu:` with no value is the alias as is
+    expect(c.hosts.gpu?.name).toBe('gpu');
+    expect(c.hosts.gpu?.vitals).toBeNull();
     const [i3d, sf] = c.workers;
     expect(i3d).toEqual({
       name: 'I3D',
@@ -221,6 +231,16 @@ describe('value types', () => {
     expect(problems(cfg({ host: '  ec2: { port: 70000, keepaliveCount: 1.5 }' }))).toEqual([
       'config.yaml:3:16: hosts.ec2.port: must be at most 65535',
       'config.yaml:3:39: hosts.ec2.keepaliveCount: expected a whole number, got number 1.5',
+    ]);
+  });
+
+  it('takes vitals as false or { every, gpuEvery }, nothing else', () => {
+    expect(problems(cfg({ host: '  ec2: { vitals: true }' }))).toEqual([
+      'config.yaml:3:18: hosts.ec2.vitals: expected false or { every, gpuEvery }, got boolean true',
+    ]);
+    expect(problems(cfg({ host: '  ec2: { vitals: { every: 1s, evry: 2s } }' }))).toEqual([
+      'config.yaml:3:27: hosts.ec2.vitals.every: must be at least 2s (got "1s")',
+      'config.yaml:3:31: hosts.ec2.vitals.evry: unknown key "evry" — did you mean "every"?',
     ]);
   });
 

@@ -1,8 +1,7 @@
 // The alert kinds a relay target can take (`alerts.notify[].kinds`), written once. Most are the
-// engine's alert kinds (shared/schemas.ts alertKindSchema). Two are accepted ahead of the engine:
-// `diverged` (a NaN or exploding loss, a status of its own once it exists) and `warnings` (host
-// vitals: disk, memory, GPU). A config naming them loads today and their alerts flow once the engine
-// raises them. To add a kind: add it here, and to DEFAULT_NOTIFY_KINDS if it is a problem.
+// engine's alert kinds (shared/schemas.ts alertKindSchema); a host's alerts go by `warnings` (its
+// vitals warn: memory, disk, GPU, the OOM killer) and `recovered` (it answers again after a silence),
+// see relay/routing.ts. To add a kind: add it here, and to DEFAULT_NOTIFY_KINDS if it is a problem.
 
 export const NOTIFY_KINDS = [
   'stalled',
@@ -18,7 +17,7 @@ export const NOTIFY_KINDS = [
 
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];
 
-/** A target without `kinds`: every problem, its reminders, and finished runs (not "recovered"). */
+/** A target without `kinds`: every problem, its reminders, host warnings and finished runs (not "recovered"). */
 export const DEFAULT_NOTIFY_KINDS: readonly NotifyKind[] = [
   'stalled',
   'unreachable',
@@ -27,6 +26,7 @@ export const DEFAULT_NOTIFY_KINDS: readonly NotifyKind[] = [
   'error',
   'reminder',
   'finished',
+  'warnings',
 ];
 
 export const isNotifyKind = (value: string): value is NotifyKind =>

@@ -34,6 +34,8 @@ export const DEFAULTS = {
   connectTimeoutMs: 15_000,
   keepaliveIntervalMs: 10_000,
   keepaliveCountMax: 3,
+  vitalsEveryMs: 10_000,
+  gpuEveryMs: 15_000,
 } as const;
 
 /** Why a name or path cannot be used, or undefined. Control characters break logs, shells and rsync. */
@@ -100,6 +102,25 @@ const duration = (minMs = 1) =>
 
 const positiveInt = () => z.number().int().min(1);
 
+/** `vitals: false` turns host vitals off (null); `vitals: { every: 30s, gpuEvery: 1m }` sets their pace. */
+const vitalsSchema = z.preprocess(
+  (value) => (value === false ? null : value),
+  z
+    .strictObject(
+      {
+        every: duration(2000).default(DEFAULTS.vitalsEveryMs),
+        gpuEvery: duration(5000).default(DEFAULTS.gpuEveryMs),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'invalid_type'
+            ? `expected false or { every, gpuEvery }, got ${describeValue(issue.input)}`
+            : undefined,
+      },
+    )
+    .nullable(),
+);
+
 const hostSchema = (ctx: SchemaContext) =>
   // `ec2:` with nothing after it is as natural in YAML as `ec2: {}`: both mean "the alias as is".
   z.preprocess(
@@ -114,6 +135,7 @@ const hostSchema = (ctx: SchemaContext) =>
       connectTimeout: duration().default(DEFAULTS.connectTimeoutMs),
       keepaliveInterval: duration().default(DEFAULTS.keepaliveIntervalMs),
       keepaliveCount: positiveInt().default(DEFAULTS.keepaliveCountMax),
+      vitals: vitalsSchema.default({ every: DEFAULTS.vitalsEveryMs, gpuEvery: DEFAULTS.gpuEveryMs }),
     }),
   );
 
@@ -300,6 +322,7 @@ export const configSchema = (ctx: SchemaContext) =>
                 connectTimeoutMs: h.connectTimeout,
                 keepaliveIntervalMs: h.keepaliveInterval,
                 keepaliveCountMax: h.keepaliveCount,
+                vitals: h.vitals === null ? null : { everyMs: h.vitals.every, gpuEveryMs: h.vitals.gpuEvery },
               }),
             ]),
           ),

@@ -17,6 +17,8 @@ export interface HostConfig {
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
+  /** Host vitals (memory, disks, GPUs, the workers' processes) and how often; null: `vitals: false`. */
+  vitals?: { everyMs: number; gpuEveryMs: number } | null;
 }
 
 export interface MetricsConfig {

@@ -85,9 +85,10 @@ describe('the data-folder lock', () => {
       if (round % 2 === 1)
         writeFileSync(path.join(d, '.lock'), JSON.stringify({ pid: 2147483646, start: 'x' }));
       const startAt = Date.now() + 1500;
+      const marks = mkdtempSync(path.join(os.tmpdir(), 'vigil-lock-marks-'));
       const outs = await Promise.all(
         Array.from({ length: 4 }, () => {
-          const c = spawn(process.execPath, ['--import', 'tsx', script, d, String(startAt)], {
+          const c = spawn(process.execPath, ['--import', 'tsx', script, d, String(startAt), marks, '4'], {
             stdio: ['ignore', 'pipe', 'inherit'],
           });
           children.push(c);

@@ -8,3 +8,4 @@ export { LocalStoreError, readJson, writeAtomically } from './mirror';
 export { localSegment, mirrorRelativePath } from './mirror-paths';
 export { nearestPath, nearestPathScript } from './nearest-path';
 export { type ReadRange, type SavedCursor, TrackedFile } from './tracked-file';
+export { HISTORY_BOUNDS, thinSamples, VitalsHistory } from './vitals-history';

@@ -29,7 +29,7 @@ function scenario() {
   const config = parseConfig(
     `poll: 30s
 alerts: { repeatEvery: 1h }
-hosts: { gpu: { hostname: localhost } }
+hosts: { gpu: { hostname: localhost, vitals: false } }
 workers:
   - { name: I3D, host: gpu, dir: ${dir}, metrics: metrics.jsonl, stallAfter: 15m, totalEpochs: 5 }
 `,
@@ -102,7 +102,10 @@ describe('Fleet watching', () => {
     await advance(1000);
     expect(s.conn.connects).toBe(2);
     expect(status().status).toBe('running');
-    expect(alerts.map((a) => a.kind)).toEqual(['unreachable', 'recovered']);
+    // One word of the return, for the host, with what happened meanwhile.
+    expect(alerts.map((a) => a.kind)).toEqual(['unreachable', 'back']);
+    expect(alerts[1]).toMatchObject({ host: 'gpu', workers: ['I3D'] });
+    expect(alerts[1]!.message).toMatch(/^gpu: back after 1 s of silence \(.*\): nothing else changed$/);
     await fleet.stop();
   });
 
@@ -167,7 +170,7 @@ workers:
     const s = scenario();
     const config = parseConfig(
       `poll: 30s
-hosts: { fast: { hostname: localhost }, slow: { hostname: localhost } }
+hosts: { fast: { hostname: localhost, vitals: false }, slow: { hostname: localhost, vitals: false } }
 workers:
   - { name: Fast, host: fast, dir: ${s.dir}, metrics: metrics.jsonl }
   - { name: Slow, host: slow, dir: ${s.dir}, metrics: metrics.jsonl }

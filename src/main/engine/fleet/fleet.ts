@@ -1,7 +1,9 @@
 // The monitoring engine's top: one HostRuntime per host, one WorkerMonitor per worker, a loop per
 // host while watching, a single catch-up pass for `vigil status`. Emits snapshots and alert notices.
 
+import type { ResourceHistory } from '../../../shared/contract';
 import type { FleetSnapshot, SyncRuleState, WorkerSnapshot } from '../../../shared/model';
+import { NO_RESOURCES } from '../../../shared/schemas';
 import { type VigilConfig, workerFolders } from '../config';
 import { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from '../judge';
 import type { Clock, TimerHandle } from '../ports';
@@ -15,6 +17,9 @@ export interface FleetAlert extends AlertNotice {
   at: number;
   /** The notice's key prefixed with the worker: unique across the fleet ("I3D/stalled-lq2x9k:stalled"). */
   key: string;
+  /** Every worker a host alert concerns (a warning, a return after a silence). */
+  workers?: string[];
+  host?: string;
 }
 
 export interface FleetOptions {
@@ -35,6 +40,10 @@ export interface FleetOptions {
   syncStates?: (worker: string) => SyncRuleState[];
   /** A data folder whose saved paces to use when dataDir has none (see WorkerMonitor). */
   paceFrom?: string;
+  /** Where the hosts' vitals history is kept (default: the data folder, written). */
+  vitalsHistory?: { dir: string; readOnly: boolean };
+  /** Test port only: a fixture /proc and /sys read by the vitals script instead of the host's own. */
+  vitalsRoots?: { procRoot: string; sysRoot: string };
 }
 
 type Listener<T> = (value: T) => void;
@@ -64,13 +73,6 @@ export function beatPhase(index: number, count: number, every: number): number {
 export function nextBeatAt(startedAt: number, now: number, every: number, phase: number): number {
   const from = Math.max(startedAt + Math.ceil((3 * every) / 4), now + 1);
   return Math.ceil((from - phase) / every) * every + phase;
-}
-
-/** "epoch 105/200" (as people count it), or null when the file says no epoch. */
-function whereText(w: WorkerSnapshot): string | null {
-  if (w.epoch === null) return null;
-  const e = Number.isInteger(w.epoch) ? String(w.epoch) : String(Number(w.epoch.toFixed(2)));
-  return `epoch ${w.totalEpochs === null ? e : `${e}/${w.totalEpochs}`}`;
 }
 
 /** The shortest gap between two evaluations triggered by ticks (a UI does not need more than 10 a second). */
@@ -127,6 +129,13 @@ export class Fleet {
         pollMs: config.pollMs,
         onChange: () => this.evaluate(),
         onLost: () => this.rescheduleSoon(host),
+        vitalsHistory: opts.vitalsHistory ?? { dir: opts.dataDir, readOnly: false },
+        vitalsRoots: opts.vitalsRoots,
+        statusOf: (name) => {
+          const m = this.monitors.find((w) => w.cfg.name === name);
+          return m ? this.latest.get(m)?.status : undefined;
+        },
+        onHostAlert: (a) => this.hostAlert(hostCfg.name, a),
       });
       this.hosts.push(host);
       for (const w of workers) {
@@ -144,7 +153,7 @@ export class Fleet {
   /** Builds the fleet and replays every mirror, so last known values show at once. */
   static async create(opts: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(opts);
-    await Promise.all(fleet.monitors.map((m) => m.restore()));
+    await Promise.all([...fleet.monitors.map((m) => m.restore()), ...fleet.hosts.map((h) => h.restore())]);
     fleet.alertMemory = await AlertMemory.load(
       opts.dataDir,
       fleet.monitors.map((m) => m.cfg.name),
@@ -163,6 +172,20 @@ export class Fleet {
     return () => this.alertListeners.delete(fn);
   }
 
+  /** A worker's RSS, CPU and GPU memory over the last `sinceMs`, from its host's vitals history. */
+  resourceHistory(name: string, sinceMs: number): ResourceHistory {
+    const m = this.worker(name);
+    if (!m) throw new Error(`no worker named "${name}"`);
+    const host = this.hostOf.get(m)!;
+    const samples = host.watch.history?.recent(this.opts.clock.now() - sinceMs) ?? [];
+    return {
+      worker: name,
+      host: host.cfg.name,
+      points: samples.map((s) => ({ t: s.t, ...(s.workers[name] ?? NO_RESOURCES) })),
+      memTotalBytes: host.watch.last?.vitals.memTotalBytes ?? null,
+    };
+  }
+
   worker(name: string): WorkerMonitor | undefined {
     return this.monitors.find((m) => m.cfg.name === name);
   }
@@ -174,8 +197,11 @@ export class Fleet {
 
   /** Computes one worker's snapshot and keeps it as its latest. */
   private snapshotOf(m: WorkerMonitor, now: number): WorkerSnapshot {
-    const s = m.snapshot(this.hostOf.get(m)!.view(), now);
+    const host = this.hostOf.get(m)!;
+    const s = m.snapshot(host.view(), now);
     s.sync = this.opts.syncStates?.(m.cfg.name) ?? [];
+    const resources = host.resourcesOf(m.cfg.name);
+    if (resources) s.resources = resources;
     this.latest.set(m, s);
     return s;
   }
@@ -183,7 +209,8 @@ export class Fleet {
   /** Every worker's latest snapshot, in display order (an unchanged worker keeps its object). */
   private composed(now: number): FleetSnapshot {
     const workers = this.monitors.map((m) => this.latest.get(m) ?? this.snapshotOf(m, now));
-    return { generatedAt: new Date(now).toISOString(), workers, configError: null };
+    const hosts = this.hosts.map((h) => h.hostSnapshot(now));
+    return { generatedAt: new Date(now).toISOString(), workers, hosts, configError: null };
   }
 
   /**
@@ -198,11 +225,39 @@ export class Fleet {
           const { more } = await host.tick();
           if (!more || this.opts.clock.now() >= deadline) break;
         }
+        await host.settleVitals(Math.min(deadline, this.opts.clock.now() + 10_000));
         host.stop();
       }),
     );
     await Promise.all(this.monitors.map((m) => m.close().catch(() => {})));
+    await Promise.all(this.hosts.map((h) => h.watch.flush()));
     return this.snapshot();
+  }
+
+  /** A host's warning or return summary: one alert naming its workers, unless all of them are snoozed. */
+  private hostAlert(host: string, a: { kind: 'warning' | 'back'; message: string; workers: string[] }): void {
+    const now = this.opts.clock.now();
+    const workers =
+      a.workers.length > 0
+        ? a.workers
+        : this.monitors.filter((m) => m.cfg.host === host).map((m) => m.cfg.name);
+    const all = this.snoozes.get(null) ?? 0;
+    const awake = workers.filter((w) => now >= Math.max(all, this.snoozes.get(w) ?? 0));
+    if (awake.length === 0) return;
+    const first = this.monitors.find((m) => m.cfg.name === workers[0]);
+    const status = (first && this.latest.get(first)?.status) ?? 'unknown';
+    const alert: FleetAlert = {
+      kind: a.kind,
+      status,
+      message: a.message,
+      worker: workers[0]!,
+      workers,
+      host,
+      at: now,
+      // Host notices are one-offs (each warning episode and each return is told once): their time is their id.
+      key: `${host}/${a.kind}-${now.toString(36)}`,
+    };
+    for (const fn of this.alertListeners) fn(alert);
   }
 
   /** Starts watching: a loop per host and a health evaluator. */
@@ -340,14 +395,17 @@ export class Fleet {
           records: w.records,
           settled: !m.catchingUp,
           lastContactAt: w.lastContactAt === null ? null : Date.parse(w.lastContactAt),
-          where: whereText(w),
+          where: m.where(),
         },
       );
       this.alertState.set(w.name, state);
       if (episodeChanged(prev, state)) changed = true;
-      for (const n of notices)
+      for (const n of notices) {
+        // The end of a silence is told once for the host, with what happened meanwhile (HostWatch).
+        if (n.kind === 'recovered' && prev.open === 'unreachable') continue;
         for (const fn of this.alertListeners)
           fn({ ...n, worker: w.name, at: now, key: `${w.name}/${n.key}` });
+      }
     }
     if (changed) this.alertMemory?.save(() => this.alertState);
     const snap = this.composed(now);
@@ -367,5 +425,6 @@ export class Fleet {
     await idle;
     await Promise.all(this.monitors.map((m) => m.close().catch(() => {})));
     await this.alertMemory?.flushed();
+    await Promise.all(this.hosts.map((h) => h.watch.flush()));
   }
 }

@@ -1,13 +1,25 @@
 // One SSH connection per host, shared by its workers. At most one connect in flight; failures back
 // off exponentially with jitter; a changed host key stops all attempts until the user acts. Each tick
-// runs one probe in the control shell and feeds every worker; one worker's trouble stays its own.
+// runs one probe in the control shell and feeds every worker; one worker's trouble stays its own. When
+// the host's vitals are due, the vitals script runs after the probe and the reads, in the same shell.
 
-import type { ConnectionState } from '../../../shared/model';
+import { createHash } from 'node:crypto';
+import type { ConnectionState, HostSnapshot, WorkerResources, WorkerStatus } from '../../../shared/model';
 import type { HostConfig } from '../config';
 import { nearestPath, nearestPathScript } from '../files';
 import type { Clock } from '../ports';
-import { buildProbeScript, type ProbeRequest, type ProbeResult, runProbe } from '../remote';
-import { type ResolvedHost, type SshConnector, SshError, type SshSession } from '../ssh';
+import {
+  buildProbeScript,
+  buildVitalsScript,
+  type ProbeRequest,
+  type ProbeResult,
+  runProbe,
+  runVitals,
+  type VitalsRequest,
+} from '../remote';
+import { type ResolvedHost, remotePath, type SshConnector, SshError, type SshSession } from '../ssh';
+import { type HostAlert, HostWatch } from './host-watch';
+import { VitalsSampler, type VitalsWorker } from './vitals-sampler';
 import type { HostView, WorkerMonitor } from './worker-monitor';
 
 export interface HostRuntimeOptions {
@@ -26,6 +38,14 @@ export interface HostRuntimeOptions {
   onChange?: () => void;
   /** Called when an established connection is lost, so the owner can schedule the reconnect. */
   onLost?: () => void;
+  /** Where the vitals history is kept (null: memory only). */
+  vitalsHistory?: { dir: string; readOnly: boolean } | null;
+  /** Test port only: a fixture /proc and /sys for the vitals script (never from a config). */
+  vitalsRoots?: { procRoot: string; sysRoot: string };
+  /** Each worker's latest status (a GPU idle while its run is running is a warning). */
+  statusOf?: (worker: string) => WorkerStatus | undefined;
+  /** A host warning or the summary of a silence. */
+  onHostAlert?: (alert: HostAlert) => void;
 }
 
 const BACKOFF_BASE_MS = 1000;
@@ -34,6 +54,8 @@ const BACKOFF_CAP_MS = 60_000;
 const USER_ACTION_RETRY_MS = 5 * 60_000;
 const CLOCK_EVERY_MS = 10 * 60_000;
 const MIN_BYTES_PER_FILE = 256 << 10;
+/** The vitals script reads /proc and runs `stat -f`: a few ms; longer means a stuck file system. */
+const VITALS_TIMEOUT_MS = 4000;
 
 export class HostRuntime {
   connection: ConnectionState = 'unknown';
@@ -50,12 +72,16 @@ export class HostRuntime {
   private stopped = false;
   private readonly maxBytes: number;
   private lastProbe: { key: string; script: string } | null = null;
+  private lastVitals: { key: string; script: string } | null = null;
   private readonly random: () => number;
   private onStop: () => void = () => {};
   /** Resolves (to no session) when stop() is called. */
   private readonly stoppedNow = new Promise<null>((resolve) => {
     this.onStop = () => resolve(null);
   });
+  /** null when `vitals: false`. */
+  readonly sampler: VitalsSampler | null;
+  readonly watch: HostWatch;
 
   constructor(
     readonly cfg: HostConfig,
@@ -64,13 +90,47 @@ export class HostRuntime {
   ) {
     this.maxBytes = opts.maxBytesPerTick ?? 8 << 20;
     this.random = opts.random ?? Math.random;
+    const vitals = cfg.vitals ?? null;
+    // The GPU files' name on the host: the same for this data folder and host from one run to the next.
+    const gpuId = createHash('sha256')
+      .update(`${opts.vitalsHistory?.dir ?? ''}\0${cfg.name}`)
+      .digest('hex')
+      .slice(0, 8);
+    this.sampler = vitals
+      ? new VitalsSampler({
+          everyMs: vitals.everyMs,
+          gpuEveryMs: vitals.gpuEveryMs,
+          gpuId,
+          ...opts.vitalsRoots,
+        })
+      : null;
+    const byName = (name: string) => workers.find((w) => w.cfg.name === name);
+    this.watch = new HostWatch({
+      host: cfg.name,
+      workers: workers.map((w) => w.cfg.name),
+      history: vitals ? (opts.vitalsHistory ?? null) : null,
+      everyMs: vitals?.everyMs ?? 10_000,
+      statusOf: (name) => opts.statusOf?.(name),
+      recordsOf: (name) => byName(name)?.records.count ?? 0,
+      processOf: (name) => byName(name)?.process ?? 'unknown',
+      whereOf: (name) => byName(name)?.where() ?? null,
+      onAlert: (a) => opts.onHostAlert?.(a),
+    });
+  }
+
+  /** Reads the vitals history, so the last known vitals (and a silence's post-mortem) show at once. */
+  restore(): Promise<void> {
+    return this.watch.restore();
   }
 
   view(): HostView {
     return {
       name: this.cfg.name,
       connection: this.connection,
-      connectionReason: this.reason,
+      connectionReason:
+        this.connection === 'unreachable' && this.sampler && this.watch.silenceText
+          ? `${this.reason ?? 'the host does not answer'}; ${this.watch.silenceText}`
+          : this.reason,
       lastContactAt: this.lastContactAt,
       clockOffsetMs: this.clockOffsetMs,
       // Beyond the keepalive bound plus a probe, what we last saw can no longer be trusted.
@@ -89,6 +149,7 @@ export class HostRuntime {
   }
 
   private setState(state: ConnectionState, reason: string | null): void {
+    if (state === 'unreachable') this.watch.silent(this.opts.clock.now(), this.lastContactAt);
     const changed = state !== this.connection || reason !== this.reason;
     this.connection = state;
     this.reason = reason;
@@ -127,6 +188,7 @@ export class HostRuntime {
       this.failures = 0;
       this.nextAttemptAt = 0;
       this.lastClockAt = Number.NEGATIVE_INFINITY;
+      this.sampler?.connected();
       session.onClose((err) => {
         if (this.session !== session) return;
         this.session = null;
@@ -219,6 +281,7 @@ export class HostRuntime {
     this.lastContactAt = t1;
     // Until each worker has read what this answer shows, a recovery is not told (with old values).
     for (const w of this.workers) w.catchingUp = true;
+    this.watch.contacted(t1);
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
     const read = (p: string, offset: number, len: number, inode?: number) =>
@@ -245,7 +308,84 @@ export class HostRuntime {
       }),
     );
     await this.explainMissing(session);
-    return { more: updated.includes(true), contacted: true };
+    const more = updated.includes(true);
+    if (this.sampler?.due(clock.now()) && session.alive) await this.runVitals(session);
+    if (!more) this.watch.caughtUp(clock.now(), this.sampler !== null);
+    return { more, contacted: true };
+  }
+
+  /** The workers as the vitals script sees them: where their processes and folders are. */
+  private vitalsWorkers(home: string): VitalsWorker[] {
+    const out: VitalsWorker[] = [];
+    for (const w of this.workers) {
+      try {
+        const paths = w.remotePaths(home);
+        const root: VitalsWorker['root'] = paths.pidFile
+          ? { kind: 'pid-file', path: paths.pidFile }
+          : w.pattern !== null
+            ? { kind: 'pattern', pattern: w.pattern, pids: [] }
+            : { kind: 'none' };
+        out.push({ name: w.cfg.name, root, dir: remotePath(w.cfg.dir, home) });
+      } catch {
+        // A path the shell cannot take: that worker's own error, said by the probe.
+      }
+    }
+    return out;
+  }
+
+  /** One vitals run: planned within its process budget, bounded, its answer judged. */
+  async runVitals(session: SshSession, collectOnly = false): Promise<void> {
+    const sampler = this.sampler;
+    if (!sampler) return;
+    const clock = this.opts.clock;
+    const workers = this.vitalsWorkers(session.home);
+    const req: VitalsRequest = sampler.plan(workers, clock.now());
+    if (collectOnly) req.gpuStart = null;
+    // The script's text depends on the workers alone (what a tick asks goes in its environment).
+    const key = JSON.stringify([req.roots.map((r) => (r.kind === 'pattern' ? r.pattern : r)), req.dirs]);
+    if (key !== this.lastVitals?.key) this.lastVitals = { key, script: buildVitalsScript(req) };
+    try {
+      const reading = await runVitals(session, req, this.lastVitals.script, VITALS_TIMEOUT_MS);
+      const now = clock.now();
+      const { sample, note } = sampler.absorb(req, reading, workers, now);
+      this.watch.sample(sample, note, now);
+    } catch (e) {
+      if (!session.alive) return;
+      sampler.failed(clock.now());
+      this.watch.sample(null, `vitals unavailable: ${(e as Error).message}`, clock.now());
+    }
+  }
+
+  /**
+   * For a one-pass `vigil status`: vitals until every part has answered (the page size, the patterns'
+   * processes, a GPU query, or its timeout: a hung nvidia-smi is a finding), each run within its budget.
+   */
+  async settleVitals(deadline: number): Promise<void> {
+    const session = this.session;
+    const sampler = this.sampler;
+    if (!sampler || !session?.alive) return;
+    for (let pass = 0; pass < 20 && this.opts.clock.now() < deadline && session.alive; pass++) {
+      sampler.forceDue();
+      await this.runVitals(session, sampler.gpuRunning());
+      if (!sampler.pending()) break;
+      await new Promise((r) => setTimeout(r, sampler.gpuRunning() ? 500 : 50));
+    }
+  }
+
+  resourcesOf(worker: string): WorkerResources | undefined {
+    return this.sampler ? this.watch.resourcesOf(worker) : undefined;
+  }
+
+  hostSnapshot(now: number): HostSnapshot {
+    const snap = this.watch.snapshot(
+      {
+        name: this.cfg.name,
+        connection: this.connection,
+        lastContactAt: this.lastContactAt === null ? null : new Date(this.lastContactAt).toISOString(),
+      },
+      now,
+    );
+    return this.sampler ? snap : { ...snap, vitalsNote: 'vitals are off for this host (vitals: false)' };
   }
 
   /** Looks up, once per missing path, the nearest one that exists (a misspelt `dir` or file name). */

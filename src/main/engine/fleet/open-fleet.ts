@@ -24,6 +24,10 @@ export interface FleetPorts {
   syncStates?: (worker: string) => SyncRuleState[];
   /** A data folder whose saved paces to use when dataDir has none (`vigil status` beside the app). */
   paceFrom?: string;
+  /** Where the vitals history is kept (default: the data folder, written). */
+  vitalsHistory?: { dir: string; readOnly: boolean };
+  /** Test port only: a fixture /proc and /sys for the vitals script. */
+  vitalsRoots?: { procRoot: string; sysRoot: string };
 }
 
 /** Builds the Fleet for a loaded config and replays every mirror (last known values show at once). */
@@ -37,6 +41,8 @@ export function assembleFleet(config: VigilConfig, ports: FleetPorts): Promise<F
     recordsHeldPerWorker: ports.recordsHeldPerWorker,
     syncStates: ports.syncStates,
     paceFrom: ports.paceFrom,
+    vitalsHistory: ports.vitalsHistory,
+    vitalsRoots: ports.vitalsRoots,
   });
 }
 

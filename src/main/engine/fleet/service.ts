@@ -120,6 +120,8 @@ export class EngineService {
       fleet.onAlert((a) =>
         this.queueAlert({
           worker: a.worker,
+          ...(a.workers ? { workers: a.workers } : {}),
+          ...(a.host ? { host: a.host } : {}),
           kind: a.kind,
           message: a.message,
           at: new Date(a.at).toISOString(),
@@ -264,6 +266,10 @@ export class EngineService {
         this.opts.openPath(dir);
       },
       reloadConfig: () => this.reload(),
+      getResources: (worker, sinceMs) => {
+        if (!this.fleet) throw new Error(`no worker named "${worker}"`);
+        return this.fleet.resourceHistory(worker, sinceMs);
+      },
       subscribe: (listener) => {
         this.listeners.add(listener);
         return () => this.listeners.delete(listener);

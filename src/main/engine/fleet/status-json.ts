@@ -1,12 +1,33 @@
 // `vigil status --json` exactly as README.md (Command line) documents it: missing values null,
-// non-finite numbers as the strings "NaN", "Infinity", "-Infinity".
+// non-finite numbers as the strings "NaN", "Infinity", "-Infinity". Each host with its vitals, disks,
+// GPUs and warnings, and each worker with its processes' resources (null where unknown: vitals off,
+// not Linux, not found).
 
 import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
-import type { FleetSnapshot } from '../../../shared/model';
+import type { FleetSnapshot, HostSnapshot } from '../../../shared/model';
+
+function hostJson(h: HostSnapshot): unknown {
+  return {
+    name: h.name,
+    connection: h.connection,
+    lastContactAt: h.lastContactAt,
+    bootId: h.bootId,
+    vitalsAt: h.vitalsAt,
+    vitals: h.vitals,
+    vitalsNote: h.vitalsNote,
+    disks: h.disks,
+    gpus: h.gpus,
+    gpuNote: h.gpuNote,
+    warnings: h.warnings.map((w) => ({ kind: w.kind, since: w.since, text: w.text, workers: w.workers })),
+    silence: h.silence,
+    returned: h.returned,
+  };
+}
 
 export function statusJson(snap: FleetSnapshot): unknown {
   const out: Record<string, unknown> = {
     generatedAt: snap.generatedAt,
+    hosts: (snap.hosts ?? []).map(hostJson),
     workers: snap.workers.map((w) => ({
       name: w.name,
       host: w.host,
@@ -23,6 +44,11 @@ export function statusJson(snap: FleetSnapshot): unknown {
       lastContactAt: w.lastContactAt,
       mirror: w.mirror,
       sync: w.sync.map((r) => ({ to: r.to, lastSyncAt: r.lastSyncAt, result: r.result })),
+      resources: {
+        rssBytes: w.resources?.rssBytes ?? null,
+        cpuPct: w.resources?.cpuPct ?? null,
+        gpuMemBytes: w.resources?.gpuMemBytes ?? null,
+      },
     })),
   };
   // Where alerts are relayed (alerts.notify) and whether they get through: only when targets are

@@ -371,6 +371,15 @@ export class WorkerMonitor {
     };
   }
 
+  /** Where the run is now, as people count it ("epoch 105/200"), or null when its file has no epochs. */
+  where(): string | null {
+    const epoch = countedEpoch(this.records.latestEpoch(), this.records.epochBase());
+    if (epoch === null) return null;
+    const e = Number.isInteger(epoch) ? String(epoch) : String(Number(epoch.toFixed(2)));
+    const total = this.cfg.totalEpochs ?? this.metrics.facts().totalEpochs ?? null;
+    return `epoch ${total === null ? e : `${e}/${total}`}`;
+  }
+
   /** Whether the loss is NaN/Inf or far above its best, and since where (judge/divergence.ts). */
   divergence(): DivergenceFact | null {
     const metric = this.lossMetric();

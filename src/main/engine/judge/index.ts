@@ -1,4 +1,5 @@
-// Every decision, as pure functions: a worker's health, its pace, alert episodes and their grouping.
+// Every decision, as pure functions: a worker's health, its pace, alert episodes and their grouping, a
+// host's warnings before trouble and the post-mortem of its silences.
 
 export { groupAlerts } from './alert-groups';
 export { type AlertNotice, type AlertState, initialAlertState, stepAlerts } from './alerts';
@@ -12,4 +13,15 @@ export {
   LossWatch,
 } from './divergence';
 export { epochLabel, evaluateHealth, type Health, type WorkerFacts } from './health';
+export {
+  DEFAULT_WARNING_SETTINGS,
+  initialWarningState,
+  stepWarnings,
+  type WarningNotice,
+  type WarningSettings,
+  type WarningState,
+  type WarningWorker,
+} from './host-warnings';
 export { PaceTracker, thresholds } from './pace';
+export { type Cause, diagnoseSilence, rankCauses, summarizeReturn } from './post-mortem';
+export { availableFraction, type DiskSample, gb, gbOf, pct, type VitalsSample } from './vitals-sample';

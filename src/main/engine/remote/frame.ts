@@ -85,38 +85,53 @@ export function newNonce(random: (n: number) => Buffer): string {
 
 /** Reads a whole answer (bytes as received). Never throws: what cannot be read is `error` or `stray`. */
 export function readFrames(out: Buffer, nonce: string): Framed {
+  const { framed, rest } = readSection1(out, nonce);
+  if (rest !== null) readStats(rest, nonce, framed);
+  return framed;
+}
+
+/**
+ * Section 1 alone, and the bytes after its end mark (null when the answer is refused), for a script
+ * whose section 2 is not `stat`'s file records (host vitals: `stat -f`).
+ */
+export function readSection1(out: Buffer, nonce: string): { framed: Framed; rest: Buffer | null } {
   const framed: Framed = { records: [], stats: [], stray: [], error: null };
-  if (!NONCE.test(nonce)) return { ...framed, error: 'bad nonce' };
+  if (!NONCE.test(nonce)) return { framed: { ...framed, error: 'bad nonce' }, rest: null };
   const startMark = `B 0 ${nonce.length}:${nonce}\n`;
   const start = out.indexOf(startMark, 0, 'latin1');
   if (start < 0) {
     addStray(framed.stray, out);
-    return { ...framed, error: 'the answer has no start mark (the script did not run, or was cut off)' };
+    const error = 'the answer has no start mark (the script did not run, or was cut off)';
+    return { framed: { ...framed, error }, rest: null };
   }
   addStray(framed.stray, out.subarray(0, start));
   let pos = start + startMark.length;
   let ended = false;
   while (pos < out.length) {
     const head = HEADER.exec(out.toString('latin1', pos, Math.min(out.length, pos + 24)));
-    if (!head) return fail(framed, `the answer is garbled at byte ${pos}`);
+    if (!head) return refused(framed, `the answer is garbled at byte ${pos}`);
     const len = Number(head[3]);
     const from = pos + head[0].length;
     const to = from + len;
-    if (to >= out.length) return fail(framed, 'the answer was cut off inside a record');
-    if (out[to] !== 0x0a) return fail(framed, `a record at byte ${pos} is not the length it says`);
+    if (to >= out.length) return refused(framed, 'the answer was cut off inside a record');
+    if (out[to] !== 0x0a) return refused(framed, `a record at byte ${pos} is not the length it says`);
     const frame: Frame = { tag: head[1]!, index: Number(head[2]), payload: out.subarray(from, to) };
     pos = to + 1;
     if (frame.tag === 'E') {
-      if (frame.payload.toString('latin1') !== nonce) return fail(framed, 'the end mark is not this run’s');
+      if (frame.payload.toString('latin1') !== nonce)
+        return refused(framed, 'the end mark is not this run’s');
       ended = true;
       break;
     }
-    if (frame.tag === 'B') return fail(framed, 'a second start mark');
+    if (frame.tag === 'B') return refused(framed, 'a second start mark');
     framed.records.push(frame);
   }
-  if (!ended) return fail(framed, 'the answer was cut off before its end mark');
-  readStats(out.subarray(pos), nonce, framed);
-  return framed;
+  if (!ended) return refused(framed, 'the answer was cut off before its end mark');
+  return { framed, rest: out.subarray(pos) };
+}
+
+function refused(framed: Framed, why: string): { framed: Framed; rest: null } {
+  return { framed: fail(framed, why), rest: null };
 }
 
 function fail(framed: Framed, why: string): Framed {
@@ -125,23 +140,10 @@ function fail(framed: Framed, why: string): Framed {
 
 /** Section 2: NUL-terminated stat records, each opening with the nonce; anything else is noise. */
 function readStats(rest: Buffer, nonce: string, framed: Framed): void {
-  const mark = Buffer.from(`${nonce} `, 'latin1');
-  let pos = 0;
-  for (let nul = rest.indexOf(0, pos); nul >= 0; nul = rest.indexOf(0, pos)) {
-    const piece = rest.subarray(pos, nul);
-    pos = nul + 1;
-    // The record's own start: at the piece's start, or after the newline ending stat's last error.
-    let at = piece.indexOf(mark);
-    while (at > 0 && piece[at - 1] !== 0x0a) at = piece.indexOf(mark, at + 1);
-    if (at < 0) {
-      addStray(framed.stray, piece);
-      continue;
-    }
-    addStray(framed.stray, piece.subarray(0, at));
-    const body = piece.subarray(at + mark.length);
+  for (const body of readNulRecords(rest, nonce, framed.stray)) {
     const f = STAT_FIELDS.exec(body.toString('latin1', 0, Math.min(body.length, 128)));
     if (!f) {
-      addStray(framed.stray, piece.subarray(at));
+      addStray(framed.stray, Buffer.concat([Buffer.from(`${nonce} `, 'latin1'), body]));
       continue;
     }
     framed.stats.push({
@@ -153,7 +155,31 @@ function readStats(rest: Buffer, nonce: string, framed: Framed): void {
       name: body.subarray(f[0].length),
     });
   }
-  addStray(framed.stray, rest.subarray(pos));
+}
+
+/**
+ * The bodies (after "<nonce> ") of section 2's NUL-terminated records, as GNU stat's `--printf` writes
+ * them; text between records (stat's errors) goes to `stray`.
+ */
+export function readNulRecords(rest: Buffer, nonce: string, stray: string[]): Buffer[] {
+  const mark = Buffer.from(`${nonce} `, 'latin1');
+  const bodies: Buffer[] = [];
+  let pos = 0;
+  for (let nul = rest.indexOf(0, pos); nul >= 0; nul = rest.indexOf(0, pos)) {
+    const piece = rest.subarray(pos, nul);
+    pos = nul + 1;
+    // The record's own start: at the piece's start, or after the newline ending stat's last error.
+    let at = piece.indexOf(mark);
+    while (at > 0 && piece[at - 1] !== 0x0a) at = piece.indexOf(mark, at + 1);
+    if (at < 0) {
+      addStray(stray, piece);
+      continue;
+    }
+    addStray(stray, piece.subarray(0, at));
+    bodies.push(piece.subarray(at + mark.length));
+  }
+  addStray(stray, rest.subarray(pos));
+  return bodies;
 }
 
 function addStray(stray: string[], bytes: Buffer): void {

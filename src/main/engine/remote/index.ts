@@ -1,5 +1,5 @@
-// What the host says each poll: the probe script run in the control shell and the reader of its answer,
-// in the framed format of frame.ts (which other remote reports reuse).
+// What the host says: the probe script run in the control shell each poll, the vitals script at its own
+// cadence, and the readers of their answers, in the framed format of frame.ts.
 
 export {
   decodeName,
@@ -25,3 +25,27 @@ export {
   splitGlob,
 } from './probe';
 export { runProbe } from './run-probe';
+export { runVitals } from './run-vitals';
+export {
+  type DiskReading,
+  emptyReading,
+  type GpuAnswer,
+  type GpuApp,
+  type GpuDevice,
+  type GpuReading,
+  type Pressure,
+  type ProcStat,
+  parseGpuApps,
+  parseGpuDevices,
+  parseVitalsOutput,
+  type RootAnswer,
+  type VitalsReading,
+} from './vitals-parse';
+export {
+  buildVitalsScript,
+  GPU_APPS_QUERY,
+  GPU_QUERY,
+  type VitalsRequest,
+  type VitalsRoot,
+  vitalsEnv,
+} from './vitals-script';
