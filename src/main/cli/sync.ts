@@ -6,7 +6,7 @@ import { formatBytes, formatDuration } from '../../shared/human';
 import type { VigilConfig } from '../engine/config';
 import { loadConfig } from '../engine/config';
 import { defaultDataDir } from '../engine/files';
-import { loadSyncHistory, SyncManager, type SyncManagerOptions, saveSyncHistory } from '../engine/sync';
+import { loadSyncHistory, mergeSyncHistory, SyncManager, type SyncManagerOptions } from '../engine/sync';
 
 type Print = (s: string) => void;
 
@@ -52,7 +52,9 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
   const write = opts.write ?? ((s: string) => void process.stdout.write(s));
   const dataDir = opts.dataDir ?? defaultDataDir();
   const manager = new SyncManager({ config, dataDir, ...opts.manager });
-  manager.restoreHistory(await loadSyncHistory(dataDir));
+  const restored = await loadSyncHistory(dataDir);
+  const before = Object.fromEntries(Object.entries(restored).map(([k, v]) => [k, JSON.stringify(v)]));
+  manager.restoreHistory(restored);
   let lineOpen = false;
   let lastLineAt = 0;
   const clearLine = () => {
@@ -84,7 +86,11 @@ export async function runSync(opts: SyncCliOptions, out: Print, err: Print): Pro
     const results = await manager.trigger(worker.name, 'manual');
     clearLine();
     // `vigil status` and the app show when each rule last ran.
-    await saveSyncHistory(dataDir, manager.history()).catch((e: Error) =>
+    // Only what this run changed: the app may have saved newer entries meanwhile.
+    const changed = Object.fromEntries(
+      Object.entries(manager.history()).filter(([k, v]) => JSON.stringify(v) !== before[k]),
+    );
+    await mergeSyncHistory(dataDir, changed).catch((e: Error) =>
       err(`vigil sync: could not save the sync history: ${e.message}`),
     );
     let failed = 0;

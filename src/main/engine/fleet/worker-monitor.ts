@@ -130,7 +130,7 @@ export class WorkerMonitor {
     this.process = cfg.process ? 'unknown' : 'not-configured';
   }
 
-  /** Every record, in file order. */
+  /** The records held for charts and judgement, in file order (bounded and thinned; the mirror has them all). */
   get records(): RecordStore {
     return this.metrics.view();
   }
@@ -285,7 +285,6 @@ export class WorkerMonitor {
     if (state === 'running') this.seenRunning = true;
   }
 
-  /** Saves the cursors; returns why it could not, or null. */
   /**
    * The state file is rewritten (and fsynced) when a file's identity changes — a new inode, a new
    * generation — and otherwise at most once a minute: after a crash the mirror's own length is the
@@ -307,6 +306,7 @@ export class WorkerMonitor {
     return typical === null ? null : Math.round(Math.log2(Math.max(1, typical)));
   }
 
+  /** Saves the cursors; returns why it could not, or null. */
   private async save(): Promise<string | null> {
     const state: SavedWorker = {
       version: 1,

@@ -18,6 +18,16 @@ export async function saveSyncHistory(dataDir: string, history: SyncHistory): Pr
   await writeAtomically(path.join(dataDir, FILE), JSON.stringify(history));
 }
 
+/**
+ * Saves only `changed` over what the file holds now: `vigil sync` runs beside the app, which owns the
+ * data folder and saves its own history; rewriting the whole file from an older read would undo the
+ * app's newer entries.
+ */
+export async function mergeSyncHistory(dataDir: string, changed: SyncHistory): Promise<void> {
+  if (Object.keys(changed).length === 0) return;
+  await saveSyncHistory(dataDir, { ...(await loadSyncHistory(dataDir)), ...changed });
+}
+
 /** The snapshot's view of a worker's rules from saved history alone (no manager running). */
 export function syncStatesFromHistory(
   worker: WorkerConfig,

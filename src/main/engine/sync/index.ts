@@ -1,7 +1,7 @@
 // Results brought home with the system rsync over the system ssh: planning, running, history.
 
 export { reapOwnedMasters } from './control-master';
-export { loadSyncHistory, saveSyncHistory, syncStatesFromHistory } from './history-file';
+export { loadSyncHistory, mergeSyncHistory, saveSyncHistory, syncStatesFromHistory } from './history-file';
 export { SyncManager, type SyncManagerOptions } from './manager';
 export {
   describeFlavour,
