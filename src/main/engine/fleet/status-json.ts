@@ -3,7 +3,7 @@
 // GPUs and warnings, and each worker with its processes' resources (null where unknown: vitals off,
 // not Linux, not found).
 
-import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
+import { workerValuesJson } from '../../../shared/json-numbers';
 import type { FleetSnapshot, HostSnapshot } from '../../../shared/model';
 
 function hostJson(h: HostSnapshot): unknown {
@@ -29,19 +29,8 @@ export function statusJson(snap: FleetSnapshot): unknown {
     generatedAt: snap.generatedAt,
     hosts: (snap.hosts ?? []).map(hostJson),
     workers: snap.workers.map((w) => ({
-      name: w.name,
-      host: w.host,
-      status: w.status,
-      reason: w.reason,
-      epoch: encodeNumber(w.epoch),
-      totalEpochs: encodeNumber(w.totalEpochs),
-      step: encodeNumber(w.step),
-      loss: encodeNumber(w.loss),
-      lossMetric: w.lossMetric,
-      metrics: encodeMetrics(w.metrics),
+      ...workerValuesJson(w),
       records: w.records,
-      lastProgressAt: w.lastProgressAt,
-      lastContactAt: w.lastContactAt,
       mirror: w.mirror,
       sync: w.sync.map((r) => ({ to: r.to, lastSyncAt: r.lastSyncAt, result: r.result })),
       resources: {
@@ -52,7 +41,7 @@ export function statusJson(snap: FleetSnapshot): unknown {
     })),
   };
   // Where alerts are relayed (alerts.notify) and whether they get through: only when targets are
-  // configured, so the object stays DESIGN.md's for everyone else.
+  // configured, so the object stays as README.md documents it for everyone else.
   if (snap.relay && snap.relay.length > 0)
     out.relay = snap.relay.map((t) => ({
       target: t.label,

@@ -4,7 +4,7 @@
 // Everything shown (states, log lines) is redacted: no secret read for a request is ever repeated.
 
 import type { AlertEvent } from '../../../shared/contract';
-import { encodeMetrics, encodeNumber } from '../../../shared/json-numbers';
+import { workerValuesJson } from '../../../shared/json-numbers';
 import type { FleetSnapshot, RelayTargetState, WorkerSnapshot } from '../../../shared/model';
 import type { NotifyTarget } from '../config';
 import type { Clock, TimerHandle } from '../ports';
@@ -332,20 +332,7 @@ export class Relay {
 }
 
 function view(w: WorkerSnapshot): AlertWorkerView {
-  return {
-    name: w.name,
-    host: w.host,
-    status: w.status,
-    reason: w.reason,
-    epoch: encodeNumber(w.epoch),
-    totalEpochs: encodeNumber(w.totalEpochs),
-    step: encodeNumber(w.step),
-    loss: encodeNumber(w.loss),
-    lossMetric: w.lossMetric,
-    metrics: encodeMetrics(w.metrics),
-    lastProgressAt: w.lastProgressAt,
-    lastContactAt: w.lastContactAt,
-  };
+  return workerValuesJson(w);
 }
 
 /** The alert with its workers' newest values, as the outbox keeps it. */
