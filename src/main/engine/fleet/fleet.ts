@@ -402,7 +402,12 @@ export class Fleet {
       if (episodeChanged(prev, state)) changed = true;
       for (const n of notices) {
         // The end of a silence is told once for the host, with what happened meanwhile (HostWatch).
-        if (n.kind === 'recovered' && prev.open === 'unreachable') continue;
+        if (
+          n.kind === 'recovered' &&
+          prev.open === 'unreachable' &&
+          this.hostOf.get(m)?.watch.tellsReturn(now)
+        )
+          continue;
         for (const fn of this.alertListeners)
           fn({ ...n, worker: w.name, at: now, key: `${w.name}/${n.key}` });
       }

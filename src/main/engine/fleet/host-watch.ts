@@ -194,6 +194,19 @@ export class HostWatch {
       this.opts.onAlert({ kind: 'back', message: `${this.opts.host}: ${text}`, workers: this.opts.workers });
   }
 
+  /**
+   * Whether this watch tells (or just told) the end of the host's silence itself: it saw the silence
+   * in this process. After a restart during a silence it did not, and each worker's own recovery is
+   * then the only notice of the end.
+   */
+  tellsReturn(now: number): boolean {
+    return (
+      this.silence !== null ||
+      this.returning !== null ||
+      (this.returned !== null && now - this.returned.at < 60_000)
+    );
+  }
+
   resourcesOf(worker: string): WorkerResources | undefined {
     return this.last?.workers[worker];
   }

@@ -1,8 +1,8 @@
 // What each vitals tick asks (VitalsRequest) and what its answer means (a VitalsSample): the state
 // between ticks lives here. A tick's processes are planned within a budget: besides the `timeout`, `sh`
-// and `awk` of every tick, at most one of `getconf PAGESIZE` (first tick of a connection), a `ps` (a
-// pattern's processes must be found again) or an `nvidia-smi` (the device and compute-app queries take
-// turns). CPU % comes from the difference of two readings' CPU times; a pattern found once is followed by
+// and `awk` of every tick, at most one of a `ps` (a pattern's processes must be found again), a `stat -f`
+// (free space, every third tick) or an `nvidia-smi` (the device and compute-app queries take turns), in
+// that order of precedence. The page size (first tick of a connection) is read by shell builtins. CPU % comes from the difference of two readings' CPU times; a pattern found once is followed by
 // its pids, checked by their start time (a pid reused by another process does not pass).
 
 import type { HostGpu, WorkerResources } from '../../../shared/model';
@@ -63,6 +63,11 @@ export class VitalsSampler {
   private scanWanted = false;
   private running = false;
   private ticks = 0;
+  /** The tick whose answer last carried the disks. */
+  private disksTick = Number.NEGATIVE_INFINITY;
+  /** Whether the workers have folders to watch, and whether their disks were read once. */
+  private hasDirs = false;
+  private disksRead = false;
   private disks: DiskSample[] = [];
   readonly gpuTimeoutS: number;
 
@@ -94,7 +99,7 @@ export class VitalsSampler {
       this.hung !== null ||
       this.gpuNote !== null ||
       (this.devices !== null && this.apps !== null);
-    return this.askPageSize || this.scanWanted || !gpuKnown;
+    return this.askPageSize || this.scanWanted || (this.hasDirs && !this.disksRead) || !gpuKnown;
   }
 
   /** A GPU query started and neither answered nor found hung yet. */
@@ -111,7 +116,6 @@ export class VitalsSampler {
     this.lastStart = now;
     let slot = 1; // one process besides timeout, sh and awk
     const pageSize = this.askPageSize;
-    if (pageSize) slot--;
     const needScan = workers.some(
       (w) =>
         w.root.kind === 'pattern' &&
@@ -121,6 +125,15 @@ export class VitalsSampler {
     const scan = needScan && slot > 0;
     this.scanWanted = needScan && !scan;
     if (scan) slot--;
+    const dirs = [...new Set(workers.map((w) => w.dir))];
+    const disksDue = this.disks.length === 0 || this.ticks - this.disksTick >= DISK_EVERY_TICKS;
+    this.hasDirs = dirs.length > 0;
+    const readDisks = disksDue && dirs.length > 0 && slot > 0;
+    if (readDisks) {
+      slot--;
+      this.disksTick = this.ticks;
+    }
+    this.ticks++;
     const gpuStart =
       slot > 0 && now >= this.gpuAbsentUntil && now - this.lastGpuStart >= this.opts.gpuEveryMs / 2
         ? this.nextQuery
@@ -133,8 +146,8 @@ export class VitalsSampler {
       procRoot: this.opts.procRoot ?? '/proc',
       sysRoot: this.opts.sysRoot ?? '/sys',
       roots,
-      dirs: [...new Set(workers.map((w) => w.dir))],
-      readDisks: this.ticks++ % DISK_EVERY_TICKS === 0 || this.disks.length === 0,
+      dirs,
+      readDisks,
       pageSize,
       scan,
       gpuCollect: now >= this.gpuAbsentUntil,
@@ -176,7 +189,10 @@ export class VitalsSampler {
     this.prevProcs = r.procs;
     this.prevUptime = r.uptimeSeconds;
     if (r.unavailable !== null) return { sample: null, note: `vitals unavailable: ${r.unavailable}` };
-    if (req.readDisks !== false) this.disks = disksOf(r, workers);
+    if (req.readDisks !== false) {
+      this.disks = disksOf(r, workers);
+      this.disksRead = true;
+    }
     const devices = this.freshDevices(now);
     const sample: VitalsSample = {
       t: now,

@@ -4,11 +4,12 @@
 // /proc file wanted (memory, swap, pressure, load, the OOM counter, boot id, uptime, each process's stat)
 // with buffered reads and prints only the fields used: `read` in dash takes one system call per byte,
 // which made a 40-process tree cost 6 ms a tick against 1 ms for awk. What a tick may start besides the
-// `timeout` and `sh` every control-shell script costs: that `awk`, and at most one of `getconf PAGESIZE`
-// (once per connection), `ps` (when a pattern's processes must be found again) or `nvidia-smi`, forked
-// into the background so that a hung driver never holds up this script, let alone the next file probe
-// (the next tick collects it). The free space of the workers' file systems comes last, from `stat -f`
-// exec'd in place of the shell. Building the script is a pure function; so is reading its answer
+// `timeout` and `sh` every control-shell script costs: that `awk`, and at most one of `ps` (when a
+// pattern's processes must be found again), `stat -f` (free space, every third tick) or `nvidia-smi`
+// (forked into the background so that a hung driver never holds up this script, let alone the next file
+// probe; the next tick collects it). The page size (once per connection) is read from /proc/self/smaps by
+// builtins. The free space of the workers' file systems comes last, from `stat -f` exec'd in place of
+// the shell. Building the script is a pure function; so is reading its answer
 // (vitals-parse.ts).
 
 import { shQuote } from '../ssh';
@@ -198,7 +199,12 @@ export function buildVitalsScript(req: VitalsRequest): string {
   if (req.roots.some((r) => r.kind === 'pattern'))
     lines.push('if [ -n "$VIGIL_SCAN" ]; then _vp=$(ps -A -o pid=,ppid=,args= 2>/dev/null); _vq=$?; fi');
   lines.push(SH_BYTES, 'if [ -r "$R/meminfo" ]; then');
-  lines.push('[ -n "$VIGIL_PS" ] && o Z 0 "$(getconf PAGESIZE)"');
+  // The page size from the shell's own smaps by builtins (no process); `getconf` only where that fails.
+  lines.push(
+    'if [ -n "$VIGIL_PS" ]; then _z=; if [ -r "$R/self/smaps" ]; then while read -r _k _v _u; do ' +
+      'case $_k in KernelPageSize:) case $_v in ""|*[!0-9]*) ;; *) _z=$((_v*1024));; esac; break;; esac; ' +
+      'done < "$R/self/smaps"; fi; [ -n "$_z" ] || _z=$(getconf PAGESIZE); o Z 0 "$_z"; fi',
+  );
   lines.push(SH_WALK, ...rootLines(req), '[ -n "$_nc" ] && o Y 0 nochildren');
   // One awk reads them all; pressure files absent (kernel < 4.20) or refused (psi=0) read as nothing.
   lines.push(
