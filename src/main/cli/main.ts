@@ -50,6 +50,35 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('init')
+    .description('find the runs on a host and write a config for them (asks in a terminal; never overwrites)')
+    .argument('[host[:dir]]', 'an alias from your ssh config, and the folder to look in (default ~)')
+    .option('--ssh-config <file>', 'the ssh config to read hosts from (kept in the written config)')
+    .option('-c, --config <file>', 'where to write (default: $VIGIL_CONFIG or ~/.config/vigil/config.yaml)')
+    .option('-y, --yes', 'write every proposed worker without asking')
+    .option('--force', 'replace an existing config (its changes are printed otherwise)')
+    .action(
+      async (
+        target: string | undefined,
+        o: { sshConfig?: string; config?: string; yes?: boolean; force?: boolean },
+      ) => {
+        const { runInit } = await import('./init');
+        code = await runInit(
+          {
+            target,
+            sshConfig: o.sshConfig,
+            configPath: await configPath(o.config),
+            configGiven: o.config !== undefined,
+            yes: o.yes === true,
+            force: o.force === true,
+          },
+          out,
+          (s) => process.stderr.write(`${s}\n`),
+        );
+      },
+    );
+
+  program
     .command('doctor')
     .description('pre-flight check of every step, from config to files, processes and rsync')
     .argument('[worker]', 'check only this worker')
