@@ -27,7 +27,13 @@ export interface Discovery {
   truncated: boolean;
 }
 
-export const DISCOVERY_BOUNDS = { maxDepth: 5, maxFiles: 2000, maxProcesses: 50 } as const;
+export interface DiscoveryBounds {
+  maxDepth: number;
+  maxFiles: number;
+  maxProcesses: number;
+}
+
+export const DISCOVERY_BOUNDS: Readonly<DiscoveryBounds> = { maxDepth: 5, maxFiles: 2000, maxProcesses: 50 };
 
 /** Folders no training run writes its metrics in, and that can hold many thousands of files. */
 const PRUNED = ['.git', 'node_modules', '__pycache__', '.venv', 'venv', 'site-packages', '.cache', 'wandb'];
@@ -48,7 +54,7 @@ const NAMES = [
  * as `P\0pid\0cwd\0args\0`. NUL ends every field, so a name holding a newline or a quote stays one field;
  * the folder is shell-quoted. `head -z` caps the listing (four fields a file).
  */
-export function discoveryScript(root: string, bounds = DISCOVERY_BOUNDS): string {
+export function discoveryScript(root: string, bounds: DiscoveryBounds = DISCOVERY_BOUNDS): string {
   const prune = PRUNED.map((n) => `-name ${shQuote(n)}`).join(' -o ');
   const names = NAMES.map((n) => `-name ${shQuote(n)}`).join(' -o ');
   const fields = bounds.maxFiles * 4;
@@ -64,7 +70,7 @@ export function discoveryScript(root: string, bounds = DISCOVERY_BOUNDS): string
 }
 
 /** Reads the script's answer; anything malformed is skipped (a file vanished mid-listing, stray output). */
-export function parseDiscovery(stdout: string, bounds = DISCOVERY_BOUNDS): Discovery {
+export function parseDiscovery(stdout: string, bounds: DiscoveryBounds = DISCOVERY_BOUNDS): Discovery {
   const f = stdout.split('\0');
   const files: FoundFile[] = [];
   const processes: FoundProcess[] = [];
