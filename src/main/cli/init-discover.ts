@@ -236,6 +236,8 @@ export function propose(
 ): Proposal[] {
   const byDir = new Map<string, { file: FoundFile; kind: CandidateKind }[]>();
   for (const file of found.files) {
+    // A path with a line break or control character cannot be a config value (nor a probe's line).
+    if (/[\u0000-\u001f\u007f]/.test(file.path)) continue;
     const kind = classify(file.path);
     if (kind === null) continue;
     if (kind === 'log' && !facts.progressLogs.has(file.path)) continue;
