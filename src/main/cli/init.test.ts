@@ -7,8 +7,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localConnector } from '../../../test/support/local-connector';
 import { loadConfig } from '../engine/config';
+import type { ResolvedHost } from '../engine/ssh';
 import { runInit } from './init';
 import type { Ask } from './init-prompt';
+
+/** The local connector ignores where it connects. */
+const HOST = {} as ResolvedHost;
 
 function scripted(answers: string[]): () => Ask {
   return () => ({ question: async () => answers.shift() ?? '', close: () => {} });
@@ -42,7 +46,7 @@ describe('vigil init, interactively', () => {
         interactive: true,
         // host: Enter (the first, "box"); folder; run a: yes, name "I3D", total 40; run b: no.
         ask: scripted(['', `${root}/runs`, 'y', 'I3D', '40', 'n']),
-        connect: () => localConnector().connect(),
+        connect: () => localConnector().connect(HOST),
       },
     );
     expect(code, lines.join('\n')).toBe(0);
@@ -65,7 +69,7 @@ describe('vigil init, interactively', () => {
       (s) => errs.push(s),
       {
         interactive: false,
-        connect: () => localConnector().connect(),
+        connect: () => localConnector().connect(HOST),
       },
     );
     expect(code).toBe(2);
