@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--ssh-config <file>', 'the ssh config to read hosts from (kept in the written config)')
     .option('-c, --config <file>', 'where to write (default: $VIGIL_CONFIG or ~/.config/vigil/config.yaml)')
     .option('-y, --yes', 'write every proposed worker without asking')
-    .option('--force', 'replace an existing config (its changes are printed otherwise)')
+    .option('--force', 'write even when the config exists (otherwise its changes are only printed)')
     .action(
       async (
         target: string | undefined,
