@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type ContentFacts,
@@ -22,7 +26,7 @@ const file = (path: string, mtimeSec = 1000) => ({ path, size: 10, mtimeSec });
 describe('the discovery script', () => {
   it('quotes the folder, bounds depth and count, and separates fields with NUL', () => {
     const s = discoveryScript("/home/u/it's $(rm -rf)", { maxDepth: 3, maxFiles: 10, maxProcesses: 5 });
-    expect(s).toContain(`find '/home/u/it'\\''s $(rm -rf)' -maxdepth 3`);
+    expect(s).toContain(`find '/home/u/it'\\''s $(rm -rf)' -mindepth 1 -maxdepth 3`);
     expect(s).toContain('head -z -n 44'); // 10 files × 4 fields, plus one more to tell it was cut
     expect(s).toContain("-printf 'F\\0%s\\0%T@\\0%p\\0'");
     expect(s).toContain('head -n 5');
@@ -36,6 +40,23 @@ describe('the discovery script', () => {
     expect(d.files).toEqual([{ path: '/r/a\nb/metrics.jsonl', size: 12, mtimeSec: 1700000000.5 }]);
     expect(d.processes).toEqual([{ pid: 123, cwd: '/r/run 1', args: "python train.py --x 'y'" }]);
     expect(d.truncated).toBe(false);
+  });
+
+  it('run by sh on this machine: odd names are one field each, pruned folders skipped below the root only', () => {
+    // The root itself may be called like a pruned folder (~/wandb): it is still walked.
+    const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'vigil-disc-')), 'wandb');
+    for (const rel of [
+      "it's a\nrun/metrics.jsonl",
+      'x/node_modules/y/metrics.jsonl',
+      'deep/1/2/3/4/5/metrics.jsonl',
+    ]) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), '{"loss": 1}\n');
+    }
+    const out = execFileSync('sh', ['-c', discoveryScript(root)]).toString();
+    expect(parseDiscovery(out).files.map((f) => path.relative(root, f.path))).toEqual([
+      "it's a\nrun/metrics.jsonl",
+    ]);
   });
 
   it('says when the listing was cut at its bound', () => {

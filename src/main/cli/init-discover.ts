@@ -59,7 +59,7 @@ export function discoveryScript(root: string, bounds: DiscoveryBounds = DISCOVER
   const names = NAMES.map((n) => `-name ${shQuote(n)}`).join(' -o ');
   const fields = bounds.maxFiles * 4;
   return [
-    `find ${shQuote(root)} -maxdepth ${bounds.maxDepth} \\( ${prune} \\) -prune -o -type f \\( ${names} \\) ` +
+    `find ${shQuote(root)} -mindepth 1 -maxdepth ${bounds.maxDepth} \\( ${prune} \\) -prune -o -type f \\( ${names} \\) ` +
       `-printf 'F\\0%s\\0%T@\\0%p\\0' 2>/dev/null | head -z -n ${fields + 4}`,
     // Launchers (torchrun, accelerate, deepspeed) and python itself, running a train*.py script.
     `ps -eo pid=,args= 2>/dev/null | awk '$0 ~ /(python[0-9.]*|torchrun|accelerate|deepspeed) / && $0 ~ /train[^ \\/]*\\.py/' | ` +
