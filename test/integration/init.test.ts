@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/main/engine/config';
 import { type Sshd, startSshd } from '../support/sshd';
 import { concatBytes, eventRecord, fileVersionRecord } from '../support/tfevents-writer';
-import { freshDataDir, runVigil, until } from './helpers';
+import { freshDataDir, runVigil, until, VIGIL_BIN } from './helpers';
 
 const REAL = path.resolve('../shared/fixtures/real');
 
@@ -30,6 +31,15 @@ function put(file: string, content: string | Uint8Array): void {
 function copy(from: string, to: string): void {
   mkdirSync(path.dirname(to), { recursive: true });
   copyFileSync(path.join(REAL, from), to);
+}
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function hasPython(): boolean {
@@ -164,6 +174,51 @@ describe('vigil init against a real sshd', () => {
       'new-run',
     ]);
   }, 120_000);
+
+  it.skipIf(!hasScript())(
+    'in a terminal: Enter takes every default and writes; Ctrl-C at a question writes nothing, exit 130',
+    async () => {
+      const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'vigil-init-tty-')), 'config.yaml');
+      const cmd = (file: string) =>
+        `${process.execPath} ${VIGIL_BIN} init '${sshd.alias}:${root}/glitch' --config ${file} --ssh-config ${sshd.sshConfigPath}`;
+      // util-linux `script` gives the CLI a pseudo-terminal; each new prompt gets an Enter.
+      const tty = spawn('script', ['-qfec', cmd(out), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let text = '';
+      let answered = 0;
+      tty.stdin!.on('error', () => {}); // the pipe closes as the CLI exits
+      tty.stdout!.on('data', (d) => {
+        text += d.toString();
+        const prompts = text.split(']: ').length - 1;
+        while (answered < prompts) {
+          answered++;
+          tty.stdin!.write('\r');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => tty.once('exit', resolve));
+      expect(code, text).toBe(0);
+      expect(text).toContain('Watch ');
+      expect(answered).toBe(3); // add it?, its name, its total
+      expect(loadConfig(out).workers.map((w) => w.name)).toEqual(['glitch']);
+
+      const out2 = `${out}.2`;
+      const ctrlC = spawn('script', ['-qfec', cmd(out2), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let text2 = '';
+      let sent = false;
+      ctrlC.stdin!.on('error', () => {}); // the pipe closes as the CLI exits
+      ctrlC.stdout!.on('data', (d) => {
+        text2 += d.toString();
+        if (!sent && text2.includes('Watch ')) {
+          sent = true;
+          ctrlC.stdin!.write('\x03');
+        }
+      });
+      const code2 = await new Promise<number | null>((resolve) => ctrlC.once('exit', resolve));
+      expect(code2, text2).toBe(130);
+      expect(text2).toContain('nothing written');
+      expect(existsSync(out2)).toBe(false);
+    },
+    60_000,
+  );
 
   it('exit 1 with the fix when the host cannot be reached, exit 2 without a host or terminal', async () => {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'vigil-init-out-')), 'config.yaml');

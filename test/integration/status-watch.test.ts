@@ -108,6 +108,7 @@ describe('vigil status --watch against a real sshd', () => {
       // Redrawn in place: every frame starts at home; the screen is never scrolled with newlines alone.
       expect(shown.split('\x1b[H').length).toBeGreaterThan(1);
       const t0 = Date.now();
+      r.child.stdin!.on('error', () => {}); // the pipe closes as the CLI exits
       r.child.stdin!.write('q');
       const { code } = await r.exited;
       expect(code).toBe(0);

@@ -12,6 +12,13 @@ export interface Ask {
 
 export function readlineAsk(): Ask {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Ctrl-C at a question ends `vigil init` with nothing written (readline would otherwise only pause, and
+  // the process end with 0 as if it had succeeded).
+  rl.on('SIGINT', () => {
+    rl.close();
+    process.stderr.write('\nvigil init: interrupted; nothing written\n');
+    process.exit(130);
+  });
   return { question: (q) => rl.question(q), close: () => rl.close() };
 }
 
