@@ -167,7 +167,11 @@ describe('vigil init against a real sshd', () => {
     expect(readFileSync(out, 'utf8')).toBe(before);
 
     // --force writes the change: the earlier workers stay, the new one is added.
-    const forced = await init(out, '--yes', '--force');
+    // Without --ssh-config: the existing config's own sshConfig resolves the alias.
+    const forced = await runVigil(['init', `${sshd.alias}:${root}`, '--config', out, '--yes', '--force'], {
+      VIGIL_DATA: freshDataDir(),
+    });
+    expect(forced.stderr).toBe('');
     expect(forced.code).toBe(0);
     expect(loadConfig(out).workers.map((w) => w.name)).toEqual([
       ...cfg.workers.map((w) => w.name),

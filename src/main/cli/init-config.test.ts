@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../engine/config';
-import { parseTarget } from './init';
+import { parseTarget, sshConfigOf } from './init';
 import { configText, existingNames, lineDiff } from './init-config';
 import type { Proposal } from './init-discover';
 
@@ -95,4 +95,14 @@ describe('parseTarget', () => {
     ['ec2:', { host: 'ec2' }],
     ['ec2:/a:b', { host: 'ec2', dir: '/a:b' }],
   ])('%s', (t, want) => expect(parseTarget(t)).toEqual(want));
+});
+
+describe('sshConfigOf', () => {
+  it('the ssh config an existing config names, resolved as the loader does', () => {
+    expect(sshConfigOf(null, '/c/config.yaml')).toBeUndefined();
+    expect(sshConfigOf('hosts: {}\n', '/c/config.yaml')).toBeUndefined();
+    expect(sshConfigOf('sshConfig: ssh/cfg\n', '/c/config.yaml')).toBe('/c/ssh/cfg');
+    expect(sshConfigOf('sshConfig: /etc/x\n', '/c/config.yaml')).toBe('/etc/x');
+    expect(sshConfigOf('sshConfig: ~/.ssh/work\n', '/c/config.yaml')).toMatch(/\/\.ssh\/work$/);
+  });
 });

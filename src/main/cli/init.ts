@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { isMap, parseDocument } from 'yaml';
 import { plainHostNames, sshHostLines } from '../engine/config';
 import type { SshSession } from '../engine/ssh';
 import { checkLoads, configText, existingNames, lineDiff, writeConfigFile } from './init-config';
@@ -62,11 +63,14 @@ export async function runInit(
   const interactive =
     deps.interactive ?? (!opts.yes && process.stdin.isTTY === true && process.stdout.isTTY === true);
   const sshConfig = opts.sshConfig ? path.resolve(opts.sshConfig) : undefined;
-  const sshFile = sshConfig ?? path.join(homedir(), '.ssh', 'config');
   if (sshConfig && !existsSync(sshConfig)) {
     err(`vigil init: ${sshConfig} does not exist (--ssh-config names an ssh config file)`);
     return 2;
   }
+  const existing = existsSync(opts.configPath) ? readFileSync(opts.configPath, 'utf8') : null;
+  // Adding a host to a config that names its own ssh config: its aliases live there.
+  const sshUsed = sshConfig ?? sshConfigOf(existing, opts.configPath);
+  const sshFile = sshUsed ?? path.join(homedir(), '.ssh', 'config');
   const hosts = plainHostNames(await sshHostLines(sshFile, homedir()));
   let { host, dir } = parseTarget(opts.target);
   if (host?.startsWith('-')) {
@@ -91,13 +95,12 @@ export async function runInit(
     }
     if (!dir) dir = ask ? await chooseDir(ask) : '~';
 
-    const existing = existsSync(opts.configPath) ? readFileSync(opts.configPath, 'utf8') : null;
     out(`Connecting to ${host}…`);
     let session: SshSession;
     let proposals: Proposal[];
     let home: string;
     try {
-      session = await (deps.connect ?? connectHost)(host, sshConfig);
+      session = await (deps.connect ?? connectHost)(host, sshUsed);
     } catch (e) {
       return problem(e, err);
     }
@@ -177,6 +180,16 @@ export async function runInit(
   } finally {
     ask?.close();
   }
+}
+
+/** The `sshConfig:` of an existing config, as the loader resolves it (~ and relative to the file). */
+export function sshConfigOf(existing: string | null, configPath: string): string | undefined {
+  if (existing === null) return undefined;
+  const doc = parseDocument(existing);
+  const v = doc.errors.length === 0 && isMap(doc.contents) ? doc.get('sshConfig') : undefined;
+  if (typeof v !== 'string' || v === '') return undefined;
+  if (v === '~' || v.startsWith('~/')) return path.join(homedir(), v.slice(1));
+  return path.resolve(path.dirname(path.resolve(configPath)), v);
 }
 
 function problem(e: unknown, err: Print): number {
