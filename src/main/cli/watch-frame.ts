@@ -73,10 +73,13 @@ export function renderFrame(snap: FleetSnapshot, opts: FrameOptions): string[] {
     lines = [...lines.slice(0, height - 1), `… ${hidden} more line(s): enlarge the window`];
   }
   const clip = (l: string) => (l.length > width ? `${l.slice(0, width - 1)}…` : l);
-  const statusCol = table[0]!.indexOf('STATUS');
+  // The rows follow the header line, one per worker in order (found, not assumed: the table may grow a
+  // line above it).
+  const header = lines.findIndex((l) => /^WORKER\s+STATUS\b/.test(l));
+  const statusCol = header < 0 ? -1 : lines[header]!.indexOf('STATUS');
   return lines.map((raw, i) => {
     const line = clip(raw);
-    const w = snap.workers[i - 3]; // title, blank, header, then one row per worker in order
+    const w = header < 0 || i <= header ? undefined : snap.workers[i - header - 1];
     if (!opts.color || !w || statusCol < 0) return line;
     const end = statusCol + w.status.length;
     if (line.slice(statusCol, end) !== w.status) return line;
