@@ -155,6 +155,7 @@ describe('alerts, empty state and configuration errors', () => {
   it('explains how to write the first config when nothing is configured', async () => {
     app = renderApp({ workers: [] });
     await screen.findByRole('heading', { name: 'No workers to watch yet' });
+    expect(screen.getByText('vigil init ec2:~/runs')).toBeTruthy();
     expect(screen.getByText(/~\/\.config\/vigil\/config\.yaml/)).toBeTruthy();
     expect(screen.getByText(/metrics: results\/metrics\.jsonl/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Reload configuration' }));

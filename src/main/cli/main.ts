@@ -13,6 +13,11 @@ const configPath = async (given: string | undefined): Promise<string> =>
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
+async function watch(config: string | undefined): Promise<number> {
+  const { runWatch } = await import('./watch');
+  return runWatch({ configPath: await configPath(config) }, (s) => process.stderr.write(`${s}\n`));
+}
+
 function isConfigError(e: unknown): e is Error {
   return e instanceof Error && e.name === 'ConfigError';
 }
@@ -44,10 +49,57 @@ export async function main(argv: string[]): Promise<number> {
     .description('one pass: connect, read, evaluate, print, exit')
     .option(...configOption)
     .option('--json', 'print the status as JSON')
-    .action(async (o: { config?: string; json?: boolean }) => {
+    .option('-w, --watch', 'keep watching: a live table in a terminal, one line per change otherwise')
+    .action(async (o: { config?: string; json?: boolean; watch?: boolean }) => {
+      if (o.watch && o.json) {
+        process.stderr.write('vigil status: --watch and --json do not go together (--json is one pass)\n');
+        code = 2;
+        return;
+      }
+      if (o.watch) {
+        code = await watch(o.config);
+        return;
+      }
       const { runStatus } = await import('./status');
       code = await runStatus({ configPath: await configPath(o.config), json: o.json === true }, out);
     });
+
+  program
+    .command('top')
+    .description('the same as `vigil status --watch`')
+    .option(...configOption)
+    .action(async (o: { config?: string }) => {
+      code = await watch(o.config);
+    });
+
+  program
+    .command('init')
+    .description('find the runs on a host and write a config for them (asks in a terminal; never overwrites)')
+    .argument('[host[:dir]]', 'an alias from your ssh config, and the folder to look in (default ~)')
+    .option('--ssh-config <file>', 'the ssh config to read hosts from (kept in the written config)')
+    .option('-c, --config <file>', 'where to write (default: $VIGIL_CONFIG or ~/.config/vigil/config.yaml)')
+    .option('-y, --yes', 'write every proposed worker without asking')
+    .option('--force', 'write even when the config exists (otherwise its changes are only printed)')
+    .action(
+      async (
+        target: string | undefined,
+        o: { sshConfig?: string; config?: string; yes?: boolean; force?: boolean },
+      ) => {
+        const { runInit } = await import('./init');
+        code = await runInit(
+          {
+            target,
+            sshConfig: o.sshConfig,
+            configPath: await configPath(o.config),
+            configGiven: o.config !== undefined,
+            yes: o.yes === true,
+            force: o.force === true,
+          },
+          out,
+          (s) => process.stderr.write(`${s}\n`),
+        );
+      },
+    );
 
   program
     .command('doctor')

@@ -16,7 +16,11 @@ export function EmptyState() {
     <section className="empty" aria-labelledby="empty-title">
       <h2 id="empty-title">No workers to watch yet</h2>
       <p>
-        Describe your training runs in <code>~/.config/vigil/config.yaml</code> (or set{' '}
+        Add a host: in a terminal, <code>vigil init ec2:~/runs</code> finds the runs in that folder and writes
+        the config for you.
+      </p>
+      <p>
+        Or describe your training runs in <code>~/.config/vigil/config.yaml</code> (or set{' '}
         <code>VIGIL_CONFIG</code>):
       </p>
       <pre className="example">{EXAMPLE}</pre>

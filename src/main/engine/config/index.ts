@@ -15,6 +15,7 @@ export {
 } from './locate-tool';
 export { DEFAULT_NOTIFY_KINDS, isNotifyKind, NOTIFY_KINDS, type NotifyKind } from './notify-kinds';
 export { type ExecFileFn, type ResolveHostDeps, resolveHost } from './resolve-host';
+export { plainHostNames, sshHostLines } from './ssh-hosts';
 export type {
   DivergeConfig,
   HostConfig,
