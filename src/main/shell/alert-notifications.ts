@@ -26,6 +26,7 @@ const HEADLINE: Record<AlertKind, string> = {
   reminder: 'still needs attention',
   warning: 'may be at risk',
   back: 'answers again',
+  slowdown: 'has slowed down',
 };
 
 const HEADLINE_MANY: Record<AlertKind, string> = {
@@ -39,6 +40,7 @@ const HEADLINE_MANY: Record<AlertKind, string> = {
   reminder: 'still need attention',
   warning: 'may be at risk',
   back: 'answer again',
+  slowdown: 'have slowed down',
 };
 
 /** "I3D", "I3D and SlowFast", "I3D, SlowFast and 2 more". */

@@ -49,6 +49,12 @@ export function statusJson(snap: FleetSnapshot): unknown {
         cpuPct: w.resources?.cpuPct ?? null,
         gpuMemBytes: w.resources?.gpuMemBytes ?? null,
       },
+      etaAt: w.etaAt ?? null,
+      stepsPerSecond: encodeNumber(w.stepsPerSecond ?? null),
+      secondsPerEpoch: encodeNumber(w.secondsPerEpoch ?? null),
+      slowdown: w.slowdown
+        ? { factor: w.slowdown.factor, since: w.slowdown.since, text: w.slowdown.text }
+        : null,
     })),
   };
   // Where alerts are relayed (alerts.notify) and whether they get through: only when targets are
