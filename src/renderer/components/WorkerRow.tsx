@@ -3,6 +3,7 @@ import type { HostWarning, WorkerSnapshot } from '../../shared/model';
 import { formatEpoch, formatRelative, formatValue } from '../format/format';
 import { resourcesText, warningHeadline } from '../format/host-format';
 import { useSlice } from '../stores/context';
+import { RowEta, RowSlowdown } from './ForecastBits';
 import { Sparkline } from './Sparkline';
 import { StatusBadge } from './StatusBadge';
 import { useSeries } from './useSeries';
@@ -54,6 +55,7 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         <span className="epoch" title="epoch">
           {formatEpoch(worker)}
         </span>
+        <RowEta worker={worker} now={now} />
       </div>
       <div className="row-loss">
         <span
@@ -75,6 +77,7 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         </span>
         <span>contact {formatRelative(worker.lastContactAt, now)}</span>
       </div>
+      <RowSlowdown worker={worker} />
       {(resources || warnings.length > 0) && (
         <div className="row-resources">
           {resources}

@@ -2,7 +2,9 @@
 // epoch, step, last progress and host.
 
 import type { WorkerSnapshot } from '../../../shared/model';
+import { etaText, paceText } from '../../format/forecast-format';
 import { formatEpoch, formatRelative, formatValue } from '../../format/format';
+import { formatTimeOfDay } from '../../format/time-ticks';
 import { StatusBadge } from '../StatusBadge';
 
 export function WorkerHeader({ worker, onBack }: { worker: WorkerSnapshot; onBack: () => void }) {
@@ -34,6 +36,15 @@ export function WorkerFacts({ worker, now }: { worker: WorkerSnapshot; now: numb
         <dd>{worker.step ?? '—'}</dd>
         <dt>Last progress</dt>
         <dd>{formatRelative(worker.lastProgressAt, now)}</dd>
+        <dt>Finish</dt>
+        <dd>
+          {worker.etaAt ? `${etaText(worker, now)} (at ${formatTimeOfDay(Date.parse(worker.etaAt))})` : '—'}
+        </dd>
+        <dt>Pace</dt>
+        <dd>
+          {paceText(worker) ?? '—'}
+          {worker.slowdown && <span className="row-slowdown"> ⚠ {worker.slowdown.text}</span>}
+        </dd>
         <dt>Host</dt>
         <dd>
           {worker.host} ({worker.connection})

@@ -1,0 +1,23 @@
+// A row's forecast and slowdown: "· 1 h 20 min left" beside the epoch, "⚠ 2.3× slower than in the last
+// hour" under it. Nothing at all when the engine has no forecast: a blank says less than a guess.
+
+import type { WorkerSnapshot } from '../../shared/model';
+import { etaText } from '../format/forecast-format';
+
+export function RowEta({ worker, now }: { worker: WorkerSnapshot; now: number }) {
+  const text = etaText(worker, now);
+  if (text === null) return null;
+  return (
+    <span
+      className="eta"
+      title={`expected to finish at ${new Date(Date.parse(worker.etaAt!)).toLocaleString()}`}
+    >
+      · {text}
+    </span>
+  );
+}
+
+export function RowSlowdown({ worker }: { worker: WorkerSnapshot }) {
+  if (!worker.slowdown) return null;
+  return <div className="row-slowdown">⚠ {worker.slowdown.text}</div>;
+}
