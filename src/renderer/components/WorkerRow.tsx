@@ -55,7 +55,6 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
         <span className="epoch" title="epoch">
           {formatEpoch(worker)}
         </span>
-        <RowEta worker={worker} now={now} />
       </div>
       <div className="row-loss">
         <span
@@ -75,6 +74,7 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
           {stale && <span className="stale-mark">last known</span>} progress{' '}
           {formatRelative(worker.lastProgressAt, now)}
         </span>
+        <RowEta worker={worker} now={now} />
         <span>contact {formatRelative(worker.lastContactAt, now)}</span>
       </div>
       <RowSlowdown worker={worker} />

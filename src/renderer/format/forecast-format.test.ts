@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../shared/model';
-import { etaText, paceText, pageTitle, summaryText } from './forecast-format';
+import { etaText, finishClock, paceText, pageTitle, summaryText } from './forecast-format';
 
 const ws = (...statuses: WorkerStatus[]) => statuses.map((status) => ({ status }));
 
@@ -11,6 +11,16 @@ describe('forecast and summary wording', () => {
     expect(etaText({ etaAt: null }, now)).toBeNull();
     expect(etaText({}, now)).toBeNull();
     expect(etaText({ etaAt: 'garbage' }, now)).toBeNull();
+  });
+
+  it('the finish to the minute, with the day when it is not today', () => {
+    const now = new Date(2026, 11, 3, 1, 0).getTime();
+    const today = finishClock(new Date(2026, 11, 3, 14, 5, 31).getTime(), now);
+    expect(today).toMatch(/^at .*05/);
+    expect(today).not.toMatch(/31/); // no seconds
+    const tomorrow = finishClock(new Date(2026, 11, 4, 9, 30).getTime(), now);
+    expect(tomorrow).not.toMatch(/^at /);
+    expect(tomorrow).toMatch(/30/);
   });
 
   it('pace: steps per second and time per epoch, what is known', () => {

@@ -10,6 +10,17 @@ export function etaText(w: Pick<WorkerSnapshot, 'etaAt'>, now: number): string |
   return Number.isNaN(at) ? null : formatEta(at, now);
 }
 
+/**
+ * When it should finish, to the minute (seconds would claim a precision no forecast has): "at 14:05",
+ * another day "Thu 14:05".
+ */
+export function finishClock(etaMs: number, now: number): string {
+  const at = new Date(etaMs);
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (at.toDateString() === new Date(now).toDateString()) return `at ${time}`;
+  return `${at.toLocaleDateString([], { weekday: 'short' })} ${time}`;
+}
+
 /** "2.5 steps/s · 5 min per epoch", what is known of it, or null. */
 export function paceText(w: Pick<WorkerSnapshot, 'stepsPerSecond' | 'secondsPerEpoch'>): string | null {
   const parts: string[] = [];

@@ -2,9 +2,8 @@
 // epoch, step, last progress and host.
 
 import type { WorkerSnapshot } from '../../../shared/model';
-import { etaText, paceText } from '../../format/forecast-format';
+import { etaText, finishClock, paceText } from '../../format/forecast-format';
 import { formatEpoch, formatRelative, formatValue } from '../../format/format';
-import { formatTimeOfDay } from '../../format/time-ticks';
 import { StatusBadge } from '../StatusBadge';
 
 export function WorkerHeader({ worker, onBack }: { worker: WorkerSnapshot; onBack: () => void }) {
@@ -38,7 +37,7 @@ export function WorkerFacts({ worker, now }: { worker: WorkerSnapshot; now: numb
         <dd>{formatRelative(worker.lastProgressAt, now)}</dd>
         <dt>Finish</dt>
         <dd>
-          {worker.etaAt ? `${etaText(worker, now)} (at ${formatTimeOfDay(Date.parse(worker.etaAt))})` : '—'}
+          {worker.etaAt ? `${etaText(worker, now)} (${finishClock(Date.parse(worker.etaAt), now)})` : '—'}
         </dd>
         <dt>Pace</dt>
         <dd>
