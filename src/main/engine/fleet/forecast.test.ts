@@ -102,4 +102,39 @@ describe('the forecast of a run', () => {
     expect(told[0]!.key).toMatch(/^SlowFast\/slowdown-/);
     await fleet.stop();
   });
+
+  it('a run at under half the pace of its peers (same host, same steps per epoch) is warned about', async () => {
+    const s = scenario();
+    const now = s.clock.now();
+    // 40 min of records every 10 s, 1000 steps per epoch: Slow at 1 step/s, the two others at 2.5.
+    const run = (perSecond: number) =>
+      Array.from({ length: 241 }, (_, i) => {
+        const step = Math.round((i + 1) * 10 * perSecond);
+        const epoch = Math.floor(step / 1000);
+        return `{"epoch": ${epoch}, "step": ${step}, "loss": 0.3, "time": ${(now - (240 - i) * 10_000) / 1000}}\n`;
+      }).join('');
+    s.append('slow.jsonl', run(1));
+    s.append('fast1.jsonl', run(2.5));
+    s.append('fast2.jsonl', run(2.5));
+    const cfg = s.config(
+      ['slow', 'fast1', 'fast2']
+        .map((n) => `  - { name: ${n}, host: gpu, dir: $DIR, metrics: ${n}.jsonl, stallAfter: 1h }`)
+        .join('\n'),
+    );
+    const { fleet, worker, alerts, advance } = await watch(s, cfg);
+    // Each judged against the others' pace of the evaluation before: a few more records, a few evaluations.
+    for (let k = 1; k <= 3; k++) {
+      await advance(10_000);
+      const t = s.clock.now() / 1000;
+      s.append('slow.jsonl', `{"epoch": 2, "step": ${2410 + 10 * k}, "loss": 0.3, "time": ${t}}\n`);
+      for (const f of ['fast1', 'fast2'])
+        s.append(`${f}.jsonl`, `{"epoch": 6, "step": ${6025 + 25 * k}, "loss": 0.3, "time": ${t}}\n`);
+    }
+    await advance(1000);
+    expect(worker('slow').status).toBe('running');
+    expect(worker('slow').slowdown?.text).toBe('2.5× slower than the other workers on gpu');
+    expect(worker('fast1').slowdown).toBeNull();
+    expect(alerts.filter((a) => a.kind === 'slowdown').map((a) => a.worker)).toEqual(['slow']);
+    await fleet.stop();
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etaAt, type ForecastInput, forecast, ProgressLog, type ProgressPoint } from './forecast';
+import { etaAt, type ForecastInput, forecast, KEEP_MAX, ProgressLog, type ProgressPoint } from './forecast';
 
 const MIN = 60_000;
 
@@ -139,8 +139,8 @@ describe('forecast', () => {
 
   it('a fast logger keeps bounded memory, and its rate', () => {
     const l = new ProgressLog();
-    for (let i = 0; i < 20_000; i++) l.add({ t: i * 100, step: i, epoch: null, n: i });
-    expect(l.points.length).toBeLessThanOrEqual(4000);
+    for (let i = 0; i < 200_000; i++) l.add({ t: i * 100, step: i, epoch: null, n: i });
+    expect(l.points.length).toBeLessThanOrEqual(KEEP_MAX);
     expect(forecast(input(l)).stepsPerSecond).toBeCloseTo(10, 6);
   });
 });

@@ -25,7 +25,8 @@ const PAUSE_FLOOR_MS = 10 * 60_000;
 const PAUSE_FACTOR = 5;
 /** What the log keeps: the slowdown compares with the hour before the window. */
 const KEEP_MS = 2 * 3600_000;
-const KEEP_MAX = 4000;
+/** Points kept: ~60 kB per worker. */
+export const KEEP_MAX = 1200;
 const STARTS_KEPT = 8;
 
 /** A worker's recent progress points, reset when its run restarts (the step goes back). */
@@ -68,16 +69,21 @@ export class ProgressLog {
     return this.starts;
   }
 
-  /** Bounded memory: old points go; a fast logger's older half is decimated (sums telescope anyway). */
+  /**
+   * Bounded memory, amortised: only when full, points older than KEEP_MS go, then the older half is
+   * decimated (rates are sums that telescope) until a quarter is free — a replay of a million records
+   * costs a copy per KEEP_MAX / 4 points, not one per point.
+   */
   private trim(now: number): void {
+    if (this.pts.length < KEEP_MAX) return;
     let drop = 0;
     while (drop < this.pts.length - MIN_POINTS && this.pts[drop]!.t < now - KEEP_MS) drop++;
-    if (drop > 0) this.pts = this.pts.slice(drop);
-    if (this.pts.length > KEEP_MAX) {
-      const half = Math.floor(this.pts.length / 2);
-      const older = this.pts.slice(0, half).filter((_, i) => i % 2 === 0);
-      this.pts = [...older, ...this.pts.slice(half)];
+    let pts = this.pts.slice(drop);
+    while (pts.length > (KEEP_MAX * 3) / 4) {
+      const half = Math.floor(pts.length / 2);
+      pts = [...pts.slice(0, half).filter((_, i) => i % 2 === 0), ...pts.slice(half)];
     }
+    this.pts = pts;
   }
 }
 
