@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEta, formatRate } from './human';
+import { formatEta, formatPace } from './human';
 
 describe('forecast formats', () => {
   it('time left', () => {
@@ -9,10 +9,10 @@ describe('forecast formats', () => {
     expect(formatEta(0, 10_000)).toBe('under a minute left');
   });
   it('paces in the unit that reads', () => {
-    expect(formatRate(2.5)).toBe('2.5 steps/s');
-    expect(formatRate(312.4)).toBe('312 steps/s');
-    expect(formatRate(0.2)).toBe('12 steps/min');
-    expect(formatRate(1 / 1200)).toBe('3 steps/h');
-    expect(formatRate(1 / 30, 'records')).toBe('2 records/min');
+    expect(formatPace(2.5)).toBe('2.5 steps/s');
+    expect(formatPace(312.4)).toBe('312 steps/s');
+    expect(formatPace(0.2)).toBe('12 steps/min');
+    expect(formatPace(1 / 1200)).toBe('3 steps/h');
+    expect(formatPace(1 / 30, 'records')).toBe('2 records/min');
   });
 });

@@ -39,7 +39,7 @@ export function formatEta(etaMs: number, now: number): string {
 }
 
 /** A pace: "2.5 steps/s", "12 steps/min", "3.2 steps/h" — the unit that gives a readable number. */
-export function formatRate(perSecond: number, unit = 'steps'): string {
+export function formatPace(perSecond: number, unit = 'steps'): string {
   const fmt = (v: number) => (v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
   if (perSecond >= 1) return `${fmt(perSecond)} ${unit}/s`;
   if (perSecond * 60 >= 1) return `${fmt(perSecond * 60)} ${unit}/min`;

@@ -1,6 +1,6 @@
 // The forecast and the fleet summary as words. Pure, so the wording is tested without rendering.
 
-import { formatDuration, formatEta, formatRate } from '../../shared/human';
+import { formatDuration, formatEta, formatPace } from '../../shared/human';
 import { STATUS_SEVERITY, type WorkerSnapshot, type WorkerStatus } from '../../shared/model';
 
 /** "1 h 20 min left", or null without an ETA (the engine gives none it cannot stand by). */
@@ -24,7 +24,7 @@ export function finishClock(etaMs: number, now: number): string {
 /** "2.5 steps/s · 5 min per epoch", what is known of it, or null. */
 export function paceText(w: Pick<WorkerSnapshot, 'stepsPerSecond' | 'secondsPerEpoch'>): string | null {
   const parts: string[] = [];
-  if (w.stepsPerSecond != null) parts.push(formatRate(w.stepsPerSecond));
+  if (w.stepsPerSecond != null) parts.push(formatPace(w.stepsPerSecond));
   if (w.secondsPerEpoch != null) parts.push(`${formatDuration(w.secondsPerEpoch * 1000)} per epoch`);
   return parts.length === 0 ? null : parts.join(' · ');
 }
