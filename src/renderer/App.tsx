@@ -5,10 +5,13 @@ import { type Clock, every, systemClock } from '../shared/clock';
 import { AlertBanner } from './components/AlertBanner';
 import { ConfigError } from './components/ConfigError';
 import { EmptyState } from './components/EmptyState';
+import { NotifyButton } from './components/NotifyButton';
 import { RelayProblems } from './components/RelayProblems';
+import { SummaryLine, usePageTitle } from './components/SummaryLine';
 import { WorkerDetail } from './components/WorkerDetail';
 import { WorkerList } from './components/WorkerList';
 import { useSlice, useStores } from './stores/context';
+import type { WebNotifier } from './web-notifications';
 
 /** " (try 3 in 4 s)", " (try 3 now)". */
 function retryText(retry: { attempt: number; at: number } | null, now: number): string {
@@ -17,7 +20,16 @@ function retryText(retry: { attempt: number; at: number } | null, now: number): 
   return ` (try ${retry.attempt}${s > 0 ? ` in ${s} s` : ' now'})`;
 }
 
-export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tickMs?: number }) {
+export function App({
+  clock = systemClock,
+  tickMs = 1000,
+  notifier,
+}: {
+  clock?: Clock;
+  tickMs?: number;
+  /** Browser notifications (web mode only: the Electron shell notifies natively). */
+  notifier?: WebNotifier;
+}) {
   const stores = useStores();
   const snapshot = useSlice(
     (s) => s.fleet,
@@ -76,12 +88,14 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
     (document.querySelector('.worker-row[tabindex="0"]') as HTMLElement | null)?.focus();
   }, [selected]);
 
+  usePageTitle(snapshot?.workers ?? null);
   const worker = selected ? snapshot?.workers.find((w) => w.name === selected) : undefined;
   return (
     // While the wire is down nothing shown is current: the list is greyed, never a live-looking all-clear.
     <main className={link === 'reconnecting' || link === 'lost' ? 'app link-down' : 'app'}>
       <header className="app-header">
         <h1>Vigil</h1>
+        {notifier && <NotifyButton notifier={notifier} />}
         {link === 'lost' && (
           <span className="link-lost" role="status">
             Disconnected from Vigil — values may be out of date. If you restarted `vigil serve`, open the new
@@ -112,6 +126,7 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
             ?.warnings.filter((w) => w.workers.includes(worker.name))}
         />
       )}
+      {snapshot && !worker && <SummaryLine workers={snapshot.workers} />}
       {snapshot && !worker && snapshot.workers.length > 0 && (
         <WorkerList
           workers={snapshot.workers}

@@ -10,6 +10,7 @@ import { type BootWindow, pickTransport } from './boot/pick-transport';
 import { connectStores, followLink } from './stores/connect';
 import { ServicesProvider } from './stores/context';
 import { createStores } from './stores/stores';
+import { createWebNotifier, type NotificationCtor, type WebNotifier } from './web-notifications';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -34,10 +35,21 @@ if (picked.kind === 'none') {
   const signal = new AbortController().signal;
   connectStores(client, stores, signal);
   onLink = followLink(client, stores, signal);
+  // In a browser (`vigil serve`), alerts also become browser notifications once the user allows them.
+  let notifier: WebNotifier | undefined;
+  if (picked.kind === 'websocket') {
+    const api = (window as unknown as { Notification?: NotificationCtor }).Notification;
+    const web = createWebNotifier(api, (worker) => {
+      window.focus();
+      stores.navigation.getState().open(worker);
+    });
+    client.on('alert', (alert) => web.notify(alert), { signal });
+    notifier = web;
+  }
   root.render(
     <StrictMode>
       <ServicesProvider client={client} stores={stores}>
-        <App />
+        <App notifier={notifier} />
       </ServicesProvider>
     </StrictMode>,
   );

@@ -30,3 +30,18 @@ export function formatBytes(n: number): string {
   if (i === 0) return `${Math.round(v)} B`;
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
+
+/** Time left until an ETA: "1 h 20 min left", "under a minute left" (no false precision in seconds). */
+export function formatEta(etaMs: number, now: number): string {
+  const left = etaMs - now;
+  if (left < 60_000) return 'under a minute left';
+  return `${formatDuration(left)} left`;
+}
+
+/** A pace: "2.5 steps/s", "12 steps/min", "3.2 steps/h" — the unit that gives a readable number. */
+export function formatPace(perSecond: number, unit = 'steps'): string {
+  const fmt = (v: number) => (v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
+  if (perSecond >= 1) return `${fmt(perSecond)} ${unit}/s`;
+  if (perSecond * 60 >= 1) return `${fmt(perSecond * 60)} ${unit}/min`;
+  return `${fmt(perSecond * 3600)} ${unit}/h`;
+}

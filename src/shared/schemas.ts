@@ -41,6 +41,13 @@ export const workerResourcesSchema = z.object({
 
 export const NO_RESOURCES = { rssBytes: null, cpuPct: null, gpuMemBytes: null } as const;
 
+/** "2.3× slower than in the last hour": how much, since when. */
+export const slowdownSchema = z.object({
+  factor: finite,
+  since: isoTime,
+  text: z.string(),
+});
+
 /** What every shell shows for one worker. Times are ISO strings; missing values are null. */
 export const workerSnapshotSchema = z.object({
   name,
@@ -67,6 +74,16 @@ export const workerSnapshotSchema = z.object({
   sync: z.array(syncRuleStateSchema),
   /** Absent where no vitals are read (vitals off, or a shell that does not have them). */
   resources: workerResourcesSchema.optional(),
+  /**
+   * Forecast (judge/forecast.ts): when the run should reach its total (null: unknowable — no total, too
+   * few records, not running), its steps per second and seconds per epoch over the last half hour.
+   * Optional for shells that have no engine; the engine always sets them.
+   */
+  etaAt: isoTime.nullable().optional(),
+  stepsPerSecond: finite.nullable().optional(),
+  secondsPerEpoch: finite.nullable().optional(),
+  /** The run goes on, slower (judge/slowdown.ts): a warning beside the status, never a status. */
+  slowdown: slowdownSchema.nullable().optional(),
 });
 
 /** Pressure stall information, `avg10` in percent (kernel ≥ 4.20; null without it). */
@@ -279,6 +296,8 @@ export const alertKindSchema = z.enum([
   'warning',
   /** A host answers again after a silence: what happened meanwhile. */
   'back',
+  /** A run goes on at under half its pace of the hour before (or of its peers'); once per episode. */
+  'slowdown',
 ]);
 
 export const alertEventSchema = z.object({

@@ -95,6 +95,10 @@ describe('vigil status against a real sshd', () => {
           'mirror',
           'sync',
           'resources',
+          'etaAt',
+          'stepsPerSecond',
+          'secondsPerEpoch',
+          'slowdown',
         ].sort(),
       );
       expect(w).toMatchObject({

@@ -178,4 +178,24 @@ describe('status lines per host', () => {
       '  silent since 02:55 · last answer 02:54:58: … → memory exhaustion is the likely cause (…)',
     ]);
   });
+
+  it('the finish of runs with a forecast, and a slowdown under the table', () => {
+    const snap: FleetSnapshot = {
+      generatedAt: at,
+      configError: null,
+      workers: [
+        w({ etaAt: '2026-11-28T04:20:00.000Z' }),
+        w({
+          name: 'SlowFast',
+          etaAt: null,
+          slowdown: { factor: 2.3, since: at, text: '2.3× slower than in the last hour' },
+        }),
+      ],
+    };
+    const lines = renderStatusTable(snap).split('\n');
+    expect(lines[0]).toMatch(/LAST CONTACT\s+FINISH$/);
+    expect(lines[1]).toMatch(/just now\s+1 h 20 min left$/);
+    expect(lines[2]).toMatch(/just now\s+–$/);
+    expect(lines).toContain('  SlowFast: ⚠ 2.3× slower than in the last hour');
+  });
 });

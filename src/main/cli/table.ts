@@ -1,6 +1,6 @@
 // The people's view of `vigil status`: a table a glance can read.
 
-import { formatAge, formatDuration } from '../../shared/human';
+import { formatAge, formatDuration, formatEta } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
 import { renderHostLines } from './host-lines';
 
@@ -24,6 +24,9 @@ export function epochCell(w: Pick<WorkerSnapshot, 'epoch' | 'totalEpochs'>): str
 
 export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.generatedAt)): string {
   const header = ['WORKER', 'STATUS', 'EPOCH', 'LOSS', 'LAST PROGRESS', 'LAST CONTACT'];
+  // The forecast's column only when some run has one (a single pass over files without times has none).
+  const withEta = snap.workers.some((w) => w.etaAt);
+  if (withEta) header.push('FINISH');
   const rows = snap.workers.map((w) => [
     w.name,
     w.status,
@@ -31,6 +34,7 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
     num(w.loss),
     age(w.lastProgressAt, now),
     age(w.lastContactAt, now),
+    ...(withEta ? [w.etaAt ? formatEta(Date.parse(w.etaAt), now) : '–'] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -48,6 +52,8 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
       if (earlier === undefined) firstWith.set(w.reason, w.name);
       return `  ${w.name}: ${w.status} — ${earlier === undefined ? w.reason : `same as ${earlier}`}`;
     });
+  // A slowdown is a warning beside a running status, not a status: said under the table too.
+  for (const w of snap.workers) if (w.slowdown) notes.push(`  ${w.name}: ⚠ ${w.slowdown.text}`);
   if (notes.length > 0) out.push('', ...notes);
   const hosts = renderHostLines(snap, now);
   if (hosts.length > 0) out.push('', ...hosts);

@@ -3,6 +3,7 @@ import type { HostWarning, WorkerSnapshot } from '../../shared/model';
 import { formatEpoch, formatRelative, formatValue } from '../format/format';
 import { resourcesText, warningHeadline } from '../format/host-format';
 import { useSlice } from '../stores/context';
+import { RowEta, RowSlowdown } from './ForecastBits';
 import { Sparkline } from './Sparkline';
 import { StatusBadge } from './StatusBadge';
 import { useSeries } from './useSeries';
@@ -73,8 +74,10 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
           {stale && <span className="stale-mark">last known</span>} progress{' '}
           {formatRelative(worker.lastProgressAt, now)}
         </span>
+        <RowEta worker={worker} now={now} />
         <span>contact {formatRelative(worker.lastContactAt, now)}</span>
       </div>
+      <RowSlowdown worker={worker} />
       {(resources || warnings.length > 0) && (
         <div className="row-resources">
           {resources}

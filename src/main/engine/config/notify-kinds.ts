@@ -13,6 +13,8 @@ export const NOTIFY_KINDS = [
   'recovered',
   'reminder',
   'warnings',
+  // A run slowed down (judge/slowdown.ts): a warning, not a problem, so only when a target asks for it.
+  'slowdown',
 ] as const;
 
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];

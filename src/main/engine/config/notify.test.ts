@@ -137,7 +137,7 @@ describe('alerts.notify', () => {
 `),
     ).toEqual([
       'config.yaml:7:15: alerts.notify[0].kinds[0]: unknown kind "stalld" — did you mean "stalled"?',
-      'config.yaml:7:33: alerts.notify[0].kinds[2]: unknown kind "paused" (kinds: stalled, unreachable, failed, diverged, error, finished, recovered, reminder, warnings)',
+      'config.yaml:7:33: alerts.notify[0].kinds[2]: unknown kind "paused" (kinds: stalled, unreachable, failed, diverged, error, finished, recovered, reminder, warnings, slowdown)',
       'config.yaml:8:7: alerts.notify[1]: needs one of ntfy, slack, webhook, command',
       'config.yaml:9:7: alerts.notify[2]: one target per entry: give ntfy or command, not both',
       'config.yaml:10:14: alerts.notify[3].slack: give either "webhookFile" or "webhookEnv", not both',

@@ -10,6 +10,7 @@ import type { Clock, TimerHandle } from '../ports';
 import type { ResolvedHost, SshConnector } from '../ssh';
 import { AlertMemory, episodeChanged } from './alert-memory';
 import { HostRuntime } from './host-runtime';
+import { peerRates } from './peers';
 import { WorkerMonitor } from './worker-monitor';
 
 export interface FleetAlert extends AlertNotice {
@@ -83,6 +84,8 @@ export class Fleet {
   readonly monitors: WorkerMonitor[] = [];
   private readonly hostOf = new Map<WorkerMonitor, HostRuntime>();
   private readonly alertState = new Map<string, AlertState>();
+  /** The slowdown episode each worker was last told of (one notice per episode). */
+  private readonly slowdownTold = new Map<string, number>();
   private alertMemory: AlertMemory | null = null;
   private readonly snoozes = new Map<string | null, number>();
   private readonly timers = new Map<HostRuntime, TimerHandle>();
@@ -376,6 +379,7 @@ export class Fleet {
     this.lastEvalAt = now;
     const all = this.snoozes.get(null) ?? null;
     let changed = false;
+    this.comparePeers();
     for (const m of which) {
       const w = this.snapshotOf(m, now);
       const own = this.snoozes.get(w.name) ?? null;
@@ -411,11 +415,43 @@ export class Fleet {
         for (const fn of this.alertListeners)
           fn({ ...n, worker: w.name, at: now, key: `${w.name}/${n.key}` });
       }
+      this.tellSlowdown(m, w, now, snoozedUntil);
     }
     if (changed) this.alertMemory?.save(() => this.alertState);
     const snap = this.composed(now);
     for (const fn of this.snapshotListeners) fn(snap);
     return snap;
+  }
+
+  /** Each worker's peers' pace as of their latest snapshots (fleet/peers.ts). */
+  private comparePeers(): void {
+    const rates = peerRates(
+      this.monitors.map((m) => ({
+        name: m.cfg.name,
+        host: m.cfg.host,
+        running: this.latest.get(m)?.status === 'running',
+        ...m.lastPace,
+      })),
+    );
+    for (const m of this.monitors) m.peerRates = rates.get(m.cfg.name) ?? [];
+  }
+
+  /** A new slowdown episode is told once ("SlowFast is 2.3× slower than in the last hour"). */
+  private tellSlowdown(m: WorkerMonitor, w: WorkerSnapshot, now: number, snoozedUntil: number | null): void {
+    const episode = m.slowdown?.episodes ?? 0;
+    if (!w.slowdown || episode <= (this.slowdownTold.get(w.name) ?? 0)) return;
+    this.slowdownTold.set(w.name, episode);
+    if (snoozedUntil !== null && now < snoozedUntil) return;
+    const since = Date.parse(w.slowdown.since);
+    const alert: FleetAlert = {
+      kind: 'slowdown',
+      status: w.status,
+      message: `${w.name} is ${w.slowdown.text}`,
+      worker: w.name,
+      at: now,
+      key: `${w.name}/slowdown-${since.toString(36)}:slowdown`,
+    };
+    for (const fn of this.alertListeners) fn(alert);
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,7 @@
 // GPUs and warnings, and each worker with its processes' resources (null where unknown: vitals off,
 // not Linux, not found).
 
-import { workerValuesJson } from '../../../shared/json-numbers';
+import { encodeNumber, workerValuesJson } from '../../../shared/json-numbers';
 import type { FleetSnapshot, HostSnapshot } from '../../../shared/model';
 
 function hostJson(h: HostSnapshot): unknown {
@@ -38,6 +38,12 @@ export function statusJson(snap: FleetSnapshot): unknown {
         cpuPct: w.resources?.cpuPct ?? null,
         gpuMemBytes: w.resources?.gpuMemBytes ?? null,
       },
+      etaAt: w.etaAt ?? null,
+      stepsPerSecond: encodeNumber(w.stepsPerSecond ?? null),
+      secondsPerEpoch: encodeNumber(w.secondsPerEpoch ?? null),
+      slowdown: w.slowdown
+        ? { factor: w.slowdown.factor, since: w.slowdown.since, text: w.slowdown.text }
+        : null,
     })),
   };
   // Where alerts are relayed (alerts.notify) and whether they get through: only when targets are

@@ -22,6 +22,8 @@ import {
   type Health,
   LossWatch,
   PaceTracker,
+  ProgressLog,
+  type SlowdownState,
   thresholds,
   type WorkerFacts,
 } from '../judge';
@@ -30,6 +32,7 @@ import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
 import { notRegularMessage, type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
+import { type Outlook, outlook } from './outlook';
 import { PathHints } from './path-hints';
 import { workerLog } from './worker-log';
 
@@ -98,6 +101,15 @@ export class WorkerMonitor {
   private readonly lossWatch: LossWatch;
   /** The share of the run a rise must last; false: never judged diverged (`diverge: false`). */
   private readonly divergeShare: number | false;
+  /** Recent progress points for the forecast and the slowdown (judge/forecast.ts). */
+  readonly progress = new ProgressLog();
+  /** Records when the last time-less point was taken (see samplePoint). */
+  private sampledRecords = 0;
+  slowdown: SlowdownState | null = null;
+  /** The current pace of its peers (same host, same steps per epoch), set by the Fleet. */
+  peerRates: number[] = [];
+  /** Its own pace at the last snapshot, for its peers (fleet/peers.ts). */
+  lastPace: { rate: number | null; stepsPerEpoch: number | null } = { rate: null, stepsPerEpoch: null };
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -125,7 +137,17 @@ export class WorkerMonitor {
     this.lossWatch = watch;
     this.metrics = new MetricsSource(cfg, this.mirrorDir, this.pace, recordsHeld, {
       tee: log.tee,
-      observer: { record: (r, n) => watch.observe(r, n), reset: () => watch.reset() },
+      observer: {
+        record: (r, n) => {
+          watch.observe(r, n);
+          if (r.time !== null) this.progress.add({ t: r.time, step: r.step, epoch: r.epoch, n });
+        },
+        reset: () => {
+          watch.reset();
+          this.progress.reset();
+          this.sampledRecords = 0;
+        },
+      },
     });
     this.process = cfg.process ? 'unknown' : 'not-configured';
   }
@@ -394,9 +416,46 @@ export class WorkerMonitor {
     return chooseLossMetric(this.records.names(), this.cfg.metrics.loss);
   }
 
+  /**
+   * Files without times: a point at the local time of the newest progress (the file's mtime), once per
+   * growth seen — "the time Vigil read them". Files with times give their points as records are read.
+   */
+  private samplePoint(lastProgressAt: number | null): void {
+    const count = this.records.count;
+    if (this.metrics.paceFromRecords || lastProgressAt === null || count === this.sampledRecords) return;
+    if (count < this.sampledRecords) this.progress.reset();
+    this.sampledRecords = count;
+    this.progress.add({
+      t: lastProgressAt,
+      step: this.records.latestStep(),
+      epoch: this.records.latestEpoch(),
+      n: count,
+    });
+  }
+
+  /** Throughput, ETA and slowdown as of now (see outlook.ts); steps the slowdown episode. */
+  outlook(facts: WorkerFacts, status: WorkerSnapshot['status'], now: number): Outlook {
+    this.samplePoint(facts.lastProgressAt);
+    const o = outlook({
+      log: this.progress,
+      facts,
+      status,
+      host: this.cfg.host,
+      configEpochs: this.cfg.totalEpochs ?? null,
+      fileSteps: this.metrics.facts().totalSteps ?? null,
+      peerRates: this.peerRates,
+      slowdown: this.slowdown,
+      now,
+    });
+    this.slowdown = o.slowdownState;
+    this.lastPace = { rate: o.rateNow, stepsPerEpoch: o.forecast.stepsPerEpoch };
+    return o;
+  }
+
   snapshot(host: HostView, now: number): WorkerSnapshot {
     const facts = this.facts(host);
     const h = evaluateHealth(facts, now);
+    const o = this.outlook(facts, h.status, now);
     const lossMetric = this.lossMetric();
     return {
       name: this.cfg.name,
@@ -419,6 +478,7 @@ export class WorkerMonitor {
       format: this.format,
       logTail: this.logScanner?.tail().slice(-50) ?? [],
       sync: [], // filled by the Fleet, which knows the sync rules' state
+      ...o.fields,
     };
   }
 }

@@ -12,6 +12,13 @@ export {
   judgeDivergence,
   LossWatch,
 } from './divergence';
+export {
+  etaAt,
+  type Forecast,
+  forecast,
+  ProgressLog,
+  type ProgressPoint,
+} from './forecast';
 export { epochLabel, evaluateHealth, type Health, type WorkerFacts } from './health';
 export {
   DEFAULT_WARNING_SETTINGS,
@@ -24,4 +31,15 @@ export {
 } from './host-warnings';
 export { PaceTracker, thresholds } from './pace';
 export { type Cause, diagnoseSilence, rankCauses, summarizeReturn } from './post-mortem';
+export {
+  initialSlowdownState,
+  ownPace,
+  type PaceJudgement,
+  peerPace,
+  recentRate,
+  type SlowdownState,
+  slowdownText,
+  stepSlowdown,
+  worstPace,
+} from './slowdown';
 export { availableFraction, type DiskSample, gb, gbOf, pct, type VitalsSample } from './vitals-sample';

@@ -2,6 +2,7 @@
 // epoch, step, last progress and host.
 
 import type { WorkerSnapshot } from '../../../shared/model';
+import { etaText, finishClock, paceText } from '../../format/forecast-format';
 import { formatEpoch, formatRelative, formatValue } from '../../format/format';
 import { StatusBadge } from '../StatusBadge';
 
@@ -34,6 +35,15 @@ export function WorkerFacts({ worker, now }: { worker: WorkerSnapshot; now: numb
         <dd>{worker.step ?? '—'}</dd>
         <dt>Last progress</dt>
         <dd>{formatRelative(worker.lastProgressAt, now)}</dd>
+        <dt>Finish</dt>
+        <dd>
+          {worker.etaAt ? `${etaText(worker, now)} (${finishClock(Date.parse(worker.etaAt), now)})` : '—'}
+        </dd>
+        <dt>Pace</dt>
+        <dd>
+          {paceText(worker) ?? '—'}
+          {worker.slowdown && <span className="row-slowdown"> ⚠ {worker.slowdown.text}</span>}
+        </dd>
         <dt>Host</dt>
         <dd>
           {worker.host} ({worker.connection})
