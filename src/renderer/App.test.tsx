@@ -152,6 +152,16 @@ describe('alerts, empty state and configuration errors', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it('a slowdown banner names the worker once', async () => {
+    app = renderApp();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    act(() => app!.backend.alert('SlowFast', 'slowdown', 'SlowFast is 2.3× slower than in the last hour'));
+    const banner = await screen.findByRole('alert');
+    expect(banner.querySelector('.alert-text')!.textContent).toBe(
+      'SlowFast is 2.3× slower than in the last hour',
+    );
+  });
+
   it('explains how to write the first config when nothing is configured', async () => {
     app = renderApp({ workers: [] });
     await screen.findByRole('heading', { name: 'No workers to watch yet' });

@@ -19,6 +19,11 @@ export function AlertBanner() {
               <>
                 <strong>{a.kind === 'back' ? 'answers again' : 'warning'}</strong> {a.message}
               </>
+            ) : a.kind === 'slowdown' ? (
+              // "SlowFast is 2.3× slower …": the message names the worker already.
+              <>
+                <strong>{a.worker}</strong> {a.message.replace(`${a.worker} `, '')}
+              </>
             ) : (
               <>
                 <strong>{(a.workers ?? [a.worker]).join(', ')}</strong> {a.kind}: {a.message}
