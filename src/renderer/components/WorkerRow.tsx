@@ -14,12 +14,15 @@ interface Props {
   /** Its host's warnings that concern it (shown in full on the host's strip). */
   warnings?: readonly HostWarning[];
   active: boolean;
+  /** Ticked for the compare view. */
+  ticked?: boolean;
+  onTick?(): void;
   onOpen(): void;
   onFocus(): void;
 }
 
 export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
-  { worker, warnings = [], active, onOpen, onFocus },
+  { worker, warnings = [], active, ticked = false, onTick, onOpen, onFocus },
   ref,
 ) {
   const now = useSlice(
@@ -49,6 +52,18 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
       }}
     >
       <div className="row-main">
+        {onTick && (
+          // Ticking is not opening: the click and the space key stay with the checkbox.
+          <input
+            type="checkbox"
+            className="compare-tick"
+            aria-label={`Compare ${worker.name}`}
+            checked={ticked}
+            onChange={onTick}
+            onClick={(e) => e.stopPropagation()}
+            onKeyDown={(e) => e.stopPropagation()}
+          />
+        )}
         <StatusBadge status={worker.status} />
         <span className="worker-name">{worker.name}</span>
         <span className="epoch" title="epoch">
