@@ -122,6 +122,7 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
               workers={snapshot.workers}
               hosts={snapshot.hosts}
               initialActive={lastOpened}
+              shown={worker ? [worker.name] : (comparedWorkers ?? []).map((w) => w.name)}
               onOpen={(name) => stores.navigation.getState().open(name)}
             />
           )}

@@ -14,10 +14,12 @@ interface Props {
   hosts?: readonly HostSnapshot[];
   /** The row that starts out active (the worker last opened). */
   initialActive: string | null;
+  /** Beside a detail or a comparison (a wide window): the workers shown there, marked in the list. */
+  shown?: readonly string[];
   onOpen(name: string): void;
 }
 
-export function WorkerList({ workers, hosts = [], initialActive, onOpen }: Props) {
+export function WorkerList({ workers, hosts = [], initialActive, shown = [], onOpen }: Props) {
   const now = useSlice(
     (s) => s.clock,
     (c) => c.now,
@@ -90,6 +92,7 @@ export function WorkerList({ workers, hosts = [], initialActive, onOpen }: Props
                 warnings={(g.host?.warnings ?? []).filter((x) => x.workers.includes(w.name))}
                 active={sorted.indexOf(w) === activeIndex}
                 ticked={present.includes(w.name)}
+                shown={shown.includes(w.name)}
                 onTick={workers.length > 1 ? () => nav.toggleTicked(w.name) : undefined}
                 onOpen={() => onOpen(w.name)}
                 onFocus={() => setActiveName(w.name)}

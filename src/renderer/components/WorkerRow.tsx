@@ -16,13 +16,15 @@ interface Props {
   active: boolean;
   /** Ticked for the compare view. */
   ticked?: boolean;
+  /** Open beside the list (a wide window). */
+  shown?: boolean;
   onTick?(): void;
   onOpen(): void;
   onFocus(): void;
 }
 
 export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
-  { worker, warnings = [], active, ticked = false, onTick, onOpen, onFocus },
+  { worker, warnings = [], active, ticked = false, shown = false, onTick, onOpen, onFocus },
   ref,
 ) {
   const now = useSlice(
@@ -40,7 +42,8 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
       role="option"
       aria-selected={active}
       tabIndex={active ? 0 : -1}
-      className={`worker-row${stale ? ' stale' : ''}`}
+      aria-current={shown || undefined}
+      className={`worker-row${stale ? ' stale' : ''}${shown ? ' shown' : ''}`}
       data-worker={worker.name}
       onClick={onOpen}
       onFocus={onFocus}

@@ -193,6 +193,19 @@ describe('best so far', () => {
     expect(bestPoint(series('loss', [[0, null]]), false)).toBeNull();
   });
 
+  it("a downsampled bucket's envelope holds its best, which its first value may miss", () => {
+    const s: MetricSeries = {
+      metric: 'loss',
+      totalPoints: 200,
+      points: [
+        { x: 0, y: 3, min: 2.5, max: 3 },
+        { x: 100, y: 1.2, min: 0.9, max: 1.4 },
+      ],
+    };
+    expect(bestPoint(s, false)).toEqual({ x: 100, y: 0.9 });
+    expect(bestPoint(s, true)).toEqual({ x: 0, y: 3 });
+  });
+
   it('is marked per line, after aligning', () => {
     const lines = compareLines(
       [

@@ -83,12 +83,17 @@ export interface CompareLine {
   best: { x: number; y: number } | null;
 }
 
-/** The best value of a line so far (lowest loss, highest accuracy) and where it was reached. */
+/**
+ * The best value of a line so far (lowest loss, highest accuracy) and where it was reached. A
+ * downsampled point stands for a bucket of records: its min/max envelope holds the bucket's best, which
+ * its first value (`y`) may miss — the best is then placed at the bucket's x.
+ */
 export function bestPoint(series: MetricSeries, higher: boolean): { x: number; y: number } | null {
   let best: { x: number; y: number } | null = null;
   for (const p of series.points) {
-    if (p.y === null || !Number.isFinite(p.y)) continue;
-    if (best === null || (higher ? p.y > best.y : p.y < best.y)) best = { x: p.x, y: p.y };
+    const y = (higher ? p.max : p.min) ?? p.y;
+    if (y === null || !Number.isFinite(y)) continue;
+    if (best === null || (higher ? y > best.y : y < best.y)) best = { x: p.x, y };
   }
   return best;
 }

@@ -64,7 +64,9 @@ export const CompareChart = memo(function CompareChart({
         type="number"
         domain={x === 'time' ? [0, maxX] : ['dataMin', 'dataMax']}
         ticks={x === 'time' ? durationTicks(maxX) : undefined}
-        tickFormatter={(v: number) => (x === 'time' ? formatDuration(v) : formatAxisValue(v, x))}
+        tickFormatter={(v: number) =>
+          x === 'time' ? (v === 0 ? '0' : formatDuration(v)) : formatAxisValue(v, x)
+        }
         tick={{ fontSize: 11 }}
       />
       <YAxis

@@ -110,6 +110,15 @@ export function CompareView({ workers }: { workers: readonly WorkerSnapshot[] })
   );
 }
 
+/** "NaN from 3 h 36 min to 3 h 54 min since start". */
+function nanText(n: { from: number; to: number; value: string }, x: 'step' | 'epoch' | 'time'): string {
+  const what =
+    n.value === 'mixed' ? 'NaN/∞' : n.value === 'Infinity' ? '∞' : n.value === '-Infinity' ? '−∞' : 'NaN';
+  return n.from === n.to
+    ? `${what} at ${compareXText(n.from, x)}`
+    : `${what} from ${compareXText(n.from, x).replace(/ since start$/, '')} to ${compareXText(n.to, x)}`;
+}
+
 /** The legend: a worker per row in its colour, each line's latest and best value and where. */
 function CompareLegend({
   workers,
@@ -153,6 +162,10 @@ function CompareLegend({
                     · best {formatValue(l.best.y)} at {compareXText(l.best.x, x)}
                   </span>
                 )}
+                {/* The chart leaves a gap where the values are NaN/∞: the legend says why. */}
+                {l.series.nonFinite?.length ? (
+                  <span className="legend-nan"> · {nanText(l.series.nonFinite.at(-1)!, x)}</span>
+                ) : null}
               </span>
             ))}
             {errors[w.name] && <span className="chart-error">Could not refresh: {errors[w.name]}</span>}
