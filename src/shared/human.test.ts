@@ -5,6 +5,7 @@ import {
   formatCount,
   formatDuration,
   formatEpoch,
+  formatGigabytes,
   formatMetric,
   formatSince,
 } from './human';
@@ -97,5 +98,20 @@ describe('bytes', () => {
     [12.4 * 2 ** 30, '12 GiB'],
   ])('%d bytes read "%s"', (n, text) => {
     expect(formatBytes(n)).toBe(text);
+  });
+});
+
+describe('memory and disk sizes', () => {
+  const GB = 2 ** 30;
+  it.each([
+    [null, '—'],
+    [0, '0 GB'],
+    [41 * 2 ** 20, '41 MB'],
+    [2.6 * GB, '2.6 GB'],
+    [64 * GB, '64 GB'], // the CLI said "64 GB", the UI "64.0 GB": both now say this
+    [22.5 * GB, '22.5 GB'],
+    [484.4 * GB, '484 GB'],
+  ])('%s bytes read "%s"', (n, text) => {
+    expect(formatGigabytes(n)).toBe(text);
   });
 });

@@ -61,6 +61,23 @@ export function formatEpoch(w: { epoch: number | null; totalEpochs: number | nul
   return w.totalEpochs === null ? epoch : `${epoch} / ${w.totalEpochs}`;
 }
 
+/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
+const GIB = 2 ** 30;
+const TENTHS = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1, useGrouping: false });
+
+/**
+ * RAM, swap, disks and GPU memory: "41 MB" under half a gigabyte, "2.6 GB", "64 GB" (no ".0"),
+ * "22.5 GB", "484 GB" from 100 GB on; "—" when unknown. `unit: false` gives the number alone, for
+ * "2.6 / 64 GB".
+ */
+export function formatGigabytes(bytes: number | null | undefined, unit = true): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  if (bytes > 0 && bytes < GIB / 2) return `${Math.max(1, Math.round(bytes / 2 ** 20))} MB`;
+  const v = bytes / GIB;
+  const n = v < 100 ? TENTHS.format(v) : String(Math.round(v));
+  return unit ? `${n} GB` : n;
+}
+
 /** Bytes in binary units: "512 B", "3.0 MiB", "12 GiB" (one decimal under 10). */
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
