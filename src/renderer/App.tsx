@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { type Clock, every, systemClock } from '../shared/clock';
 import { AlertBanner } from './components/AlertBanner';
 import { ConfigError } from './components/ConfigError';
+import { CompareBar } from './components/compare/CompareBar';
 import { CompareView } from './components/compare/CompareView';
 import { EmptyState } from './components/EmptyState';
 import { RelayProblems } from './components/RelayProblems';
@@ -118,13 +119,16 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
       {snapshot && snapshot.workers.length > 0 && (
         <div className={wide ? 'split' : 'single'}>
           {(wide || (!worker && !comparedWorkers)) && (
-            <WorkerList
-              workers={snapshot.workers}
-              hosts={snapshot.hosts}
-              initialActive={lastOpened}
-              shown={worker ? [worker.name] : (comparedWorkers ?? []).map((w) => w.name)}
-              onOpen={(name) => stores.navigation.getState().open(name)}
-            />
+            <div className="list-pane">
+              <CompareBar workers={snapshot.workers} hosts={snapshot.hosts} />
+              <WorkerList
+                workers={snapshot.workers}
+                hosts={snapshot.hosts}
+                initialActive={lastOpened}
+                shown={worker ? [worker.name] : (comparedWorkers ?? []).map((w) => w.name)}
+                onOpen={(name) => stores.navigation.getState().open(name)}
+              />
+            </div>
           )}
           {worker && (
             <WorkerDetail

@@ -25,6 +25,7 @@ export function WorkerList({ workers, hosts = [], initialActive, shown = [], onO
     (c) => c.now,
   );
   const stores = useStores();
+  // Ticked for the compare view (compare/CompareBar.tsx); a checkbox per row once there are two.
   const ticked = useSlice(
     (s) => s.navigation,
     (n) => n.ticked,
@@ -45,62 +46,49 @@ export function WorkerList({ workers, hosts = [], initialActive, shown = [], onO
     rows.current.get(target.name)?.focus();
   };
 
-  const present = ticked.filter((name) => workers.some((w) => w.name === name));
-  const nav = stores.navigation.getState();
   return (
-    <div className="list-pane">
-      {workers.length > 1 && (
-        <div className="compare-bar">
-          <button type="button" disabled={present.length < 2} onClick={() => nav.compare(present)}>
-            Compare{present.length > 0 ? ` ${present.length}` : ''}
-          </button>
-          <button type="button" onClick={() => nav.compare(sorted.map((w) => w.name))}>
-            Compare all
-          </button>
-          {present.length < 2 && <span className="compare-hint">Tick two or more to compare</span>}
+    <div
+      className="worker-list"
+      role="listbox"
+      aria-label="Workers"
+      onKeyDown={(e) => {
+        const keys: Record<string, number> = {
+          ArrowDown: activeIndex + 1,
+          ArrowUp: activeIndex - 1,
+          Home: 0,
+          End: sorted.length - 1,
+        };
+        const to = keys[e.key];
+        if (to === undefined) return;
+        e.preventDefault();
+        move(to);
+      }}
+    >
+      {groups.map((g) => (
+        // biome-ignore lint/a11y/useSemanticElements: ARIA groups a listbox's options with role=group (a fieldset is for form controls)
+        <div key={g.name} className="host-group" role="group" aria-label={`Host ${g.name}`}>
+          <HostStrip host={g.host} name={g.name} now={now} />
+          {g.workers.map((w) => (
+            <WorkerRow
+              key={w.name}
+              ref={(el) => {
+                if (el) rows.current.set(w.name, el);
+                else rows.current.delete(w.name);
+              }}
+              worker={w}
+              warnings={(g.host?.warnings ?? []).filter((x) => x.workers.includes(w.name))}
+              active={sorted.indexOf(w) === activeIndex}
+              ticked={ticked.includes(w.name)}
+              shown={shown.includes(w.name)}
+              onTick={
+                workers.length > 1 ? () => stores.navigation.getState().toggleTicked(w.name) : undefined
+              }
+              onOpen={() => onOpen(w.name)}
+              onFocus={() => setActiveName(w.name)}
+            />
+          ))}
         </div>
-      )}
-      <div
-        className="worker-list"
-        role="listbox"
-        aria-label="Workers"
-        onKeyDown={(e) => {
-          const keys: Record<string, number> = {
-            ArrowDown: activeIndex + 1,
-            ArrowUp: activeIndex - 1,
-            Home: 0,
-            End: sorted.length - 1,
-          };
-          const to = keys[e.key];
-          if (to === undefined) return;
-          e.preventDefault();
-          move(to);
-        }}
-      >
-        {groups.map((g) => (
-          // biome-ignore lint/a11y/useSemanticElements: ARIA groups a listbox's options with role=group (a fieldset is for form controls)
-          <div key={g.name} className="host-group" role="group" aria-label={`Host ${g.name}`}>
-            <HostStrip host={g.host} name={g.name} now={now} />
-            {g.workers.map((w) => (
-              <WorkerRow
-                key={w.name}
-                ref={(el) => {
-                  if (el) rows.current.set(w.name, el);
-                  else rows.current.delete(w.name);
-                }}
-                worker={w}
-                warnings={(g.host?.warnings ?? []).filter((x) => x.workers.includes(w.name))}
-                active={sorted.indexOf(w) === activeIndex}
-                ticked={present.includes(w.name)}
-                shown={shown.includes(w.name)}
-                onTick={workers.length > 1 ? () => nav.toggleTicked(w.name) : undefined}
-                onOpen={() => onOpen(w.name)}
-                onFocus={() => setActiveName(w.name)}
-              />
-            ))}
-          </div>
-        ))}
-      </div>
+      ))}
     </div>
   );
 }
