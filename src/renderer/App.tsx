@@ -87,7 +87,8 @@ export function App({ clock = systemClock, tickMs = 1000 }: { clock?: Clock; tic
   }, [away]);
 
   const worker = selected ? snapshot?.workers.find((w) => w.name === selected) : undefined;
-  const inCompare = compared && snapshot ? snapshot.workers.filter((w) => compared.includes(w.name)) : [];
+  // In the order they were compared (the list's, for "Compare all"): the legend reads as the list.
+  const inCompare = (compared ?? []).flatMap((name) => snapshot?.workers.find((w) => w.name === name) ?? []);
   const comparedWorkers = inCompare.length > 0 ? inCompare : undefined;
   return (
     // While the wire is down nothing shown is current: the list is greyed, never a live-looking all-clear.

@@ -84,6 +84,15 @@ describe('compare', () => {
     await list();
     fireEvent.click(screen.getByRole('button', { name: 'Compare all' }));
     await screen.findByRole('figure', { name: 'loss of 4 workers by step' });
+    // The legend in the list's order (problem hosts and workers first), as the list read a moment ago.
+    const legend = screen.getByRole('list', { name: 'Legend' });
+    await waitFor(() =>
+      expect(
+        within(legend)
+          .getAllByRole('listitem')
+          .map((li) => li.dataset.worker),
+      ).toEqual(['MagVIT', 'Transformer', 'SlowFast', 'I3D']),
+    );
     fireEvent.click(screen.getByRole('radio', { name: 'time since start' }));
     const figure = await screen.findByRole('figure', { name: 'loss of 4 workers by time since start' });
     await waitFor(() =>

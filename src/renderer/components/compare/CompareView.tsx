@@ -95,6 +95,8 @@ export function CompareView({ workers }: { workers: readonly WorkerSnapshot[] })
             logScale={prefs.logScale}
             x={prefs.x}
             width={width}
+            // Taller where the window is wide, so the curves are not flattened into a strip.
+            height={Math.round(Math.min(420, Math.max(300, width * 0.42)))}
           />
         ) : (
           <p className="chart-empty">{loading ? 'Loading…' : 'No worker has this metric.'}</p>
