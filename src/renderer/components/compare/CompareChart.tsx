@@ -12,7 +12,9 @@ import { durationTicks } from '../../format/compare-data';
 import { formatAxisValue, formatValue } from '../../format/format';
 import { SERIES_COLOURS } from '../LossChart';
 
-export const colourOf = (index: number) => SERIES_COLOURS[index % SERIES_COLOURS.length]!;
+// The single chart's palette without its red: beside status words, red reads as "failed".
+const WORKER_COLOURS = [...SERIES_COLOURS.filter((c) => c !== '#ef4444'), '#06b6d4', '#84cc16'];
+export const colourOf = (index: number) => WORKER_COLOURS[index % WORKER_COLOURS.length]!;
 export const VAL_DASH = '5 4';
 
 interface Props {
