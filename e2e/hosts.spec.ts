@@ -44,7 +44,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.goto(url);
     const ec2 = page.getByRole('group', { name: 'Host ec2' });
     await expect(ec2.getByRole('option')).toHaveCount(3);
-    await expect(ec2.getByTitle('RAM: 2.6 GB free of 64.0 GB')).toBeVisible();
+    await expect(ec2.getByTitle('RAM: 2.6 GB free of 64 GB')).toBeVisible();
     await expect(ec2.getByRole('list', { name: 'Warnings on ec2' })).toContainText('memory nearly exhausted');
     const box = page.getByRole('group', { name: 'Host gpu-box' });
     await expect(box).toContainText('memory exhaustion is the likely cause');

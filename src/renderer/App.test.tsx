@@ -38,7 +38,7 @@ describe('the worker list', () => {
       'SlowFast',
       'I3D',
     ]);
-    expect(ec2.getByTitle('RAM: 2.6 GB free of 64.0 GB')).toBeTruthy();
+    expect(ec2.getByTitle('RAM: 2.6 GB free of 64 GB')).toBeTruthy();
     expect(ec2.getByTitle('swap: none')).toBeTruthy();
     expect(ec2.getByTitle('GPU1: 3 % busy')).toBeTruthy();
     expect(ec2.getByTitle('mem1: 21.6 GB of 22.5 GB, 44 °C').className).toContain('level-bad');

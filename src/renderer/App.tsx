@@ -1,9 +1,12 @@
-// The whole UI: banner, then either the worker list or one worker's detail.
+// The whole UI: banner, then the worker list, one worker's detail or several compared. In the 420 px
+// popover one of them fills it; in a wide browser window the list stays beside the other.
 
 import { useEffect } from 'react';
 import { type Clock, every, systemClock } from '../shared/clock';
 import { AlertBanner } from './components/AlertBanner';
 import { ConfigError } from './components/ConfigError';
+import { CompareBar } from './components/compare/CompareBar';
+import { CompareView } from './components/compare/CompareView';
 import { EmptyState } from './components/EmptyState';
 import { NotifyButton } from './components/NotifyButton';
 import { RelayProblems } from './components/RelayProblems';
@@ -11,6 +14,7 @@ import { SummaryLine, usePageTitle } from './components/SummaryLine';
 import { WorkerDetail } from './components/WorkerDetail';
 import { WorkerList } from './components/WorkerList';
 import { useSlice, useStores } from './stores/context';
+import { useWideLayout } from './useWideLayout';
 import type { WebNotifier } from './web-notifications';
 
 /** " (try 3 in 4 s)", " (try 3 now)". */
@@ -63,6 +67,11 @@ export function App({
     (s) => s.navigation,
     (n) => n.lastOpened,
   );
+  const compared = useSlice(
+    (s) => s.navigation,
+    (n) => n.compared,
+  );
+  const wide = useWideLayout();
 
   // Relative times keep ticking without new data.
   useEffect(() => {
@@ -71,25 +80,29 @@ export function App({
     return () => timer.cancel();
   }, [stores, clock, tickMs]);
 
+  const away = selected !== null || compared !== null;
   useEffect(() => {
-    if (selected === null) return;
+    if (!away) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') stores.navigation.getState().back();
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [selected, stores]);
+  }, [away, stores]);
 
   // Back in the list, focus returns to the row that was open.
   useEffect(() => {
-    if (selected !== null) return;
+    if (away) return;
     const last = document.activeElement;
     if (last && last !== document.body) return;
     (document.querySelector('.worker-row[tabindex="0"]') as HTMLElement | null)?.focus();
-  }, [selected]);
+  }, [away]);
 
   usePageTitle(snapshot?.workers ?? null);
   const worker = selected ? snapshot?.workers.find((w) => w.name === selected) : undefined;
+  // In the order they were compared (the list's, for "Compare all"): the legend reads as the list.
+  const inCompare = (compared ?? []).flatMap((name) => snapshot?.workers.find((w) => w.name === name) ?? []);
+  const comparedWorkers = inCompare.length > 0 ? inCompare : undefined;
   return (
     // While the wire is down nothing shown is current: the list is greyed, never a live-looking all-clear.
     <main className={link === 'reconnecting' || link === 'lost' ? 'app link-down' : 'app'}>
@@ -118,24 +131,36 @@ export function App({
         </p>
       )}
       {!snapshot && !loadError && <p className="loading">Connecting…</p>}
-      {snapshot && worker && (
-        <WorkerDetail
-          worker={worker}
-          warnings={(snapshot.hosts ?? [])
-            .find((h) => h.name === worker.host)
-            ?.warnings.filter((w) => w.workers.includes(worker.name))}
-        />
+      {snapshot && snapshot.workers.length > 0 && (
+        <div className={wide ? 'split' : 'single'}>
+          {(wide || (!worker && !comparedWorkers)) && (
+            <div className="list-pane">
+              <SummaryLine workers={snapshot.workers} />
+              <CompareBar workers={snapshot.workers} hosts={snapshot.hosts} />
+              <WorkerList
+                workers={snapshot.workers}
+                hosts={snapshot.hosts}
+                initialActive={lastOpened}
+                shown={worker ? [worker.name] : (comparedWorkers ?? []).map((w) => w.name)}
+                onOpen={(name) => stores.navigation.getState().open(name)}
+              />
+            </div>
+          )}
+          {worker && (
+            <WorkerDetail
+              worker={worker}
+              warnings={(snapshot.hosts ?? [])
+                .find((h) => h.name === worker.host)
+                ?.warnings.filter((w) => w.workers.includes(worker.name))}
+            />
+          )}
+          {!worker && comparedWorkers && <CompareView workers={comparedWorkers} />}
+          {wide && !worker && !comparedWorkers && (
+            <p className="split-hint">Open a worker, or tick several and press Compare.</p>
+          )}
+        </div>
       )}
-      {snapshot && !worker && <SummaryLine workers={snapshot.workers} />}
-      {snapshot && !worker && snapshot.workers.length > 0 && (
-        <WorkerList
-          workers={snapshot.workers}
-          hosts={snapshot.hosts}
-          initialActive={lastOpened}
-          onOpen={(name) => stores.navigation.getState().open(name)}
-        />
-      )}
-      {snapshot && !worker && snapshot.workers.length === 0 && !snapshot.configError && <EmptyState />}
+      {snapshot && snapshot.workers.length === 0 && !snapshot.configError && <EmptyState />}
     </main>
   );
 }

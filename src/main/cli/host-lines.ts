@@ -1,12 +1,9 @@
 // `vigil status`'s line per host: connection, memory, swap, disks and GPUs at a glance, then its
 // warnings, the post-mortem of a silence, or what happened while it was silent.
 
-import { formatAge } from '../../shared/human';
+import { formatAge, formatGigabytes as gb } from '../../shared/human';
 import type { FleetSnapshot, HostSnapshot } from '../../shared/model';
 
-/** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
-const GB = 2 ** 30;
-const gb = (b: number) => `${(b / GB).toFixed(b < 10 * GB ? 1 : 0)} GB`;
 const pct = (v: number) => `${Math.round(v)} %`;
 
 function vitalsParts(h: HostSnapshot): string[] {

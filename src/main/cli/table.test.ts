@@ -36,7 +36,7 @@ describe('status table', () => {
     expect(lines[1]).toMatch(/^I3D\s+running\s+12 \/ 50\s+0\.4123\s+3 min ago\s+just now$/);
   });
 
-  it('NaN and infinite losses are shown, not hidden; missing values are dashes', () => {
+  it('NaN and infinite losses are shown, not hidden; missing values are dashes, as in the UI', () => {
     const snap: FleetSnapshot = {
       generatedAt: at,
       configError: null,
@@ -48,8 +48,9 @@ describe('status table', () => {
     };
     const out = renderStatusTable(snap);
     expect(out).toMatch(/^A\s+running\s+12 \/ 50\s+NaN\s/m);
-    expect(out).toMatch(/^B\s+running\s+12 \/ 50\s+inf\s/m);
-    expect(out).toMatch(/^C\s+running\s+–\s+–\s+never\s/m);
+    // The same words as the popover's row: "∞", "—" (issue 15: the CLI said `inf` and "–").
+    expect(out).toMatch(/^B\s+running\s+12 \/ 50\s+∞\s/m);
+    expect(out).toMatch(/^C\s+running\s+—\s+—\s+never\s/m);
   });
 
   it('explains every worker that is not running, a shared host reason only once', () => {

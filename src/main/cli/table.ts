@@ -1,25 +1,16 @@
 // The people's view of `vigil status`: a table a glance can read.
 
-import { formatAge, formatDuration, formatEta } from '../../shared/human';
+import { formatDuration, formatEpoch, formatEta, formatMetric, formatSince } from '../../shared/human';
 import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
 import { renderHostLines } from './host-lines';
 
-function num(v: number | null): string {
-  if (v === null) return '–';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4).replace(/\.?0+$/, '');
-}
-
 function age(iso: string | null, now: number): string {
-  return iso === null ? 'never' : formatAge(now - Date.parse(iso));
+  return formatSince(iso, now);
 }
 
+/** "12 / 50", as the popover says it. */
 export function epochCell(w: Pick<WorkerSnapshot, 'epoch' | 'totalEpochs'>): string {
-  if (w.epoch === null) return '–';
-  return w.totalEpochs === null ? num(w.epoch) : `${num(w.epoch)} / ${w.totalEpochs}`;
+  return formatEpoch(w);
 }
 
 export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.generatedAt)): string {
@@ -31,7 +22,7 @@ export function renderStatusTable(snap: FleetSnapshot, now = Date.parse(snap.gen
     w.name,
     w.status,
     epochCell(w),
-    num(w.loss),
+    formatMetric(w.loss),
     age(w.lastProgressAt, now),
     age(w.lastContactAt, now),
     ...(withEta ? [w.etaAt ? formatEta(Date.parse(w.etaAt), now) : '–'] : []),

@@ -1,6 +1,7 @@
 // The detail's curve: raw values faint, the EMA-smoothed line on top (as TensorBoard draws it), the
 // min/max envelope of the downsampled buckets as a band when one metric is shown, values on hover.
 
+import { memo, useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricSeries, XAxis as XAxisKind } from '../../shared/contract';
 import {
@@ -25,11 +26,24 @@ interface Props {
   height?: number;
 }
 
-export function LossChart({ series, smoothing, logScale, x, width, height = 220 }: Props) {
-  const built = buildChartRows(series, smoothing, logScale);
+/** Memoised as a whole too: props equal (the same series object, the same prefs) → no redraw at all. */
+export const LossChart = memo(function LossChart({
+  series,
+  smoothing,
+  logScale,
+  x,
+  width,
+  height = 220,
+}: Props) {
+  // Rows are rebuilt when the data or how it is drawn changes, not when the parent re-renders for the
+  // clock's tick (every second, for the ages beside the chart): with ~1000 points per metric that was
+  // a rebuild and a full recharts redraw per second for nothing.
+  const { built, marks } = useMemo(() => {
+    const rows = buildChartRows(series, smoothing, logScale);
+    // Where values are NaN/±Infinity: marked from their first to their last, the x range reaching them.
+    return { built: rows, marks: nonFiniteMarks(series, rows) };
+  }, [series, smoothing, logScale]);
   const smoothed = smoothing > 0;
-  // Where values are NaN/±Infinity: marked from their first to their last, the x range reaching them.
-  const marks = nonFiniteMarks(series, built);
   if (built.length === 0 && marks.stretches.length === 0)
     return <p className="chart-empty">No points for this metric yet.</p>;
   // A time axis gets ticks that differ (seconds or dates where the span needs them).
@@ -126,4 +140,4 @@ export function LossChart({ series, smoothing, logScale, x, width, height = 220 
       })}
     </ComposedChart>
   );
-}
+});

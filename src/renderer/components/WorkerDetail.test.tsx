@@ -150,6 +150,12 @@ describe('worker detail', () => {
     expect(screen.getByText(/Last known values — gpu-box last answered 5 min ago/)).toBeTruthy();
   });
 
+  it('groups the step count as the rest of Vigil writes counts', async () => {
+    await openDetail('I3D');
+    const facts = screen.getByText('Step').nextElementSibling;
+    expect(facts?.textContent).toBe('24,000');
+  });
+
   it('goes back with the back button', async () => {
     await openDetail('I3D');
     fireEvent.click(screen.getByRole('button', { name: 'Back to all workers' }));

@@ -5,7 +5,7 @@
 import { useRef, useState } from 'react';
 import type { HostSnapshot, WorkerSnapshot } from '../../shared/model';
 import { groupByHost } from '../format/host-format';
-import { useSlice } from '../stores/context';
+import { useSlice, useStores } from '../stores/context';
 import { HostStrip } from './HostStrip';
 import { WorkerRow } from './WorkerRow';
 
@@ -14,13 +14,21 @@ interface Props {
   hosts?: readonly HostSnapshot[];
   /** The row that starts out active (the worker last opened). */
   initialActive: string | null;
+  /** Beside a detail or a comparison (a wide window): the workers shown there, marked in the list. */
+  shown?: readonly string[];
   onOpen(name: string): void;
 }
 
-export function WorkerList({ workers, hosts = [], initialActive, onOpen }: Props) {
+export function WorkerList({ workers, hosts = [], initialActive, shown = [], onOpen }: Props) {
   const now = useSlice(
     (s) => s.clock,
     (c) => c.now,
+  );
+  const stores = useStores();
+  // Ticked for the compare view (compare/CompareBar.tsx); a checkbox per row once there are two.
+  const ticked = useSlice(
+    (s) => s.navigation,
+    (n) => n.ticked,
   );
   const groups = groupByHost(workers, hosts);
   const sorted = groups.flatMap((g) => g.workers);
@@ -70,6 +78,11 @@ export function WorkerList({ workers, hosts = [], initialActive, onOpen }: Props
               worker={w}
               warnings={(g.host?.warnings ?? []).filter((x) => x.workers.includes(w.name))}
               active={sorted.indexOf(w) === activeIndex}
+              ticked={ticked.includes(w.name)}
+              shown={shown.includes(w.name)}
+              onTick={
+                workers.length > 1 ? () => stores.navigation.getState().toggleTicked(w.name) : undefined
+              }
               onOpen={() => onOpen(w.name)}
               onFocus={() => setActiveName(w.name)}
             />

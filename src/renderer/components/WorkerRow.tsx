@@ -15,12 +15,17 @@ interface Props {
   /** Its host's warnings that concern it (shown in full on the host's strip). */
   warnings?: readonly HostWarning[];
   active: boolean;
+  /** Ticked for the compare view. */
+  ticked?: boolean;
+  /** Open beside the list (a wide window). */
+  shown?: boolean;
+  onTick?(): void;
   onOpen(): void;
   onFocus(): void;
 }
 
 export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
-  { worker, warnings = [], active, onOpen, onFocus },
+  { worker, warnings = [], active, ticked = false, shown = false, onTick, onOpen, onFocus },
   ref,
 ) {
   const now = useSlice(
@@ -38,7 +43,8 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
       role="option"
       aria-selected={active}
       tabIndex={active ? 0 : -1}
-      className={`worker-row${stale ? ' stale' : ''}`}
+      aria-current={shown || undefined}
+      className={`worker-row${stale ? ' stale' : ''}${shown ? ' shown' : ''}`}
       data-worker={worker.name}
       onClick={onOpen}
       onFocus={onFocus}
@@ -50,6 +56,18 @@ export const WorkerRow = forwardRef<HTMLDivElement, Props>(function WorkerRow(
       }}
     >
       <div className="row-main">
+        {onTick && (
+          // Ticking is not opening: the click and the space key stay with the checkbox.
+          <input
+            type="checkbox"
+            className="compare-tick"
+            aria-label={`Compare ${worker.name}`}
+            checked={ticked}
+            onChange={onTick}
+            onClick={(e) => e.stopPropagation()}
+            onKeyDown={(e) => e.stopPropagation()}
+          />
+        )}
         <StatusBadge status={worker.status} />
         <span className="worker-name">{worker.name}</span>
         <span className="epoch" title="epoch">

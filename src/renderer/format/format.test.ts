@@ -1,35 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fakeWorker } from '../../shared/contract-fake';
 import { buildChartRows, rawKey, smoothKey } from './chart-data';
-import { formatEpoch, formatRelative, formatValue, sortWorkers } from './format';
+import { sortWorkers } from './format';
 
 const NOW = Date.parse('2025-05-01T12:00:00Z');
-const ago = (ms: number) => new Date(NOW - ms).toISOString();
 
-describe('wording', () => {
-  it('relative times read naturally', () => {
-    expect(formatRelative(ago(1_000), NOW)).toBe('just now');
-    expect(formatRelative(ago(3_000), NOW)).toBe('3 s ago');
-    expect(formatRelative(ago(42_000), NOW)).toBe('42 s ago');
-    expect(formatRelative(ago(9 * 60_000), NOW)).toBe('9 min ago');
-    expect(formatRelative(ago(130 * 60_000), NOW)).toBe('2 h 10 min ago');
-    expect(formatRelative(ago(3 * 86_400_000), NOW)).toBe('3 d ago');
-    expect(formatRelative(null, NOW)).toBe('never');
-  });
-
-  it('values: NaN is shown, not hidden', () => {
-    expect(formatValue(Number.NaN)).toBe('NaN');
-    expect(formatValue(0.421337)).toBe('0.4213');
-    expect(formatValue(0.0003)).toBe('3.00e-4');
-    expect(formatValue(null)).toBe('—');
-  });
-
-  it('epochs as "12 / 50"', () => {
-    expect(formatEpoch({ epoch: 12, totalEpochs: 50 })).toBe('12 / 50');
-    expect(formatEpoch({ epoch: 3.5, totalEpochs: null })).toBe('3.5');
-    expect(formatEpoch({ epoch: null, totalEpochs: 50 })).toBe('—');
-  });
-
+// Numbers, ages and epochs are worded in shared/human.ts and tested there, once for every shell.
+describe('order', () => {
   it('problems first, then the order of the config', () => {
     const ws = [
       fakeWorker(NOW, { name: 'I3D', status: 'running' }),

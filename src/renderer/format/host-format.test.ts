@@ -11,9 +11,9 @@ describe('host bars', () => {
     const ec2 = defaultHosts(NOW, defaultFleet(NOW))[0]!;
     const bars = hostBars(ec2);
     expect(bars.map((b) => [b.key, b.level, b.text])).toEqual([
-      ['ram', 'bad', '2.6 GB free of 64.0 GB'],
+      ['ram', 'bad', '2.6 GB free of 64 GB'],
       ['swap', 'unknown', 'none'],
-      ['disk:/home/ubuntu/mono_to_3d', 'ok', '61.0 GB free on /home/ubuntu/mono_to_3d'],
+      ['disk:/home/ubuntu/mono_to_3d', 'ok', '61 GB free on /home/ubuntu/mono_to_3d'],
       ['gpu:0', 'ok', '97 % busy'],
       ['gpumem:0', 'ok', '19.8 GB of 22.5 GB, 71 °C'],
       ['gpu:1', 'ok', '3 % busy'],
@@ -27,7 +27,7 @@ describe('host bars', () => {
     expect(hostBars(h).find((b) => b.key === 'disk:/x')!.level).toBe('bad');
     expect(gbText(null)).toBe('—');
     expect(gbText(41 * 2 ** 20)).toBe('41 MB');
-    expect(gbText(0)).toBe('0.0 GB');
+    expect(gbText(0)).toBe('0 GB');
     expect(resourcesText({ rssBytes: null, cpuPct: null, gpuMemBytes: null })).toBeNull();
     expect(resourcesText({ rssBytes: 2.5 * GB, cpuPct: 99.6, gpuMemBytes: 0 })).toBe(
       'RAM 2.5 GB · CPU 100 %',

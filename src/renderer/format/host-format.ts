@@ -1,6 +1,7 @@
 // How a host's vitals read in the UI: bars and their levels, byte counts, the list grouped by host.
 // Pure, so the wording and the thresholds are tested without rendering.
 
+import { formatGigabytes as gbText } from '../../shared/human';
 import {
   type HostSnapshot,
   STATUS_SEVERITY,
@@ -20,7 +21,7 @@ export interface Bar {
   short: string;
 }
 
-/** "2.6 / 65 GB": two amounts of one unit, each to the precision it needs. */
+/** "2.6 / 65 GB": two amounts of one unit, rounded harder than gbText to fit beside a narrow meter. */
 function pair(a: number | null, b: number | null): string {
   if (a === null || b === null) return '—';
   const f = (v: number) => (v / GB < 10 ? (v / GB).toFixed(1) : (v / GB).toFixed(0));
@@ -30,13 +31,8 @@ function pair(a: number | null, b: number | null): string {
 /** Memory and disks in binary gigabytes, as `free -g`, `df -h` and EC2's instance sizes count them. */
 const GB = 2 ** 30;
 
-/** "41 MB", "19.8 GB", "484 GB". */
-export function gbText(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return '—';
-  if (bytes > 0 && bytes < GB / 2) return `${Math.max(1, Math.round(bytes / 2 ** 20))} MB`;
-  const v = bytes / GB;
-  return `${v < 100 ? v.toFixed(1) : v.toFixed(0)} GB`;
-}
+// Sizes are worded in shared/human.ts, as `vigil status` words them.
+export { formatGigabytes as gbText } from '../../shared/human';
 
 function level(fraction: number | null, warnAt: number, badAt: number): Level {
   if (fraction === null) return 'unknown';

@@ -28,7 +28,14 @@ export interface NavigationState {
   selected: string | null;
   /** The worker opened last, so the list can put focus back on it. */
   lastOpened: string | null;
+  /** The workers drawn together on the compare view, or null when it is not open. */
+  compared: string[] | null;
+  /** The workers ticked in the list for the next comparison. */
+  ticked: string[];
   open(worker: string): void;
+  toggleTicked(worker: string): void;
+  compare(workers: string[]): void;
+  /** To the list, from a worker's detail or from the compare view. */
   back(): void;
 }
 
@@ -39,11 +46,14 @@ export interface ClockState {
 export interface ChartPrefsState {
   /** Chosen metrics per worker; absent → the worker's loss metric. */
   metrics: Record<string, string[]>;
+  /** The compare view's metric: '' for each run's own loss (compare-data's EACH_LOSS). */
+  compareMetric: string;
   /** EMA weight 0..0.99, as TensorBoard's smoothing slider. */
   smoothing: number;
   logScale: boolean;
   x: XAxis;
   toggleMetric(worker: string, metric: string, fallback: string[]): void;
+  setCompareMetric(metric: string): void;
   setSmoothing(weight: number): void;
   setLogScale(on: boolean): void;
   setX(x: XAxis): void;
@@ -84,12 +94,20 @@ export function createStores(options: { now?: number } = {}): Stores {
     navigation: createStore<NavigationState>()((set) => ({
       selected: null,
       lastOpened: null,
-      open: (worker) => set({ selected: worker, lastOpened: worker }),
-      back: () => set({ selected: null }),
+      compared: null,
+      ticked: [],
+      open: (worker) => set({ selected: worker, lastOpened: worker, compared: null }),
+      toggleTicked: (worker) =>
+        set((s) => ({
+          ticked: s.ticked.includes(worker) ? s.ticked.filter((w) => w !== worker) : [...s.ticked, worker],
+        })),
+      compare: (workers) => set({ compared: [...workers], selected: null }),
+      back: () => set({ selected: null, compared: null }),
     })),
     clock: createStore<ClockState>()(() => ({ now: options.now ?? Date.now() })),
     chartPrefs: createStore<ChartPrefsState>()((set) => ({
       metrics: {},
+      compareMetric: '',
       smoothing: 0.6,
       logScale: false,
       x: 'step',
@@ -100,6 +118,7 @@ export function createStores(options: { now?: number } = {}): Stores {
           // Never leave the chart with nothing to draw.
           return { metrics: { ...s.metrics, [worker]: next.length > 0 ? next : current } };
         }),
+      setCompareMetric: (compareMetric) => set({ compareMetric }),
       setSmoothing: (smoothing) => set({ smoothing }),
       setLogScale: (logScale) => set({ logScale }),
       setX: (x) => set({ x }),

@@ -40,6 +40,22 @@ export function ChartControls({
           </label>
         ))}
       </fieldset>
+      <ChartOptions prefs={prefs} />
+    </div>
+  );
+}
+
+/** Smoothing, log scale and the x axis: shared by the single chart and the compare view. */
+export function ChartOptions({
+  prefs,
+  timeLabel = 'time',
+}: {
+  prefs: ChartPrefsState;
+  /** The compare view's time axis is time since each run's start. */
+  timeLabel?: string;
+}) {
+  return (
+    <>
       <label className="smoothing">
         Smoothing
         <input
@@ -71,10 +87,10 @@ export function ChartControls({
               checked={prefs.x === x}
               onChange={() => prefs.setX(x)}
             />
-            {x}
+            {x === 'time' ? timeLabel : x}
           </label>
         ))}
       </fieldset>
-    </div>
+    </>
   );
 }

@@ -2,6 +2,7 @@
 // them, and says when a long run's older records are drawn thinned.
 
 import { useRef } from 'react';
+import { formatCount } from '../../../shared/human';
 import { formatAxisValue } from '../../format/format';
 import type { ChartPrefsState } from '../../stores/stores';
 import { LossChart } from '../LossChart';
@@ -65,8 +66,8 @@ export function ChartPanel({
       {result?.thinned && (
         <figcaption className="chart-note">
           Before {result.x} {formatAxisValue(result.thinned.before, result.x)}, each stretch of{' '}
-          {result.thinned.every.toLocaleString('en-US')} records is drawn by its first, lowest and highest
-          values — every record is in the mirror.
+          {formatCount(result.thinned.every)} records is drawn by its first, lowest and highest values — every
+          record is in the mirror.
         </figcaption>
       )}
     </figure>

@@ -1,6 +1,7 @@
 // The detail's header facts: status and reason, a "last known" note when the host is silent, and the
 // epoch, step, last progress and host.
 
+import { formatCount } from '../../../shared/human';
 import type { WorkerSnapshot } from '../../../shared/model';
 import { etaText, finishClock, paceText } from '../../format/forecast-format';
 import { formatEpoch, formatRelative, formatValue } from '../../format/format';
@@ -32,7 +33,7 @@ export function WorkerFacts({ worker, now }: { worker: WorkerSnapshot; now: numb
         <dt>Epoch</dt>
         <dd>{formatEpoch(worker)}</dd>
         <dt>Step</dt>
-        <dd>{worker.step ?? '—'}</dd>
+        <dd>{worker.step === null ? '—' : formatCount(worker.step)}</dd>
         <dt>Last progress</dt>
         <dd>{formatRelative(worker.lastProgressAt, now)}</dd>
         <dt>Finish</dt>
