@@ -113,7 +113,7 @@ test('a tqdm log is drawn by the run step: one rising line, not epochs folded on
   expect(xs.length).toBeGreaterThan(10);
   expect(xs.every((x, i) => i === 0 || x >= xs[i - 1]!)).toBe(true);
   await row('TqdmRun').click();
-  await expect(page.locator('.detail > .facts')).toContainText('3000');
+  await expect(page.locator('.detail > .facts')).toContainText('3,000');
   const path_ = page.locator('figure.chart').locator('.recharts-line path.recharts-curve').first();
   await expect(path_).toHaveAttribute('d', /M[\d.]+,[\d.]+L/, { timeout: 10_000 });
   const lineXs = [...((await path_.getAttribute('d')) ?? '').matchAll(/[ML]([\d.]+),/g)].map((m) =>
