@@ -4,12 +4,9 @@
 // `vigil serve` holds it) into a private temporary folder, using the app's saved paces and vitals history
 // read-only. q, Ctrl-C or SIGTERM stop it within a bound (a frozen host must not hold it), exit 0.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { FleetSnapshot } from '../../shared/model';
-import { type DataLock, defaultDataDir, LocalStoreError, tryLockDataDir } from '../engine/files';
 import { openFleet } from '../engine/fleet';
+import { openCliDataFolder } from './data-folder';
 import { changeLines, renderFrame } from './watch-frame';
 import { openScreen, type Screen } from './watch-term';
 
@@ -40,26 +37,11 @@ export async function runWatch(
   const stdout = deps.stdout ?? process.stdout;
   const stdin = deps.stdin ?? process.stdin;
   const forceExit = deps.forceExit ?? ((code: number) => process.exit(code));
-  const shared = defaultDataDir();
-  let lock: DataLock | null = null;
-  try {
-    lock = await tryLockDataDir(shared);
-  } catch (e) {
-    err(
-      `vigil: ${new LocalStoreError('use the data folder', shared, e).message}; reading into a temporary folder`,
-    );
-  }
-  const dataDir = lock ? shared : await mkdtemp(path.join(os.tmpdir(), 'vigil-watch-'));
+  const folder = await openCliDataFolder('watch', err);
   const signals = deps.stopSignal ? null : watchSignals();
   let screen: Screen | null = null;
   try {
-    const { fleet } = await openFleet({
-      configPath: opts.configPath,
-      dataDir,
-      historyDir: shared,
-      ...(lock ? {} : { paceFrom: shared }),
-      vitalsHistory: { dir: shared, readOnly: !lock },
-    });
+    const { fleet } = await openFleet({ configPath: opts.configPath, ...folder.fleet });
     let quit: () => void = () => {};
     const quitKey = new Promise<void>((resolve) => {
       quit = resolve;
@@ -109,8 +91,7 @@ export async function runWatch(
   } finally {
     screen?.restore();
     signals?.dispose();
-    if (lock) await lock.release();
-    else await rm(dataDir, { recursive: true, force: true });
+    await folder.release();
   }
 }
 
