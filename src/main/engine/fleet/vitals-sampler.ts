@@ -126,7 +126,8 @@ export class VitalsSampler {
     this.scanWanted = needScan && !scan;
     if (scan) slot--;
     const dirs = [...new Set(workers.map((w) => w.dir))];
-    const disksDue = this.disks.length === 0 || this.ticks - this.disksTick >= DISK_EVERY_TICKS;
+    // Due on the first tick, then every third: a folder that is missing must not take every tick's slot.
+    const disksDue = !this.disksRead || this.ticks - this.disksTick >= DISK_EVERY_TICKS;
     this.hasDirs = dirs.length > 0;
     const readDisks = disksDue && dirs.length > 0 && slot > 0;
     if (readDisks) {
