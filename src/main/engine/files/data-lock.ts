@@ -4,8 +4,12 @@
 // can hold the same pid, and a pid alone would make Vigil say "already watching" for ever. The file is
 // written complete under a temporary name and linked into place (link fails if the name exists), so a
 // reader never sees a half-written lock, and of two processes starting at the same moment exactly one
-// wins. A stale lock is taken over by renaming it aside and checking that what was moved is the stale
-// lock that was judged, not a fresh one another process created meanwhile.
+// wins. A stale lock is removed only by the holder of a second, short-lived lock (`.lock.takeover`,
+// created the same way), after reading again that the lock is still the stale one it judged: as only
+// that holder removes `.lock`, and nobody can create it while it exists, what it removes is exactly the
+// stale lock. (Renaming the stale lock aside and checking what moved was not enough: a third process
+// could create its lock between one's rename and its putting back a fresh lock it had moved by mistake,
+// and two processes then believed they held the folder.)
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -147,6 +151,30 @@ async function ownerLives(owner: LockRecord, procs: ProcessTable): Promise<boole
   return now === null ? true : now === owner.start;
 }
 
+/** A takeover lock left by a process that died while holding it (a takeover takes milliseconds). */
+const TAKEOVER_STALE_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Removes `file` if it still holds `seen`, holding `<file>.takeover` meanwhile. False when another
+ * process is taking over (try again shortly: it will have removed the stale lock, or created its own).
+ */
+async function removeStale(file: string, seen: string, mine: string): Promise<boolean> {
+  const takeover = `${file}.takeover`;
+  if (!(await createComplete(takeover, mine))) {
+    const age = Date.now() - (await fs.stat(takeover).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    if (age > TAKEOVER_STALE_MS) await fs.rm(takeover, { force: true });
+    return false;
+  }
+  try {
+    if ((await readOrNull(file)) === seen) await fs.rm(file, { force: true });
+    return true;
+  } finally {
+    await fs.rm(takeover, { force: true });
+  }
+}
+
 /** The lock, or null when another live process (or another engine in this one) holds it. */
 export async function tryLockDataDir(
   dataDir: string,
@@ -174,20 +202,8 @@ export async function tryLockDataDir(
       const age = Date.now() - (await fs.stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
       if (age < UNREADABLE_GRACE_MS) return null;
     } else if (seen !== mine && (await ownerLives(owner, procs))) return null;
-    // Stale: move it aside, and make sure what moved is the lock judged stale.
-    const aside = `${file}.${unique()}.stale`;
-    try {
-      await fs.rename(file, aside);
-    } catch (e) {
-      if (code(e) === 'ENOENT') continue;
-      throw e;
-    }
-    const moved = await readOrNull(aside);
-    if (moved !== seen && moved !== null) {
-      // A fresh lock of another process: put it back (unless yet another one is in place now).
-      await fs.link(aside, file).catch(() => {});
-    }
-    await fs.rm(aside, { force: true });
+    // Stale: remove it under the takeover lock, if it is still the one judged stale.
+    if (!(await removeStale(file, seen, mine))) await sleep(5 + Math.random() * 20);
   }
   return null;
 }
