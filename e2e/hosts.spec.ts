@@ -2,40 +2,21 @@
 // warnings, a silent host's post-mortem, and the detail's resources with their last-hour chart, in
 // light and dark. The page is the real App over the fake backend, bundled here with esbuild.
 
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { build } from 'esbuild';
+import { serveFakePage } from './fake-page/serve-page';
 
 const SHOTS = path.resolve('test-results/screenshots');
-let server: Server;
+let fakePage: Awaited<ReturnType<typeof serveFakePage>> | undefined;
 let url = '';
 
 test.beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [path.resolve('e2e/fake-page/main.tsx')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'error',
-  });
-  const js = bundle.outputFiles[0]!.text;
-  const css = readFileSync(path.resolve('src/renderer/styles.css'), 'utf8');
-  const html = `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body><div id="root"></div><script type="module" src="/app.js"></script></body></html>`;
-  server = createServer((req, res) => {
-    const isJs = req.url?.startsWith('/app.js');
-    res.setHeader('content-type', isJs ? 'text/javascript' : 'text/html');
-    res.end(isJs ? js : html);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  fakePage = await serveFakePage();
+  url = fakePage.url;
 });
 
 test.afterAll(() => {
-  server?.close();
+  fakePage?.close();
 });
 
 for (const scheme of ['light', 'dark'] as const) {

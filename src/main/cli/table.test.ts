@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetSnapshot, WorkerSnapshot } from '../../shared/model';
+import { SNAPSHOT_AT, workerSnapshot } from '../../../test/support/worker-snapshot';
+import type { FleetSnapshot } from '../../shared/model';
 import { renderStatusTable } from './table';
 
-const at = '2026-11-28T03:00:00.000Z';
-function w(over: Partial<WorkerSnapshot>): WorkerSnapshot {
-  return {
-    name: 'I3D',
-    host: 'ec2',
-    status: 'running',
-    reason: 'progress just now',
-    epoch: 12,
-    totalEpochs: 50,
-    step: 1200,
-    loss: 0.41234,
-    lossMetric: 'loss',
-    metrics: {},
-    records: 12,
-    lastProgressAt: '2026-11-28T02:57:00.000Z',
-    lastContactAt: '2026-11-28T02:59:59.500Z',
-    mirror: null,
-    connection: 'ok',
-    process: 'running',
-    format: 'jsonl',
-    logTail: [],
-    sync: [],
-    ...over,
-  };
-}
+const at = SNAPSHOT_AT;
+const w = workerSnapshot;
 
 describe('status table', () => {
   it('shows epoch / total, loss, and ages as a person reads them', () => {

@@ -1,34 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { SNAPSHOT_AT, workerSnapshot } from '../../../test/support/worker-snapshot';
 import type { FleetSnapshot, HostSnapshot, WorkerSnapshot } from '../../shared/model';
 import { changeLines, clockTime, renderFrame, statusCounts } from './watch-frame';
 import { frameBytes } from './watch-term';
 
-const at = '2026-11-28T03:00:00.000Z';
+const at = SNAPSHOT_AT;
 const now = Date.parse(at);
-function w(over: Partial<WorkerSnapshot>): WorkerSnapshot {
-  return {
-    name: 'I3D',
-    host: 'ec2',
-    status: 'running',
-    reason: 'progress just now',
-    epoch: 12,
-    totalEpochs: 50,
-    step: 1200,
-    loss: 0.41234,
-    lossMetric: 'loss',
-    metrics: {},
-    records: 12,
-    lastProgressAt: '2026-11-28T02:57:00.000Z',
-    lastContactAt: '2026-11-28T02:59:59.500Z',
-    mirror: null,
-    connection: 'ok',
-    process: 'running',
-    format: 'jsonl',
-    logTail: [],
-    sync: [],
-    ...over,
-  };
-}
+const w = workerSnapshot;
 function h(over: Partial<HostSnapshot> = {}): HostSnapshot {
   return {
     name: 'ec2',

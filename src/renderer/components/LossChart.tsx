@@ -14,6 +14,7 @@ import {
 } from '../format/chart-data';
 import { formatAxisValue, formatValue } from '../format/format';
 import { timeTicks } from '../format/time-ticks';
+import { TOOLTIP_STYLE, valueAxisProps } from './chart-props';
 
 export const SERIES_COLOURS = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899'];
 
@@ -66,17 +67,10 @@ export const LossChart = memo(function LossChart({
         tickFormatter={(v: number) => (time ? time.format(v) : formatAxisValue(v, x))}
         tick={{ fontSize: 11 }}
       />
-      <YAxis
-        scale={logScale ? 'log' : 'linear'}
-        domain={['auto', 'auto']}
-        allowDataOverflow={logScale}
-        tickFormatter={(v: number) => formatValue(v)}
-        width={52}
-        tick={{ fontSize: 11 }}
-      />
+      <YAxis {...valueAxisProps(logScale)} />
       <Tooltip
         isAnimationActive={false}
-        contentStyle={{ background: 'var(--bg)', borderColor: 'var(--line)' }}
+        contentStyle={TOOLTIP_STYLE}
         labelFormatter={(v) => `${x} ${formatAxisValue(Number(v), x)}`}
         formatter={(value, name) => [
           Array.isArray(value)

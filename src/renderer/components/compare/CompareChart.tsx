@@ -10,6 +10,7 @@ import { buildChartRows, rawKey, smoothKey } from '../../format/chart-data';
 import type { CompareLine } from '../../format/compare-data';
 import { durationTicks } from '../../format/compare-data';
 import { formatAxisValue, formatValue } from '../../format/format';
+import { TOOLTIP_STYLE, valueAxisProps } from '../chart-props';
 import { SERIES_COLOURS } from '../LossChart';
 
 // The single chart's palette without its red: beside status words, red reads as "failed".
@@ -71,17 +72,10 @@ export const CompareChart = memo(function CompareChart({
         }
         tick={{ fontSize: 11 }}
       />
-      <YAxis
-        scale={logScale ? 'log' : 'linear'}
-        domain={['auto', 'auto']}
-        allowDataOverflow={logScale}
-        tickFormatter={(v: number) => formatValue(v)}
-        width={52}
-        tick={{ fontSize: 11 }}
-      />
+      <YAxis {...valueAxisProps(logScale)} />
       <Tooltip
         isAnimationActive={false}
-        contentStyle={{ background: 'var(--bg)', borderColor: 'var(--line)' }}
+        contentStyle={TOOLTIP_STYLE}
         labelFormatter={(v) => compareXText(Number(v), x)}
         formatter={(value, name) => [formatValue(Number(value)), String(name)]}
       />
