@@ -1,9 +1,9 @@
-// Shared by the benchmarks (not a benchmark itself): the --quick flag, the BENCH line, percentiles, and
+// Shared by the benchmarks (not a benchmark itself): the --quick flag, the BENCH line, percentiles,
 // Vigil configs and ssh_config files pointing at a test sshd (directly, through a counting proxy, or
-// under many aliases).
+// under many aliases), and the naive follower baseline (`ssh host tail -F`) with its /proc readings.
 
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -194,4 +194,137 @@ export function slope(xs: number[], ys: number[]): number {
     den += (xs[i]! - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Host options for the Vigil configs the benches write, from BENCH_FOLLOW: "0" gives every host
+ * `follow: false` (poll, as before following existed); unset (or "1", the default) writes nothing.
+ */
+export function hostOptionsFromEnv(): Record<string, unknown> {
+  const v = process.env.BENCH_FOLLOW;
+  if (v === undefined || v === '' || v === '1') return {};
+  if (v === '0') return { follow: false };
+  throw new Error(`bench: BENCH_FOLLOW must be "0", "1" or unset, not ${JSON.stringify(v)}`);
+}
+
+/** A word for a POSIX shell: as is when plainly safe, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** CPU ticks (utime + stime, 100 a second: USER_HZ) of one process so far, from /proc (Linux). */
+export function procCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** Time one process has run on a CPU so far, in ns (/proc/PID/schedstat): finer than stat's ticks. */
+export function procRunNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
+/** Resident memory of one process in bytes (VmRSS), from /proc (Linux). */
+export function procRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) * 1024;
+}
+
+/**
+ * Whether a process on this machine holds `file` open next to an inotify instance: a `tail -F` that
+ * follows it (for a "remote" that is the local sshd, whose processes share our /proc).
+ */
+export function tailFollowing(file: string): boolean {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (fds.includes(file) && fds.includes('anon_inode:inotify')) return true;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return false;
+}
+
+/** Proportional memory of one process in bytes (Pss: shared pages split among their users), from /proc. */
+export function procPssBytes(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? Number.NaN) * 1024;
+}
+
+/** A long-lived `ssh -F cfg host tail ARGS…` (the naive follower): what it received, and its end. */
+export interface SshFollower {
+  readonly pid: number;
+  /** Newline bytes read from its stdout so far. */
+  readonly lines: number;
+  /** Set when the ssh client exited (with what it said on stderr): a follower that stops is a bench error. */
+  readonly exited: string | null;
+  /** Kills this ssh client (by its PID) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `ssh -F sshConfig host tail <tailArgs>` (the system ssh, no shell in between locally, so the
+ * PID is the ssh client's). `onLine`, when given, gets each complete line and when its newline arrived
+ * (performance.now()); without it only newlines are counted.
+ */
+export function followOverSsh(
+  sshConfig: string,
+  host: string,
+  tailArgs: string[],
+  onLine?: (line: string, at: number) => void,
+): SshFollower {
+  const child = spawn('ssh', ['-F', sshConfig, host, ['tail', ...tailArgs].map(shellWord).join(' ')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`bench: could not start ssh to ${host}`);
+  let lines = 0;
+  let partial = '';
+  let stderr = '';
+  let exited: string | null = null;
+  const done = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = `ssh to ${host} exited (${signal ?? code}): ${stderr.trim().slice(-300)}`;
+      resolve();
+    });
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-2000);
+  });
+  child.stdout.on('data', (b: Buffer) => {
+    const at = performance.now();
+    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
+    if (!onLine) return;
+    const parts = (partial + b.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) onLine(line, at);
+  });
+  const pid = child.pid;
+  return {
+    pid,
+    get lines() {
+      return lines;
+    },
+    get exited() {
+      return exited;
+    },
+    async stop() {
+      if (exited === null) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      await Promise.race([done, sleep(5000)]);
+      if (exited === null) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await done;
+      }
+    },
+  };
 }

@@ -2,18 +2,32 @@
 // appending one JSONL record a second), watched at Vigil's defaults for 2 min (--quick: 30 s) after a
 // warm-up. The engine runs alone in its own process (bench/engine-child.ts); the writer and sshd are
 // outside it (on the same machine, so they compete for its cores as a real remote would not).
-// Prints `BENCH scale_200_cpu_pct`, `scale_200_rss_mb` (peak), `scale_200_lag_p99_ms` (event loop), no baseline.
+// Baseline, after Vigil's phase, same writer, same files, same warm-up and window: the naive way to
+// follow them, one long-lived `ssh -F <ssh_config> hostN tail -q -n 0 -F f1 f2 f3 f4` per alias (50
+// clients). Their CPU (utime + stime of the 50 local ssh processes, /proc/PID/stat) over the window as
+// % of one core, their summed RSS (VmRSS, peak of 1 s samples; Pss too) and the lines they received (notes).
+// BENCH_FOLLOW=0 gives every host `follow: false` in Vigil's config (poll as before); unset: Vigil's default.
+// Prints `BENCH scale_200_cpu_pct <%> % baseline=<tail -F %> ratio=<baseline/ours>`, `scale_200_rss_mb`
+// (peak), `scale_200_lag_p99_ms` (event loop), the last two without a baseline.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,
+  followOverSsh,
+  hostOptionsFromEnv,
   jsonlRecord,
   note,
+  procCpuTicks,
+  procPssBytes,
+  procRssBytes,
+  procRunNs,
   QUICK,
   runEngineChild,
+  sleep,
   tempDir,
+  until,
   writeSshConfig,
   writeVigilConfig,
 } from './lib';
@@ -47,7 +61,7 @@ const workers = aliases.flatMap((a, h) =>
 );
 const configPath = writeVigilConfig({
   sshConfig,
-  hosts: Object.fromEntries(aliases.map((a) => [a.name, {}])),
+  hosts: Object.fromEntries(aliases.map((a) => [a.name, hostOptionsFromEnv()])),
   workers,
   poll: process.env.BENCH_POLL, // default: Vigil's; set to compare
 });
@@ -56,15 +70,74 @@ const EVERY_S = Number(process.env.BENCH_RECORD_EVERY_S ?? 1);
 let i = 1;
 let next = 0;
 let owed = 0;
+let written = 0;
 const writer = setInterval(() => {
   owed += files.length / 20 / EVERY_S;
   for (; owed >= 1; owed--) {
     writeFileSync(files[next]!, jsonlRecord(i), { flag: 'a' });
+    written++;
     next = (next + 1) % files.length;
     if (next === 0) i++;
   }
 }, 50);
+
+/** The baseline: one `tail -F` client per alias on its 4 files, measured like the engine (same warm-up, window). */
+async function measureTailFollowers() {
+  const followers = aliases.map((a, h) =>
+    followOverSsh(sshConfig, a.name, [
+      '-q',
+      '-n',
+      '0',
+      '-F',
+      ...files.slice(h * PER_HOST, (h + 1) * PER_HOST),
+    ]),
+  );
+  const failed = () => followers.find((f) => f.exited !== null)?.exited;
+  try {
+    await sleep(WARMUP_MS);
+    await until(
+      () => !!failed() || followers.every((f) => f.lines > 0),
+      60_000,
+      'every tail -F client to receive',
+    );
+    if (failed()) throw new Error(`bench: ${failed()}`);
+    const pids = followers.map((f) => f.pid);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const lines = () => sum(followers.map((f) => f.lines));
+    const ticks0 = sum(pids.map(procCpuTicks));
+    const ns0 = sum(pids.map(procRunNs));
+    const lines0 = lines();
+    const written0 = written;
+    const t0 = performance.now();
+    let peakRss = 0;
+    let peakPss = 0;
+    while (performance.now() - t0 < DURATION_MS) {
+      if (failed()) throw new Error(`bench: ${failed()}`);
+      peakRss = Math.max(peakRss, sum(pids.map(procRssBytes)));
+      // RSS counts the ssh binary and libraries 50 times; Pss shares them out (a note, for fairness).
+      peakPss = Math.max(peakPss, sum(pids.map(procPssBytes)));
+      await sleep(1000);
+    }
+    const ticks = sum(pids.map(procCpuTicks)) - ticks0;
+    const ns = sum(pids.map(procRunNs)) - ns0;
+    const wall = performance.now() - t0;
+    if (failed()) throw new Error(`bench: ${failed()}`);
+    return {
+      cpuPct: ((ticks * 10) / wall) * 100, // 100 ticks a second (USER_HZ)
+      // A cross-check: 50 readings each rounded down to a tick are coarse for a short window.
+      runPct: (ns / 1e6 / wall) * 100,
+      rssMb: peakRss / 2 ** 20,
+      pssMb: peakPss / 2 ** 20,
+      lines: lines() - lines0,
+      written: written - written0,
+    };
+  } finally {
+    await Promise.all(followers.map((f) => f.stop()));
+  }
+}
+
 try {
+  note(`scale: BENCH_FOLLOW=${process.env.BENCH_FOLLOW ?? "(unset: Vigil's default)"}`);
   const r = await runEngineChild(configPath, {
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
@@ -76,7 +149,13 @@ try {
       `event-loop delay max ${r.lagMaxMs.toFixed(0)} ms; records read ${r.recordsAtEnd - r.recordsAtStart}; ` +
       `CPU user ${r.userPct.toFixed(1)} % + system ${r.systemPct.toFixed(1)} %; by thread ${JSON.stringify(r.threadsPct)}; main thread woke ${r.wakeupsPerS.toFixed(0)} times a second`,
   );
-  bench('scale_200_cpu_pct', r.cpuPct, '%');
+  const base = await measureTailFollowers();
+  note(
+    `scale baseline: ${HOSTS} \`ssh hostN tail -q -n 0 -F\` clients (4 files each), ${DURATION_MS / 1000} s measured: ` +
+      `CPU ${base.cpuPct.toFixed(2)} % of one core (scheduler run time ${base.runPct.toFixed(2)} %), RSS ${base.rssMb.toFixed(1)} MB summed (peak; Pss ${base.pssMb.toFixed(1)} MB; Vigil ${rssMb.toFixed(1)} MB), ` +
+      `${base.lines} lines received of ${base.written} appended in the window`,
+  );
+  bench('scale_200_cpu_pct', r.cpuPct, '%', base.cpuPct, base.cpuPct / r.cpuPct);
   bench('scale_200_rss_mb', rssMb, 'MB');
   bench('scale_200_lag_p99_ms', r.lagP99Ms, 'ms');
 } finally {

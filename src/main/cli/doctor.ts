@@ -24,6 +24,7 @@ import {
   type SshSession,
   shQuote,
 } from '../engine/ssh';
+import { checkFollow } from './doctor-follow';
 import { checkHostHealth } from './doctor-host';
 import { checkLocalTools } from './doctor-tools';
 import { ensureWritable } from './writable';
@@ -210,6 +211,7 @@ async function checkHost(
     if (missing.length === 0) r.ok('remote tools', 'stat, timeout and nice are there');
     else r.bad('remote tools', `missing: ${missing.join(', ')}`, 'install coreutils on the host');
     await checkHostHealth(r, session, workers);
+    await checkFollow(r, session, config.hosts[hostName]?.follow !== false, config.pollMs);
     for (const w of workers) await checkWorker(r, session, w);
   } finally {
     session.close();

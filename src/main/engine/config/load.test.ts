@@ -45,6 +45,7 @@ describe('a valid config', () => {
           keepaliveIntervalMs: 10_000,
           keepaliveCountMax: 3,
           vitals: { everyMs: 10_000, gpuEveryMs: 15_000 },
+          follow: true,
         },
       },
       workers: [
@@ -71,6 +72,7 @@ hosts:
     keepaliveInterval: 2s
     keepaliveCount: 5
     vitals: { every: 30s, gpuEvery: 1m }
+    follow: false
   gpu:
     vitals: false
 workers:
@@ -112,6 +114,7 @@ workers:
       keepaliveIntervalMs: 2_000,
       keepaliveCountMax: 5,
       vitals: { everyMs: 30_000, gpuEveryMs: 60_000 },
+      follow: false,
     });
     expect(c.hosts.gpu?.name).toBe('gpu');
     expect(c.hosts.gpu?.vitals).toBeNull();

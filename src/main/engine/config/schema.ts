@@ -136,6 +136,7 @@ const hostSchema = (ctx: SchemaContext) =>
       keepaliveInterval: duration().default(DEFAULTS.keepaliveIntervalMs),
       keepaliveCount: positiveInt().default(DEFAULTS.keepaliveCountMax),
       vitals: vitalsSchema.default({ every: DEFAULTS.vitalsEveryMs, gpuEvery: DEFAULTS.gpuEveryMs }),
+      follow: z.boolean().default(true),
     }),
   );
 
@@ -323,6 +324,7 @@ export const configSchema = (ctx: SchemaContext) =>
                 keepaliveIntervalMs: h.keepaliveInterval,
                 keepaliveCountMax: h.keepaliveCount,
                 vitals: h.vitals === null ? null : { everyMs: h.vitals.every, gpuEveryMs: h.vitals.gpuEvery },
+                follow: h.follow,
               }),
             ]),
           ),

@@ -19,6 +19,11 @@ export interface HostConfig {
   keepaliveCountMax: number;
   /** Host vitals (memory, disks, GPUs, the workers' processes) and how often; null: `vitals: false`. */
   vitals?: { everyMs: number; gpuEveryMs: number } | null;
+  /**
+   * Follow the files (appended bytes streamed as they are written, process and mtime checked every
+   * 10 s) where the host can; false: poll every `poll`. Absent means true.
+   */
+  follow?: boolean;
 }
 
 export interface MetricsConfig {

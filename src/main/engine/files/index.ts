@@ -3,7 +3,13 @@
 
 export { defaultDataDir } from './data-dir';
 export { DataDirBusyError, type DataLock, tryLockDataDir } from './data-lock';
-export { type LogTee, MetricsSource, mirrorSource, type SavedMetrics } from './metrics-source';
+export {
+  type FollowedFile,
+  type LogTee,
+  MetricsSource,
+  mirrorSource,
+  type SavedMetrics,
+} from './metrics-source';
 export { LocalStoreError, readJson, writeAtomically } from './mirror';
 export { localSegment, mirrorRelativePath } from './mirror-paths';
 export { nearestPath, nearestPathScript } from './nearest-path';

@@ -61,6 +61,14 @@ export interface MetricsSourceExtras {
   observer?: RecordObserver | null;
 }
 
+export interface FollowedFile {
+  path: string;
+  /** Rewritten whole at each save (its changes are told, its bytes read whole). */
+  whole: boolean;
+  /** Where its mirror stands; null before it was first read. */
+  position: { inode: number | null; offset: number; tail: Uint8Array; mtimeSec: number | null } | null;
+}
+
 export interface MetricsUpdate {
   more: boolean;
   changed: boolean;
@@ -232,6 +240,23 @@ export class MetricsSource {
     const files: Record<string, SavedCursor & { mirror?: string }> = {};
     for (const [id, u] of this.units) files[id] = { ...u.file.saved(), mirror: u.mirrorName };
     return { files };
+  }
+
+  /**
+   * The files a follower should watch for these metrics (the single file, or the glob's matches in
+   * `probe`), each with where its mirror stands and whether it is appended to or rewritten whole.
+   */
+  followed(probe: ProbeResult, target: string): FollowedFile[] {
+    const paths = this.glob ? (probe.globs.get(target) ?? []) : [target];
+    return paths.map((remote) => {
+      const file = this.units.get(this.glob ? remote : '')?.file;
+      const name = path.posix.basename(remote);
+      const forced = this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
+      const whole = file
+        ? file.mode === 'whole'
+        : FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(name) >= 0.9));
+      return { path: remote, whole, position: file?.position() ?? null };
+    });
   }
 
   /** `target` is the absolute remote path, or the absolute glob pattern. */

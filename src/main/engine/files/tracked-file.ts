@@ -68,6 +68,12 @@ export class TrackedFile {
     return this.cursor.offset;
   }
 
+  /** Where the mirror stands: the inode it holds, its length, its last bytes (what a follower resumes from). */
+  position(): { inode: number | null; offset: number; tail: Uint8Array; mtimeSec: number | null } {
+    const { inode, offset, tail } = this.cursor;
+    return { inode, offset, tail: tail.slice(), mtimeSec: this.mtimeSec };
+  }
+
   get lastMtimeSec(): number | null {
     return this.mtimeSec;
   }

@@ -132,6 +132,10 @@ export class Fleet {
         pollMs: config.pollMs,
         onChange: () => this.evaluate(),
         onLost: () => this.rescheduleSoon(host),
+        onData: () => {
+          this.answered.add(host);
+          this.evaluateSoon();
+        },
         vitalsHistory: opts.vitalsHistory ?? { dir: opts.dataDir, readOnly: false },
         vitalsRoots: opts.vitalsRoots,
         statusOf: (name) => {
@@ -267,7 +271,10 @@ export class Fleet {
   start(): void {
     if (this.watching) return;
     this.watching = true;
-    for (const host of this.hosts) this.loop(host);
+    for (const host of this.hosts) {
+      host.enableFollow();
+      this.loop(host);
+    }
     this.scheduleEvaluate();
   }
 
@@ -317,7 +324,8 @@ export class Fleet {
   }
 
   private nextPollAt(host: HostRuntime, startedAt: number, now: number): number {
-    return nextBeatAt(startedAt, now, this.opts.config.pollMs, this.phaseOf.get(host) ?? 0);
+    // While a follower streams, the beat is the liveness cadence; the phase keeps hosts apart.
+    return nextBeatAt(startedAt, now, host.tickEveryMs, this.phaseOf.get(host) ?? 0);
   }
 
   /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */

@@ -2,15 +2,20 @@
 // off exponentially with jitter; a changed host key stops all attempts until the user acts. Each tick
 // runs one probe in the control shell and feeds every worker; one worker's trouble stays its own. When
 // the host's vitals are due, the vitals script runs after the probe and the reads, in the same shell.
+// Where the host can, a follower streams the files' new bytes as they are written (host-follower.ts):
+// ticks then come every 10 s for the processes, mtimes and vitals, and the stream feeds the workers in
+// between. Ticks and stream updates take turns, so a tracked file is never read by two at once.
 
 import { createHash } from 'node:crypto';
 import type { ConnectionState, HostSnapshot, WorkerResources, WorkerStatus } from '../../../shared/model';
 import type { HostConfig } from '../config';
+import type { FollowedFile } from '../files';
 import { nearestPath, nearestPathScript } from '../files';
 import type { Clock } from '../ports';
 import {
   buildProbeScript,
   buildVitalsScript,
+  type FollowFileSpec,
   type ProbeRequest,
   type ProbeResult,
   runProbe,
@@ -18,6 +23,7 @@ import {
   type VitalsRequest,
 } from '../remote';
 import { type ResolvedHost, remotePath, type SshConnector, SshError, type SshSession } from '../ssh';
+import { FOLLOW_HEARTBEAT_S, type FollowStatus, HostFollower } from './host-follower';
 import { type HostAlert, HostWatch } from './host-watch';
 import { VitalsSampler, type VitalsWorker } from './vitals-sampler';
 import type { HostView, WorkerMonitor } from './worker-monitor';
@@ -36,8 +42,10 @@ export interface HostRuntimeOptions {
   probeTimeoutMs?: number;
   /** Called whenever the connection state changes, so shells can refresh at once. */
   onChange?: () => void;
-  /** Called when an established connection is lost, so the owner can schedule the reconnect. */
+  /** Called when an established connection is lost (or its follower), so the owner polls again soon. */
   onLost?: () => void;
+  /** Called when streamed bytes were applied to workers, so the owner evaluates them. */
+  onData?: () => void;
   /** Where the vitals history is kept (null: memory only). */
   vitalsHistory?: { dir: string; readOnly: boolean } | null;
   /** Test port only: a fixture /proc and /sys for the vitals script (never from a config). */
@@ -56,6 +64,8 @@ const CLOCK_EVERY_MS = 10 * 60_000;
 const MIN_BYTES_PER_FILE = 256 << 10;
 /** The vitals script reads /proc and runs `stat -f`: a few ms; longer means a stuck file system. */
 const VITALS_TIMEOUT_MS = 4000;
+/** While a follower streams, ticks (processes, mtimes, vitals, new glob matches) come this often. */
+export const FOLLOW_TICK_MS = FOLLOW_HEARTBEAT_S * 1000;
 
 export class HostRuntime {
   connection: ConnectionState = 'unknown';
@@ -82,6 +92,15 @@ export class HostRuntime {
   /** null when `vitals: false`. */
   readonly sampler: VitalsSampler | null;
   readonly watch: HostWatch;
+  readonly follower: HostFollower;
+  /** Set by the owner when it watches (a one-pass status never starts a follower). */
+  private followWanted = false;
+  /** The last probe answer, which stream updates reuse for everything but the followed files. */
+  private lastAnswer: ProbeResult | null = null;
+  /** Ticks and stream updates run one at a time. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private streamed = new Set<string>();
+  private streamQueued = false;
 
   constructor(
     readonly cfg: HostConfig,
@@ -104,6 +123,12 @@ export class HostRuntime {
           ...opts.vitalsRoots,
         })
       : null;
+    this.follower = new HostFollower({
+      clock: opts.clock,
+      enabled: cfg.follow !== false,
+      onChanged: (paths) => this.streamChanged(paths),
+      onEnded: () => this.opts.onLost?.(),
+    });
     const byName = (name: string) => workers.find((w) => w.cfg.name === name);
     this.watch = new HostWatch({
       host: cfg.name,
@@ -123,7 +148,27 @@ export class HostRuntime {
     return this.watch.restore();
   }
 
+  /** Follow the files from now on, where the host can. */
+  enableFollow(): void {
+    this.followWanted = true;
+  }
+
+  /** How this host is watched: followed, or polled and why. */
+  followStatus(): FollowStatus {
+    if (!this.followWanted && this.cfg.follow !== false)
+      return { mode: 'poll', detail: 'a one-pass status reads once' };
+    return this.follower.status();
+  }
+
+  /** The interval of ticks: the poll, or the liveness cadence while a follower streams (vitals' if sooner). */
+  get tickEveryMs(): number {
+    const poll = this.opts.pollMs ?? 1000;
+    if (!this.follower.on) return poll;
+    return Math.max(poll, Math.min(FOLLOW_TICK_MS, this.cfg.vitals?.everyMs ?? FOLLOW_TICK_MS));
+  }
+
   view(): HostView {
+    const heard = this.follower.heardAt;
     return {
       name: this.cfg.name,
       connection: this.connection,
@@ -131,7 +176,11 @@ export class HostRuntime {
         this.connection === 'unreachable' && this.sampler && this.watch.silenceText
           ? `${this.reason ?? 'the host does not answer'}; ${this.watch.silenceText}`
           : this.reason,
-      lastContactAt: this.lastContactAt,
+      lastContactAt:
+        heard !== null && this.lastContactAt !== null
+          ? Math.max(heard, this.lastContactAt)
+          : this.lastContactAt,
+      followHeardAt: heard,
       clockOffsetMs: this.clockOffsetMs,
       // Beyond the keepalive bound plus a probe, what we last saw can no longer be trusted.
       contactStaleAfterMs: Math.max(
@@ -139,7 +188,7 @@ export class HostRuntime {
         this.cfg.keepaliveIntervalMs * (this.cfg.keepaliveCountMax + 1) +
           (this.opts.probeTimeoutMs ?? 20_000),
       ),
-      contactOverdueAfterMs: Math.max(5000, 3 * (this.opts.pollMs ?? 1000)),
+      contactOverdueAfterMs: Math.max(5000, 3 * this.tickEveryMs),
     };
   }
 
@@ -189,6 +238,7 @@ export class HostRuntime {
       this.nextAttemptAt = 0;
       this.lastClockAt = Number.NEGATIVE_INFINITY;
       this.sampler?.connected();
+      this.follower.connected();
       session.onClose((err) => {
         if (this.session !== session) return;
         this.session = null;
@@ -284,34 +334,117 @@ export class HostRuntime {
     this.watch.contacted(t1);
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
-    const read = (p: string, offset: number, len: number, inode?: number) =>
-      session.read(p, offset, len, inode);
-    // Every worker at once: their read requests leave in one TCP write and their replies come back
-    // together, one round trip per poll instead of one per file. The byte cap is shared so a catch-up of
-    // many files at once still holds at most maxBytes (or 256 KiB per file) in memory.
-    const share = Math.floor(this.maxBytes / Math.max(1, this.workers.length));
-    const perFile = Math.min(this.maxBytes, Math.max(MIN_BYTES_PER_FILE, share));
-    const updated = await Promise.all(
-      this.workers.map(async (w) => {
-        try {
-          const more = await w.update(probe, session.home, read, perFile);
-          w.progressCheckedAt = t1;
-          w.catchingUp = more;
-          return more;
-        } catch (e) {
-          w.catchingUp = false;
-          if (e instanceof SshError && e.kind === 'lost') return false; // the host's state says it
-          const err = e as Error;
-          w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;
-          return false;
-        }
-      }),
-    );
+    this.lastAnswer = probe;
+    const updated = await this.inTurn(() => {
+      const answer = this.follower.overlay(probe, this.positions(probe, session.home));
+      // Every worker at once: their read requests leave in one TCP write and their replies come back
+      // together, one round trip per poll instead of one per file.
+      return Promise.all(this.workers.map((w) => this.updateWorker(w, answer, session, t1)));
+    });
     await this.explainMissing(session);
+    if (this.followWanted && session.alive)
+      await this.follower.keep(session, this.followSpecs(probe, session.home));
     const more = updated.includes(true);
     if (this.sampler?.due(clock.now()) && session.alive) await this.runVitals(session);
     if (!more) this.watch.caughtUp(clock.now(), this.sampler !== null);
     return { more, contacted: true };
+  }
+
+  /**
+   * One worker's update from an answer (a probe, or a probe with streamed views), reading what the
+   * stream holds before going over SFTP. The byte cap is shared so a catch-up of many files at once
+   * still holds at most maxBytes (or 256 KiB per file) in memory. Returns true when bytes remain.
+   */
+  private async updateWorker(w: WorkerMonitor, answer: ProbeResult, session: SshSession, at: number) {
+    const read = (p: string, offset: number, len: number, inode?: number) => {
+      const got = this.follower.read(p, offset, len, inode);
+      return got ? Promise.resolve(got) : session.read(p, offset, len, inode);
+    };
+    const share = Math.floor(this.maxBytes / Math.max(1, this.workers.length));
+    const perFile = Math.min(this.maxBytes, Math.max(MIN_BYTES_PER_FILE, share));
+    try {
+      const more = await w.update(answer, session.home, read, perFile);
+      w.progressCheckedAt = at;
+      w.catchingUp = more;
+      return more;
+    } catch (e) {
+      w.catchingUp = false;
+      if (e instanceof SshError && e.kind === 'lost') return false; // the host's state says it
+      const err = e as Error;
+      w.fileError = err.name === 'RemotePathError' ? err.message : `unexpected error: ${err.message}`;
+      return false;
+    }
+  }
+
+  /** Runs `fn` when no tick or stream update is under way. */
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.turn.then(fn);
+    this.turn = p.catch(() => {});
+    return p;
+  }
+
+  /** Each worker's followed files, with where their mirrors stand. */
+  private followed(probe: ProbeResult, home: string): [WorkerMonitor, FollowedFile][] {
+    const out: [WorkerMonitor, FollowedFile][] = [];
+    for (const w of this.workers) {
+      try {
+        for (const f of w.followed(probe, home)) out.push([w, f]);
+      } catch {
+        // A path the shell cannot take: that worker's own error, said by the probe.
+      }
+    }
+    return out;
+  }
+
+  private positions(probe: ProbeResult, home: string): Map<string, FollowedFile['position']> {
+    return new Map(this.followed(probe, home).map(([, f]) => [f.path, f.position]));
+  }
+
+  /** What the follower should watch: every worker's files, once each. */
+  private followSpecs(probe: ProbeResult, home: string): FollowFileSpec[] {
+    const specs = new Map<string, FollowFileSpec>();
+    for (const [, f] of this.followed(probe, home)) {
+      if (specs.has(f.path)) continue;
+      const pos = f.position;
+      specs.set(f.path, {
+        path: f.path,
+        mode: f.whole ? 'w' : 'a',
+        inode: pos?.inode ?? null,
+        offset: pos?.offset ?? 0,
+        tail: pos?.tail ?? new Uint8Array(0),
+      });
+    }
+    return [...specs.values()];
+  }
+
+  /** The follower reported changes: the workers that watch those files are updated in their turn. */
+  private streamChanged(paths: Set<string>): void {
+    for (const p of paths) this.streamed.add(p);
+    if (this.streamQueued) return;
+    this.streamQueued = true;
+    void this.inTurn(async () => {
+      this.streamQueued = false;
+      await this.applyStream();
+    }).catch(() => undefined);
+  }
+
+  private async applyStream(): Promise<void> {
+    const paths = this.streamed;
+    this.streamed = new Set();
+    const session = this.session;
+    const probe = this.lastAnswer;
+    if (!session?.alive || !probe || !this.follower.on || paths.size === 0) return;
+    const followed = this.followed(probe, session.home);
+    const affected = this.workers.filter((w) => followed.some(([o, f]) => o === w && paths.has(f.path)));
+    if (affected.length === 0) return;
+    const answer = this.follower.overlay(probe, new Map(followed.map(([, f]) => [f.path, f.position])));
+    const now = this.opts.clock.now();
+    const more = await Promise.all(affected.map((w) => this.updateWorker(w, answer, session, now)));
+    // A catch-up larger than one read's cap goes on at once, in the next turn.
+    const behind = affected.filter((_, i) => more[i]);
+    if (behind.length > 0)
+      this.streamChanged(new Set(followed.filter(([o]) => behind.includes(o)).map(([, f]) => f.path)));
+    this.opts.onData?.();
   }
 
   /** The workers as the vitals script sees them: where their processes and folders are. */
@@ -403,6 +536,7 @@ export class HostRuntime {
 
   stop(): void {
     this.stopped = true;
+    void this.follower.stop(null);
     this.onStop();
     this.session?.close();
     this.session = null;

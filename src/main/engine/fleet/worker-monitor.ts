@@ -7,6 +7,7 @@ import { chooseLossMetric } from '../../../shared/loss';
 import type { ProcessState, WorkerSnapshot } from '../../../shared/model';
 import { type WorkerConfig, workerFolders } from '../config';
 import {
+  type FollowedFile,
   MetricsSource,
   type ReadRange,
   readJson,
@@ -41,6 +42,8 @@ export interface HostView {
   connection: WorkerFacts['connection'];
   connectionReason: string | null;
   lastContactAt: number | null;
+  /** While a follower streams this host's files: when it last spoke (its files were checked). */
+  followHeardAt?: number | null;
   /** remote clock − local clock, ms. */
   clockOffsetMs: number;
   contactStaleAfterMs: number;
@@ -223,6 +226,15 @@ export class WorkerMonitor {
     return this.cfg.process && 'match' in this.cfg.process ? this.cfg.process.match : null;
   }
 
+  /** The files a follower should watch for this worker (metrics, log), in a probe's terms. */
+  followed(probe: ProbeResult, home: string): FollowedFile[] {
+    const paths = this.remotePaths(home);
+    const out = this.metrics.followed(probe, paths.metrics);
+    if (this.logFile && paths.log)
+      out.push({ path: paths.log, whole: false, position: this.logFile.position() });
+    return out;
+  }
+
   /** Applies one probe: process state, then new bytes of each file. Returns true when bytes remain. */
   async update(probe: ProbeResult, home: string, read: ReadRange, maxBytes: number): Promise<boolean> {
     const paths = this.remotePaths(home);
@@ -360,8 +372,19 @@ export class WorkerMonitor {
   private progressAt(host: HostView): number | null {
     if (this.lastProgressRemoteSec === null) return null;
     const at = this.lastProgressRemoteSec * 1000 + 500 - host.clockOffsetMs;
-    const answeredAt = this.progressCheckedAt ?? host.lastContactAt;
+    const answeredAt = this.checkedAt(host) ?? host.lastContactAt;
     return answeredAt === null ? at : Math.min(at, answeredAt);
+  }
+
+  /**
+   * When progress was last checked: the last answer applied, or, while a follower streams the files and
+   * this worker is not behind, the follower's last word (it reports a change the moment it happens).
+   */
+  private checkedAt(host: HostView): number | null {
+    const heard = host.followHeardAt ?? null;
+    const own = this.progressCheckedAt;
+    if (heard === null || own === null || this.catchingUp) return own;
+    return Math.max(own, heard);
   }
 
   facts(host: HostView): WorkerFacts {
@@ -377,7 +400,7 @@ export class WorkerMonitor {
       process: this.process,
       processDetail: this.processDetail,
       lastProgressAt: this.progressAt(host),
-      progressCheckedAt: this.progressCheckedAt,
+      progressCheckedAt: this.checkedAt(host),
       records: records.count,
       epoch: records.latestEpoch(),
       totalEpochs: this.cfg.totalEpochs ?? fileFacts.totalEpochs ?? null,

@@ -1,11 +1,22 @@
 // What the host says: the probe script run in the control shell each poll, the vitals script at its own
 // cadence, and the readers of their answers, in the framed format of frame.ts.
 
+export { type FollowEvent, FollowStreamReader } from './follow-stream';
+export {
+  FOLLOW_ENV,
+  FOLLOW_LAUNCH,
+  FOLLOW_OVERLAP,
+  FOLLOWER_PY,
+  type FollowFileSpec,
+  followFilesEnv,
+} from './follower-script';
 export {
   decodeName,
+  FILE_TYPES,
   type Frame,
   type Framed,
   NONCE_VAR,
+  newNonce,
   printable,
   readFrames,
   SH_BYTES,

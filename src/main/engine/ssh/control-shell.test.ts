@@ -11,7 +11,7 @@ function fakeChannel() {
       ch.written.push(line);
       return true;
     },
-    stderr: { resume() {} },
+    stderr: { resume() {}, on() {} },
     close() {},
   });
   /** The marker line the shell would print after the script, with this exit status. */

@@ -54,6 +54,7 @@ export class ControlShell {
   private current: Pending | null = null;
   private ended = false;
   private endListeners: (() => void)[] = [];
+  private readonly stderrListeners = new Set<(chunk: Buffer) => void>();
 
   constructor(
     private readonly channel: ClientChannel,
@@ -61,9 +62,11 @@ export class ControlShell {
     private readonly label: string,
   ) {
     channel.on('data', (chunk: Buffer) => this.onData(chunk));
-    // stderr of the control sh itself (scripts merge theirs into stdout): read and drop it, because ssh2
-    // only emits `close` on a channel whose streams have been consumed.
-    channel.stderr.resume();
+    // stderr of the control sh itself (scripts merge theirs into stdout): always read, because ssh2 only
+    // emits `close` on a channel whose streams have been consumed; a follower's stream when one listens.
+    channel.stderr.on('data', (chunk: Buffer) => {
+      for (const l of this.stderrListeners) l(chunk);
+    });
     channel.on('error', () => this.onEnd('the control shell channel failed'));
     channel.on('exit', () => this.onEnd('the control shell exited'));
     channel.on('close', () => this.onEnd('the control shell channel closed'));
@@ -80,6 +83,12 @@ export class ControlShell {
     else this.endListeners.push(listener);
   }
 
+  /** Listens to this shell's own stderr (where a script's background process may write). */
+  onStderr(listener: (chunk: Buffer) => void): () => void {
+    this.stderrListeners.add(listener);
+    return () => this.stderrListeners.delete(listener);
+  }
+
   /**
    * Runs one script. The caller serialises calls and bounds the wait. With `remoteTimeoutS` the script runs
    * under `timeout`, so a stuck command does not outlive Vigil's interest in it (remote processes survive a
@@ -88,7 +97,7 @@ export class ControlShell {
   run(
     script: string,
     remoteTimeoutS: number | null,
-    opts: Omit<RunOptions, 'timeoutMs'> = {},
+    opts: Omit<RunOptions, 'timeoutMs'> & { stderrAs3?: boolean } = {},
   ): Promise<RunResult> {
     if (this.ended)
       return Promise.reject(new SshError('channel', `${this.label}: the control shell has ended`));
@@ -97,7 +106,7 @@ export class ControlShell {
     const marker = `__VIGIL_${this.nonce}_${++this.seq}__`;
     let line: string;
     try {
-      line = `${this.command(script, remoteTimeoutS, opts.env ?? {})}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
+      line = `${this.command(script, remoteTimeoutS, opts.env ?? {}, opts.stderrAs3 === true)}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
     } catch (err) {
       return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
     }
@@ -121,7 +130,12 @@ export class ControlShell {
    * with the script. `sh -c` (or a subshell) isolates the script: its `exit`, `cd`, `set -e` or a syntax
    * error cannot end or alter the control shell, and the quoted script always parses so the marker runs.
    */
-  private command(script: string, remoteTimeoutS: number | null, env: Record<string, string>): string {
+  private command(
+    script: string,
+    remoteTimeoutS: number | null,
+    env: Record<string, string>,
+    stderrAs3: boolean,
+  ): string {
     const vars = Object.entries(env).map(([k, v]) => {
       if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`bad variable name ${JSON.stringify(k)}`);
       return `${k}=${shQuote(v)}`;
@@ -130,7 +144,9 @@ export class ControlShell {
     if (remoteTimeoutS === null) {
       // A subshell: the shell parses the text itself, so no exec argument limit applies.
       const exports = vars.map((v) => `${v}; export ${v.slice(0, v.indexOf('='))}; `).join('');
-      return `${define}(${exports}eval ${name === null ? quoted : `"$${name}"`}) </dev/null 2>&1`;
+      // `3>&2` first: fd 3 is then the channel's stderr, for a background process that streams there.
+      const fd3 = stderrAs3 ? '3>&2 ' : '';
+      return `${define}(${exports}eval ${name === null ? quoted : `"$${name}"`}) ${fd3}</dev/null 2>&1`;
     }
     const prefix = vars.map((v) => `${v} `).join('');
     const timeout = `${prefix}timeout -k 2 ${remoteTimeoutS} sh`;

@@ -12,7 +12,14 @@ import { SftpChannel } from './sftp-channel';
 import { readRange, readRangeKeepingOpen } from './sftp-read';
 import { SftpReads } from './sftp-reads';
 import { shQuote } from './shell-quote';
-import { type ResolvedHost, type RunOptions, type RunResult, SshError, type SshSession } from './types';
+import {
+  type ResolvedHost,
+  type RunOptions,
+  type RunResult,
+  type SideStream,
+  SshError,
+  type SshSession,
+} from './types';
 
 const DEFAULT_RUN_TIMEOUT_MS = 20_000;
 
@@ -87,7 +94,31 @@ export class Ssh2Session implements SshSession {
     return p;
   }
 
-  private runNow(script: string, timeoutMs: number, opts?: RunOptions): Promise<RunResult> {
+  startStream(script: string, opts?: RunOptions): Promise<{ result: RunResult; stream: SideStream }> {
+    const timeoutMs = opts?.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    let stream: ShellStream | null = null;
+    const p = this.queue.then(() =>
+      this.runNow(script, timeoutMs, opts, (shell) => {
+        stream = new ShellStream(shell);
+      }),
+    );
+    this.queue = p.catch(() => {});
+    return p.then(
+      (result) => ({ result, stream: stream! }),
+      (e) => {
+        (stream as ShellStream | null)?.close();
+        throw e;
+      },
+    );
+  }
+
+  private runNow(
+    script: string,
+    timeoutMs: number,
+    opts?: RunOptions,
+    /** Set: a stream's launch, run without `timeout` and with fd 3 on the shell's stderr. */
+    streamFrom?: (shell: ControlShell) => void,
+  ): Promise<RunResult> {
     if (!this.isAlive) return Promise.reject(this.deadError());
     let shell: ControlShell | null = null;
     const onTimeout = () => {
@@ -107,8 +138,10 @@ export class Ssh2Session implements SshSession {
         if (request.settled) return;
         shell = s;
         // Remote bound a little beyond ours: we give up first, then `timeout` reaps what we left behind.
-        const remote = this.hasTimeout ? Math.ceil(timeoutMs / 1000) + 1 : null;
-        s.run(script, remote, { env: opts?.env, encoding: opts?.encoding }).then(
+        // A stream's launch has none: `timeout` would kill what it starts in the background.
+        const remote = this.hasTimeout && !streamFrom ? Math.ceil(timeoutMs / 1000) + 1 : null;
+        streamFrom?.(s);
+        s.run(script, remote, { env: opts?.env, encoding: opts?.encoding, stderrAs3: !!streamFrom }).then(
           (r) => request.resolve(r),
           failed,
         );
@@ -241,4 +274,46 @@ function describeLoss(err: Ssh2Error, host: ResolvedHost): string {
 function firstLine(script: string): string {
   const line = script.trim().split('\n')[0] ?? '';
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+/** The stderr of one control shell, as a SideStream; chunks wait until a listener is set. */
+class ShellStream implements SideStream {
+  private held: Buffer[] | null = [];
+  private dataListener: ((chunk: Buffer) => void) | null = null;
+  private endListener: ((why: string) => void) | null = null;
+  private ended: string | null = null;
+  private readonly detach: () => void;
+
+  constructor(shell: ControlShell) {
+    this.detach = shell.onStderr((chunk) => {
+      if (this.dataListener) this.dataListener(chunk);
+      else this.held?.push(chunk);
+    });
+    shell.onceEnded(() => this.end('the control shell ended'));
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.dataListener = listener;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const c of held) listener(c);
+  }
+
+  onEnd(listener: (why: string) => void): void {
+    this.endListener = listener;
+    if (this.ended !== null) queueMicrotask(() => listener(this.ended!));
+  }
+
+  private end(why: string): void {
+    if (this.ended !== null) return;
+    this.ended = why;
+    this.detach();
+    this.endListener?.(why);
+  }
+
+  close(): void {
+    this.dataListener = null;
+    this.endListener = null;
+    this.end('closed');
+  }
 }

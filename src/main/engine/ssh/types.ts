@@ -71,6 +71,16 @@ export interface RunOptions {
   encoding?: 'utf8' | 'latin1';
 }
 
+/** What a background process started by startStream() writes, as it writes it. */
+export interface SideStream {
+  /** Each chunk, in order (none is delivered before the listener is set). */
+  onData(listener: (chunk: Buffer) => void): void;
+  /** The shell that carries the stream ended (a timeout, the connection): called once. */
+  onEnd(listener: (why: string) => void): void;
+  /** Stops listening. The process ends with its shell, or when told to by a script. */
+  close(): void;
+}
+
 export interface SshSession {
   /** $HOME on the remote, learned at connect (used to resolve `~/` paths). */
   readonly home: string;
@@ -87,6 +97,12 @@ export interface SshSession {
    * With the file's inode (from the probe), the file may stay open between reads of the same inode.
    */
   read(path: string, offset: number, maxBytes: number, inode?: number): Promise<Uint8Array>;
+  /**
+   * Runs a short script (no remote timeout: what it starts in the background must outlive it) with fd 3
+   * set to the control shell's stderr, which a process it starts may stream to. Queued like run().
+   * Absent on sessions that cannot carry such a stream.
+   */
+  startStream?(script: string, opts?: RunOptions): Promise<{ result: RunResult; stream: SideStream }>;
   /** Closes the connection; idempotent. */
   close(): void;
   /** Called once when the connection ends for any reason other than close(). */

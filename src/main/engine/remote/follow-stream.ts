@@ -1,0 +1,157 @@
+// Reads the follower's stream (follower-script.ts) chunk by chunk as it arrives. Strict once started:
+// every byte after the start mark belongs to a frame whose header says its length, so nothing a file
+// holds can read as a frame; anything off the format ends the stream (the engine restarts the
+// follower and reads over SFTP meanwhile). Before the start mark, text is noise (a login message).
+
+export type FollowEvent =
+  | { kind: 'start'; mode: 'inotify' | 'poll' }
+  | { kind: 'inode'; id: number; inode: number; from: number; mtimeSec: number }
+  | { kind: 'data'; id: number; offset: number; bytes: Buffer; mtimeSec: number }
+  | { kind: 'restart'; id: number; size: number; mtimeSec: number; cause: 'truncated' | 'rewritten' }
+  | { kind: 'changed'; id: number; size: number; mtimeSec: number }
+  | { kind: 'touched'; id: number; size: number; mtimeSec: number }
+  | { kind: 'missing'; id: number }
+  | { kind: 'not-regular'; id: number; type: string }
+  | { kind: 'error'; id: number; message: string }
+  | { kind: 'fatal'; message: string }
+  | { kind: 'heartbeat' };
+
+/** A header line is short; a longer run without a newline is not one. */
+const MAX_HEADER = 160;
+/** The follower sends at most 256 KiB per frame; an error message at most 2,000 bytes. */
+const MAX_PAYLOAD = 1 << 20;
+const NUM = '(\\d{1,19})';
+const HEADERS: [RegExp, (m: RegExpExecArray) => FollowEvent | number][] = [
+  [new RegExp(`^i ${NUM} ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => inode(m)],
+  [new RegExp(`^d ${NUM} ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => Number(m[3])],
+  [new RegExp(`^t ${NUM} ${NUM} (-?\\d{1,19}) ([TW])$`), (m) => restart(m)],
+  [new RegExp(`^c ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => changed(m, 'changed')],
+  [new RegExp(`^s ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => changed(m, 'touched')],
+  [new RegExp(`^m ${NUM}$`), (m) => ({ kind: 'missing', id: Number(m[1]) })],
+  [new RegExp(`^n ${NUM} ([pdscbo])$`), (m) => ({ kind: 'not-regular', id: Number(m[1]), type: m[2]! })],
+  [new RegExp(`^e ${NUM} ${NUM}$`), (m) => Number(m[2])],
+  [new RegExp(`^x ${NUM}$`), (m) => Number(m[1])],
+  [/^h$/, () => ({ kind: 'heartbeat' })],
+];
+
+function inode(m: RegExpExecArray): FollowEvent {
+  return { kind: 'inode', id: Number(m[1]), inode: Number(m[2]), from: Number(m[3]), mtimeSec: Number(m[4]) };
+}
+
+function restart(m: RegExpExecArray): FollowEvent {
+  const cause = m[4] === 'T' ? 'truncated' : 'rewritten';
+  return { kind: 'restart', id: Number(m[1]), size: Number(m[2]), mtimeSec: Number(m[3]), cause };
+}
+
+function changed(m: RegExpExecArray, kind: 'changed' | 'touched'): FollowEvent {
+  return { kind, id: Number(m[1]), size: Number(m[2]), mtimeSec: Number(m[3]) };
+}
+
+export class FollowStreamReader {
+  private held: Buffer = Buffer.alloc(0);
+  private started = false;
+  /** Why the stream can no longer be read (then push() returns nothing more). */
+  error: string | null = null;
+  /** Text seen before the start mark (a login message, or why the follower did not start). */
+  readonly noise: string[] = [];
+
+  constructor(
+    private readonly nonce: string,
+    /** How many files the follower was given: ids are below it. */
+    private readonly files: number,
+  ) {}
+
+  /** The events in `chunk` (with what was held from earlier chunks), in order. */
+  push(chunk: Buffer): FollowEvent[] {
+    if (this.error !== null) return [];
+    this.held = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const events: FollowEvent[] = [];
+    if (!this.started && !this.findStart(events)) return events;
+    let pos = 0;
+    const buf = this.held;
+    while (pos < buf.length) {
+      const nl = buf.indexOf(0x0a, pos);
+      if (nl < 0) {
+        if (buf.length - pos > MAX_HEADER) return this.fail(events, `a header runs past ${MAX_HEADER} bytes`);
+        break;
+      }
+      if (nl - pos > MAX_HEADER) return this.fail(events, `a header runs past ${MAX_HEADER} bytes`);
+      const line = buf.toString('latin1', pos, nl);
+      const parsed = this.header(line);
+      if (typeof parsed === 'string') return this.fail(events, parsed);
+      if (typeof parsed !== 'number') {
+        events.push(parsed);
+        pos = nl + 1;
+        continue;
+      }
+      if (parsed > MAX_PAYLOAD) return this.fail(events, `a frame says it holds ${parsed} bytes`);
+      if (nl + 1 + parsed > buf.length) break; // the payload is still on its way
+      const payload = Buffer.from(buf.subarray(nl + 1, nl + 1 + parsed));
+      const event = withPayload(line, payload);
+      if (event.kind === 'fatal') {
+        events.push(event);
+        return this.fail(events, `the follower stopped: ${event.message}`);
+      }
+      events.push(event);
+      pos = nl + 1 + parsed;
+    }
+    this.held = pos === 0 ? buf : Buffer.from(buf.subarray(pos));
+    return events;
+  }
+
+  private findStart(events: FollowEvent[]): boolean {
+    const mark = Buffer.from(`\n@VF ${this.nonce} `, 'latin1');
+    const at = this.held.indexOf(mark);
+    const end = at < 0 ? -1 : this.held.indexOf(0x0a, at + mark.length);
+    if (end < 0) {
+      // Keep only what may still hold the start of the mark; note the rest as noise.
+      const keep = Math.min(this.held.length, mark.length + 16);
+      this.addNoise(this.held.subarray(0, this.held.length - keep));
+      this.held = Buffer.from(this.held.subarray(this.held.length - keep));
+      return false;
+    }
+    this.addNoise(this.held.subarray(0, at));
+    const mode = this.held.toString('latin1', at + mark.length, end);
+    if (mode !== 'inotify' && mode !== 'poll') {
+      this.fail(events, `unknown follower mode "${mode.slice(0, 20)}"`);
+      return false;
+    }
+    events.push({ kind: 'start', mode });
+    this.started = true;
+    this.held = Buffer.from(this.held.subarray(end + 1));
+    return true;
+  }
+
+  /** The event a header line says, the payload length it announces, or why it is not a header. */
+  private header(line: string): FollowEvent | number | string {
+    for (const [re, make] of HEADERS) {
+      const m = re.exec(line);
+      if (!m) continue;
+      if (line[0] !== 'x' && line[0] !== 'h' && Number(m[1]) >= this.files)
+        return `a frame names file ${m[1]}, of ${this.files}`;
+      return make(m);
+    }
+    return `the stream is garbled: ${JSON.stringify(line.slice(0, 40))}`;
+  }
+
+  private fail(events: FollowEvent[], why: string): FollowEvent[] {
+    this.error = why;
+    this.held = Buffer.alloc(0);
+    return events;
+  }
+
+  private addNoise(bytes: Buffer): void {
+    for (const line of bytes.toString('utf8').split('\n')) {
+      const t = line.trim();
+      if (t && this.noise.length < 10) this.noise.push(t.slice(0, 300));
+    }
+  }
+}
+
+function withPayload(line: string, payload: Buffer): FollowEvent {
+  const f = line.split(' ');
+  if (f[0] === 'd')
+    return { kind: 'data', id: Number(f[1]), offset: Number(f[2]), bytes: payload, mtimeSec: Number(f[4]) };
+  if (f[0] === 'e') return { kind: 'error', id: Number(f[1]), message: payload.toString('utf8') };
+  return { kind: 'fatal', message: payload.toString('utf8') };
+}

@@ -1,0 +1,339 @@
+// The follower: one Python process per host, started in the background of the control shell, that
+// sleeps in the kernel (inotify) until a watched file changes and then writes only the new bytes, framed
+// (follow-stream.ts reads them), to the control shell's stderr — the one stream of the channel no script
+// uses. Python 3.5+ and its standard library only (every training host has it); inotify through ctypes;
+// without inotify it stats the files twice a second. It decides nothing: it reports what it read, at
+// which offset of which inode, and the engine's tracked files stay the judges (exact offsets, overlap,
+// truncation, replacement). It leaves no process behind: it exits when its shell is gone or its stream
+// is closed, and checks that every HEARTBEAT seconds, when it also says it is alive.
+//
+// Frames (a header line of space-separated fields, then, for d/e/x, exactly `len` bytes):
+//   @VF <nonce> <inotify|poll>     start, after any noise
+//   i <id> <inode> <from> <mtime>  now following this inode, from byte `from`
+//   d <id> <offset> <len> <mtime>  bytes of the current inode at offset
+//   t <id> <size> <mtime> <T|W>    the file (same inode) starts over at 0: truncated, or rewritten
+//   s <id> <size> <mtime>          touched: a new mtime, no new bytes
+//   c <id> <size> <mtime>          a file read whole changed (its bytes are read over SFTP)
+//   m <id> | n <id> <type letter>  missing | not a regular file (never opened)
+//   e <id> <len> | x <len>         an error on one file | the follower's last words
+//   h                              heartbeat
+
+/** The environment variables the launch script and the follower read. */
+export const FOLLOW_ENV = {
+  source: 'VIGIL_FOLLOWER_PY',
+  files: 'VIGIL_FOLLOW_FILES',
+  heartbeat: 'VIGIL_FOLLOW_HEARTBEAT_S',
+} as const;
+
+/** Bytes kept behind each file's offset, compared before new bytes are sent (an in-place rewrite). */
+export const FOLLOW_OVERLAP = 64;
+
+export const FOLLOWER_PY = String.raw`
+import os, sys, stat, select, time, errno, struct
+NONCE = os.environ['VIGIL_NONCE']
+SHELL = int(os.environ.get('VIGIL_SHELL_PID') or 0)
+HEART = float(os.environ.get('VIGIL_FOLLOW_HEARTBEAT_S') or 10)
+CHUNK = 262144
+OVERLAP = 64
+MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
+SELF_GONE = 0x400 | 0x800 | 0x4000 | 0x8000
+buf = []
+held = [0]
+sent = [time.time()]
+
+def flush():
+    if not buf:
+        return
+    data = memoryview(b''.join(buf))
+    del buf[:]
+    held[0] = 0
+    while len(data):
+        n = os.write(1, data)
+        data = data[n:]
+    sent[0] = time.time()
+
+def put(b):
+    buf.append(b)
+    held[0] += len(b)
+    if held[0] >= CHUNK:
+        flush()
+
+def head(*parts):
+    put((' '.join(str(p) for p in parts) + '\n').encode())
+
+def letter(mode):
+    for test, c in ((stat.S_ISFIFO, 'p'), (stat.S_ISDIR, 'd'), (stat.S_ISSOCK, 's'), (stat.S_ISCHR, 'c'), (stat.S_ISBLK, 'b')):
+        if test(mode):
+            return c
+    return 'o'
+
+class F(object):
+    def __init__(self, line):
+        fid, mode, ino, off, tail, path = line.split(' ')
+        self.id = int(fid)
+        self.mode = mode
+        self.ino0 = None if ino == '-' else int(ino)
+        self.off0 = int(off)
+        self.tail0 = b'' if tail == '-' else bytes.fromhex(tail)
+        self.path = bytes.fromhex(path)
+        self.fd = None
+        self.ino = None
+        self.off = 0
+        self.tail = b''
+        self.state = None
+        self.key = None
+        self.mtns = None
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            # The same inode seen again (moved away and back) continues where it was.
+            self.ino0, self.off0, self.tail0 = self.ino, self.off, self.tail
+        self.fd = None
+        self.ino = None
+
+    def note(self, state, *frame):
+        if self.state != state:
+            self.state = state
+            head(*frame)
+
+    def oserror(self, e):
+        self.close()
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            self.note('m', 'm', self.id)
+        else:
+            msg = (e.strerror or str(e)).encode('utf-8', 'replace')
+            if self.state != b'e' + msg:
+                self.state = b'e' + msg
+                head('e', self.id, len(msg))
+                put(msg)
+
+    def check(self):
+        try:
+            st = os.stat(self.path)
+        except OSError as e:
+            return self.oserror(e)
+        if not stat.S_ISREG(st.st_mode):
+            self.close()
+            c = letter(st.st_mode)
+            return self.note('n' + c, 'n', self.id, c)
+        if self.fd is None or st.st_ino != self.ino:
+            if self.fd is not None and self.mode == 'a':
+                self.send()
+            self.close()
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as e:
+                return self.oserror(e)
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                os.close(fd)
+                c = letter(st.st_mode)
+                return self.note('n' + c, 'n', self.id, c)
+            self.fd = fd
+            self.ino = st.st_ino
+            if st.st_ino == self.ino0:
+                self.off, self.tail = self.off0, self.tail0
+            else:
+                self.off, self.tail = 0, b''
+            self.key = None
+            self.mtns = st.st_mtime_ns
+            self.state = 'ok'
+            head('i', self.id, self.ino, self.off, int(st.st_mtime))
+        if self.mode == 'w':
+            st = os.fstat(self.fd)
+            key = (st.st_size, st.st_mtime_ns)
+            if key != self.key:
+                self.key = key
+                head('c', self.id, st.st_size, int(st.st_mtime))
+            return
+        self.send()
+
+    def send(self):
+        st = os.fstat(self.fd)
+        size = st.st_size
+        mt = int(st.st_mtime)
+        if size < self.off:
+            head('t', self.id, size, mt, 'T')
+            self.off, self.tail = 0, b''
+        elif size == self.off and st.st_mtime_ns != self.mtns:
+            if self.tail and os.pread(self.fd, len(self.tail), self.off - len(self.tail)) != self.tail:
+                head('t', self.id, size, mt, 'W')
+                self.off, self.tail = 0, b''
+            else:
+                head('s', self.id, size, mt)
+        self.mtns = st.st_mtime_ns
+        while self.off < size:
+            t = len(self.tail)
+            got = os.pread(self.fd, t + min(size - self.off, CHUNK), self.off - t)
+            if got[:t] != self.tail:
+                head('t', self.id, size, mt, 'W')
+                self.off, self.tail = 0, b''
+                continue
+            data = got[t:]
+            if not data:
+                break
+            head('d', self.id, self.off, len(data), mt)
+            put(data)
+            self.off += len(data)
+            self.tail = (self.tail + data)[-OVERLAP:]
+
+class Watch(object):
+    def __init__(self, files):
+        self.files = files
+        self.fd = None
+        self.wds = {}
+        self.missing = True
+        try:
+            import ctypes
+            self.libc = ctypes.CDLL(None, use_errno=True)
+            self.cstr = ctypes.c_char_p
+            fd = self.libc.inotify_init1(os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0o2000000))
+            if fd >= 0:
+                self.fd = fd
+        except Exception:
+            self.fd = None
+        self.rewatch()
+
+    def dirs(self, f):
+        out = [os.path.dirname(f.path) or b'/']
+        try:
+            real = os.path.dirname(os.path.realpath(f.path))
+            if real not in out:
+                out.append(real)
+        except Exception:
+            pass
+        return out
+
+    def rewatch(self):
+        if self.fd is None:
+            return
+        self.missing = False
+        watched = set(d for d, fs in self.wds.values())
+        for f in self.files:
+            for d in self.dirs(f):
+                if d in watched:
+                    continue
+                wd = self.libc.inotify_add_watch(self.fd, self.cstr(d), MASK)
+                if wd < 0:
+                    self.missing = True
+                    continue
+                watched.add(d)
+                self.wds[wd] = (d, None)
+        for wd, (d, _) in list(self.wds.items()):
+            self.wds[wd] = (d, [f for f in self.files if d in self.dirs(f)])
+
+    def wait(self, timeout):
+        if self.fd is None or self.missing:
+            timeout = min(timeout, 0.5)
+        if self.fd is None:
+            time.sleep(timeout)
+            return self.files
+        if not select.select([self.fd], [], [], timeout)[0]:
+            return self.files if self.missing else []
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:
+            return self.files
+        hit = []
+        pos = 0
+        again = False
+        while pos + 16 <= len(data):
+            wd, mask, cookie, n = struct.unpack_from('iIII', data, pos)
+            name = data[pos + 16:pos + 16 + n].rstrip(b'\0')
+            pos += 16 + n
+            if mask & SELF_GONE:
+                again = True
+                self.wds.pop(wd, None)
+                continue
+            for f in (self.wds.get(wd) or (None, []))[1] or []:
+                if f not in hit and name in (os.path.basename(f.path), os.path.basename(os.path.realpath(f.path))):
+                    hit.append(f)
+        if again:
+            self.rewatch()
+            return self.files
+        if self.missing:
+            return self.files
+        return hit
+
+def main():
+    files = [F(l) for l in os.environ['VIGIL_FOLLOW_FILES'].split('\n') if l]
+    w = Watch(files)
+    put(('\n@VF %s %s\n' % (NONCE, 'poll' if w.fd is None else 'inotify')).encode())
+    for f in files:
+        f.check()
+    flush()
+    swept = time.time()
+    while True:
+        for f in w.wait(HEART):
+            f.check()
+        now = time.time()
+        if now - swept >= HEART:
+            swept = now
+            if SHELL:
+                try:
+                    os.kill(SHELL, 0)
+                except OSError as e:
+                    if e.errno == errno.ESRCH:
+                        return
+            if w.missing:
+                w.rewatch()
+            for f in files:
+                f.check()
+        if not buf and now - sent[0] >= HEART:
+            head('h')
+        flush()
+
+try:
+    main()
+except (BrokenPipeError, KeyboardInterrupt):
+    pass
+except Exception as e:
+    try:
+        msg = ('%s: %s' % (type(e).__name__, e)).encode('utf-8', 'replace')[:2000]
+        del buf[:]
+        head('x', len(msg))
+        put(msg)
+        flush()
+    except Exception:
+        pass
+    sys.exit(1)
+`;
+
+export interface FollowFileSpec {
+  /** The file's absolute remote path. */
+  path: string;
+  /** 'a': appended to, its bytes streamed; 'w': rewritten whole, only its changes told. */
+  mode: 'a' | 'w';
+  /** Where the engine's mirror stands: the inode it holds, its length and its last bytes. */
+  inode: number | null;
+  offset: number;
+  tail: Uint8Array;
+}
+
+/** The follower's file list, a line per file (paths in hex: any byte a name may hold survives). */
+export function followFilesEnv(files: FollowFileSpec[]): string {
+  return files
+    .map((f, id) => {
+      const tail = f.tail.length > 0 ? Buffer.from(f.tail).toString('hex') : '-';
+      const path = Buffer.from(f.path, 'utf8').toString('hex');
+      return `${id} ${f.mode} ${f.inode ?? '-'} ${f.offset} ${tail} ${path}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Starts the follower in the background and says how it went, on one line: `started PID`, or why not
+ * (`no python3`, `no /proc`). The follower writes to fd 3, which the control shell points at its own
+ * stderr for this script; it is told the control shell's pid ($$ in a subshell) so it ends with it.
+ */
+export const FOLLOW_LAUNCH = [
+  "[ -d /proc/self ] || { echo 'unsupported: no /proc (not Linux)'; exit 0; }",
+  'for p in /usr/bin/python3 /usr/local/bin/python3 python3; do',
+  '  if command -v "$p" >/dev/null 2>&1; then',
+  `    VIGIL_SHELL_PID=$$ "$p" -c "$${FOLLOW_ENV.source}" </dev/null >&3 2>&3 3>&- &`,
+  '    echo "started $!"; exit 0',
+  '  fi',
+  'done',
+  "echo 'unsupported: python3 not found on the host'",
+].join('\n');
