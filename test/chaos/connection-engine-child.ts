@@ -28,9 +28,11 @@ const connector: SshConnector = {
       },
       run: (script, o) => {
         // The host's vitals run in the same shell at their own cadence; only file probes count here.
-        if (!script.includes('/meminfo')) probes++;
+        if (!script.includes('/meminfo') && !script.startsWith('kill ')) probes++;
         return s.run(script, o);
       },
+      // The follower's launch (follow mode), passed through so the faults hit a followed host.
+      startStream: s.startStream ? (script, o) => s.startStream!(script, o) : undefined,
       read: (p, offset, max) => s.read(p, offset, max),
       close: () => s.close(),
       onClose: (l) => s.onClose(l),

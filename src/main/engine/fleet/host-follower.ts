@@ -203,9 +203,13 @@ export class HostFollower {
   }
 }
 
-/** The follower's view, with what only the probe knows (bytes on disk) when it saw the same file. */
+/**
+ * The follower's view, with what only the probe knows (bytes on disk) when it saw the same file: bytes
+ * written since are counted as on disk, so a file that grew since the probe never looks sparse.
+ */
 function merged(view: FileProbe, probe: FileProbe): FileProbe {
-  if (view.kind !== 'ok' || probe.kind !== 'ok') return view;
-  const same = probe.stat.inode === view.stat.inode && probe.stat.size === view.stat.size;
-  return same ? { kind: 'ok', stat: { ...probe.stat, mtimeSec: view.stat.mtimeSec } } : view;
+  if (view.kind !== 'ok' || probe.kind !== 'ok' || probe.stat.inode !== view.stat.inode) return view;
+  const { allocated, size } = probe.stat;
+  if (allocated === undefined) return view;
+  return { kind: 'ok', stat: { ...view.stat, allocated: allocated + Math.max(0, view.stat.size - size) } };
 }

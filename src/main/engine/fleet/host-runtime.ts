@@ -342,9 +342,11 @@ export class HostRuntime {
       return Promise.all(this.workers.map((w) => this.updateWorker(w, answer, session, t1)));
     });
     await this.explainMissing(session);
-    if (this.followWanted && session.alive)
-      await this.follower.keep(session, this.followSpecs(probe, session.home));
     const more = updated.includes(true);
+    // A backlog is read over SFTP first (bounded reads, a tick each); the follower takes over once the
+    // mirrors have caught up, so it streams what is written from then on.
+    if (this.followWanted && session.alive && (!more || this.follower.on))
+      await this.follower.keep(session, this.followSpecs(probe, session.home));
     if (this.sampler?.due(clock.now()) && session.alive) await this.runVitals(session);
     if (!more) this.watch.caughtUp(clock.now(), this.sampler !== null);
     return { more, contacted: true };

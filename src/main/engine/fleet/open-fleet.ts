@@ -33,7 +33,7 @@ export interface FleetPorts {
 /** Builds the Fleet for a loaded config and replays every mirror (last known values show at once). */
 export function assembleFleet(config: VigilConfig, ports: FleetPorts): Promise<Fleet> {
   return Fleet.create({
-    config,
+    config: process.env.VIGIL_FOLLOW === '0' ? pollEveryHost(config) : config,
     dataDir: ports.dataDir,
     connector: ports.connector ?? createSsh2Connector(),
     clock: ports.clock ?? systemClock,
@@ -44,6 +44,14 @@ export function assembleFleet(config: VigilConfig, ports: FleetPorts): Promise<F
     vitalsHistory: ports.vitalsHistory,
     vitalsRoots: ports.vitalsRoots,
   });
+}
+
+/** VIGIL_FOLLOW=0: every host polled, as with `follow: false` (an escape hatch; the suites' polling runs). */
+function pollEveryHost(config: VigilConfig): VigilConfig {
+  const hosts = Object.fromEntries(
+    Object.entries(config.hosts).map(([k, h]) => [k, { ...h, follow: false }]),
+  );
+  return { ...config, hosts };
 }
 
 export interface OpenFleetOptions extends Omit<FleetPorts, 'dataDir' | 'syncStates'> {

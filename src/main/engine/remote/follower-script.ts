@@ -117,6 +117,9 @@ class F(object):
             self.close()
             c = letter(st.st_mode)
             return self.note('n' + c, 'n', self.id, c)
+        # An open file stays readable after a chmod: say what a reader opening it now would meet.
+        if not os.access(self.path, os.R_OK):
+            return self.oserror(OSError(errno.EACCES, os.strerror(errno.EACCES)))
         if self.fd is None or st.st_ino != self.ino:
             if self.fd is not None and self.mode == 'a':
                 self.send()

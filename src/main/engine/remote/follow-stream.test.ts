@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { type FollowEvent, FollowStreamReader } from './follow-stream';
+
+const NONCE = '0123456789abcdef';
+const start = `\n@VF ${NONCE} inotify\n`;
+
+function readAll(
+  chunks: (string | Buffer)[],
+  files = 2,
+): { events: FollowEvent[]; reader: FollowStreamReader } {
+  const reader = new FollowStreamReader(NONCE, files);
+  const events = chunks.flatMap((c) => reader.push(Buffer.isBuffer(c) ? c : Buffer.from(c, 'latin1')));
+  return { events, reader };
+}
+
+describe('FollowStreamReader', () => {
+  it('reads frames split at every byte exactly as whole, payload bytes included', () => {
+    const payload = Buffer.from('{"loss": 1}\nd 1 0 5 0\nhello', 'utf8');
+    const text = Buffer.concat([
+      Buffer.from(`login banner\n${start}i 0 42 0 1700000000\n`),
+      Buffer.from(`d 0 0 ${payload.length} 1700000001\n`),
+      payload,
+      Buffer.from('s 0 36 1700000002\nt 1 0 1700000003 T\nm 1\nn 0 p\nh\n'),
+    ]);
+    const whole = readAll([text]).events;
+    const split = readAll([...text].map((b) => Buffer.from([b]))).events;
+    expect(split).toEqual(whole);
+    expect(whole.map((e) => e.kind)).toEqual([
+      'start',
+      'inode',
+      'data',
+      'touched',
+      'restart',
+      'missing',
+      'not-regular',
+      'heartbeat',
+    ]);
+    const data = whole[2] as Extract<FollowEvent, { kind: 'data' }>;
+    // A forged header inside the payload is payload.
+    expect(data.bytes.equals(payload)).toBe(true);
+    expect(whole[4]).toEqual({ kind: 'restart', id: 1, size: 0, mtimeSec: 1700000003, cause: 'truncated' });
+  });
+
+  it('sets noise before the start mark aside, and only this run’s mark starts the stream', () => {
+    const { events, reader } = readAll([
+      'Welcome to Ubuntu\n\n@VF ffffffffffffffff inotify\nd 0 0 3 1\nabc',
+      `${start}h\n`,
+    ]);
+    expect(events).toEqual([{ kind: 'start', mode: 'inotify' }, { kind: 'heartbeat' }]);
+    expect(reader.noise[0]).toBe('Welcome to Ubuntu');
+    expect(reader.error).toBeNull();
+  });
+
+  it('refuses garbage, an unknown file, a header with no end and an absurd length, and stops there', () => {
+    for (const [bad, why] of [
+      ['bogus line\n', /garbled/],
+      ['d 5 0 1 1\nx', /names file 5, of 2/],
+      [`d 0 0 ${'9'.repeat(170)}`, /header runs past/],
+      ['d 0 0 99999999 1\n', /holds 99999999 bytes/],
+    ] as const) {
+      const { events, reader } = readAll([`${start}h\n${bad}`, 'h\n']);
+      expect(reader.error).toMatch(why);
+      expect(events).toEqual([{ kind: 'start', mode: 'inotify' }, { kind: 'heartbeat' }]);
+    }
+  });
+
+  it('ends with the follower’s last words', () => {
+    const { events, reader } = readAll([`${start}x 13\nValueError: x`]);
+    expect(events.at(-1)).toEqual({ kind: 'fatal', message: 'ValueError: x' });
+    expect(reader.error).toBe('the follower stopped: ValueError: x');
+  });
+
+  it('waits for a payload still on its way', () => {
+    const reader = new FollowStreamReader(NONCE, 1);
+    expect(reader.push(Buffer.from(`${start}d 0 10 4 1\nab`))).toEqual([{ kind: 'start', mode: 'inotify' }]);
+    const [e] = reader.push(Buffer.from('cd'));
+    expect(e).toMatchObject({ kind: 'data', id: 0, offset: 10, mtimeSec: 1 });
+    expect((e as Extract<FollowEvent, { kind: 'data' }>).bytes.toString()).toBe('abcd');
+  });
+});

@@ -1,0 +1,190 @@
+// The follower script run here, as the host runs it (python3, its stdout a pipe), read by the engine's
+// own stream reader: what it reports of files that grow, vanish, come back or are not files at all, and
+// that it never outlives its shell.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FOLLOW_ENV,
+  FOLLOWER_PY,
+  type FollowEvent,
+  FollowStreamReader,
+  followFilesEnv,
+} from '../../src/main/engine/remote';
+import { remoteDir } from '../chaos/files-support';
+import { until } from './helpers';
+
+const NONCE = 'fedcba9876543210';
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+function follow(paths: string[], opts: { shellPid?: number; heartbeatS?: number } = {}) {
+  const specs = paths.map((p) => ({
+    path: p,
+    mode: 'a' as const,
+    inode: null,
+    offset: 0,
+    tail: new Uint8Array(0),
+  }));
+  const child = spawn('python3', ['-c', FOLLOWER_PY], {
+    env: {
+      ...process.env,
+      VIGIL_NONCE: NONCE,
+      VIGIL_SHELL_PID: String(opts.shellPid ?? process.pid),
+      [FOLLOW_ENV.files]: followFilesEnv(specs),
+      [FOLLOW_ENV.heartbeat]: String(opts.heartbeatS ?? 10),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  const reader = new FollowStreamReader(NONCE, paths.length);
+  const events: FollowEvent[] = [];
+  child.stdout!.on('data', (c: Buffer) => events.push(...reader.push(c)));
+  const bytesOf = (id: number) =>
+    Buffer.concat(events.flatMap((e) => (e.kind === 'data' && e.id === id ? [e.bytes] : []))).toString();
+  return { child, events, reader, bytesOf };
+}
+
+describe('the follower script', () => {
+  it('streams appends as they happen, reports a named pipe without opening it, and a file that comes and goes', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const file = path.join(dir, 'm.jsonl');
+    const fifo = path.join(dir, 'pipe');
+    writeFileSync(file, 'one\n');
+    spawn('mkfifo', [fifo]);
+    await until(
+      () => existsSync(fifo),
+      (x) => x,
+      5000,
+      'fifo',
+    );
+    const f = follow([file, fifo, path.join(dir, 'later', 'x.log')]);
+    await until(
+      () => f.events.map((e) => e.kind),
+      (k) => k.includes('not-regular'),
+      10_000,
+      'the pipe reported',
+    );
+    expect(f.events[0]).toEqual({ kind: 'start', mode: 'inotify' });
+    expect(f.events).toContainEqual({ kind: 'not-regular', id: 1, type: 'p' });
+    expect(f.events).toContainEqual({ kind: 'missing', id: 2 });
+    appendFileSync(file, 'two\n');
+    await until(
+      () => f.bytesOf(0),
+      (b) => b === 'one\ntwo\n',
+      5000,
+      'the append',
+    );
+    // A folder created later is found (its file's folder was not there to watch).
+    mkdirSync(path.join(dir, 'later'));
+    writeFileSync(path.join(dir, 'later', 'x.log'), 'late\n');
+    await until(
+      () => f.bytesOf(2),
+      (b) => b === 'late\n',
+      15_000,
+      'the late file',
+    );
+    rmSync(file);
+    await until(
+      () => f.events.at(-1),
+      (e) => e?.kind === 'missing' && e.id === 0,
+      5000,
+      'missing',
+    );
+    writeFileSync(file, 'new\n');
+    await until(
+      () => f.bytesOf(0),
+      (b) => b === 'one\ntwo\nnew\n',
+      5000,
+      'the new file',
+    );
+    expect(f.reader.error).toBeNull();
+  }, 40_000);
+
+  it('follows a symlink’s target, and tells a rewrite of the same length from a touch', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const real = path.join(dir, 'real.log');
+    const link = path.join(dir, 'link.log');
+    writeFileSync(real, 'aaaa\n');
+    symlinkSync(real, link);
+    const f = follow([link]);
+    await until(
+      () => f.bytesOf(0),
+      (b) => b === 'aaaa\n',
+      10_000,
+      'first bytes',
+    );
+    appendFileSync(real, 'bbbb\n');
+    await until(
+      () => f.bytesOf(0),
+      (b) => b === 'aaaa\nbbbb\n',
+      5000,
+      'through the link',
+    );
+    const now = Date.now() / 1000;
+    utimesSync(real, now + 60, now + 60);
+    await until(
+      () => f.events.at(-1),
+      (e) => e?.kind === 'touched',
+      5000,
+      'the touch',
+    );
+    writeFileSync(real, 'cccc\ndddd\n');
+    await until(
+      () => f.events.at(-1),
+      (e) => e?.kind === 'data',
+      5000,
+      'the rewrite re-sent',
+    );
+    const restart = f.events.find((e) => e.kind === 'restart');
+    expect(restart).toMatchObject({ kind: 'restart', id: 0, cause: 'rewritten' });
+  }, 30_000);
+
+  it('never outlives its shell, nor a closed stream', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const file = path.join(dir, 'm.jsonl');
+    writeFileSync(file, 'x\n');
+    const shell = spawn('sleep', ['60']);
+    running.push(shell);
+    const a = follow([file], { shellPid: shell.pid, heartbeatS: 0.3 });
+    await until(
+      () => a.events.length,
+      (n) => n >= 2,
+      10_000,
+      'started',
+    );
+    shell.kill('SIGKILL');
+    await until(
+      () => a.child.exitCode,
+      (c) => c !== null,
+      5000,
+      'the follower to end with its shell',
+    );
+    const b = follow([file], { heartbeatS: 0.3 });
+    await until(
+      () => b.events.length,
+      (n) => n >= 2,
+      10_000,
+      'started',
+    );
+    b.child.stdout!.destroy();
+    await until(
+      () => b.child.exitCode ?? b.child.signalCode,
+      (c) => c !== null,
+      5000,
+      'the follower to end with its stream',
+    );
+  }, 30_000);
+});
