@@ -1,8 +1,9 @@
 // CPU time Vigil's own processes use on the watched host, per minute: the test sshd serves Vigil alone,
 // so the utime+stime (+ the reaped children's cutime+cstime) of its listener and every process under it
 // (session sshd, control shell, each probe's and vitals run's `timeout`, `sh`, `stat`, `ps`, `awk`, the
-// nvidia-smi stand-in) is Vigil's cost. README's typical host: 4 workers (metrics + log each, 2 pid
-// files, 2 patterns), the default 1 s poll, vitals on at their defaults (10 s; GPU queries every 15 s
+// nvidia-smi stand-in, the follower) is Vigil's cost. README's typical host: 4 workers (metrics + log each,
+// 2 pid files, 2 patterns), followed (the default; the follower's start is in the warm-up), then polled
+// every 1 s (`follow: false`, `remote_cpu_ms_per_min_polling`), vitals on at their defaults (10 s; GPU queries every 15 s
 // against the stand-in nvidia-smi on the host's PATH), each file appended every second. Measured again
 // with `vitals: false` for the vitals' own share. Baselines in the same run, on the same sshd: one
 // `ssh host tail -c +N file` per poll (1 s), and the script researchers write, `scp` of the four metrics
@@ -74,10 +75,10 @@ for (const w of workers) {
 const sshConfig = writeSshConfig(sshd, [{ name: 'remote', port: sshd.port }]);
 
 /** Vigil watching for `ms` while the trainers write each second; returns remote CPU ms per minute. */
-async function watch(vitals: boolean, ms: number): Promise<number> {
+async function watch(vitals: boolean, ms: number, follow = true): Promise<number> {
   const configPath = writeVigilConfig({
     sshConfig,
-    hosts: { remote: vitals ? {} : { vitals: false } },
+    hosts: { remote: { ...(vitals ? {} : { vitals: false }), ...(follow ? {} : { follow: false }) } },
     workers: workers.map((w) => ({
       name: w.name,
       host: 'remote',
@@ -105,12 +106,14 @@ async function watch(vitals: boolean, ms: number): Promise<number> {
   const perMin = used / ((Date.now() - t0) / 60_000);
   clearInterval(writer);
   const snap = fleet.snapshot();
+  const mode = fleet.hosts[0]!.followStatus();
+  if (follow && mode.mode !== 'follow') throw new Error(`bench: the host was not followed: ${mode.detail}`);
   await fleet.stop();
   await sleep(500);
   if (vitals) {
     const h = snap.hosts?.[0];
     note(
-      `remote-cpu: vitals ${h?.vitals ? 'read' : 'MISSING'}, GPUs ${h?.gpus.length ?? 0}, ` +
+      `remote-cpu: ${mode.mode} (${mode.detail}), vitals ${h?.vitals ? 'read' : 'MISSING'}, GPUs ${h?.gpus.length ?? 0}, ` +
         `RSS of i3d ${snap.workers[0]?.resources?.rssBytes ?? 'none'}, smi calls ${smi.calls().length}`,
     );
   }
@@ -160,6 +163,7 @@ async function perRun(part: 'probe' | 'vitals', n: number): Promise<number> {
 try {
   const withVitals = await watch(true, WINDOW_MS);
   const without = await watch(false, WINDOW_MS);
+  const polling = await watch(true, WINDOW_MS, false);
   const runs = QUICK ? 30 : 120;
   const probeMs = await perRun('probe', runs);
   const vitalsMs = await perRun('vitals', runs);
@@ -194,10 +198,11 @@ try {
 
   note(
     `remote-cpu: ${WINDOW_MS / 60_000} min each; Vigil ${withVitals.toFixed(0)} ms/min with vitals, ` +
-      `${without.toFixed(0)} without; ssh tail per 1 s poll ${tail.toFixed(0)} ms/min; scp every 60 s ${scp.toFixed(0)} ms/min`,
+      `${without.toFixed(0)} without (follow mode); polling every 1 s ${polling.toFixed(0)} with vitals; ssh tail per 1 s poll ${tail.toFixed(0)} ms/min; scp every 60 s ${scp.toFixed(0)} ms/min`,
   );
   bench('remote_cpu_ms_per_min', withVitals, 'ms/min', tail, tail / withVitals);
   bench('remote_cpu_ms_per_min_vs_scp', withVitals, 'ms/min', scp, scp / withVitals);
+  bench('remote_cpu_ms_per_min_polling', polling, 'ms/min', tail, tail / polling);
   bench('remote_cpu_vitals_ms_per_min', vitalsMs * 6, 'ms/min', null, null);
   bench('remote_cpu_probe_ms_per_min', probeMs * 60, 'ms/min', null, null);
 } finally {

@@ -16,6 +16,7 @@ const BENCHES = [
   'ingest.ts',
   'freshness.ts',
   'wire.ts',
+  'wire-follow.ts',
   'spawns.ts',
   'remote-cpu.ts',
   'chart.ts',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSmi, fakeNvidiaSmi } from '../support/fake-nvidia-smi';
 import { type Sshd, startSshd } from '../support/sshd';
-import { freshDataDir, runVigil, until, writeConfig } from './helpers';
+import { freshDataDir, hostFor, runVigil, until, writeConfig } from './helpers';
 
 function step(out: string, name: string): { mark: string; text: string; fix: string | null } {
   const lines = out.split('\n');
@@ -97,8 +97,26 @@ describe('vigil doctor: host checks that predict a freeze', () => {
     expect(b.fix).toContain('PYTHONUNBUFFERED=1');
     expect(step(out, 'Unbuffered: output')).toMatchObject({ mark: '✓' });
     expect(step(out, 'nvidia-smi').text).toMatch(/✓ nvidia-smi: 2 GPUs answered in [\d.]+ s/);
+    // The real follower started (and was stopped) on the host.
+    expect(step(out, 'follow mode').text).toMatch(
+      /✓ follow mode: the follower started in \d+ ms \(python3, inotify\): new lines arrive as they are written/,
+    );
     expect(out).toMatch(
       /All checks passed\.\n\d+ check\(s\) passed with a warning \(⚠\): see the fixes and notes above\./,
+    );
+  });
+
+  it('a host with follow: false is said to be polled, at which pace', async () => {
+    const wdir = path.join(dir, 'polled');
+    mkdirSync(wdir, { recursive: true });
+    writeFileSync(path.join(wdir, 'metrics.jsonl'), '{"epoch": 1, "loss": 1}\n');
+    const cfg = writeConfig(sshd, [{ name: 'P', dir: wdir, metrics: 'metrics.jsonl' }], {
+      hosts: { [sshd.alias]: hostFor({ follow: false }) },
+      poll: '2s',
+    });
+    const res = await runVigil(['doctor', '--config', cfg], { VIGIL_DATA: freshDataDir() });
+    expect(step(res.stdout, 'follow mode').text).toContain(
+      'follow mode: skipped (follow: false in the config: Vigil polls this host every 2 s)',
     );
   });
 
