@@ -66,6 +66,17 @@ describe('FollowLink', () => {
     expect(link.read('/r/m.jsonl', 0, 2, 9)).toBeNull();
   });
 
+  it('carries what a sparse file holds on disk into its view, until it is no longer sparse', () => {
+    const { link, stream } = linkOver(['/r/m.jsonl']);
+    stream.send(`\n@VF ${NONCE} inotify\ni 0 7 1000 1\nz 0 4096\nd 0 1000 3 2\nabc`);
+    expect(link.viewOf('/r/m.jsonl')).toEqual({
+      kind: 'ok',
+      stat: { inode: 7, size: 1003, mtimeSec: 2, allocated: 4096 },
+    });
+    stream.send('z 0 -1\n');
+    expect(link.viewOf('/r/m.jsonl')).toEqual({ kind: 'ok', stat: { inode: 7, size: 1003, mtimeSec: 2 } });
+  });
+
   it('ends on a garbled stream, saying what the follower said before it', () => {
     const { link, stream, ended } = linkOver(['/r/m.jsonl']);
     stream.send(`\n@VF ${NONCE} inotify\nwhat is this\n`);

@@ -12,6 +12,8 @@ interface Followed {
   /** What the follower last said of the file; null before it said anything. */
   view: FileProbe | null;
   inode: number | null;
+  /** Bytes on disk when the file is sparse (else null: the probe's rule, sparseNote, then says nothing). */
+  allocated: number | null;
   /** Bytes of `inode` from cacheStart on, as the follower read them, not yet taken (plus an overlap). */
   cacheStart: number;
   cache: Buffer;
@@ -48,7 +50,14 @@ export class FollowLink {
     },
   ) {
     this.reader = new FollowStreamReader(nonce, specs.length);
-    this.files = specs.map((spec) => ({ spec, view: null, inode: null, cacheStart: 0, cache: EMPTY }));
+    this.files = specs.map((spec) => ({
+      spec,
+      view: null,
+      inode: null,
+      allocated: null,
+      cacheStart: 0,
+      cache: EMPTY,
+    }));
     for (const f of this.files) this.byPath.set(f.spec.path, f);
     this.lastHeardAt = now();
   }
@@ -66,6 +75,11 @@ export class FollowLink {
   /** What the follower last said of `path`, or null (not followed, or nothing said yet). */
   viewOf(path: string): FileProbe | null {
     return this.state === 'on' ? (this.byPath.get(path)?.view ?? null) : null;
+  }
+
+  /** The paths it follows. */
+  get paths(): string[] {
+    return this.files.map((f) => f.spec.path);
   }
 
   /** True when every file has been reported at least once. */
@@ -124,6 +138,7 @@ export class FollowLink {
           f.cache = EMPTY;
         }
         f.inode = e.inode;
+        f.allocated = null;
         f.view = ok(e.inode, e.from, e.mtimeSec);
         return;
       }
@@ -136,20 +151,26 @@ export class FollowLink {
           f.cacheStart = e.offset;
           f.cache = e.bytes.length <= MAX_CACHE ? e.bytes : EMPTY;
         }
-        f.view = ok(f.inode, e.offset + e.bytes.length, e.mtimeSec);
+        const mtimeSec = e.mtimeSec ?? (f.view?.kind === 'ok' ? f.view.stat.mtimeSec : 0);
+        f.view = ok(f.inode, e.offset + e.bytes.length, mtimeSec, f.allocated);
         return;
       }
       case 'restart':
         if (f.inode === null) return;
         f.cacheStart = 0;
         f.cache = EMPTY;
+        f.allocated = null;
         // A truncation says how long the file is now; a rewrite is found by the tracked file's own overlap
         // check (read over SFTP), so its size is the one the follower saw.
         f.view = ok(f.inode, e.size, e.mtimeSec);
         return;
       case 'touched':
       case 'changed':
-        if (f.inode !== null) f.view = ok(f.inode, e.size, e.mtimeSec);
+        if (f.inode !== null) f.view = ok(f.inode, e.size, e.mtimeSec, f.allocated);
+        return;
+      case 'sparse':
+        f.allocated = e.allocated;
+        if (f.view?.kind === 'ok') f.view = ok(f.inode!, f.view.stat.size, f.view.stat.mtimeSec, e.allocated);
         return;
       case 'missing':
         forget(f);
@@ -185,12 +206,16 @@ export class FollowLink {
 
 const EMPTY = Buffer.alloc(0);
 
-function ok(inode: number, size: number, mtimeSec: number): FileProbe {
-  return { kind: 'ok', stat: { inode, size, mtimeSec } };
+function ok(inode: number, size: number, mtimeSec: number, allocated: number | null = null): FileProbe {
+  return {
+    kind: 'ok',
+    stat: allocated === null ? { inode, size, mtimeSec } : { inode, size, mtimeSec, allocated },
+  };
 }
 
 function forget(f: Followed): void {
   f.inode = null;
+  f.allocated = null;
   f.cacheStart = 0;
   f.cache = EMPTY;
 }

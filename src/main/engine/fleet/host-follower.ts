@@ -72,6 +72,15 @@ export class HostFollower {
     return this.link?.bytesIn ?? 0;
   }
 
+  /**
+   * The files the probe may leave out: every followed file, once the follower has reported each (it
+   * tells their changes the moment they happen); none otherwise.
+   */
+  omittable(): Set<string> {
+    const link = this.link;
+    return link?.settled ? new Set(link.paths) : new Set();
+  }
+
   /** A new connection: the follower is tried again. */
   connected(): void {
     this.link?.close('the connection was replaced');
@@ -97,15 +106,15 @@ export class HostFollower {
     const link = this.link;
     if (!link || link.state === 'ended') return probe;
     const files = new Map(probe.files);
-    for (const [path, p] of probe.files) {
-      if (!link.follows(path)) continue;
+    for (const path of link.paths) {
+      const p = probe.files.get(path);
       const view = link.viewOf(path);
       if (view) {
-        files.set(path, merged(view, p));
+        files.set(path, p ? merged(view, p) : view);
         continue;
       }
       const pos = positions.get(path);
-      if (p.kind === 'ok' && pos)
+      if (p?.kind === 'ok' && pos)
         files.set(path, {
           kind: 'ok',
           stat: {
@@ -209,6 +218,7 @@ export class HostFollower {
  */
 function merged(view: FileProbe, probe: FileProbe): FileProbe {
   if (view.kind !== 'ok' || probe.kind !== 'ok' || probe.stat.inode !== view.stat.inode) return view;
+  if (view.stat.allocated !== undefined) return view;
   const { allocated, size } = probe.stat;
   if (allocated === undefined) return view;
   return { kind: 'ok', stat: { ...view.stat, allocated: allocated + Math.max(0, view.stat.size - size) } };

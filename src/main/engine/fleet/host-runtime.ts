@@ -270,7 +270,7 @@ export class HostRuntime {
     this.setState(state, reason);
   }
 
-  probeRequest(home: string): ProbeRequest {
+  probeRequest(home: string, omit: Set<string> = new Set()): ProbeRequest {
     const files: string[] = [];
     const globs: string[] = [];
     const pidFiles: string[] = [];
@@ -284,8 +284,10 @@ export class HostRuntime {
         w.fileError = (e as Error).message;
         continue;
       }
-      (p.metricsIsGlob ? globs : files).push(p.metrics);
-      if (p.log) files.push(p.log);
+      // A followed file's identity and size come from its follower: the probe need not stat it.
+      if (p.metricsIsGlob) globs.push(p.metrics);
+      else if (!omit.has(p.metrics)) files.push(p.metrics);
+      if (p.log && !omit.has(p.log)) files.push(p.log);
       if (p.pidFile) pidFiles.push(p.pidFile);
       if (w.pattern !== null && !patterns.includes(w.pattern)) patterns.push(w.pattern);
     }
@@ -304,12 +306,18 @@ export class HostRuntime {
   async tick(): Promise<{ more: boolean; contacted: boolean }> {
     const session = await this.ensureSession();
     if (!session) return { more: false, contacted: false };
-    const req = this.probeRequest(session.home);
+    const omitted = this.follower.omittable();
+    const req = this.probeRequest(session.home, omitted);
     const clock = this.opts.clock;
     const t0 = clock.now();
     let probe: ProbeResult;
     try {
       probe = await runProbe(session, req, this.probeScript(req), this.opts.probeTimeoutMs ?? 20_000);
+      // The follower ended while the probe ran without its files: ask again, with them.
+      if (omitted.size > 0 && !this.follower.on && session.alive) {
+        const full = this.probeRequest(session.home);
+        probe = await runProbe(session, full, this.probeScript(full), this.opts.probeTimeoutMs ?? 20_000);
+      }
     } catch (e) {
       if (session.alive)
         this.setState('degraded', `the remote shell did not answer: ${(e as Error).message}`);
@@ -335,7 +343,10 @@ export class HostRuntime {
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
     this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
     this.lastAnswer = probe;
-    const updated = await this.inTurn(() => {
+    const updated = await this.inTurn(async () => {
+      // The follower ended while this answer waited its turn: it lacks the followed files, so it is not
+      // applied (the next tick, at once, asks for them).
+      if (omitted.size > 0 && !this.follower.on) return this.workers.map(() => false);
       const answer = this.follower.overlay(probe, this.positions(probe, session.home));
       // Every worker at once: their read requests leave in one TCP write and their replies come back
       // together, one round trip per poll instead of one per file.

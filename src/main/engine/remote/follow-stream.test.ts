@@ -64,6 +64,11 @@ describe('FollowStreamReader', () => {
     }
   });
 
+  it('reads a data frame without an mtime (unchanged since the last one said)', () => {
+    const { events } = readAll([`${start}d 0 5 2\nok`]);
+    expect(events[1]).toMatchObject({ kind: 'data', id: 0, offset: 5, mtimeSec: null });
+  });
+
   it('ends with the follower’s last words', () => {
     const { events, reader } = readAll([`${start}x 13\nValueError: x`]);
     expect(events.at(-1)).toEqual({ kind: 'fatal', message: 'ValueError: x' });

@@ -6,10 +6,13 @@
 export type FollowEvent =
   | { kind: 'start'; mode: 'inotify' | 'poll' }
   | { kind: 'inode'; id: number; inode: number; from: number; mtimeSec: number }
-  | { kind: 'data'; id: number; offset: number; bytes: Buffer; mtimeSec: number }
+  /** mtimeSec null: the file's mtime is the one last said. */
+  | { kind: 'data'; id: number; offset: number; bytes: Buffer; mtimeSec: number | null }
   | { kind: 'restart'; id: number; size: number; mtimeSec: number; cause: 'truncated' | 'rewritten' }
   | { kind: 'changed'; id: number; size: number; mtimeSec: number }
   | { kind: 'touched'; id: number; size: number; mtimeSec: number }
+  /** Bytes on disk of a sparse file; null: not (or no longer) sparse. */
+  | { kind: 'sparse'; id: number; allocated: number | null }
   | { kind: 'missing'; id: number }
   | { kind: 'not-regular'; id: number; type: string }
   | { kind: 'error'; id: number; message: string }
@@ -23,10 +26,14 @@ const MAX_PAYLOAD = 1 << 20;
 const NUM = '(\\d{1,19})';
 const HEADERS: [RegExp, (m: RegExpExecArray) => FollowEvent | number][] = [
   [new RegExp(`^i ${NUM} ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => inode(m)],
-  [new RegExp(`^d ${NUM} ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => Number(m[3])],
+  [new RegExp(`^d ${NUM} ${NUM} ${NUM}( -?\\d{1,19})?$`), (m) => Number(m[3])],
   [new RegExp(`^t ${NUM} ${NUM} (-?\\d{1,19}) ([TW])$`), (m) => restart(m)],
   [new RegExp(`^c ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => changed(m, 'changed')],
   [new RegExp(`^s ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => changed(m, 'touched')],
+  [
+    new RegExp(`^z ${NUM} (-1|\\d{1,19})$`),
+    (m) => ({ kind: 'sparse', id: Number(m[1]), allocated: m[2] === '-1' ? null : Number(m[2]) }),
+  ],
   [new RegExp(`^m ${NUM}$`), (m) => ({ kind: 'missing', id: Number(m[1]) })],
   [new RegExp(`^n ${NUM} ([pdscbo])$`), (m) => ({ kind: 'not-regular', id: Number(m[1]), type: m[2]! })],
   [new RegExp(`^e ${NUM} ${NUM}$`), (m) => Number(m[2])],
@@ -151,7 +158,13 @@ export class FollowStreamReader {
 function withPayload(line: string, payload: Buffer): FollowEvent {
   const f = line.split(' ');
   if (f[0] === 'd')
-    return { kind: 'data', id: Number(f[1]), offset: Number(f[2]), bytes: payload, mtimeSec: Number(f[4]) };
+    return {
+      kind: 'data',
+      id: Number(f[1]),
+      offset: Number(f[2]),
+      bytes: payload,
+      mtimeSec: f[4] === undefined ? null : Number(f[4]),
+    };
   if (f[0] === 'e') return { kind: 'error', id: Number(f[1]), message: payload.toString('utf8') };
   return { kind: 'fatal', message: payload.toString('utf8') };
 }

@@ -10,9 +10,10 @@
 // Frames (a header line of space-separated fields, then, for d/e/x, exactly `len` bytes):
 //   @VF <nonce> <inotify|poll>     start, after any noise
 //   i <id> <inode> <from> <mtime>  now following this inode, from byte `from`
-//   d <id> <offset> <len> <mtime>  bytes of the current inode at offset
+//   d <id> <offset> <len> [mtime]  bytes of the current inode at offset (mtime: when it changed)
 //   t <id> <size> <mtime> <T|W>    the file (same inode) starts over at 0: truncated, or rewritten
 //   s <id> <size> <mtime>          touched: a new mtime, no new bytes
+//   z <id> <bytes on disk | -1>    the file is sparse (64 MiB or more, under 1/8 of it on disk), or no longer
 //   c <id> <size> <mtime>          a file read whole changed (its bytes are read over SFTP)
 //   m <id> | n <id> <type letter>  missing | not a regular file (never opened)
 //   e <id> <len> | x <len>         an error on one file | the follower's last words
@@ -35,6 +36,7 @@ SHELL = int(os.environ.get('VIGIL_SHELL_PID') or 0)
 HEART = float(os.environ.get('VIGIL_FOLLOW_HEARTBEAT_S') or 10)
 CHUNK = 262144
 OVERLAP = 64
+SPARSE_MIN = 64 << 20  # as sparseNote in files/metrics-source.ts
 MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
 SELF_GONE = 0x400 | 0x800 | 0x4000 | 0x8000
 buf = []
@@ -83,6 +85,8 @@ class F(object):
         self.state = None
         self.key = None
         self.mtns = None
+        self.alloc = -1
+        self.dmt = None
 
     def close(self):
         if self.fd is not None:
@@ -135,6 +139,8 @@ class F(object):
                 return self.note('n' + c, 'n', self.id, c)
             self.fd = fd
             self.ino = st.st_ino
+            self.alloc = -1
+            self.dmt = None
             if st.st_ino == self.ino0:
                 self.off, self.tail = self.off0, self.tail0
             else:
@@ -158,7 +164,7 @@ class F(object):
         mt = int(st.st_mtime)
         if size < self.off:
             head('t', self.id, size, mt, 'T')
-            self.off, self.tail = 0, b''
+            self.off, self.tail, self.alloc = 0, b'', -1
         elif size == self.off and st.st_mtime_ns != self.mtns:
             if self.tail and os.pread(self.fd, len(self.tail), self.off - len(self.tail)) != self.tail:
                 head('t', self.id, size, mt, 'W')
@@ -166,6 +172,11 @@ class F(object):
             else:
                 head('s', self.id, size, mt)
         self.mtns = st.st_mtime_ns
+        alloc = st.st_blocks * 512
+        alloc = alloc if size >= SPARSE_MIN and alloc < size // 8 else -1
+        if alloc != self.alloc:
+            self.alloc = alloc
+            head('z', self.id, alloc)
         while self.off < size:
             t = len(self.tail)
             got = os.pread(self.fd, t + min(size - self.off, CHUNK), self.off - t)
@@ -176,7 +187,11 @@ class F(object):
             data = got[t:]
             if not data:
                 break
-            head('d', self.id, self.off, len(data), mt)
+            if mt != self.dmt:
+                self.dmt = mt
+                head('d', self.id, self.off, len(data), mt)
+            else:
+                head('d', self.id, self.off, len(data))
             put(data)
             self.off += len(data)
             self.tail = (self.tail + data)[-OVERLAP:]
