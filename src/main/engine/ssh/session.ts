@@ -46,6 +46,7 @@ export class Ssh2Session implements SshSession {
     readTimeoutMs: number,
   ) {
     this.control = new ControlShellSlot(client, host.name, () => this.isAlive);
+    quietKeepalives(client);
     this.sftp = new SftpChannel(client, host.name);
     this.reads = new SftpReads({
       shared: this.sftp,
@@ -316,4 +317,17 @@ class ShellStream implements SideStream {
     this.endListener = null;
     this.end('closed');
   }
+}
+
+/**
+ * Bytes from the server prove it is alive: its keepalive count starts over, as OpenSSH's
+ * ServerAliveInterval does, so a host that streams (follow mode) or answers is not also pinged every
+ * interval. A silent host is pinged as before, and given up after the same count. `_sock` and
+ * `_resetKA` are ssh2 1.x's transport and keepalive reset; without them, keepalives go as configured.
+ */
+function quietKeepalives(client: Client): void {
+  const c = client as unknown as { _sock?: NodeJS.ReadableStream; _resetKA?: () => void };
+  const sock = c._sock;
+  if (!sock || typeof c._resetKA !== 'function') return;
+  sock.on('data', () => c._resetKA?.());
 }
