@@ -73,6 +73,7 @@ try {
   let appended = 0;
   let n = 0;
   const ours0 = wire(ours);
+  const up0 = ours.bytes().up;
   const theirs0 = wire(theirs);
   const t0 = performance.now();
   while (performance.now() - t0 < ACTIVE_MS) {
@@ -88,6 +89,7 @@ try {
   const expected = WORKERS * (1 + n / WORKERS);
   await until(() => records() >= expected, 30_000, 'Vigil caught up');
   const active = wire(ours) - ours0;
+  const activeUp = ours.bytes().up - up0;
   const base = wire(theirs) - theirs0;
 
   const idle0 = wire(ours);
@@ -105,7 +107,7 @@ try {
   const baseRatio = base / appended;
   note(
     `wire-follow: ${(ACTIVE_MS / 1000).toFixed(0)} s, ${WORKERS} workers × ${RECORDS_PER_S} records/s, ${appended} B appended; ` +
-      `Vigil ${active} B on the wire (${mode.mode}: ${mode.detail}), tail -F ${base} B (${tail.lines} lines of ${n}); ` +
+      `Vigil ${active} B on the wire (${activeUp} B of it to the host; ${mode.mode}: ${mode.detail}), tail -F ${base} B (${tail.lines} lines of ${n}); ` +
       `idle ${idleS.toFixed(0)} s: Vigil ${idle.toFixed(0)} B/s, tail -F ${baseIdle.toFixed(0)} B/s`,
   );
   bench('wire_follow_bytes_per_appended_byte', ratio, 'B/B', baseRatio, baseRatio / ratio);
