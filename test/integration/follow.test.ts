@@ -1,7 +1,7 @@
 // Follow mode on the real sshd: the follower streams appended bytes through the control shell, the
 // mirror stays byte-identical through the file's faults, and ticks slow to the liveness cadence.
 
-import { appendFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../src/main/engine/fleet/fleet';
@@ -32,6 +32,20 @@ async function watchOne(file: string, extra: Record<string, unknown> = {}): Prom
 }
 
 const w = (fleet: Fleet) => fleet.snapshot().workers[0]!;
+
+/** The pid of the follower watching a file under `dir` (its file list, in hex, is in its environment). */
+function followerOf(dir: string): number | null {
+  const needle = Buffer.from(dir).toString('hex');
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(needle)) return Number(entry);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return null;
+}
 
 describe('follow mode', () => {
   it('streams appends within a fraction of the poll, and the mirror stays byte-identical', async () => {
@@ -134,6 +148,52 @@ describe('follow mode', () => {
       await fleet.stop();
     }
   }, 60_000);
+
+  it('a follower killed with SIGKILL is noticed and started again; nothing is lost or doubled', async () => {
+    const dir = remoteDir('vigil-follow-');
+    const file = path.join(dir, 'metrics.jsonl');
+    writeFileSync(file, line(1));
+    const fleet = await watchOne(file);
+    try {
+      await until(
+        () => fleet.hosts[0]!.followStatus(),
+        (s) => s.mode === 'follow',
+        20_000,
+        'following',
+      );
+      const killed = followerOf(dir);
+      expect(killed).not.toBeNull();
+      process.kill(killed!, 'SIGKILL');
+      const t0 = Date.now();
+      appendFileSync(file, line(2));
+      await until(
+        () => followerOf(dir),
+        (pid) => pid !== null && pid !== killed,
+        40_000,
+        'a new follower',
+      );
+      await until(
+        () => w(fleet),
+        (x) => x.records === 2,
+        10_000,
+        'the record written meanwhile',
+      );
+      const back = Date.now() - t0;
+      appendFileSync(file, line(3));
+      await until(
+        () => w(fleet),
+        (x) => x.records === 3,
+        5000,
+        'the next record',
+      );
+      expect(readFileSync(w(fleet).mirror!).equals(readFileSync(file))).toBe(true);
+      // Three missed heartbeats (15 s) noticed at the next 10 s tick at the latest.
+      expect(back).toBeLessThan(30_000);
+      expect(fleet.hosts[0]!.followStatus().mode).toBe('follow');
+    } finally {
+      await fleet.stop();
+    }
+  }, 90_000);
 
   it('polls as before when the host says follow: false', async () => {
     const dir = remoteDir('vigil-follow-');

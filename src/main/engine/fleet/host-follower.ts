@@ -20,10 +20,13 @@ import {
 import type { SshSession } from '../ssh';
 import { FollowLink } from './follow-link';
 
-/** The follower says it is alive this often (seconds) when nothing else is sent. */
-export const FOLLOW_HEARTBEAT_S = 10;
-/** With no word from a running follower for this long, it is presumed dead and started anew. */
-const SILENT_MS = 3.5 * FOLLOW_HEARTBEAT_S * 1000;
+/**
+ * The follower says it is alive this often (seconds) when nothing else is sent: a few bytes, and they
+ * spare the connection its keepalive pings (bytes from the server restart their count).
+ */
+export const FOLLOW_HEARTBEAT_S = 5;
+/** With no word from a running follower for this long (three heartbeats), it is started anew. */
+const SILENT_MS = 3 * FOLLOW_HEARTBEAT_S * 1000;
 /** A follower that has not started within this long failed to. */
 const START_MS = 10_000;
 /** Failures in a row (on one connection) before the host is polled until it reconnects. */

@@ -23,7 +23,7 @@ import {
   type VitalsRequest,
 } from '../remote';
 import { type ResolvedHost, remotePath, type SshConnector, SshError, type SshSession } from '../ssh';
-import { FOLLOW_HEARTBEAT_S, type FollowStatus, HostFollower } from './host-follower';
+import { type FollowStatus, HostFollower } from './host-follower';
 import { type HostAlert, HostWatch } from './host-watch';
 import { VitalsSampler, type VitalsWorker } from './vitals-sampler';
 import type { HostView, WorkerMonitor } from './worker-monitor';
@@ -65,7 +65,7 @@ const MIN_BYTES_PER_FILE = 256 << 10;
 /** The vitals script reads /proc and runs `stat -f`: a few ms; longer means a stuck file system. */
 const VITALS_TIMEOUT_MS = 4000;
 /** While a follower streams, ticks (processes, mtimes, vitals, new glob matches) come this often. */
-export const FOLLOW_TICK_MS = FOLLOW_HEARTBEAT_S * 1000;
+export const FOLLOW_TICK_MS = 10_000;
 
 export class HostRuntime {
   connection: ConnectionState = 'unknown';
@@ -451,7 +451,8 @@ export class HostRuntime {
     const affected = this.workers.filter((w) => followed.some(([o, f]) => o === w && paths.has(f.path)));
     if (affected.length === 0) return;
     const answer = this.follower.overlay(probe, new Map(followed.map(([, f]) => [f.path, f.position])));
-    const now = this.opts.clock.now();
+    // As of when the bytes came: never later than the contact they prove.
+    const now = this.follower.heardAt ?? this.opts.clock.now();
     const more = await Promise.all(affected.map((w) => this.updateWorker(w, answer, session, now)));
     // A catch-up larger than one read's cap goes on at once, in the next turn.
     const behind = affected.filter((_, i) => more[i]);
