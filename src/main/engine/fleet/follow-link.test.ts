@@ -142,13 +142,13 @@ describe('HostFollower', () => {
     await f.keep(sessionSaying('started 4242\n', streams, nonces), [spec]);
     const probe = probeOf({ '/r/m.jsonl': 5000, '/r/other.log': 10 });
     const positions = new Map([['/r/m.jsonl', { inode: 7, offset: 1000, tail, mtimeSec: 4 }]]);
-    let seen = f.overlay(probe, positions);
+    let seen = f.overlay(probe, (p) => positions.get(p) ?? null);
     expect(seen.files.get('/r/m.jsonl')).toEqual({ kind: 'ok', stat: { inode: 7, size: 1000, mtimeSec: 4 } });
     expect(seen.files.get('/r/other.log')).toEqual(probe.files.get('/r/other.log'));
     expect(f.status().detail).toBe('the follower is starting');
     streams[0]!.send(`\n@VF ${nonces[0]} inotify\ni 0 7 1000 6\nd 0 1000 2 6\nok`);
     expect(f.status()).toEqual({ mode: 'follow', detail: 'inotify' });
-    seen = f.overlay(probe, positions);
+    seen = f.overlay(probe, (p) => positions.get(p) ?? null);
     expect(seen.files.get('/r/m.jsonl')).toEqual({ kind: 'ok', stat: { inode: 7, size: 1002, mtimeSec: 6 } });
     expect(Buffer.from(f.read('/r/m.jsonl', 1000, 2, 7)!).toString()).toBe('ok');
   });

@@ -105,7 +105,7 @@ export class HostFollower {
    * follower has not reported yet stays as its mirror stands (nothing is read around the follower, so
    * what it sends later always continues what the mirror holds).
    */
-  overlay(probe: ProbeResult, positions: Map<string, Position | null>): ProbeResult {
+  overlay(probe: ProbeResult, positionOf: (path: string) => Position | null): ProbeResult {
     const link = this.link;
     if (!link || link.state === 'ended') return probe;
     const files = new Map(probe.files);
@@ -116,7 +116,7 @@ export class HostFollower {
         files.set(path, p ? merged(view, p) : view);
         continue;
       }
-      const pos = positions.get(path);
+      const pos = positionOf(path);
       if (p?.kind === 'ok' && pos)
         files.set(path, {
           kind: 'ok',

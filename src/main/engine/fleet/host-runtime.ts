@@ -100,6 +100,8 @@ export class HostRuntime {
   /** Ticks and stream updates run one at a time. */
   private turn: Promise<unknown> = Promise.resolve();
   private streamed = new Set<string>();
+  /** Each followed path's workers (as of the follower's start). */
+  private followOwners = new Map<string, WorkerMonitor[]>();
   private streamQueued = false;
 
   constructor(
@@ -347,7 +349,7 @@ export class HostRuntime {
       // The follower ended while this answer waited its turn: it lacks the followed files, so it is not
       // applied (the next tick, at once, asks for them).
       if (omitted.size > 0 && !this.follower.on) return this.workers.map(() => false);
-      const answer = this.follower.overlay(probe, this.positions(probe, session.home));
+      const answer = this.follower.overlay(probe, this.positionOf(probe, session.home));
       // Every worker at once: their read requests leave in one TCP write and their replies come back
       // together, one round trip per poll instead of one per file.
       return Promise.all(this.workers.map((w) => this.updateWorker(w, answer, session, t1)));
@@ -409,14 +411,21 @@ export class HostRuntime {
     return out;
   }
 
-  private positions(probe: ProbeResult, home: string): Map<string, FollowedFile['position']> {
-    return new Map(this.followed(probe, home).map(([, f]) => [f.path, f.position]));
+  /** Where a followed file's mirror stands, looked up only for a file its follower has not reported. */
+  private positionOf(probe: ProbeResult, home: string): (path: string) => FollowedFile['position'] {
+    let all: Map<string, FollowedFile['position']> | null = null;
+    return (path) => {
+      all ??= new Map(this.followed(probe, home).map(([, f]) => [f.path, f.position]));
+      return all.get(path) ?? null;
+    };
   }
 
   /** What the follower should watch: every worker's files, once each. */
   private followSpecs(probe: ProbeResult, home: string): FollowFileSpec[] {
     const specs = new Map<string, FollowFileSpec>();
-    for (const [, f] of this.followed(probe, home)) {
+    const owners = new Map<string, WorkerMonitor[]>();
+    for (const [w, f] of this.followed(probe, home)) {
+      owners.set(f.path, [...(owners.get(f.path) ?? []), w]);
       if (specs.has(f.path)) continue;
       const pos = f.position;
       specs.set(f.path, {
@@ -427,6 +436,7 @@ export class HostRuntime {
         tail: pos?.tail ?? new Uint8Array(0),
       });
     }
+    this.followOwners = owners;
     return [...specs.values()];
   }
 
@@ -447,17 +457,20 @@ export class HostRuntime {
     const session = this.session;
     const probe = this.lastAnswer;
     if (!session?.alive || !probe || !this.follower.on || paths.size === 0) return;
-    const followed = this.followed(probe, session.home);
-    const affected = this.workers.filter((w) => followed.some(([o, f]) => o === w && paths.has(f.path)));
+    const owned = new Set<WorkerMonitor>();
+    for (const p of paths) for (const w of this.followOwners.get(p) ?? []) owned.add(w);
+    const affected = [...owned];
     if (affected.length === 0) return;
-    const answer = this.follower.overlay(probe, new Map(followed.map(([, f]) => [f.path, f.position])));
+    const answer = this.follower.overlay(probe, this.positionOf(probe, session.home));
     // As of when the bytes came: never later than the contact they prove.
     const now = this.follower.heardAt ?? this.opts.clock.now();
     const more = await Promise.all(affected.map((w) => this.updateWorker(w, answer, session, now)));
     // A catch-up larger than one read's cap goes on at once, in the next turn.
     const behind = affected.filter((_, i) => more[i]);
-    if (behind.length > 0)
-      this.streamChanged(new Set(followed.filter(([o]) => behind.includes(o)).map(([, f]) => f.path)));
+    if (behind.length > 0) {
+      const again = [...this.followOwners].filter(([, ws]) => ws.some((w) => behind.includes(w)));
+      this.streamChanged(new Set(again.map(([path]) => path)));
+    }
     this.opts.onData?.();
   }
 
