@@ -96,8 +96,8 @@ export class Fleet {
   private lastEvalAt: number | null = null;
   /** Hosts whose tick ended since the last evaluation. */
   private answered = new Set<HostRuntime>();
-  /** Each host's place in the poll interval (see beatPhase). */
-  private readonly phaseOf = new Map<HostRuntime, number>();
+  /** Each host's index, which gives its place in its tick interval (see beatPhase). */
+  private readonly indexOf = new Map<HostRuntime, number>();
   /** Each worker's latest snapshot. */
   private readonly latest = new Map<WorkerMonitor, WorkerSnapshot>();
   private watching = false;
@@ -150,8 +150,7 @@ export class Fleet {
         this.hostOf.set(w, host);
       }
     }
-    for (const [i, h] of this.hosts.entries())
-      this.phaseOf.set(h, beatPhase(i, this.hosts.length, config.pollMs));
+    for (const [i, h] of this.hosts.entries()) this.indexOf.set(h, i);
     // Keep the config's order for display.
     const order = new Map(config.workers.map((w, i) => [w, i]));
     this.monitors.sort((a, b) => order.get(a.cfg)! - order.get(b.cfg)!);
@@ -324,8 +323,15 @@ export class Fleet {
   }
 
   private nextPollAt(host: HostRuntime, startedAt: number, now: number): number {
-    // While a follower streams, the beat is the liveness cadence; the phase keeps hosts apart.
-    return nextBeatAt(startedAt, now, host.tickEveryMs, this.phaseOf.get(host) ?? 0);
+    // While a follower streams, the interval is the liveness cadence: the beats spread over it, so the
+    // hosts' 10 s ticks do not all come in the same second.
+    const every = host.tickEveryMs;
+    return nextBeatAt(
+      startedAt,
+      now,
+      every,
+      beatPhase(this.indexOf.get(host) ?? 0, this.hosts.length, every),
+    );
   }
 
   /** Resolves when no host is in the middle of a tick (tests, and a clean stop). */
