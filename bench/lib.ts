@@ -3,7 +3,15 @@
 // under many aliases), and the naive follower baseline (`ssh host tail -F`) with its /proc readings.
 
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -329,4 +337,21 @@ export function followOverSsh(
       }
     },
   };
+}
+
+/**
+ * `n` workers on `host`, each a folder under `dir` holding metrics.jsonl (with `initial`) and a pid file
+ * naming this process (so each is "running"): their metrics files, and their entries for the config.
+ */
+export function pidFileWorkers(dir: string, n: number, host: string, initial: string) {
+  const files: string[] = [];
+  const workers = Array.from({ length: n }, (_, w) => {
+    const wdir = path.join(dir, `w${w}`);
+    mkdirSync(wdir);
+    files.push(path.join(wdir, 'metrics.jsonl'));
+    writeFileSync(files[w]!, initial);
+    writeFileSync(path.join(wdir, 'train.pid'), `${process.pid}\n`);
+    return { name: `w${w}`, host, dir: wdir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } };
+  });
+  return { files, workers };
 }

@@ -8,8 +8,7 @@
 // Prints `BENCH wire_follow_bytes_per_appended_byte <r> B/B baseline=<tail -F r> ratio=<baseline/ours>`
 // and `BENCH wire_follow_idle_bytes_per_s <B/s> B/s baseline=<tail -F B/s>`.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { openFleet } from '../src/main/engine/fleet/open-fleet';
 import { startSshd } from '../test/support/sshd';
 import { startProxy } from '../test/support/tcp-proxy';
@@ -18,6 +17,7 @@ import {
   followOverSsh,
   jsonlRecord,
   note,
+  pidFileWorkers,
   QUICK,
   sleep,
   tempDir,
@@ -40,13 +40,7 @@ const wire = (p: { bytes(): { up: number; down: number } }) => {
 };
 try {
   const dir = tempDir('wire-follow');
-  const files: string[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    mkdirSync(path.join(dir, `w${w}`));
-    files.push(path.join(dir, `w${w}`, 'metrics.jsonl'));
-    writeFileSync(files[w]!, jsonlRecord(0));
-    writeFileSync(path.join(dir, `w${w}`, 'train.pid'), `${process.pid}\n`);
-  }
+  const { files, workers } = pidFileWorkers(dir, WORKERS, 'vigil', jsonlRecord(0));
   const sshConfig = writeSshConfig(sshd, [
     { name: 'vigil', port: ours.port },
     { name: 'base', port: theirs.port },
@@ -54,13 +48,7 @@ try {
   const configPath = writeVigilConfig({
     sshConfig,
     hosts: { vigil: process.env.BENCH_VITALS === '0' ? { vitals: false } : {} },
-    workers: files.map((_, w) => ({
-      name: `w${w}`,
-      host: 'vigil',
-      dir: path.join(dir, `w${w}`),
-      metrics: 'metrics.jsonl',
-      process: { pidFile: 'train.pid' },
-    })),
+    workers,
   });
   const { fleet } = await openFleet({ configPath, dataDir: tempDir('wire-follow-data') });
   const host = fleet.hosts[0]!;

@@ -9,8 +9,7 @@
 // Prints `BENCH wire_bytes_per_appended_byte <r> B/B baseline=<scp r> ratio=<scp/ours>`, the rsync
 // baseline, and the fixed cost of a poll.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { openFleet } from '../src/main/engine/fleet/open-fleet';
 import { startSshd } from '../test/support/sshd';
 import { startProxy } from '../test/support/tcp-proxy';
@@ -18,6 +17,7 @@ import {
   bench,
   jsonlRecord,
   note,
+  pidFileWorkers,
   QUICK,
   run,
   sleep,
@@ -37,13 +37,7 @@ const ours = await startProxy({ targetPort: sshd.port });
 const theirs = await startProxy({ targetPort: sshd.port });
 try {
   const dir = tempDir('wire');
-  const files: string[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    mkdirSync(path.join(dir, `w${w}`));
-    files.push(path.join(dir, `w${w}`, 'metrics.jsonl'));
-    writeFileSync(files[w]!, '');
-    writeFileSync(path.join(dir, `w${w}`, 'train.pid'), `${process.pid}\n`);
-  }
+  const { files, workers } = pidFileWorkers(dir, WORKERS, 'vigil', '');
   const sshConfig = writeSshConfig(sshd, [
     { name: 'vigil', port: ours.port },
     { name: 'base', port: theirs.port },
@@ -52,13 +46,7 @@ try {
   const configPath = writeVigilConfig({
     sshConfig,
     hosts: { vigil: {} },
-    workers: files.map((_, w) => ({
-      name: `w${w}`,
-      host: 'vigil',
-      dir: path.join(dir, `w${w}`),
-      metrics: 'metrics.jsonl',
-      process: { pidFile: 'train.pid' },
-    })),
+    workers,
   });
   const { fleet } = await openFleet({ configPath, dataDir: tempDir('wire-data') });
   const host = fleet.hosts[0]!;

@@ -33,6 +33,15 @@ async function watchOne(file: string, extra: Record<string, unknown> = {}): Prom
 
 const w = (fleet: Fleet) => fleet.snapshot().workers[0]!;
 
+/** Until the host's follower streams (it starts once the mirror has caught up). */
+const following = (fleet: Fleet) =>
+  until(
+    () => fleet.hosts[0]!.followStatus(),
+    (s) => s.mode === 'follow',
+    20_000,
+    'following',
+  );
+
 /** The pid of the follower watching a file under `dir` (its file list, in hex, is in its environment). */
 function followerOf(dir: string): number | null {
   const needle = Buffer.from(dir).toString('hex');
@@ -54,12 +63,7 @@ describe('follow mode', () => {
     writeFileSync(file, line(1));
     const fleet = await watchOne(file);
     try {
-      await until(
-        () => fleet.hosts[0]!.followStatus(),
-        (s) => s.mode === 'follow',
-        20_000,
-        'following',
-      );
+      await following(fleet);
       await until(
         () => w(fleet),
         (x) => x.records === 1,
@@ -98,12 +102,7 @@ describe('follow mode', () => {
       return m !== null && readFileSync(m).equals(readFileSync(file));
     };
     try {
-      await until(
-        () => fleet.hosts[0]!.followStatus(),
-        (s) => s.mode === 'follow',
-        20_000,
-        'following',
-      );
+      await following(fleet);
       await until(
         () => w(fleet),
         (x) => x.records === 2,
@@ -155,12 +154,7 @@ describe('follow mode', () => {
     writeFileSync(file, line(1));
     const fleet = await watchOne(file);
     try {
-      await until(
-        () => fleet.hosts[0]!.followStatus(),
-        (s) => s.mode === 'follow',
-        20_000,
-        'following',
-      );
+      await following(fleet);
       const killed = followerOf(dir);
       expect(killed).not.toBeNull();
       process.kill(killed!, 'SIGKILL');
