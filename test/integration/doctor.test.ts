@@ -26,7 +26,8 @@ describe('vigil doctor', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    run = await startTrainer({ format: 'csv', epochs: 100, intervalMs: 200 });
+    // Runs for the whole file (100 epochs had ended before the last doctor ran on a busy machine).
+    run = await startTrainer({ format: 'csv', epochs: 100_000, intervalMs: 200 });
     await run.waitForRecords(2);
   });
   afterAll(async () => {
@@ -150,7 +151,7 @@ describe('vigil doctor', () => {
         const cfg = writeConfig(own, [healthy()]);
         appendFileSync(cfg, `rsync: ${built.binary}\n`);
         const res = await runVigil(['doctor', '--config', cfg], env());
-        expect(res.code).toBe(0);
+        expect(res.code, res.stdout).toBe(0);
         const s = step(res.stdout, 'rsync');
         expect(s.mark).toBe('⚠');
         expect(s.text).toContain(`${built.binary} (from the config) is openrsync (protocol 27)`);
