@@ -87,6 +87,7 @@ class F(object):
         self.mtns = None
         self.alloc = -1
         self.dmt = None
+        self.names = set()
 
     def close(self):
         if self.fd is not None:
@@ -240,6 +241,9 @@ class Watch(object):
                 self.wds[wd] = (d, None)
         for wd, (d, _) in list(self.wds.items()):
             self.wds[wd] = (d, [f for f in self.files if d in self.dirs(f)])
+        # The names an event in a watched folder may carry for each file (its own, its link's target's).
+        for f in self.files:
+            f.names = set(os.path.basename(d) for d in (f.path, os.path.realpath(f.path)))
 
     def wait(self, timeout):
         if self.fd is None or self.missing:
@@ -265,7 +269,7 @@ class Watch(object):
                 self.wds.pop(wd, None)
                 continue
             for f in (self.wds.get(wd) or (None, []))[1] or []:
-                if f not in hit and name in (os.path.basename(f.path), os.path.basename(os.path.realpath(f.path))):
+                if f not in hit and name in f.names:
                     hit.append(f)
         if again:
             self.rewatch()
