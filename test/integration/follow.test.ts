@@ -20,15 +20,29 @@ afterAll(async () => {
 
 const line = (step: number) => `${JSON.stringify({ step, loss: 1 / step })}\n`;
 
-async function watchOne(file: string, extra: Record<string, unknown> = {}): Promise<Fleet> {
-  const dir = path.dirname(file);
+/**
+ * A metrics file holding `initial` in a folder of its own, watched by a started Fleet for the length of
+ * `body`, stopped after it whatever happens.
+ */
+async function watching(
+  initial: string,
+  body: (fleet: Fleet, file: string, dir: string) => Promise<void>,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const dir = remoteDir('vigil-follow-');
+  const file = path.join(dir, 'metrics.jsonl');
+  writeFileSync(file, initial);
   const configPath = writeConfig(sshd, [{ name: 'w', dir, metrics: path.basename(file) }], {
     hosts: { [sshd.alias]: hostFor(extra) },
     poll: '1s',
   });
   const { fleet } = await openFleet({ configPath, dataDir: freshDataDir() });
   fleet.start();
-  return fleet;
+  try {
+    await body(fleet, file, dir);
+  } finally {
+    await fleet.stop();
+  }
 }
 
 const w = (fleet: Fleet) => fleet.snapshot().workers[0]!;
@@ -57,154 +71,149 @@ function followerOf(dir: string): number | null {
 }
 
 describe('follow mode', () => {
-  it('streams appends within a fraction of the poll, and the mirror stays byte-identical', async () => {
-    const dir = remoteDir('vigil-follow-');
-    const file = path.join(dir, 'metrics.jsonl');
-    writeFileSync(file, line(1));
-    const fleet = await watchOne(file);
-    try {
-      await following(fleet);
-      await until(
-        () => w(fleet),
-        (x) => x.records === 1,
-        10_000,
-        'first record',
-      );
-      const lags: number[] = [];
-      for (let step = 2; step <= 21; step++) {
-        const t0 = Date.now();
-        appendFileSync(file, line(step));
+  it(
+    'streams appends within a fraction of the poll, and the mirror stays byte-identical',
+    () =>
+      watching(line(1), async (fleet, file) => {
+        await following(fleet);
         await until(
           () => w(fleet),
-          (x) => x.records === step,
-          5000,
-          `record ${step}`,
+          (x) => x.records === 1,
+          10_000,
+          'first record',
         );
-        lags.push(Date.now() - t0);
-      }
-      lags.sort((a, b) => a - b);
-      // A poll every second would put the median near 500 ms.
-      expect(lags[10]!).toBeLessThan(250);
-      expect(readFileSync(w(fleet).mirror!).equals(readFileSync(file))).toBe(true);
-      expect(fleet.hosts[0]!.tickEveryMs).toBe(10_000);
-    } finally {
-      await fleet.stop();
-    }
-  }, 60_000);
+        const lags: number[] = [];
+        for (let step = 2; step <= 21; step++) {
+          const t0 = Date.now();
+          appendFileSync(file, line(step));
+          await until(
+            () => w(fleet),
+            (x) => x.records === step,
+            5000,
+            `record ${step}`,
+          );
+          lags.push(Date.now() - t0);
+        }
+        lags.sort((a, b) => a - b);
+        // A poll every second would put the median near 500 ms.
+        expect(lags[10]!).toBeLessThan(250);
+        expect(readFileSync(w(fleet).mirror!).equals(readFileSync(file))).toBe(true);
+        expect(fleet.hosts[0]!.tickEveryMs).toBe(10_000);
+      }),
+    60_000,
+  );
 
-  it('keeps the mirror exact through truncation, replacement, rotation and an in-place rewrite', async () => {
-    const dir = remoteDir('vigil-follow-');
-    const file = path.join(dir, 'metrics.jsonl');
-    writeFileSync(file, line(1) + line(2));
-    const fleet = await watchOne(file);
-    const mirrorEquals = () => {
-      const m = w(fleet).mirror;
-      return m !== null && readFileSync(m).equals(readFileSync(file));
-    };
-    try {
-      await following(fleet);
-      await until(
-        () => w(fleet),
-        (x) => x.records === 2,
-        10_000,
-        'two records',
-      );
-      truncateSync(file, 0);
-      appendFileSync(file, line(10));
-      await until(
-        () => mirrorEquals() && w(fleet).records === 1,
-        (x) => x,
-        10_000,
-        'after truncation',
-      );
-      writeFileSync(`${file}.new`, line(20) + line(21));
-      renameSync(`${file}.new`, file);
-      await until(
-        () => mirrorEquals() && w(fleet).records === 2,
-        (x) => x,
-        10_000,
-        'after replacement',
-      );
-      renameSync(file, `${file}.1`);
-      writeFileSync(file, line(30));
-      await until(
-        () => mirrorEquals() && w(fleet).records === 1,
-        (x) => x,
-        10_000,
-        'after rotation',
-      );
-      // Same length, other bytes: only the overlap check can tell.
-      const before = readFileSync(file, 'utf8');
-      writeFileSync(file, before.replace('30', '31') + line(32));
-      await until(
-        () => mirrorEquals(),
-        (x) => x,
-        10_000,
-        'after an in-place rewrite',
-      );
-      expect(fleet.hosts[0]!.followStatus().mode).toBe('follow');
-    } finally {
-      await fleet.stop();
-    }
-  }, 60_000);
+  it(
+    'keeps the mirror exact through truncation, replacement, rotation and an in-place rewrite',
+    () =>
+      watching(line(1) + line(2), async (fleet, file) => {
+        const mirrorEquals = () => {
+          const m = w(fleet).mirror;
+          return m !== null && readFileSync(m).equals(readFileSync(file));
+        };
+        await following(fleet);
+        await until(
+          () => w(fleet),
+          (x) => x.records === 2,
+          10_000,
+          'two records',
+        );
+        truncateSync(file, 0);
+        appendFileSync(file, line(10));
+        await until(
+          () => mirrorEquals() && w(fleet).records === 1,
+          (x) => x,
+          10_000,
+          'after truncation',
+        );
+        writeFileSync(`${file}.new`, line(20) + line(21));
+        renameSync(`${file}.new`, file);
+        await until(
+          () => mirrorEquals() && w(fleet).records === 2,
+          (x) => x,
+          10_000,
+          'after replacement',
+        );
+        renameSync(file, `${file}.1`);
+        writeFileSync(file, line(30));
+        await until(
+          () => mirrorEquals() && w(fleet).records === 1,
+          (x) => x,
+          10_000,
+          'after rotation',
+        );
+        // Same length, other bytes: only the overlap check can tell.
+        const before = readFileSync(file, 'utf8');
+        writeFileSync(file, before.replace('30', '31') + line(32));
+        await until(
+          () => mirrorEquals(),
+          (x) => x,
+          10_000,
+          'after an in-place rewrite',
+        );
+        expect(fleet.hosts[0]!.followStatus().mode).toBe('follow');
+      }),
+    60_000,
+  );
 
-  it('a follower killed with SIGKILL is noticed and started again; nothing is lost or doubled', async () => {
-    const dir = remoteDir('vigil-follow-');
-    const file = path.join(dir, 'metrics.jsonl');
-    writeFileSync(file, line(1));
-    const fleet = await watchOne(file);
-    try {
-      await following(fleet);
-      const killed = followerOf(dir);
-      expect(killed).not.toBeNull();
-      process.kill(killed!, 'SIGKILL');
-      const t0 = Date.now();
-      appendFileSync(file, line(2));
-      await until(
-        () => followerOf(dir),
-        (pid) => pid !== null && pid !== killed,
-        40_000,
-        'a new follower',
-      );
-      await until(
-        () => w(fleet),
-        (x) => x.records === 2,
-        10_000,
-        'the record written meanwhile',
-      );
-      const back = Date.now() - t0;
-      appendFileSync(file, line(3));
-      await until(
-        () => w(fleet),
-        (x) => x.records === 3,
-        5000,
-        'the next record',
-      );
-      expect(readFileSync(w(fleet).mirror!).equals(readFileSync(file))).toBe(true);
-      // Three missed heartbeats (15 s) noticed at the next 10 s tick at the latest.
-      expect(back).toBeLessThan(30_000);
-      expect(fleet.hosts[0]!.followStatus().mode).toBe('follow');
-    } finally {
-      await fleet.stop();
-    }
-  }, 90_000);
+  it(
+    'a follower killed with SIGKILL is noticed and started again; nothing is lost or doubled',
+    () =>
+      watching(line(1), async (fleet, file, dir) => {
+        await following(fleet);
+        const killed = followerOf(dir);
+        expect(killed).not.toBeNull();
+        process.kill(killed!, 'SIGKILL');
+        const t0 = Date.now();
+        appendFileSync(file, line(2));
+        await until(
+          () => followerOf(dir),
+          (pid) => pid !== null && pid !== killed,
+          40_000,
+          'a new follower',
+        );
+        await until(
+          () => w(fleet),
+          (x) => x.records === 2,
+          10_000,
+          'the record written meanwhile',
+        );
+        const back = Date.now() - t0;
+        appendFileSync(file, line(3));
+        await until(
+          () => w(fleet),
+          (x) => x.records === 3,
+          5000,
+          'the next record',
+        );
+        expect(readFileSync(w(fleet).mirror!).equals(readFileSync(file))).toBe(true);
+        // Three missed heartbeats (15 s) noticed at the next 10 s tick at the latest.
+        expect(back).toBeLessThan(30_000);
+        expect(fleet.hosts[0]!.followStatus().mode).toBe('follow');
+      }),
+    90_000,
+  );
 
-  it('polls as before when the host says follow: false', async () => {
-    const dir = remoteDir('vigil-follow-');
-    const file = path.join(dir, 'metrics.jsonl');
-    writeFileSync(file, line(1));
-    const fleet = await watchOne(file, { follow: false });
-    try {
-      await until(
-        () => w(fleet),
-        (x) => x.records === 1,
-        10_000,
-        'first record',
-      );
-      expect(fleet.hosts[0]!.followStatus()).toEqual({ mode: 'poll', detail: 'follow: false in the config' });
-      expect(fleet.hosts[0]!.tickEveryMs).toBe(1000);
-    } finally {
-      await fleet.stop();
-    }
-  }, 30_000);
+  it(
+    'polls as before when the host says follow: false',
+    () =>
+      watching(
+        line(1),
+        async (fleet) => {
+          await until(
+            () => w(fleet),
+            (x) => x.records === 1,
+            10_000,
+            'first record',
+          );
+          expect(fleet.hosts[0]!.followStatus()).toEqual({
+            mode: 'poll',
+            detail: 'follow: false in the config',
+          });
+          expect(fleet.hosts[0]!.tickEveryMs).toBe(1000);
+        },
+        { follow: false },
+      ),
+    30_000,
+  );
 });

@@ -104,10 +104,21 @@ export class MetricsSource {
     if (!this.glob) this.units.set('', this.makeUnit('', path.join(mirrorDir, mirrored), this.records));
   }
 
+  /** The format the config forces, if any. */
+  private get forced(): string | undefined {
+    return this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
+  }
+
+  /** Whether a file of this name is rewritten whole at each save (trainer_state.json), by format. */
+  private wholeFile(fileName: string): boolean {
+    const forced = this.forced;
+    return FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(fileName) >= 0.9));
+  }
+
   private makeUnit(id: string, mirror: string, store: RecordStore): Unit {
     const mirrorName = path.basename(mirror);
     const fileName = path.posix.basename(id || this.cfg.metrics.path);
-    const forced = this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
+    const forced = this.forced;
     const unit: Unit = {
       id,
       mirrorName,
@@ -129,7 +140,7 @@ export class MetricsSource {
       }),
       file: undefined as unknown as TrackedFile,
     };
-    const whole = FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(fileName) >= 0.9));
+    const whole = this.wholeFile(fileName);
     const tee = id === '' && !whole ? (this.extras.tee ?? null) : null;
     const consumer = tee
       ? {
@@ -250,11 +261,7 @@ export class MetricsSource {
     const paths = this.glob ? (probe.globs.get(target) ?? []) : [target];
     return paths.map((remote) => {
       const file = this.units.get(this.glob ? remote : '')?.file;
-      const name = path.posix.basename(remote);
-      const forced = this.cfg.metrics.format ?? (this.cfg.metrics.regex ? 'regex' : undefined);
-      const whole = file
-        ? file.mode === 'whole'
-        : FORMATS.some((f) => f.wholeFile && (forced ? f.id === forced : f.byName(name) >= 0.9));
+      const whole = file ? file.mode === 'whole' : this.wholeFile(path.posix.basename(remote));
       return { path: remote, whole, position: file?.position() ?? null };
     });
   }
