@@ -1,6 +1,7 @@
 // Follow mode on the real sshd: the follower streams appended bytes through the control shell, the
 // mirror stays byte-identical through the file's faults, and ticks slow to the liveness cadence.
 
+import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,6 +193,62 @@ describe('follow mode', () => {
         expect(fleet.hosts[0]!.followStatus().mode).toBe('follow');
       }),
     90_000,
+  );
+
+  it(
+    'checks the processes itself: an ended run is told within seconds, and no probe runs meanwhile',
+    async () => {
+      const dir = remoteDir('vigil-follow-');
+      const marker = `vigil-follow-trainer-${process.pid}-${Date.now()}`;
+      const byPid = spawn('sh', ['-c', `sleep 120; : ${marker}-a`], { stdio: 'ignore' });
+      const byMatch = spawn('sh', ['-c', `sleep 120; : ${marker}-b`], { stdio: 'ignore' });
+      try {
+        writeFileSync(path.join(dir, 'a.pid'), `${byPid.pid}\n`);
+        for (const n of ['a', 'b']) writeFileSync(path.join(dir, `${n}.jsonl`), line(1));
+        const configPath = writeConfig(
+          sshd,
+          [
+            { name: 'a', dir, metrics: 'a.jsonl', process: { pidFile: 'a.pid' } },
+            { name: 'b', dir, metrics: 'b.jsonl', process: { match: `${marker}-b` } },
+          ],
+          { poll: '1s' },
+        );
+        const { fleet } = await openFleet({ configPath, dataDir: freshDataDir() });
+        fleet.start();
+        try {
+          await following(fleet);
+          const state = (name: string) => fleet.snapshot().workers.find((x) => x.name === name)!.process;
+          await until(
+            () => [state('a'), state('b')],
+            (s) => s[0] === 'running' && s[1] === 'running',
+            20_000,
+            'both running',
+          );
+          const host = fleet.hosts[0]!;
+          // Once the follower has said of every file and process, a tick has nothing left to ask.
+          await until(() => host.follower.omittable().patterns.size, (n) => n === 1, 10_000, 'settled');
+          const probes = host.probesRun;
+          const t0 = Date.now();
+          for (const [name, child] of [['a', byPid], ['b', byMatch]] as const) {
+            const killedAt = Date.now();
+            child.kill('SIGKILL');
+            await until(() => state(name), (s) => s === 'exited', 10_000, `${name} exited`);
+            // The follower's sweep is every 5 s; a probe's tick would be every 10 s.
+            expect(Date.now() - killedAt).toBeLessThan(6500);
+          }
+          // At least one 10 s tick has passed: it ran no probe (the remote clock is due every 10 min).
+          await new Promise((r) => setTimeout(r, Math.max(0, 11_000 - (Date.now() - t0))));
+          expect(host.probesRun).toBe(probes);
+          expect(host.connection).toBe('ok');
+        } finally {
+          await fleet.stop();
+        }
+      } finally {
+        byPid.kill('SIGKILL');
+        byMatch.kill('SIGKILL');
+      }
+    },
+    60_000,
   );
 
   it(

@@ -23,6 +23,7 @@ import {
   type FollowEvent,
   FollowStreamReader,
   followFilesEnv,
+  followListEnv,
 } from '../../src/main/engine/remote';
 import { remoteDir } from '../chaos/files-support';
 import { until } from './helpers';
@@ -33,7 +34,10 @@ afterEach(() => {
   for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
 });
 
-function follow(paths: string[], opts: { shellPid?: number; heartbeatS?: number } = {}) {
+function follow(
+  paths: string[],
+  opts: { shellPid?: number; heartbeatS?: number; pidFiles?: string[]; patterns?: string[] } = {},
+) {
   const specs = paths.map((p) => ({
     path: p,
     mode: 'a' as const,
@@ -48,11 +52,17 @@ function follow(paths: string[], opts: { shellPid?: number; heartbeatS?: number 
       VIGIL_SHELL_PID: String(opts.shellPid ?? process.pid),
       [FOLLOW_ENV.files]: followFilesEnv(specs),
       [FOLLOW_ENV.heartbeat]: String(opts.heartbeatS ?? 10),
+      [FOLLOW_ENV.pidFiles]: followListEnv(opts.pidFiles ?? []),
+      [FOLLOW_ENV.patterns]: followListEnv(opts.patterns ?? []),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
-  const reader = new FollowStreamReader(NONCE, paths.length);
+  const reader = new FollowStreamReader(NONCE, {
+    files: paths.length,
+    pidFiles: opts.pidFiles?.length ?? 0,
+    patterns: opts.patterns?.length ?? 0,
+  });
   const events: FollowEvent[] = [];
   child.stdout!.on('data', (c: Buffer) => events.push(...reader.push(c)));
   const bytesOf = (id: number) =>
@@ -192,5 +202,53 @@ describe('the follower script', () => {
       5000,
       'the follower to end with its stream',
     );
+  }, 30_000);
+
+  it('says what each pid file and pattern shows, and again only when it changes', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const file = path.join(dir, 'm.jsonl');
+    writeFileSync(file, 'x\n');
+    const marker = `vigil-liveness-${process.pid}-${Date.now()}`;
+    const trainer = spawn('sh', ['-c', `sleep 60; : ${marker}`]);
+    running.push(trainer);
+    const pidFile = path.join(dir, 'train.pid');
+    writeFileSync(pidFile, `${trainer.pid} extra words\n`);
+    const badFile = path.join(dir, 'bad.pid');
+    writeFileSync(badFile, 'pid=12\n');
+    const fifo = path.join(dir, 'fifo.pid');
+    spawn('mkfifo', [fifo]);
+    await until(() => existsSync(fifo), (x) => x, 5000, 'fifo');
+    const f = follow([file], {
+      heartbeatS: 0.3,
+      pidFiles: [pidFile, badFile, fifo, path.join(dir, 'none.pid')],
+      patterns: [marker, `${marker}-never`],
+    });
+    const lastOf = () => {
+      const pids = new Map<number, string>();
+      const patterns = new Map<number, boolean | null>();
+      for (const e of f.events) {
+        if (e.kind === 'pid') pids.set(e.id, JSON.stringify(e.answer));
+        if (e.kind === 'pattern') patterns.set(e.id, e.found);
+      }
+      return { pids, patterns };
+    };
+    await until(lastOf, (l) => l.pids.size === 4 && l.patterns.size === 2, 10_000, 'every answer');
+    let now = lastOf();
+    expect(now.pids.get(0)).toBe(JSON.stringify({ kind: 'running', pid: trainer.pid }));
+    expect(now.pids.get(1)).toBe(JSON.stringify({ kind: 'bad', content: 'pid=12' }));
+    expect(now.pids.get(2)).toBe(JSON.stringify({ kind: 'not-regular', what: 'a named pipe' }));
+    expect(now.pids.get(3)).toBe(JSON.stringify({ kind: 'no-file' }));
+    expect([now.patterns.get(0), now.patterns.get(1)]).toEqual([true, false]);
+    // Several sweeps with nothing changed: nothing said again.
+    const said = () => f.events.filter((e) => e.kind === 'pid' || e.kind === 'pattern').length;
+    const before = said();
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(said()).toBe(before);
+    trainer.kill('SIGKILL');
+    await until(lastOf, (l) => l.patterns.get(0) === false && l.pids.get(0)?.includes('dead') === true, 10_000, 'gone');
+    now = lastOf();
+    expect(now.pids.get(0)).toBe(JSON.stringify({ kind: 'dead', pid: trainer.pid }));
+    expect(said()).toBe(before + 2);
+    expect(f.reader.error).toBeNull();
   }, 30_000);
 });

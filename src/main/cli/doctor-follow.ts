@@ -79,7 +79,7 @@ export async function checkFollow(
 }
 
 function startMark(stream: SideStream, nonce: string): Promise<{ mode: string | null; why: string }> {
-  const reader = new FollowStreamReader(nonce, 0);
+  const reader = new FollowStreamReader(nonce, { files: 0 });
   return new Promise((resolve) => {
     const done = (mode: string | null, why: string) => {
       clearTimeout(timer);

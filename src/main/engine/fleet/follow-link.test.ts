@@ -23,11 +23,11 @@ function fakeStream(): SideStream & { send(text: string | Buffer): void; finish(
   };
 }
 
-function linkOver(paths: string[]) {
+function linkOver(paths: string[], liveness = { pidFiles: [] as string[], patterns: [] as string[] }) {
   const changed: string[][] = [];
   const ended: string[] = [];
   const specs = paths.map((path) => ({ path, mode: 'a' as const, inode: 7, offset: 1000, tail }));
-  const link = new FollowLink(specs, NONCE, 'k', () => 0, {
+  const link = new FollowLink(specs, liveness, NONCE, 'k', () => 0, {
     onChanged: (p) => changed.push([...p]),
     onEnded: (why) => ended.push(why),
   });
@@ -170,5 +170,46 @@ describe('HostFollower', () => {
     f.connected();
     await f.keep(session, [spec]);
     expect(streams).toHaveLength(4);
+  });
+
+  it('answers for the processes once it has said of each, and only while it is heard', async () => {
+    const streams: ReturnType<typeof fakeStream>[] = [];
+    const nonces: string[] = [];
+    let now = 0;
+    const ticking = { now: () => now, setTimeout: () => ({ cancel() {} }) } as never;
+    const changed: string[][] = [];
+    const f = new HostFollower({
+      clock: ticking,
+      enabled: true,
+      onChanged: (p) => changed.push([...p]),
+      onEnded: () => {},
+    });
+    const liveness = { pidFiles: ['/r/train.pid'], patterns: ['train.py'] };
+    await f.keep(sessionSaying('started 4242\n', streams, nonces), [spec], liveness);
+    streams[0]!.send(`\n@VF ${nonces[0]} inotify\ni 0 7 1000 6\np 0 6\nrun 42`);
+    // The pattern is not said yet: the probe still asks for both.
+    expect(f.omittable().pidFiles.size + f.omittable().patterns.size).toBe(0);
+    streams[0]!.send('q 0 0\n');
+    expect(f.omittable()).toEqual({
+      files: new Set(['/r/m.jsonl']),
+      pidFiles: new Set(['/r/train.pid']),
+      patterns: new Set(['train.py']),
+    });
+    const probe = probeOf({});
+    let seen = f.overlay(probe, () => null);
+    expect(seen.pids.get('/r/train.pid')).toEqual({ kind: 'running', pid: 42 });
+    expect(seen.patterns.get('train.py')).toBe(true);
+    streams[0]!.send('p 0 7\ndead 42q 0 1\n');
+    expect(changed.at(-1)).toEqual(['/r/train.pid', '\0pattern train.py']);
+    seen = f.overlay(probe, () => null);
+    expect(seen.pids.get('/r/train.pid')).toEqual({ kind: 'dead', pid: 42 });
+    expect(seen.patterns.get('train.py')).toBe(false);
+    // Quiet for longer than a heartbeat and a half: the probe asks for everything again.
+    now = 7600;
+    expect(f.omittable()).toEqual({ files: new Set(), pidFiles: new Set(), patterns: new Set() });
+    // A pid answer off the format ends the stream: nothing it said stands.
+    streams[0]!.send('p 0 5\nmaybe');
+    expect(f.on).toBe(false);
+    expect(f.overlay(probe, () => null).pids.size).toBe(0);
   });
 });

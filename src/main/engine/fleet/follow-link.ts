@@ -3,7 +3,7 @@
 // stream is a cache and a trigger, never a judge: the tracked files still decide (overlap, truncation,
 // replacement), and anything the cache does not hold is read over SFTP.
 
-import type { FileProbe, FollowEvent, FollowFileSpec } from '../remote';
+import type { FileProbe, FollowEvent, FollowFileSpec, FollowLivenessSpec, PidProbe } from '../remote';
 import { FILE_TYPES, FollowStreamReader } from '../remote';
 import type { SideStream } from '../ssh';
 
@@ -18,6 +18,9 @@ interface Followed {
   cacheStart: number;
   cache: Buffer;
 }
+
+/** The key a pattern's changes are told under (with the paths of files and pid files). */
+export const patternKey = (pattern: string) => `\0pattern ${pattern}`;
 
 /** A cache beyond this is dropped (its bytes are read over SFTP): a reader far behind holds no more. */
 const MAX_CACHE = 16 << 20;
@@ -35,9 +38,13 @@ export class FollowLink {
   private readonly files: Followed[];
   private readonly byPath = new Map<string, Followed>();
   private stream: SideStream | null = null;
+  /** What each pid file and pattern last showed, as the follower said (undefined: nothing said yet). */
+  private readonly pids: (PidProbe | undefined)[];
+  private readonly patterns: (boolean | null | undefined)[];
 
   constructor(
     specs: FollowFileSpec[],
+    readonly liveness: FollowLivenessSpec,
     nonce: string,
     /** Identifies the file set, so the host knows when to start anew. */
     readonly key: string,
@@ -49,7 +56,13 @@ export class FollowLink {
       onEnded: (why: string) => void;
     },
   ) {
-    this.reader = new FollowStreamReader(nonce, specs.length);
+    this.reader = new FollowStreamReader(nonce, {
+      files: specs.length,
+      pidFiles: liveness.pidFiles.length,
+      patterns: liveness.patterns.length,
+    });
+    this.pids = liveness.pidFiles.map(() => undefined);
+    this.patterns = liveness.patterns.map(() => undefined);
     this.files = specs.map((spec) => ({
       spec,
       view: null,
@@ -85,6 +98,23 @@ export class FollowLink {
   /** True when every file has been reported at least once. */
   get settled(): boolean {
     return this.state === 'on' && this.files.every((f) => f.view !== null);
+  }
+
+  /** True when every pid file and pattern has been reported at least once. */
+  get livenessSettled(): boolean {
+    return this.state === 'on' && this.pids.every((p) => p !== undefined) && this.patterns.every((p) => p !== undefined);
+  }
+
+  /** What pid file `path` last showed, or undefined (not checked here, or not said yet). */
+  pidOf(path: string): PidProbe | undefined {
+    const i = this.liveness.pidFiles.indexOf(path);
+    return this.state === 'on' && i >= 0 ? this.pids[i] : undefined;
+  }
+
+  /** Whether `pattern` was last seen running (null: cannot tell), or undefined (not said). */
+  patternOf(pattern: string): boolean | null | undefined {
+    const i = this.liveness.patterns.indexOf(pattern);
+    return this.state === 'on' && i >= 0 ? this.patterns[i] : undefined;
   }
 
   /**
@@ -124,6 +154,16 @@ export class FollowLink {
       return;
     }
     if (e.kind === 'heartbeat' || e.kind === 'fatal') return;
+    if (e.kind === 'pid') {
+      this.pids[e.id] = e.answer;
+      changed.add(this.liveness.pidFiles[e.id]!);
+      return;
+    }
+    if (e.kind === 'pattern') {
+      this.patterns[e.id] = e.found;
+      changed.add(patternKey(this.liveness.patterns[e.id]!));
+      return;
+    }
     const f = this.files[e.id]!;
     changed.add(f.spec.path);
     switch (e.kind) {

@@ -12,7 +12,9 @@ import {
   FOLLOW_LAUNCH,
   FOLLOWER_PY,
   type FollowFileSpec,
+  type FollowLivenessSpec,
   followFilesEnv,
+  followListEnv,
   NONCE_VAR,
   newNonce,
   type ProbeResult,
@@ -27,6 +29,11 @@ import { FollowLink } from './follow-link';
 export const FOLLOW_HEARTBEAT_S = 5;
 /** With no word from a running follower for this long (three heartbeats), it is started anew. */
 const SILENT_MS = 3 * FOLLOW_HEARTBEAT_S * 1000;
+/**
+ * The probe leaves out what the follower reports only while it was heard this recently: a heartbeat and
+ * a half. A host that freezes is then probed (and the probe's silence seen) within one tick, as in polling.
+ */
+const FRESH_MS = 1.5 * FOLLOW_HEARTBEAT_S * 1000;
 /** A follower that has not started within this long failed to. */
 const START_MS = 10_000;
 /** Failures in a row (on one connection) before the host is polled until it reconnects. */
@@ -39,6 +46,16 @@ export interface FollowStatus {
 }
 
 type Position = FollowedFile['position'] & {};
+
+/** What a probe may leave out because the follower reports it (see HostFollower.omittable). */
+export interface Omittable {
+  files: Set<string>;
+  pidFiles: Set<string>;
+  patterns: Set<string>;
+}
+
+/** True when nothing is left out. */
+export const omitsNothing = (o: Omittable) => o.files.size + o.pidFiles.size + o.patterns.size === 0;
 
 export class HostFollower {
   private link: FollowLink | null = null;
@@ -76,12 +93,19 @@ export class HostFollower {
   }
 
   /**
-   * The files the probe may leave out: every followed file, once the follower has reported each (it
-   * tells their changes the moment they happen); none otherwise.
+   * What the probe may leave out: every followed file once the follower has reported each (it tells their
+   * changes the moment they happen), and the pid files and patterns once it has reported them all; only
+   * while the follower was heard within FRESH_MS, so that a follower gone quiet (a host freezing) never
+   * stands in for an answer. Nothing otherwise.
    */
-  omittable(): Set<string> {
+  omittable(): Omittable {
     const link = this.link;
-    return link?.settled ? new Set(link.paths) : new Set();
+    const fresh = link?.state === 'on' && this.opts.clock.now() - link.lastHeardAt <= FRESH_MS;
+    return {
+      files: fresh && link.settled ? new Set(link.paths) : new Set(),
+      pidFiles: fresh && link.livenessSettled ? new Set(link.liveness.pidFiles) : new Set(),
+      patterns: fresh && link.livenessSettled ? new Set(link.liveness.patterns) : new Set(),
+    };
   }
 
   /** A new connection: the follower is tried again. */
@@ -103,7 +127,8 @@ export class HostFollower {
   /**
    * The probe as the workers should see it: each followed file as the follower last said; one the
    * follower has not reported yet stays as its mirror stands (nothing is read around the follower, so
-   * what it sends later always continues what the mirror holds).
+   * what it sends later always continues what the mirror holds). Pid files and patterns as the follower
+   * last said, when it has: it says each change within a sweep, so its word is never the older one.
    */
   overlay(probe: ProbeResult, positionOf: (path: string) => Position | null): ProbeResult {
     const link = this.link;
@@ -127,7 +152,17 @@ export class HostFollower {
           },
         });
     }
-    return { ...probe, files };
+    const pids = new Map(probe.pids);
+    for (const path of link.liveness.pidFiles) {
+      const said = link.pidOf(path);
+      if (said !== undefined) pids.set(path, said);
+    }
+    const patterns = new Map(probe.patterns);
+    for (const pattern of link.liveness.patterns) {
+      const said = link.patternOf(pattern);
+      if (said !== undefined) patterns.set(pattern, said);
+    }
+    return { ...probe, files, pids, patterns };
   }
 
   /** A read served from the stream when it holds the bytes, else null (read over SFTP). */
@@ -139,7 +174,11 @@ export class HostFollower {
    * After an answer: starts the follower over `files` if none runs over them (or the one running has
    * gone quiet, or never started). Never throws.
    */
-  async keep(session: SshSession, files: FollowFileSpec[]): Promise<void> {
+  async keep(
+    session: SshSession,
+    files: FollowFileSpec[],
+    liveness: FollowLivenessSpec = { pidFiles: [], patterns: [] },
+  ): Promise<void> {
     if (!this.opts.enabled || this.gaveUp !== null) return;
     const now = this.opts.clock.now();
     const link = this.link;
@@ -147,7 +186,7 @@ export class HostFollower {
       link.close(`the follower did not start within ${START_MS / 1000} s`);
     else if (link?.state === 'on' && now - link.lastHeardAt > SILENT_MS)
       link.close(`no word from the follower for ${Math.round((now - link.lastHeardAt) / 1000)} s`);
-    const key = JSON.stringify(files.map((f) => [f.path, f.mode]));
+    const key = JSON.stringify([files.map((f) => [f.path, f.mode]), liveness]);
     if (this.link && this.link.state !== 'ended' && this.link.key === key) return;
     if (this.link && this.link.state !== 'ended') await this.stop(session, 'the files changed');
     if (files.length === 0 || !session.alive) return;
@@ -155,13 +194,18 @@ export class HostFollower {
       this.gaveUp = 'this connection cannot carry a stream';
       return;
     }
-    await this.start(session, files, key);
+    await this.start(session, files, liveness, key);
   }
 
-  private async start(session: SshSession, files: FollowFileSpec[], key: string): Promise<void> {
+  private async start(
+    session: SshSession,
+    files: FollowFileSpec[],
+    liveness: FollowLivenessSpec,
+    key: string,
+  ): Promise<void> {
     const nonce = newNonce(randomBytes);
     const clock = this.opts.clock;
-    const next: FollowLink = new FollowLink(files, nonce, key, () => clock.now(), {
+    const next: FollowLink = new FollowLink(files, liveness, nonce, key, () => clock.now(), {
       onChanged: (paths) => this.opts.onChanged(paths),
       onEnded: (why) => this.ended(next, why),
     });
@@ -176,6 +220,8 @@ export class HostFollower {
           [FOLLOW_ENV.source]: FOLLOWER_PY,
           [FOLLOW_ENV.files]: followFilesEnv(files),
           [FOLLOW_ENV.heartbeat]: String(FOLLOW_HEARTBEAT_S),
+          [FOLLOW_ENV.pidFiles]: followListEnv(liveness.pidFiles),
+          [FOLLOW_ENV.patterns]: followListEnv(liveness.patterns),
         },
       });
       const started = /^started (\d+)$/m.exec(result.stdout);

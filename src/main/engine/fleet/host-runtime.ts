@@ -16,6 +16,7 @@ import {
   buildProbeScript,
   buildVitalsScript,
   type FollowFileSpec,
+  type FollowLivenessSpec,
   type ProbeRequest,
   type ProbeResult,
   runProbe,
@@ -23,7 +24,8 @@ import {
   type VitalsRequest,
 } from '../remote';
 import { type ResolvedHost, remotePath, type SshConnector, SshError, type SshSession } from '../ssh';
-import { type FollowStatus, HostFollower } from './host-follower';
+import { patternKey } from './follow-link';
+import { type FollowStatus, HostFollower, type Omittable, omitsNothing } from './host-follower';
 import { type HostAlert, HostWatch } from './host-watch';
 import { VitalsSampler, type VitalsWorker } from './vitals-sampler';
 import type { HostView, WorkerMonitor } from './worker-monitor';
@@ -67,6 +69,28 @@ const VITALS_TIMEOUT_MS = 4000;
 /** While a follower streams, ticks (processes, mtimes, vitals, new glob matches) come this often. */
 export const FOLLOW_TICK_MS = 10_000;
 
+const NOTHING_OMITTED: Omittable = { files: new Set(), pidFiles: new Set(), patterns: new Set() };
+
+/** A probe request with nothing in it: no file, pid file, pattern or glob, and the clock not due. */
+function askingNothing(req: ProbeRequest): boolean {
+  return (
+    req.files.length + req.pidFiles.length + req.patterns.length + (req.globs?.length ?? 0) === 0 && !req.clock
+  );
+}
+
+/** The answer to a probe that asked nothing. */
+function emptyAnswer(): ProbeResult {
+  return {
+    files: new Map(),
+    globs: new Map(),
+    pids: new Map(),
+    patterns: new Map(),
+    remoteNowSec: null,
+    stray: [],
+    error: null,
+  };
+}
+
 export class HostRuntime {
   connection: ConnectionState = 'unknown';
   reason: string | null = null;
@@ -74,6 +98,8 @@ export class HostRuntime {
   clockOffsetMs = 0;
   /** Connection attempts made, for tests and the chaos table. */
   attempts = 0;
+  /** Probe scripts run, for tests and benches (a followed host runs them only when something is due). */
+  probesRun = 0;
   private session: SshSession | null = null;
   private connecting: Promise<SshSession | null> | null = null;
   private failures = 0;
@@ -272,7 +298,7 @@ export class HostRuntime {
     this.setState(state, reason);
   }
 
-  probeRequest(home: string, omit: Set<string> = new Set()): ProbeRequest {
+  probeRequest(home: string, omit: Omittable = NOTHING_OMITTED): ProbeRequest {
     const files: string[] = [];
     const globs: string[] = [];
     const pidFiles: string[] = [];
@@ -287,11 +313,13 @@ export class HostRuntime {
         continue;
       }
       // A followed file's identity and size come from its follower: the probe need not stat it.
+      // So do the processes, once it has said of each.
       if (p.metricsIsGlob) globs.push(p.metrics);
-      else if (!omit.has(p.metrics)) files.push(p.metrics);
-      if (p.log && !omit.has(p.log)) files.push(p.log);
-      if (p.pidFile) pidFiles.push(p.pidFile);
-      if (w.pattern !== null && !patterns.includes(w.pattern)) patterns.push(w.pattern);
+      else if (!omit.files.has(p.metrics)) files.push(p.metrics);
+      if (p.log && !omit.files.has(p.log)) files.push(p.log);
+      if (p.pidFile && !omit.pidFiles.has(p.pidFile) && !pidFiles.includes(p.pidFile)) pidFiles.push(p.pidFile);
+      if (w.pattern !== null && !omit.patterns.has(w.pattern) && !patterns.includes(w.pattern))
+        patterns.push(w.pattern);
     }
     const now = this.opts.clock.now();
     return { files, globs, pidFiles, patterns, clock: now - this.lastClockAt >= CLOCK_EVERY_MS };
@@ -311,12 +339,21 @@ export class HostRuntime {
     const omitted = this.follower.omittable();
     const req = this.probeRequest(session.home, omitted);
     const clock = this.opts.clock;
-    const t0 = clock.now();
+    // The follower reports everything this probe would ask: no script runs; its word is the answer, as
+    // of when it was last heard (omittable() made sure that was within a heartbeat and a half).
+    const heard = this.follower.heardAt;
+    const skip = !omitsNothing(omitted) && askingNothing(req) && heard !== null;
+    let t0 = skip ? heard : clock.now();
     let probe: ProbeResult;
     try {
-      probe = await runProbe(session, req, this.probeScript(req), this.opts.probeTimeoutMs ?? 20_000);
+      if (!skip) this.probesRun++;
+      probe = skip
+        ? emptyAnswer()
+        : await runProbe(session, req, this.probeScript(req), this.opts.probeTimeoutMs ?? 20_000);
       // The follower ended while the probe ran without its files: ask again, with them.
-      if (omitted.size > 0 && !this.follower.on && session.alive) {
+      if (!omitsNothing(omitted) && !this.follower.on && session.alive) {
+        t0 = clock.now();
+        this.probesRun++;
         const full = this.probeRequest(session.home);
         probe = await runProbe(session, full, this.probeScript(full), this.opts.probeTimeoutMs ?? 20_000);
       }
@@ -325,7 +362,7 @@ export class HostRuntime {
         this.setState('degraded', `the remote shell did not answer: ${(e as Error).message}`);
       return { more: false, contacted: false };
     }
-    const t1 = clock.now();
+    const t1 = skip && this.follower.on ? t0 : clock.now();
     if (probe.error !== null) {
       // An answer that breaks the format is believed in no part: no worker is judged on it.
       const why = `the host's answer could not be read (${probe.error})`;
@@ -338,7 +375,7 @@ export class HostRuntime {
       this.clockOffsetMs = probe.remoteNowSec * 1000 - (t0 + t1) / 2;
       this.lastClockAt = t1;
     }
-    this.lastContactAt = t1;
+    this.lastContactAt = Math.max(t1, this.lastContactAt ?? t1);
     // Until each worker has read what this answer shows, a recovery is not told (with old values).
     for (const w of this.workers) w.catchingUp = true;
     this.watch.contacted(t1);
@@ -348,7 +385,7 @@ export class HostRuntime {
     const updated = await this.inTurn(async () => {
       // The follower ended while this answer waited its turn: it lacks the followed files, so it is not
       // applied (the next tick, at once, asks for them).
-      if (omitted.size > 0 && !this.follower.on) return this.workers.map(() => false);
+      if (!omitsNothing(omitted) && !this.follower.on) return this.workers.map(() => false);
       const answer = this.follower.overlay(probe, this.positionOf(probe, session.home));
       // Every worker at once: their read requests leave in one TCP write and their replies come back
       // together, one round trip per poll instead of one per file.
@@ -358,8 +395,10 @@ export class HostRuntime {
     const more = updated.includes(true);
     // A backlog is read over SFTP first (bounded reads, a tick each); the follower takes over once the
     // mirrors have caught up, so it streams what is written from then on.
-    if (this.followWanted && session.alive && (!more || this.follower.on))
-      await this.follower.keep(session, this.followSpecs(probe, session.home));
+    if (this.followWanted && session.alive && (!more || this.follower.on)) {
+      const specs = this.followSpecs(probe, session.home);
+      await this.follower.keep(session, specs.files, specs.liveness);
+    }
     if (this.sampler?.due(clock.now()) && session.alive) await this.runVitals(session);
     if (!more) this.watch.caughtUp(clock.now(), this.sampler !== null);
     return { more, contacted: true };
@@ -420,8 +459,11 @@ export class HostRuntime {
     };
   }
 
-  /** What the follower should watch: every worker's files, once each. */
-  private followSpecs(probe: ProbeResult, home: string): FollowFileSpec[] {
+  /**
+   * What the follower should watch: every worker's files, once each, and their processes; and which
+   * workers each file, pid file and pattern (patternKey) concerns.
+   */
+  private followSpecs(probe: ProbeResult, home: string): { files: FollowFileSpec[]; liveness: FollowLivenessSpec } {
     const specs = new Map<string, FollowFileSpec>();
     const owners = new Map<string, WorkerMonitor[]>();
     for (const [w, f] of this.followed(probe, home)) {
@@ -436,8 +478,19 @@ export class HostRuntime {
         tail: pos?.tail ?? new Uint8Array(0),
       });
     }
+    const own = (key: string, w: WorkerMonitor) => owners.set(key, [...(owners.get(key) ?? []), w]);
+    for (const w of this.workers) {
+      try {
+        const pidFile = w.remotePaths(home).pidFile;
+        if (pidFile) own(pidFile, w);
+      } catch {
+        // A path the shell cannot take: that worker's own error, said by the probe.
+      }
+      if (w.pattern !== null) own(patternKey(w.pattern), w);
+    }
     this.followOwners = owners;
-    return [...specs.values()];
+    const { pidFiles, patterns } = this.probeRequest(home);
+    return { files: [...specs.values()], liveness: { pidFiles, patterns } };
   }
 
   /** The follower reported changes: the workers that watch those files are updated in their turn. */

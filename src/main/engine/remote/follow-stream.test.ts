@@ -8,7 +8,7 @@ function readAll(
   chunks: (string | Buffer)[],
   files = 2,
 ): { events: FollowEvent[]; reader: FollowStreamReader } {
-  const reader = new FollowStreamReader(NONCE, files);
+  const reader = new FollowStreamReader(NONCE, { files });
   const events = chunks.flatMap((c) => reader.push(Buffer.isBuffer(c) ? c : Buffer.from(c, 'latin1')));
   return { events, reader };
 }
@@ -76,7 +76,7 @@ describe('FollowStreamReader', () => {
   });
 
   it('waits for a payload still on its way', () => {
-    const reader = new FollowStreamReader(NONCE, 1);
+    const reader = new FollowStreamReader(NONCE, { files: 1 });
     expect(reader.push(Buffer.from(`${start}d 0 10 4 1\nab`))).toEqual([{ kind: 'start', mode: 'inotify' }]);
     const [e] = reader.push(Buffer.from('cd'));
     expect(e).toMatchObject({ kind: 'data', id: 0, offset: 10, mtimeSec: 1 });

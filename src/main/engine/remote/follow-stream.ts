@@ -17,7 +17,20 @@ export type FollowEvent =
   | { kind: 'not-regular'; id: number; type: string }
   | { kind: 'error'; id: number; message: string }
   | { kind: 'fatal'; message: string }
+  /** What pid file `id` says now (as a probe's P record). */
+  | { kind: 'pid'; id: number; answer: PidProbe }
+  /** Whether pattern `id` is running now (null: the follower cannot look). */
+  | { kind: 'pattern'; id: number; found: boolean | null }
   | { kind: 'heartbeat' };
+
+import { type PidProbe, readPidAnswer } from './probe';
+
+/** How many files, pid files and patterns the follower was given: the ids of each are below it. */
+export interface FollowCounts {
+  files: number;
+  pidFiles?: number;
+  patterns?: number;
+}
 
 /** A header line is short; a longer run without a newline is not one. */
 const MAX_HEADER = 160;
@@ -38,6 +51,11 @@ const HEADERS: [RegExp, (m: RegExpExecArray) => FollowEvent | number][] = [
   [new RegExp(`^n ${NUM} ([pdscbo])$`), (m) => ({ kind: 'not-regular', id: Number(m[1]), type: m[2]! })],
   [new RegExp(`^e ${NUM} ${NUM}$`), (m) => Number(m[2])],
   [new RegExp(`^x ${NUM}$`), (m) => Number(m[1])],
+  [new RegExp(`^p ${NUM} (\\d{1,3})$`), (m) => Number(m[2])],
+  [
+    new RegExp(`^q ${NUM} ([012])$`),
+    (m) => ({ kind: 'pattern', id: Number(m[1]), found: m[2] === '2' ? null : m[2] === '0' }),
+  ],
   [/^h$/, () => ({ kind: 'heartbeat' })],
 ];
 
@@ -62,11 +80,14 @@ export class FollowStreamReader {
   /** Text seen before the start mark (a login message, or why the follower did not start). */
   readonly noise: string[] = [];
 
+  private readonly counts: Required<FollowCounts>;
+
   constructor(
     private readonly nonce: string,
-    /** How many files the follower was given: ids are below it. */
-    private readonly files: number,
-  ) {}
+    counts: FollowCounts,
+  ) {
+    this.counts = { pidFiles: 0, patterns: 0, ...counts };
+  }
 
   /** The events in `chunk` (with what was held from earlier chunks), in order. */
   push(chunk: Buffer): FollowEvent[] {
@@ -95,6 +116,7 @@ export class FollowStreamReader {
       if (nl + 1 + parsed > buf.length) break; // the payload is still on its way
       const payload = Buffer.from(buf.subarray(nl + 1, nl + 1 + parsed));
       const event = withPayload(line, payload);
+      if (event === null) return this.fail(events, `a pid file's answer is garbled: ${JSON.stringify(payload.toString('latin1').slice(0, 40))}`);
       if (event.kind === 'fatal') {
         events.push(event);
         return this.fail(events, `the follower stopped: ${event.message}`);
@@ -134,8 +156,9 @@ export class FollowStreamReader {
     for (const [re, make] of HEADERS) {
       const m = re.exec(line);
       if (!m) continue;
-      if (line[0] !== 'x' && line[0] !== 'h' && Number(m[1]) >= this.files)
-        return `a frame names file ${m[1]}, of ${this.files}`;
+      const of = line[0] === 'p' ? this.counts.pidFiles : line[0] === 'q' ? this.counts.patterns : this.counts.files;
+      const what = line[0] === 'p' ? 'pid file' : line[0] === 'q' ? 'pattern' : 'file';
+      if (line[0] !== 'x' && line[0] !== 'h' && Number(m[1]) >= of) return `a frame names ${what} ${m[1]}, of ${of}`;
       return make(m);
     }
     return `the stream is garbled: ${JSON.stringify(line.slice(0, 40))}`;
@@ -155,8 +178,12 @@ export class FollowStreamReader {
   }
 }
 
-function withPayload(line: string, payload: Buffer): FollowEvent {
+function withPayload(line: string, payload: Buffer): FollowEvent | null {
   const f = line.split(' ');
+  if (f[0] === 'p') {
+    const answer = readPidAnswer(payload);
+    return answer && { kind: 'pid', id: Number(f[1]), answer };
+  }
   if (f[0] === 'd')
     return {
       kind: 'data',

@@ -5,7 +5,10 @@
 // without inotify it stats the files twice a second. It decides nothing: it reports what it read, at
 // which offset of which inode, and the engine's tracked files stay the judges (exact offsets, overlap,
 // truncation, replacement). It leaves no process behind: it exits when its shell is gone or its stream
-// is closed, and checks that every HEARTBEAT seconds, when it also says it is alive.
+// is closed, and checks that every HEARTBEAT seconds, when it also says it is alive. At the same
+// sweep it checks the workers' processes (pid files; command-line patterns, each found once by a scan of
+// /proc and then followed by its pid and start time), so that while it runs the probe need not start
+// `ps` every tick; it says only what changed.
 //
 // Frames (a header line of space-separated fields, then, for d/e/x, exactly `len` bytes):
 //   @VF <nonce> <inotify|poll>     start, after any noise
@@ -17,6 +20,8 @@
 //   c <id> <size> <mtime>          a file read whole changed (its bytes are read over SFTP)
 //   m <id> | n <id> <type letter>  missing | not a regular file (never opened)
 //   e <id> <len> | x <len>         an error on one file | the follower's last words
+//   p <id> <len>                   pid file `id` now says this (the probe's P answer: run N, dead N, none…)
+//   q <id> <0|1|2>                 pattern `id` is running | not running | cannot be looked for
 //   h                              heartbeat
 
 /** The environment variables the launch script and the follower read. */
@@ -24,6 +29,8 @@ export const FOLLOW_ENV = {
   source: 'VIGIL_FOLLOWER_PY',
   files: 'VIGIL_FOLLOW_FILES',
   heartbeat: 'VIGIL_FOLLOW_HEARTBEAT_S',
+  pidFiles: 'VIGIL_FOLLOW_PIDS',
+  patterns: 'VIGIL_FOLLOW_PATTERNS',
 } as const;
 
 /** Bytes kept behind each file's offset, compared before new bytes are sent (an in-place rewrite). */
@@ -197,6 +204,99 @@ class F(object):
             self.off += len(data)
             self.tail = (self.tail + data)[-OVERLAP:]
 
+def pid_answer(path):
+    # As the probe's pid-file check: a regular readable file, its first word all digits, /proc/PID there.
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        return b'none' if e.errno in (errno.ENOENT, errno.ENOTDIR) else b'u'
+    if not stat.S_ISREG(st.st_mode):
+        return letter(st.st_mode).encode()
+    if not os.access(path, os.R_OK):
+        return b'u'
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            first = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return b'none' if e.errno == errno.ENOENT else b'u'
+    words = first.split(b'\n', 1)[0].split()
+    word = words[0] if words else b''
+    if not word or len(word) > 12 or not word.isdigit():
+        return b'bad ' + word[:200]
+    return (b'run ' if os.path.isdir(b'/proc/' + word) else b'dead ') + word
+
+def started(pid):
+    with open('/proc/%d/stat' % pid, 'rb') as f:
+        s = f.read()
+    return s[s.rindex(b')') + 2:].split()[19]
+
+class Seek(object):
+    # A command-line pattern: found by a scan of /proc, then checked by its pid and start time alone.
+    def __init__(self, text):
+        self.text = text
+        self.pid = None
+        self.start = None
+
+    def holds(self):
+        if self.pid is None:
+            return False
+        try:
+            if started(self.pid) == self.start:
+                return True
+        except (OSError, IndexError):
+            pass
+        self.pid = None
+        return False
+
+def scan(seeks):
+    me = os.getpid()
+    try:
+        names = os.listdir('/proc')
+    except OSError:
+        return False
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open('/proc/' + name + '/cmdline', 'rb') as f:
+                cmd = f.read().rstrip(b'\0').replace(b'\0', b' ')
+        except OSError:
+            continue
+        for k in seeks:
+            if k.pid is None and k.text in cmd:
+                try:
+                    k.start = started(int(name))
+                    k.pid = int(name)
+                except (OSError, IndexError):
+                    pass
+    return True
+
+class Lives(object):
+    def __init__(self, pids, patterns):
+        self.pids = pids
+        self.seeks = [Seek(t) for t in patterns]
+        self.said = {}
+
+    def say(self, key, *frame):
+        if self.said.get(key) != frame:
+            self.said[key] = frame
+            if frame[0] == 'p':
+                head('p', frame[1], len(frame[2]))
+                put(frame[2])
+            else:
+                head(*frame)
+
+    def check(self):
+        for i, path in enumerate(self.pids):
+            self.say(('p', i), 'p', i, pid_answer(path))
+        lost = [k for k in self.seeks if not k.holds()]
+        ok = scan(lost) if lost else True
+        for i, k in enumerate(self.seeks):
+            self.say(('q', i), 'q', i, 0 if k.pid is not None else (1 if ok else 2))
+
 class Watch(object):
     def __init__(self, files):
         self.files = files
@@ -280,10 +380,13 @@ class Watch(object):
 
 def main():
     files = [F(l) for l in os.environ['VIGIL_FOLLOW_FILES'].split('\n') if l]
+    hexes = lambda k: [bytes.fromhex(l) for l in os.environ.get(k, '').split('\n') if l]
+    lives = Lives(hexes('VIGIL_FOLLOW_PIDS'), hexes('VIGIL_FOLLOW_PATTERNS'))
     w = Watch(files)
     put(('\n@VF %s %s\n' % (NONCE, 'poll' if w.fd is None else 'inotify')).encode())
     for f in files:
         f.check()
+    lives.check()
     flush()
     swept = time.time()
     while True:
@@ -302,6 +405,7 @@ def main():
                 w.rewatch()
             for f in files:
                 f.check()
+            lives.check()
         if not buf and now - sent[0] >= HEART:
             head('h')
         flush()
@@ -331,6 +435,17 @@ export interface FollowFileSpec {
   inode: number | null;
   offset: number;
   tail: Uint8Array;
+}
+
+/** What the follower checks of the workers' processes: pid files (absolute) and command-line patterns. */
+export interface FollowLivenessSpec {
+  pidFiles: string[];
+  patterns: string[];
+}
+
+/** A list of texts for the follower's environment, a line each in hex (any byte survives). */
+export function followListEnv(items: string[]): string {
+  return items.map((t) => Buffer.from(t, 'utf8').toString('hex')).join('\n');
 }
 
 /** The follower's file list, a line per file (paths in hex: any byte a name may hold survives). */

@@ -8,7 +8,9 @@ export {
   FOLLOW_OVERLAP,
   FOLLOWER_PY,
   type FollowFileSpec,
+  type FollowLivenessSpec,
   followFilesEnv,
+  followListEnv,
 } from './follower-script';
 export {
   decodeName,
@@ -32,6 +34,7 @@ export {
   type ProbeRequest,
   type ProbeResult,
   parseProbeOutput,
+  readPidAnswer,
   type RemoteFileStat,
   splitGlob,
 } from './probe';

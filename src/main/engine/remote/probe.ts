@@ -303,6 +303,16 @@ function refuse(why: string): never {
   throw new Refused(why);
 }
 
+/** A pid-file answer as a P record says it (`run 123`, `none`…), or null when it is not one. */
+export function readPidAnswer(payload: Buffer): PidProbe | null {
+  try {
+    return pidProbe(payload);
+  } catch (e) {
+    if (e instanceof Refused) return null;
+    throw e;
+  }
+}
+
 function pidProbe(payload: Buffer): PidProbe {
   const text = payload.toString('utf8');
   const m = /^(run|dead) (\d{1,12})$/.exec(text);
