@@ -57,19 +57,22 @@ const following = (fleet: Fleet) =>
     'following',
   );
 
-/** The pid of the follower watching a file under `dir` (its file list, in hex, is in its environment). */
-function followerOf(dir: string): number | null {
+/** The pids of the followers watching files under `dir` (their file lists, in hex, are in their environment). */
+function followersOf(dir: string): number[] {
   const needle = Buffer.from(dir).toString('hex');
+  const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(needle)) return Number(entry);
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(needle)) found.push(Number(entry));
     } catch {
       // gone, or not ours to read
     }
   }
-  return null;
+  return found;
 }
+
+const followerOf = (dir: string): number | null => followersOf(dir)[0] ?? null;
 
 describe('follow mode', () => {
   it(
@@ -195,61 +198,71 @@ describe('follow mode', () => {
     90_000,
   );
 
-  it(
-    'checks the processes itself: an ended run is told within seconds, and no probe runs meanwhile',
-    async () => {
-      const dir = remoteDir('vigil-follow-');
-      const marker = `vigil-follow-trainer-${process.pid}-${Date.now()}`;
-      const byPid = spawn('sh', ['-c', `sleep 120; : ${marker}-a`], { stdio: 'ignore' });
-      const byMatch = spawn('sh', ['-c', `sleep 120; : ${marker}-b`], { stdio: 'ignore' });
+  it('checks the processes itself: an ended run is told within seconds, and no probe runs meanwhile', async () => {
+    const dir = remoteDir('vigil-follow-');
+    const marker = `vigil-follow-trainer-${process.pid}-${Date.now()}`;
+    const byPid = spawn('sh', ['-c', `sleep 120; : ${marker}-a`], { stdio: 'ignore' });
+    const byMatch = spawn('sh', ['-c', `sleep 120; : ${marker}-b`], { stdio: 'ignore' });
+    try {
+      writeFileSync(path.join(dir, 'a.pid'), `${byPid.pid}\n`);
+      for (const n of ['a', 'b']) writeFileSync(path.join(dir, `${n}.jsonl`), line(1));
+      const configPath = writeConfig(
+        sshd,
+        [
+          { name: 'a', dir, metrics: 'a.jsonl', process: { pidFile: 'a.pid' } },
+          { name: 'b', dir, metrics: 'b.jsonl', process: { match: `${marker}-b` } },
+        ],
+        { poll: '1s' },
+      );
+      const { fleet } = await openFleet({ configPath, dataDir: freshDataDir() });
+      fleet.start();
       try {
-        writeFileSync(path.join(dir, 'a.pid'), `${byPid.pid}\n`);
-        for (const n of ['a', 'b']) writeFileSync(path.join(dir, `${n}.jsonl`), line(1));
-        const configPath = writeConfig(
-          sshd,
-          [
-            { name: 'a', dir, metrics: 'a.jsonl', process: { pidFile: 'a.pid' } },
-            { name: 'b', dir, metrics: 'b.jsonl', process: { match: `${marker}-b` } },
-          ],
-          { poll: '1s' },
+        await following(fleet);
+        const state = (name: string) => fleet.snapshot().workers.find((x) => x.name === name)!.process;
+        await until(
+          () => [state('a'), state('b')],
+          (s) => s[0] === 'running' && s[1] === 'running',
+          20_000,
+          'both running',
         );
-        const { fleet } = await openFleet({ configPath, dataDir: freshDataDir() });
-        fleet.start();
-        try {
-          await following(fleet);
-          const state = (name: string) => fleet.snapshot().workers.find((x) => x.name === name)!.process;
+        const host = fleet.hosts[0]!;
+        // Once the follower has said of every file and process, a tick has nothing left to ask.
+        await until(
+          () => host.follower.omittable().patterns.size,
+          (n) => n === 1,
+          10_000,
+          'settled',
+        );
+        // Two workers, two files, two processes to watch: one follower for the host.
+        expect(followersOf(dir)).toHaveLength(1);
+        for (const [name, child] of [
+          ['a', byPid],
+          ['b', byMatch],
+        ] as const) {
+          const killedAt = Date.now();
+          child.kill('SIGKILL');
           await until(
-            () => [state('a'), state('b')],
-            (s) => s[0] === 'running' && s[1] === 'running',
-            20_000,
-            'both running',
+            () => state(name),
+            (s) => s === 'exited',
+            10_000,
+            `${name} exited`,
           );
-          const host = fleet.hosts[0]!;
-          // Once the follower has said of every file and process, a tick has nothing left to ask.
-          await until(() => host.follower.omittable().patterns.size, (n) => n === 1, 10_000, 'settled');
-          const probes = host.probesRun;
-          const t0 = Date.now();
-          for (const [name, child] of [['a', byPid], ['b', byMatch]] as const) {
-            const killedAt = Date.now();
-            child.kill('SIGKILL');
-            await until(() => state(name), (s) => s === 'exited', 10_000, `${name} exited`);
-            // The follower's sweep is every 5 s; a probe's tick would be every 10 s.
-            expect(Date.now() - killedAt).toBeLessThan(6500);
-          }
-          // At least one 10 s tick has passed: it ran no probe (the remote clock is due every 10 min).
-          await new Promise((r) => setTimeout(r, Math.max(0, 11_000 - (Date.now() - t0))));
-          expect(host.probesRun).toBe(probes);
-          expect(host.connection).toBe('ok');
-        } finally {
-          await fleet.stop();
+          // The follower's sweep is every 5 s; a probe's tick would be every 10 s.
+          expect(Date.now() - killedAt).toBeLessThan(6500);
         }
+        // A whole 10 s tick (vitals and all): it ran no probe (the remote clock is due every 10 min).
+        const probes = host.probesRun;
+        await new Promise((r) => setTimeout(r, 11_000));
+        expect(host.probesRun).toBe(probes);
+        expect(host.connection).toBe('ok');
       } finally {
-        byPid.kill('SIGKILL');
-        byMatch.kill('SIGKILL');
+        await fleet.stop();
       }
-    },
-    60_000,
-  );
+    } finally {
+      byPid.kill('SIGKILL');
+      byMatch.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it(
     'polls as before when the host says follow: false',

@@ -217,7 +217,12 @@ describe('the follower script', () => {
     writeFileSync(badFile, 'pid=12\n');
     const fifo = path.join(dir, 'fifo.pid');
     spawn('mkfifo', [fifo]);
-    await until(() => existsSync(fifo), (x) => x, 5000, 'fifo');
+    await until(
+      () => existsSync(fifo),
+      (x) => x,
+      5000,
+      'fifo',
+    );
     const f = follow([file], {
       heartbeatS: 0.3,
       pidFiles: [pidFile, badFile, fifo, path.join(dir, 'none.pid')],
@@ -245,7 +250,12 @@ describe('the follower script', () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(said()).toBe(before);
     trainer.kill('SIGKILL');
-    await until(lastOf, (l) => l.patterns.get(0) === false && l.pids.get(0)?.includes('dead') === true, 10_000, 'gone');
+    await until(
+      lastOf,
+      (l) => l.patterns.get(0) === false && l.pids.get(0)?.includes('dead') === true,
+      10_000,
+      'gone',
+    );
     now = lastOf();
     expect(now.pids.get(0)).toBe(JSON.stringify({ kind: 'dead', pid: trainer.pid }));
     expect(said()).toBe(before + 2);

@@ -102,7 +102,11 @@ export class FollowLink {
 
   /** True when every pid file and pattern has been reported at least once. */
   get livenessSettled(): boolean {
-    return this.state === 'on' && this.pids.every((p) => p !== undefined) && this.patterns.every((p) => p !== undefined);
+    return (
+      this.state === 'on' &&
+      this.pids.every((p) => p !== undefined) &&
+      this.patterns.every((p) => p !== undefined)
+    );
   }
 
   /** What pid file `path` last showed, or undefined (not checked here, or not said yet). */

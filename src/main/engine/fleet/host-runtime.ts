@@ -66,6 +66,8 @@ const CLOCK_EVERY_MS = 10 * 60_000;
 const MIN_BYTES_PER_FILE = 256 << 10;
 /** The vitals script reads /proc and runs `stat -f`: a few ms; longer means a stuck file system. */
 const VITALS_TIMEOUT_MS = 4000;
+/** Vitals due within this long count as due in this tick (see tick()). */
+const VITALS_DUE_SLACK_MS = 1000;
 /** While a follower streams, ticks (processes, mtimes, vitals, new glob matches) come this often. */
 export const FOLLOW_TICK_MS = 10_000;
 
@@ -74,7 +76,8 @@ const NOTHING_OMITTED: Omittable = { files: new Set(), pidFiles: new Set(), patt
 /** A probe request with nothing in it: no file, pid file, pattern or glob, and the clock not due. */
 function askingNothing(req: ProbeRequest): boolean {
   return (
-    req.files.length + req.pidFiles.length + req.patterns.length + (req.globs?.length ?? 0) === 0 && !req.clock
+    req.files.length + req.pidFiles.length + req.patterns.length + (req.globs?.length ?? 0) === 0 &&
+    !req.clock
   );
 }
 
@@ -317,7 +320,8 @@ export class HostRuntime {
       if (p.metricsIsGlob) globs.push(p.metrics);
       else if (!omit.files.has(p.metrics)) files.push(p.metrics);
       if (p.log && !omit.files.has(p.log)) files.push(p.log);
-      if (p.pidFile && !omit.pidFiles.has(p.pidFile) && !pidFiles.includes(p.pidFile)) pidFiles.push(p.pidFile);
+      if (p.pidFile && !omit.pidFiles.has(p.pidFile) && !pidFiles.includes(p.pidFile))
+        pidFiles.push(p.pidFile);
       if (w.pattern !== null && !omit.patterns.has(w.pattern) && !patterns.includes(w.pattern))
         patterns.push(w.pattern);
     }
@@ -340,9 +344,15 @@ export class HostRuntime {
     const req = this.probeRequest(session.home, omitted);
     const clock = this.opts.clock;
     // The follower reports everything this probe would ask: no script runs; its word is the answer, as
-    // of when it was last heard (omittable() made sure that was within a heartbeat and a half).
+    // of when it was last heard (omittable() made sure that was within a heartbeat and a half). Only
+    // when the vitals run in this tick (due now, or within a second: the sampler counts from its last
+    // run, which came a little after the last tick's start): their round trip says if the link is slow.
     const heard = this.follower.heardAt;
-    const skip = !omitsNothing(omitted) && askingNothing(req) && heard !== null;
+    const skip =
+      !omitsNothing(omitted) &&
+      askingNothing(req) &&
+      heard !== null &&
+      this.sampler?.due(clock.now() + VITALS_DUE_SLACK_MS) === true;
     let t0 = skip ? heard : clock.now();
     let probe: ProbeResult;
     try {
@@ -380,7 +390,11 @@ export class HostRuntime {
     for (const w of this.workers) w.catchingUp = true;
     this.watch.contacted(t1);
     const slow = t1 - t0 > (this.opts.degradedAfterMs ?? 5000);
-    this.setState(slow ? 'degraded' : 'ok', slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null);
+    if (!skip)
+      this.setState(
+        slow ? 'degraded' : 'ok',
+        slow ? `a probe took ${((t1 - t0) / 1000).toFixed(1)} s` : null,
+      );
     this.lastAnswer = probe;
     const updated = await this.inTurn(async () => {
       // The follower ended while this answer waited its turn: it lacks the followed files, so it is not
@@ -399,7 +413,10 @@ export class HostRuntime {
       const specs = this.followSpecs(probe, session.home);
       await this.follower.keep(session, specs.files, specs.liveness);
     }
-    if (this.sampler?.due(clock.now()) && session.alive) await this.runVitals(session);
+    if ((skip || this.sampler?.due(clock.now())) && session.alive) {
+      const answered = await this.runVitals(session);
+      if (skip) this.judgeRoundTrip(answered);
+    }
     if (!more) this.watch.caughtUp(clock.now(), this.sampler !== null);
     return { more, contacted: true };
   }
@@ -463,7 +480,10 @@ export class HostRuntime {
    * What the follower should watch: every worker's files, once each, and their processes; and which
    * workers each file, pid file and pattern (patternKey) concerns.
    */
-  private followSpecs(probe: ProbeResult, home: string): { files: FollowFileSpec[]; liveness: FollowLivenessSpec } {
+  private followSpecs(
+    probe: ProbeResult,
+    home: string,
+  ): { files: FollowFileSpec[]; liveness: FollowLivenessSpec } {
     const specs = new Map<string, FollowFileSpec>();
     const owners = new Map<string, WorkerMonitor[]>();
     for (const [w, f] of this.followed(probe, home)) {
@@ -547,9 +567,26 @@ export class HostRuntime {
   }
 
   /** One vitals run: planned within its process budget, bounded, its answer judged. */
-  async runVitals(session: SshSession, collectOnly = false): Promise<void> {
+  /**
+   * The state of a link whose tick ran no probe, from its vitals run's round trip (ms; an Error when it
+   * failed; null when none ran: then the follower's word, fresh by omittable(), is all there is).
+   */
+  private judgeRoundTrip(answered: number | Error | null): void {
+    if (answered instanceof Error) {
+      this.setState('degraded', `the remote shell did not answer: ${answered.message}`);
+      return;
+    }
+    const slow = answered !== null && answered > (this.opts.degradedAfterMs ?? 5000);
+    this.setState(
+      slow ? 'degraded' : 'ok',
+      slow ? `the vitals script took ${(answered / 1000).toFixed(1)} s` : null,
+    );
+  }
+
+  /** One vitals run; returns its round trip (ms), the Error it met, or null when none ran. */
+  async runVitals(session: SshSession, collectOnly = false): Promise<number | Error | null> {
     const sampler = this.sampler;
-    if (!sampler) return;
+    if (!sampler) return null;
     const clock = this.opts.clock;
     const workers = this.vitalsWorkers(session.home);
     const req: VitalsRequest = sampler.plan(workers, clock.now());
@@ -557,15 +594,18 @@ export class HostRuntime {
     // The script's text depends on the workers alone (what a tick asks goes in its environment).
     const key = JSON.stringify([req.roots.map((r) => (r.kind === 'pattern' ? r.pattern : r)), req.dirs]);
     if (key !== this.lastVitals?.key) this.lastVitals = { key, script: buildVitalsScript(req) };
+    const t0 = clock.now();
     try {
       const reading = await runVitals(session, req, this.lastVitals.script, VITALS_TIMEOUT_MS);
       const now = clock.now();
       const { sample, note } = sampler.absorb(req, reading, workers, now);
       this.watch.sample(sample, note, now);
+      return now - t0;
     } catch (e) {
-      if (!session.alive) return;
+      if (!session.alive) return null;
       sampler.failed(clock.now());
       this.watch.sample(null, `vitals unavailable: ${(e as Error).message}`, clock.now());
+      return e as Error;
     }
   }
 

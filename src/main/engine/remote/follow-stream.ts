@@ -116,7 +116,11 @@ export class FollowStreamReader {
       if (nl + 1 + parsed > buf.length) break; // the payload is still on its way
       const payload = Buffer.from(buf.subarray(nl + 1, nl + 1 + parsed));
       const event = withPayload(line, payload);
-      if (event === null) return this.fail(events, `a pid file's answer is garbled: ${JSON.stringify(payload.toString('latin1').slice(0, 40))}`);
+      if (event === null)
+        return this.fail(
+          events,
+          `a pid file's answer is garbled: ${JSON.stringify(payload.toString('latin1').slice(0, 40))}`,
+        );
       if (event.kind === 'fatal') {
         events.push(event);
         return this.fail(events, `the follower stopped: ${event.message}`);
@@ -156,9 +160,11 @@ export class FollowStreamReader {
     for (const [re, make] of HEADERS) {
       const m = re.exec(line);
       if (!m) continue;
-      const of = line[0] === 'p' ? this.counts.pidFiles : line[0] === 'q' ? this.counts.patterns : this.counts.files;
+      const of =
+        line[0] === 'p' ? this.counts.pidFiles : line[0] === 'q' ? this.counts.patterns : this.counts.files;
       const what = line[0] === 'p' ? 'pid file' : line[0] === 'q' ? 'pattern' : 'file';
-      if (line[0] !== 'x' && line[0] !== 'h' && Number(m[1]) >= of) return `a frame names ${what} ${m[1]}, of ${of}`;
+      if (line[0] !== 'x' && line[0] !== 'h' && Number(m[1]) >= of)
+        return `a frame names ${what} ${m[1]}, of ${of}`;
       return make(m);
     }
     return `the stream is garbled: ${JSON.stringify(line.slice(0, 40))}`;

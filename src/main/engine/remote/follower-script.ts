@@ -44,6 +44,7 @@ HEART = float(os.environ.get('VIGIL_FOLLOW_HEARTBEAT_S') or 10)
 CHUNK = 262144
 OVERLAP = 64
 SPARSE_MIN = 64 << 20  # as sparseNote in files/metrics-source.ts
+RESCAN = 10
 MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
 SELF_GONE = 0x400 | 0x800 | 0x4000 | 0x8000
 buf = []
@@ -279,6 +280,7 @@ class Lives(object):
         self.pids = pids
         self.seeks = [Seek(t) for t in patterns]
         self.said = {}
+        self.scanned = float('-inf')
 
     def say(self, key, *frame):
         if self.said.get(key) != frame:
@@ -292,8 +294,15 @@ class Lives(object):
     def check(self):
         for i, path in enumerate(self.pids):
             self.say(('p', i), 'p', i, pid_answer(path))
+        held = [k.pid is not None for k in self.seeks]
         lost = [k for k in self.seeks if not k.holds()]
-        ok = scan(lost) if lost else True
+        # A process just gone is looked for again at once (another may match); a pattern not running is
+        # looked for every RESCAN seconds: reading every command line costs ~15 us a process.
+        now = time.time()
+        if not lost or (not any(h for h, k in zip(held, self.seeks) if k in lost) and now - self.scanned < RESCAN):
+            return
+        self.scanned = now
+        ok = scan(lost)
         for i, k in enumerate(self.seeks):
             self.say(('q', i), 'q', i, 0 if k.pid is not None else (1 if ok else 2))
 

@@ -34,8 +34,8 @@ export {
   type ProbeRequest,
   type ProbeResult,
   parseProbeOutput,
-  readPidAnswer,
   type RemoteFileStat,
+  readPidAnswer,
   splitGlob,
 } from './probe';
 export { runProbe } from './run-probe';
