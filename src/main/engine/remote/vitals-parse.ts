@@ -308,9 +308,9 @@ export function cpuCount(list: string): number | null {
   return n > 0 ? n : null;
 }
 
-/** "some avg10=1.23 avg60=… avg300=… total=…" (psi.rst). */
+/** "some avg10=1.23 avg60=… avg300=… total=…" (psi.rst), or its first two fields (as the vitals script sends). */
 function pressureLine(tag: string, line: string, p: Pressure): void {
-  const m = /^(some|full) avg10=(\d{1,3}\.\d{2}) avg60=\S+ avg300=\S+ total=\d+$/.exec(line);
+  const m = /^(some|full) avg10=(\d{1,3}\.\d{2})(?: avg60=\S+ avg300=\S+ total=\d+)?$/.exec(line);
   if (!m) return;
   const v = Number(m[2]);
   const full = m[1] === 'full';

@@ -93,13 +93,16 @@ const SH_WALK = [
  * for a file that vanished (a process that just exited) where a file operand would end mawk. Prints
  * `TAG line` for what is wanted, and for a process's stat line only pid, ppid, state, utime, stime,
  * starttime and rss (the comm field, which may hold spaces and parentheses, ends at the last ") ").
+ * Every 10 s on every host, so it sends no more than is read: meminfo's padding squeezed, of a
+ * pressure line only its avg10 (half of an idle followed host's bytes were these lines).
  */
 export const AWK_READER = String.raw`BEGIN { for (i = 1; i < ARGC; i++) { a = ARGV[i]; if (a !~ /^\//) { t = a; continue }
   while ((getline l < a) > 0) {
-    if (t == "M") { if (l ~ /^(MemTotal|MemAvailable|SwapTotal|SwapFree):/) print "M " l }
+    if (t == "M") { if (l ~ /^(MemTotal|MemAvailable|SwapTotal|SwapFree):/) { gsub(/  +/, " ", l); print "M " l } }
     else if (t == "V") { if (l ~ /^(pswpin|pswpout|oom_kill) /) print "V " l }
     else if (t == "T") { if (match(l, /.*\) /)) { n = split(substr(l, RLENGTH + 1), f, " ");
       if (n >= 22) print "T " substr(l, 1, index(l, " ") - 1) " " f[2] " " f[1] " " f[12] " " f[13] " " f[20] " " f[22] } }
+    else if (t == "S" || t == "P" || t == "Q") { if (match(l, /^(some|full) avg10=[0-9.]+/)) print t " " substr(l, 1, RLENGTH) }
     else print t " " l
   } close(a) } }`;
 
