@@ -70,19 +70,23 @@ function follow(
   return { child, events, reader, bytesOf };
 }
 
+async function mkfifo(at: string): Promise<void> {
+  spawn('mkfifo', [at]);
+  await until(
+    () => existsSync(at),
+    (x) => x,
+    5000,
+    'fifo',
+  );
+}
+
 describe('the follower script', () => {
   it('streams appends as they happen, reports a named pipe without opening it, and a file that comes and goes', async () => {
     const dir = remoteDir('vigil-follower-');
     const file = path.join(dir, 'm.jsonl');
     const fifo = path.join(dir, 'pipe');
     writeFileSync(file, 'one\n');
-    spawn('mkfifo', [fifo]);
-    await until(
-      () => existsSync(fifo),
-      (x) => x,
-      5000,
-      'fifo',
-    );
+    await mkfifo(fifo);
     const f = follow([file, fifo, path.join(dir, 'later', 'x.log')]);
     await until(
       () => f.events.map((e) => e.kind),
@@ -216,13 +220,7 @@ describe('the follower script', () => {
     const badFile = path.join(dir, 'bad.pid');
     writeFileSync(badFile, 'pid=12\n');
     const fifo = path.join(dir, 'fifo.pid');
-    spawn('mkfifo', [fifo]);
-    await until(
-      () => existsSync(fifo),
-      (x) => x,
-      5000,
-      'fifo',
-    );
+    await mkfifo(fifo);
     const f = follow([file], {
       heartbeatS: 0.3,
       pidFiles: [pidFile, badFile, fifo, path.join(dir, 'none.pid')],

@@ -15,6 +15,7 @@ import type { Clock } from '../ports';
 import {
   buildProbeScript,
   buildVitalsScript,
+  emptyProbeResult,
   type FollowFileSpec,
   type FollowLivenessSpec,
   type ProbeRequest,
@@ -79,19 +80,6 @@ function askingNothing(req: ProbeRequest): boolean {
     req.files.length + req.pidFiles.length + req.patterns.length + (req.globs?.length ?? 0) === 0 &&
     !req.clock
   );
-}
-
-/** The answer to a probe that asked nothing. */
-function emptyAnswer(): ProbeResult {
-  return {
-    files: new Map(),
-    globs: new Map(),
-    pids: new Map(),
-    patterns: new Map(),
-    remoteNowSec: null,
-    stray: [],
-    error: null,
-  };
 }
 
 export class HostRuntime {
@@ -358,7 +346,7 @@ export class HostRuntime {
     try {
       if (!skip) this.probesRun++;
       probe = skip
-        ? emptyAnswer()
+        ? emptyProbeResult()
         : await runProbe(session, req, this.probeScript(req), this.opts.probeTimeoutMs ?? 20_000);
       // The follower ended while the probe ran without its files: ask again, with them.
       if (!omitsNothing(omitted) && !this.follower.on && session.alive) {

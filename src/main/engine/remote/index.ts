@@ -27,6 +27,7 @@ export {
 } from './frame';
 export {
   buildProbeScript,
+  emptyProbeResult,
   type FileProbe,
   isGlob,
   notRegularMessage,

@@ -183,7 +183,8 @@ export function buildProbeScript(req: ProbeRequest): string {
 /** Why an answer breaks the protocol: the whole answer is then refused. */
 class Refused extends Error {}
 
-function emptyResult(req: ProbeRequest): ProbeResult {
+/** The answer with nothing in it: what a probe that asked nothing (or whose answer was refused) holds. */
+export function emptyProbeResult(req: Pick<ProbeRequest, 'globs'> = {}): ProbeResult {
   return {
     files: new Map(),
     globs: new Map((req.globs ?? []).map((p) => [p, [] as string[]])),
@@ -200,7 +201,7 @@ function emptyResult(req: ProbeRequest): ProbeResult {
  * request asked, once; an answer that breaks the format is refused whole (`error`), never half-believed.
  */
 export function parseProbeOutput(req: ProbeRequest, out: Buffer, nonce: string): ProbeResult {
-  const result = emptyResult(req);
+  const result = emptyProbeResult(req);
   const framed = readFrames(out, nonce);
   result.stray = framed.stray;
   if (framed.error) return { ...result, error: framed.error };
@@ -208,7 +209,7 @@ export function parseProbeOutput(req: ProbeRequest, out: Buffer, nonce: string):
     bind(req, framed.records, framed.stats, result);
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-    return { ...emptyResult(req), stray: framed.stray, error: e.message };
+    return { ...emptyProbeResult(req), stray: framed.stray, error: e.message };
   }
   return result;
 }
