@@ -62,6 +62,7 @@ try {
   let n = 0;
   const ours0 = wire(ours);
   const up0 = ours.bytes().up;
+  const probes0 = host.probesRun;
   const theirs0 = wire(theirs);
   const t0 = performance.now();
   while (performance.now() - t0 < ACTIVE_MS) {
@@ -78,12 +79,15 @@ try {
   await until(() => records() >= expected, 30_000, 'Vigil caught up');
   const active = wire(ours) - ours0;
   const activeUp = ours.bytes().up - up0;
+  const activeProbes = host.probesRun - probes0;
   const base = wire(theirs) - theirs0;
 
   const idle0 = wire(ours);
   const baseIdle0 = wire(theirs);
   const i0 = performance.now();
+  const idleProbes0 = host.probesRun;
   await sleep(IDLE_MS);
+  const idleProbes = host.probesRun - idleProbes0;
   const idleS = (performance.now() - i0) / 1000;
   const idle = (wire(ours) - idle0) / idleS;
   const baseIdle = (wire(theirs) - baseIdle0) / idleS;
@@ -95,8 +99,8 @@ try {
   const baseRatio = base / appended;
   note(
     `wire-follow: ${(ACTIVE_MS / 1000).toFixed(0)} s, ${WORKERS} workers × ${RECORDS_PER_S} records/s, ${appended} B appended; ` +
-      `Vigil ${active} B on the wire (${activeUp} B of it to the host; ${mode.mode}: ${mode.detail}), tail -F ${base} B (${tail.lines} lines of ${n}); ` +
-      `idle ${idleS.toFixed(0)} s: Vigil ${idle.toFixed(0)} B/s, tail -F ${baseIdle.toFixed(0)} B/s`,
+      `Vigil ${active} B on the wire (${activeUp} B of it to the host; ${mode.mode}: ${mode.detail}; ${activeProbes} probes run), tail -F ${base} B (${tail.lines} lines of ${n}); ` +
+      `idle ${idleS.toFixed(0)} s: Vigil ${idle.toFixed(0)} B/s (${idleProbes} probes run), tail -F ${baseIdle.toFixed(0)} B/s`,
   );
   bench('wire_follow_bytes_per_appended_byte', ratio, 'B/B', baseRatio, baseRatio / ratio);
   bench('wire_follow_idle_bytes_per_s', idle, 'B/s', baseIdle, baseIdle / Math.max(idle, 1e-9));

@@ -82,4 +82,32 @@ describe('FollowStreamReader', () => {
     expect(e).toMatchObject({ kind: 'data', id: 0, offset: 10, mtimeSec: 1 });
     expect((e as Extract<FollowEvent, { kind: 'data' }>).bytes.toString()).toBe('abcd');
   });
+
+  it('reads the short form where the follower counts on the offset and mtime it said last', () => {
+    const { events, reader } = readAll([
+      `${start}i 0 42 100 1700000000\nd 0 100 2 1700000005\nab`,
+      'a 0 3\ncde',
+      'a 0 1 +2\nf',
+      't 0 0 1700000009 T\na 0 2 -1\ngh',
+    ]);
+    const data = events.filter((e) => e.kind === 'data');
+    expect(data.map((e) => [e.offset, e.bytes.toString(), e.mtimeSec])).toEqual([
+      [100, 'ab', 1700000005],
+      [102, 'cde', null],
+      [105, 'f', 1700000007],
+      [0, 'gh', 1700000006],
+    ]);
+    expect(reader.error).toBeNull();
+  });
+
+  it('refuses a short frame for a file whose offset or mtime it does not hold', () => {
+    for (const [bad, why] of [
+      ['a 0 1\nx', /continues file 0, whose offset is not known/],
+      ['i 0 42 0 1700000000\na 0 1 +1\nx', /moves the mtime of file 0, which is not known/],
+      ['i 0 42 0 1\nd 0 0 1 1\nxm 0\na 0 1\ny', /continues file 0, whose offset is not known/],
+    ] as const) {
+      const { reader } = readAll([`${start}${bad}`]);
+      expect(reader.error).toMatch(why);
+    }
+  });
 });

@@ -40,6 +40,7 @@ const NUM = '(\\d{1,19})';
 const HEADERS: [RegExp, (m: RegExpExecArray) => FollowEvent | number][] = [
   [new RegExp(`^i ${NUM} ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => inode(m)],
   [new RegExp(`^d ${NUM} ${NUM} ${NUM}( -?\\d{1,19})?$`), (m) => Number(m[3])],
+  [new RegExp(`^a ${NUM} ${NUM}( [+-]\\d{1,19})?$`), (m) => Number(m[2])],
   [new RegExp(`^t ${NUM} ${NUM} (-?\\d{1,19}) ([TW])$`), (m) => restart(m)],
   [new RegExp(`^c ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => changed(m, 'changed')],
   [new RegExp(`^s ${NUM} ${NUM} (-?\\d{1,19})$`), (m) => changed(m, 'touched')],
@@ -81,12 +82,18 @@ export class FollowStreamReader {
   readonly noise: string[] = [];
 
   private readonly counts: Required<FollowCounts>;
+  /** Per file, where its next `a` frame's bytes start (null: not known, so none may come). */
+  private readonly next: (number | null)[];
+  /** Per file, the mtime an `a` frame's change is counted from (set by the last `d`/`a` that said one). */
+  private readonly mtime: (number | null)[];
 
   constructor(
     private readonly nonce: string,
     counts: FollowCounts,
   ) {
     this.counts = { pidFiles: 0, patterns: 0, ...counts };
+    this.next = new Array<number | null>(counts.files).fill(null);
+    this.mtime = new Array<number | null>(counts.files).fill(null);
   }
 
   /** The events in `chunk` (with what was held from earlier chunks), in order. */
@@ -108,6 +115,7 @@ export class FollowStreamReader {
       const parsed = this.header(line);
       if (typeof parsed === 'string') return this.fail(events, parsed);
       if (typeof parsed !== 'number') {
+        this.track(parsed);
         events.push(parsed);
         pos = nl + 1;
         continue;
@@ -115,7 +123,8 @@ export class FollowStreamReader {
       if (parsed > MAX_PAYLOAD) return this.fail(events, `a frame says it holds ${parsed} bytes`);
       if (nl + 1 + parsed > buf.length) break; // the payload is still on its way
       const payload = Buffer.from(buf.subarray(nl + 1, nl + 1 + parsed));
-      const event = withPayload(line, payload);
+      const event = this.withPayload(line, payload);
+      if (typeof event === 'string') return this.fail(events, event);
       if (event === null)
         return this.fail(
           events,
@@ -168,6 +177,43 @@ export class FollowStreamReader {
       return make(m);
     }
     return `the stream is garbled: ${JSON.stringify(line.slice(0, 40))}`;
+  }
+
+  /** Keeps where each file stands, as the follower counts it for its `a` frames. */
+  private track(e: FollowEvent): void {
+    if (e.kind === 'inode') {
+      this.next[e.id] = e.from;
+      this.mtime[e.id] = null;
+    } else if (e.kind === 'restart') this.next[e.id] = 0;
+    else if (e.kind === 'missing' || e.kind === 'not-regular' || e.kind === 'error') this.next[e.id] = null;
+    else if (e.kind === 'data') {
+      this.next[e.id] = e.offset + e.bytes.length;
+      if (e.mtimeSec !== null) this.mtime[e.id] = e.mtimeSec;
+    }
+  }
+
+  /** The event a frame with a payload says, null for a garbled pid answer, or why it cannot be read. */
+  private withPayload(line: string, payload: Buffer): FollowEvent | null | string {
+    const f = line.split(' ');
+    if (f[0] !== 'a') {
+      const e = withPayload(line, payload);
+      if (e) this.track(e);
+      return e;
+    }
+    const id = Number(f[1]);
+    const offset = this.next[id];
+    if (offset === null || offset === undefined)
+      return `a frame continues file ${id}, whose offset is not known`;
+    let mtimeSec: number | null = null;
+    if (f[3] !== undefined) {
+      const base = this.mtime[id];
+      if (base === null || base === undefined)
+        return `a frame moves the mtime of file ${id}, which is not known`;
+      mtimeSec = base + Number(f[3]);
+    }
+    const event: FollowEvent = { kind: 'data', id, offset, bytes: payload, mtimeSec };
+    this.track(event);
+    return event;
   }
 
   private fail(events: FollowEvent[], why: string): FollowEvent[] {

@@ -14,6 +14,8 @@
 //   @VF <nonce> <inotify|poll>     start, after any noise
 //   i <id> <inode> <from> <mtime>  now following this inode, from byte `from`
 //   d <id> <offset> <len> [mtime]  bytes of the current inode at offset (mtime: when it changed)
+//   a <id> <len> [±seconds]        bytes right after the last i/d/a/t of this inode (its offset, or 0 after
+//                                  t), the mtime moved by the given seconds since the last one sent
 //   t <id> <size> <mtime> <T|W>    the file (same inode) starts over at 0: truncated, or rewritten
 //   s <id> <size> <mtime>          touched: a new mtime, no new bytes
 //   z <id> <bytes on disk | -1>    the file is sparse (64 MiB or more, under 1/8 of it on disk), or no longer
@@ -95,6 +97,7 @@ class F(object):
         self.mtns = None
         self.alloc = -1
         self.dmt = None
+        self.at = None
         self.names = set()
 
     def close(self):
@@ -104,6 +107,7 @@ class F(object):
             self.ino0, self.off0, self.tail0 = self.ino, self.off, self.tail
         self.fd = None
         self.ino = None
+        self.at = None
 
     def note(self, state, *frame):
         if self.state != state:
@@ -158,6 +162,7 @@ class F(object):
             self.mtns = st.st_mtime_ns
             self.state = 'ok'
             head('i', self.id, self.ino, self.off, int(st.st_mtime))
+            self.at = self.off
         if self.mode == 'w':
             st = os.fstat(self.fd)
             key = (st.st_size, st.st_mtime_ns)
@@ -173,11 +178,11 @@ class F(object):
         mt = int(st.st_mtime)
         if size < self.off:
             head('t', self.id, size, mt, 'T')
-            self.off, self.tail, self.alloc = 0, b'', -1
+            self.off, self.tail, self.alloc, self.at = 0, b'', -1, 0
         elif size == self.off and st.st_mtime_ns != self.mtns:
             if self.tail and os.pread(self.fd, len(self.tail), self.off - len(self.tail)) != self.tail:
                 head('t', self.id, size, mt, 'W')
-                self.off, self.tail = 0, b''
+                self.off, self.tail, self.at = 0, b'', 0
             else:
                 head('s', self.id, size, mt)
         self.mtns = st.st_mtime_ns
@@ -191,18 +196,26 @@ class F(object):
             got = os.pread(self.fd, t + min(size - self.off, CHUNK), self.off - t)
             if got[:t] != self.tail:
                 head('t', self.id, size, mt, 'W')
-                self.off, self.tail = 0, b''
+                self.off, self.tail, self.at = 0, b'', 0
                 continue
             data = got[t:]
             if not data:
                 break
-            if mt != self.dmt:
-                self.dmt = mt
+            # Where the reader already holds this file's offset and mtime: the short form, 'a id len
+            # [mtime change]' (~10 bytes a frame instead of ~27).
+            if self.at == self.off and self.dmt is not None:
+                if mt != self.dmt:
+                    head('a', self.id, len(data), '%+d' % (mt - self.dmt))
+                else:
+                    head('a', self.id, len(data))
+            elif mt != self.dmt:
                 head('d', self.id, self.off, len(data), mt)
             else:
                 head('d', self.id, self.off, len(data))
+            self.dmt = mt
             put(data)
             self.off += len(data)
+            self.at = self.off
             self.tail = (self.tail + data)[-OVERLAP:]
 
 def pid_answer(path):
