@@ -64,10 +64,15 @@ function follow(
     patterns: opts.patterns?.length ?? 0,
   });
   const events: FollowEvent[] = [];
-  child.stdout!.on('data', (c: Buffer) => events.push(...reader.push(c)));
+  /** When each chunk came (ms). */
+  const heard: number[] = [];
+  child.stdout!.on('data', (c: Buffer) => {
+    heard.push(Date.now());
+    events.push(...reader.push(c));
+  });
   const bytesOf = (id: number) =>
     Buffer.concat(events.flatMap((e) => (e.kind === 'data' && e.id === id ? [e.bytes] : []))).toString();
-  return { child, events, reader, bytesOf };
+  return { child, events, reader, bytesOf, heard };
 }
 
 async function mkfifo(at: string): Promise<void> {
@@ -258,5 +263,29 @@ describe('the follower script', () => {
     expect(now.pids.get(0)).toBe(JSON.stringify({ kind: 'dead', pid: trainer.pid }));
     expect(said()).toBe(before + 2);
     expect(f.reader.error).toBeNull();
+  }, 30_000);
+
+  it('keeps its heartbeat while other files of the folder keep waking it', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const file = path.join(dir, 'm.jsonl');
+    writeFileSync(file, 'x\n');
+    const f = follow([file], { heartbeatS: 1 });
+    await until(
+      () => f.events.length,
+      (n) => n >= 2,
+      10_000,
+      'started',
+    );
+    const from = Date.now();
+    // A checkpoint being written beside the metrics: an event every 0.9 s in the watched folder.
+    while (Date.now() - from < 6000) {
+      appendFileSync(path.join(dir, 'ckpt.pt'), 'x'.repeat(100));
+      await new Promise((r) => setTimeout(r, 900));
+    }
+    const times = f.heard.filter((t) => t >= from);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    // Restarting its wait at each wake, it went 1.8 s quiet; the engine probes after 1.5 beats.
+    expect(Math.max(...gaps)).toBeLessThan(1400);
+    expect(times.length).toBeGreaterThanOrEqual(4);
   }, 30_000);
 });

@@ -403,7 +403,7 @@ export class HostRuntime {
     }
     if ((skip || this.sampler?.due(clock.now())) && session.alive) {
       const answered = await this.runVitals(session);
-      if (skip) this.judgeRoundTrip(answered);
+      if (skip && session.alive) this.judgeRoundTrip(answered);
     }
     if (!more) this.watch.caughtUp(clock.now(), this.sampler !== null);
     return { more, contacted: true };
@@ -554,24 +554,27 @@ export class HostRuntime {
     return out;
   }
 
-  /** One vitals run: planned within its process budget, bounded, its answer judged. */
   /**
    * The state of a link whose tick ran no probe, from its vitals run's round trip (ms; an Error when it
-   * failed; null when none ran: then the follower's word, fresh by omittable(), is all there is).
+   * failed; null when none ran, or the connection went meanwhile: its own state then stands).
    */
   private judgeRoundTrip(answered: number | Error | null): void {
+    if (answered === null) return;
     if (answered instanceof Error) {
       this.setState('degraded', `the remote shell did not answer: ${answered.message}`);
       return;
     }
-    const slow = answered !== null && answered > (this.opts.degradedAfterMs ?? 5000);
+    const slow = answered > (this.opts.degradedAfterMs ?? 5000);
     this.setState(
       slow ? 'degraded' : 'ok',
       slow ? `the vitals script took ${(answered / 1000).toFixed(1)} s` : null,
     );
   }
 
-  /** One vitals run; returns its round trip (ms), the Error it met, or null when none ran. */
+  /**
+   * One vitals run: planned within its process budget, bounded, its answer judged. Returns its round trip
+   * (ms), the Error it met, or null when none ran or the connection is gone.
+   */
   async runVitals(session: SshSession, collectOnly = false): Promise<number | Error | null> {
     const sampler = this.sampler;
     if (!sampler) return null;

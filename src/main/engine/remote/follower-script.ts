@@ -412,7 +412,10 @@ def main():
     flush()
     swept = time.time()
     while True:
-        for f in w.wait(HEART):
+        # Woken by other files of a watched folder, it still keeps the heartbeat's cadence: the engine
+        # takes more than a heartbeat and a half of quiet to mean "probe everything again".
+        now = time.time()
+        for f in w.wait(max(0.05, min(HEART - (now - sent[0]), HEART - (now - swept)))):
             f.check()
         now = time.time()
         if now - swept >= HEART:
