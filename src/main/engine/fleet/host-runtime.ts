@@ -2,9 +2,10 @@
 // off exponentially with jitter; a changed host key stops all attempts until the user acts. Each tick
 // runs one probe in the control shell and feeds every worker; one worker's trouble stays its own. When
 // the host's vitals are due, the vitals script runs after the probe and the reads, in the same shell.
-// Where the host can, a follower streams the files' new bytes as they are written (host-follower.ts):
-// ticks then come every 10 s for the processes, mtimes and vitals, and the stream feeds the workers in
-// between. Ticks and stream updates take turns, so a tracked file is never read by two at once.
+// Where the host can, a follower streams the files' new bytes as they are written and says when a
+// worker's process changes (host-follower.ts): ticks then come every 10 s for the vitals, with a probe
+// only for what the follower does not report, and the stream feeds the workers in between. Ticks and
+// stream updates take turns, so a tracked file is never read by two at once.
 
 import { createHash } from 'node:crypto';
 import type { ConnectionState, HostSnapshot, WorkerResources, WorkerStatus } from '../../../shared/model';
@@ -69,7 +70,7 @@ const MIN_BYTES_PER_FILE = 256 << 10;
 const VITALS_TIMEOUT_MS = 4000;
 /** Vitals due within this long count as due in this tick (see tick()). */
 const VITALS_DUE_SLACK_MS = 1000;
-/** While a follower streams, ticks (processes, mtimes, vitals, new glob matches) come this often. */
+/** While a follower streams, ticks (vitals, new glob matches, whatever the follower does not report) come this often. */
 export const FOLLOW_TICK_MS = 10_000;
 
 const NOTHING_OMITTED: Omittable = { files: new Set(), pidFiles: new Set(), patterns: new Set() };
