@@ -361,7 +361,7 @@ export class HostRuntime {
         this.setState('degraded', `the remote shell did not answer: ${(e as Error).message}`);
       return { more: false, contacted: false };
     }
-    const t1 = skip && this.follower.on ? t0 : clock.now();
+    const t1 = skip ? t0 : clock.now();
     if (probe.error !== null) {
       // An answer that breaks the format is believed in no part: no worker is judged on it.
       const why = `the host's answer could not be read (${probe.error})`;
@@ -487,18 +487,27 @@ export class HostRuntime {
         tail: pos?.tail ?? new Uint8Array(0),
       });
     }
+    // The pid files and patterns as the probe asks them: each once, in the workers' order.
+    const pidFiles: string[] = [];
+    const patterns: string[] = [];
     const own = (key: string, w: WorkerMonitor) => owners.set(key, [...(owners.get(key) ?? []), w]);
     for (const w of this.workers) {
+      let pidFile: string | null | undefined;
       try {
-        const pidFile = w.remotePaths(home).pidFile;
-        if (pidFile) own(pidFile, w);
+        pidFile = w.remotePaths(home).pidFile;
       } catch {
-        // A path the shell cannot take: that worker's own error, said by the probe.
+        continue; // A path the shell cannot take: that worker's own error, said by the probe.
       }
-      if (w.pattern !== null) own(patternKey(w.pattern), w);
+      if (pidFile) {
+        if (!pidFiles.includes(pidFile)) pidFiles.push(pidFile);
+        own(pidFile, w);
+      }
+      if (w.pattern !== null) {
+        if (!patterns.includes(w.pattern)) patterns.push(w.pattern);
+        own(patternKey(w.pattern), w);
+      }
     }
     this.followOwners = owners;
-    const { pidFiles, patterns } = this.probeRequest(home);
     return { files: [...specs.values()], liveness: { pidFiles, patterns } };
   }
 

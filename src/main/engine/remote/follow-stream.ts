@@ -123,7 +123,7 @@ export class FollowStreamReader {
       if (parsed > MAX_PAYLOAD) return this.fail(events, `a frame says it holds ${parsed} bytes`);
       if (nl + 1 + parsed > buf.length) break; // the payload is still on its way
       const payload = Buffer.from(buf.subarray(nl + 1, nl + 1 + parsed));
-      const event = this.withPayload(line, payload);
+      const event = this.payloadEvent(line, payload);
       if (typeof event === 'string') return this.fail(events, event);
       if (event === null)
         return this.fail(
@@ -193,7 +193,7 @@ export class FollowStreamReader {
   }
 
   /** The event a frame with a payload says, null for a garbled pid answer, or why it cannot be read. */
-  private withPayload(line: string, payload: Buffer): FollowEvent | null | string {
+  private payloadEvent(line: string, payload: Buffer): FollowEvent | null | string {
     const f = line.split(' ');
     if (f[0] !== 'a') {
       const e = withPayload(line, payload);

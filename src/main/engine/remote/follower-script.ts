@@ -309,10 +309,11 @@ class Lives(object):
             self.say(('p', i), 'p', i, pid_answer(path))
         held = [k.pid is not None for k in self.seeks]
         lost = [k for k in self.seeks if not k.holds()]
+        gone = any(h and k.pid is None for h, k in zip(held, self.seeks))
         # A process just gone is looked for again at once (another may match); a pattern not running is
         # looked for every RESCAN seconds: reading every command line costs ~15 us a process.
         now = time.time()
-        if not lost or (not any(h for h, k in zip(held, self.seeks) if k in lost) and now - self.scanned < RESCAN):
+        if not lost or (not gone and now - self.scanned < RESCAN):
             return
         self.scanned = now
         ok = scan(lost)
