@@ -8,10 +8,11 @@
 // with `vitals: false` for the vitals' own share. Baselines in the same run, on the same sshd: one
 // `ssh host tail -c +N file` per poll (1 s), and the script researchers write, `scp` of the four metrics
 // files every 60 s.
-//   npx tsx bench/remote-cpu.ts [--quick]     (10 min each; --quick: 1 min)
+//   npx tsx bench/remote-cpu.ts [--quick] [--parts]   (10 min each; --quick: 1 min; --parts: the parts alone)
 // Prints `BENCH remote_cpu_ms_per_min <ms> ms/min baseline=<tail loop> ratio=<baseline/ours>`, the same
 // against scp, and each part alone (runs back to back, CPU per run × runs a minute): the file probe
-// (`remote_cpu_probe_ms_per_min`) and the vitals (`remote_cpu_vitals_ms_per_min`).
+// (`remote_cpu_probe_ms_per_min`) and the vitals, read by the follower (`remote_cpu_vitals_ms_per_min`) and
+// by the vitals script on a polled host (`remote_cpu_vitals_script_ms_per_min`).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ import {
 } from './lib';
 
 const WINDOW_MS = QUICK ? 60_000 : 10 * 60_000;
+const PARTS_ONLY = process.argv.includes('--parts');
 const TAIL_MS = QUICK ? 20_000 : 2 * 60_000;
 const SCP_EVERY_MS = 60_000;
 const SCP_COUNT = QUICK ? 2 : 5;
@@ -124,10 +126,10 @@ async function watch(vitals: boolean, ms: number, follow = true): Promise<number
  * One part alone, back to back on one connection: `n` probes, or `n` vitals runs (each as it would run
  * on its 10 s tick, GPU queries in turn): remote CPU ms per run.
  */
-async function perRun(part: 'probe' | 'vitals', n: number): Promise<number> {
+async function perRun(part: 'probe' | 'vitals', n: number, follow = true): Promise<number> {
   const configPath = writeVigilConfig({
     sshConfig,
-    hosts: { remote: {} },
+    hosts: { remote: follow ? {} : { follow: false } },
     workers: workers.map((w) => ({
       name: w.name,
       host: 'remote',
@@ -139,7 +141,15 @@ async function perRun(part: 'probe' | 'vitals', n: number): Promise<number> {
   });
   const { fleet } = await openFleet({ configPath, dataDir: tempDir('remote-cpu-part') });
   const host = fleet.hosts[0]!;
+  if (follow) host.enableFollow(); // as fleet.start() does
   await host.tick(); // connect, first reads, first vitals (page size)
+  // Followed: the vitals are read by the follower once it runs.
+  for (let i = 0; follow && i < 40 && host.followStatus().mode !== 'follow'; i++) {
+    await sleep(250);
+    await host.tick();
+  }
+  if (follow && host.followStatus().mode !== 'follow')
+    throw new Error(`bench: the host was not followed: ${host.followStatus().detail}`);
   const session = (await host.ensureSession())!;
   for (let i = 0; i < 3; i++) {
     host.sampler!.forceDue();
@@ -156,21 +166,39 @@ async function perRun(part: 'probe' | 'vitals', n: number): Promise<number> {
   }
   await sleep(500);
   const ms = (sshdCpuMs() - c0) / n;
+  const by = host.vitalsRead;
+  if (part === 'vitals' && (follow ? by.follower : by.script) < n)
+    throw new Error(
+      `bench: vitals read ${JSON.stringify(by)}, not ${n} by the ${follow ? 'follower' : 'script'}`,
+    );
   await fleet.stop();
   return ms;
 }
 
 try {
+  const runs = QUICK ? 30 : 120;
+  const vitalsMs = await perRun('vitals', runs);
+  const vitalsScriptMs = await perRun('vitals', runs, false);
+  const probeMs = await perRun('probe', runs, false); // polled: a followed tick runs none
+  note(
+    `remote-cpu: one probe ${probeMs.toFixed(2)} ms (× 60 a minute at the 1 s poll = ${(probeMs * 60).toFixed(0)} ms/min); ` +
+      `one vitals reading by the follower ${vitalsMs.toFixed(2)} ms (× 6 a minute at 10 s = ${(vitalsMs * 6).toFixed(0)} ms/min), ` +
+      `by the vitals script (polled hosts) ${vitalsScriptMs.toFixed(2)} ms (${(vitalsScriptMs * 6).toFixed(0)} ms/min); ${runs} of each`,
+  );
+  bench('remote_cpu_vitals_ms_per_min', vitalsMs * 6, 'ms/min', null, null);
+  bench('remote_cpu_vitals_script_ms_per_min', vitalsScriptMs * 6, 'ms/min', null, null);
+  bench('remote_cpu_probe_ms_per_min', probeMs * 60, 'ms/min', null, null);
+  if (!PARTS_ONLY) await whole();
+} finally {
+  for (const s of sleepers) s.kill('SIGKILL');
+  await sshd.stop();
+}
+
+/** The whole host for WINDOW_MS each way, and the baselines. */
+async function whole(): Promise<void> {
   const withVitals = await watch(true, WINDOW_MS);
   const without = await watch(false, WINDOW_MS);
   const polling = await watch(true, WINDOW_MS, false);
-  const runs = QUICK ? 30 : 120;
-  const probeMs = await perRun('probe', runs);
-  const vitalsMs = await perRun('vitals', runs);
-  note(
-    `remote-cpu: one probe ${probeMs.toFixed(2)} ms (× 60 a minute at the 1 s poll = ${(probeMs * 60).toFixed(0)} ms/min); ` +
-      `one vitals run ${vitalsMs.toFixed(2)} ms (× 6 a minute at 10 s = ${(vitalsMs * 6).toFixed(0)} ms/min), ${runs} of each`,
-  );
 
   // Baseline 1: one fresh `ssh host tail -c +N file` per 1 s poll.
   const file = path.join(workers[0]!.wdir, 'metrics.jsonl');
@@ -203,9 +231,4 @@ try {
   bench('remote_cpu_ms_per_min', withVitals, 'ms/min', tail, tail / withVitals);
   bench('remote_cpu_ms_per_min_vs_scp', withVitals, 'ms/min', scp, scp / withVitals);
   bench('remote_cpu_ms_per_min_polling', polling, 'ms/min', tail, tail / polling);
-  bench('remote_cpu_vitals_ms_per_min', vitalsMs * 6, 'ms/min', null, null);
-  bench('remote_cpu_probe_ms_per_min', probeMs * 60, 'ms/min', null, null);
-} finally {
-  for (const s of sleepers) s.kill('SIGKILL');
-  await sshd.stop();
 }

@@ -101,6 +101,8 @@ describe('vigil doctor: host checks that predict a freeze', () => {
     expect(step(out, 'follow mode').text).toMatch(
       /✓ follow mode: the follower started in \d+ ms \(python3, inotify\): new lines arrive as they are written/,
     );
+    // It made its request pipe: the vitals are read without a script.
+    expect(out).not.toContain('cannot take vitals requests');
     expect(out).toMatch(
       /All checks passed\.\n\d+ check\(s\) passed with a warning \(⚠\): see the fixes and notes above\./,
     );

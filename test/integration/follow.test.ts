@@ -2,7 +2,7 @@
 // mirror stays byte-identical through the file's faults, and ticks slow to the liveness cadence.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../src/main/engine/fleet/fleet';
@@ -235,6 +235,18 @@ describe('follow mode', () => {
         );
         // Two workers, two files, two processes to watch: one follower for the host.
         expect(followersOf(dir)).toHaveLength(1);
+        // The vitals too are read by the follower (no script started): each worker's process tree.
+        const read = host.vitalsRead.follower;
+        await until(
+          () => host.vitalsRead.follower,
+          (n) => n > read,
+          15_000,
+          'vitals read by the follower',
+        );
+        const scripts = host.vitalsRead.script;
+        expect(host.resourcesOf('a')?.rssBytes).toBeGreaterThan(0);
+        expect(host.resourcesOf('b')?.rssBytes).toBeGreaterThan(0);
+        expect(host.hostSnapshot(Date.now()).vitals?.memTotalBytes).toBeGreaterThan(0);
         for (const [name, child] of [
           ['a', byPid],
           ['b', byMatch],
@@ -254,7 +266,23 @@ describe('follow mode', () => {
         const probes = host.probesRun;
         await new Promise((r) => setTimeout(r, 11_000));
         expect(host.probesRun).toBe(probes);
+        expect(host.vitalsRead.script).toBe(scripts);
         expect(host.connection).toBe('ok');
+        // Its request pipe gone (a cleaner of /tmp), the vitals script reads them again: none is missed.
+        const follower = followersOf(dir)[0]!;
+        // The test sshd passes no TMPDIR or XDG_RUNTIME_DIR: the follower's folder is in /tmp.
+        const pipeDir = readdirSync('/tmp').find((d) => d.startsWith(`vigil-f${follower}-`));
+        expect(pipeDir).toBeDefined();
+        rmSync(path.join('/tmp', pipeDir!, 'r'));
+        await until(
+          () => host.vitalsRead.script,
+          (n) => n > scripts,
+          15_000,
+          'the vitals script to take over',
+        );
+        const snap = host.hostSnapshot(Date.now());
+        expect(snap.vitalsNote ?? '').not.toMatch(/unavailable/);
+        expect(snap.vitals?.memTotalBytes).toBeGreaterThan(0);
       } finally {
         await fleet.stop();
       }

@@ -2,14 +2,16 @@
 // own stream reader: what it reports of files that grow, vanish, come back or are not files at all, and
 // that it never outlives its shell.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
   openSync,
+  readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -24,6 +26,11 @@ import {
   FollowStreamReader,
   followFilesEnv,
   followListEnv,
+  parseVitalsOutput,
+  requestScript,
+  type VitalsRequest,
+  vitalsAsk,
+  vitalsShape,
 } from '../../src/main/engine/remote';
 import { remoteDir } from '../chaos/files-support';
 import { until } from './helpers';
@@ -36,7 +43,13 @@ afterEach(() => {
 
 function follow(
   paths: string[],
-  opts: { shellPid?: number; heartbeatS?: number; pidFiles?: string[]; patterns?: string[] } = {},
+  opts: {
+    shellPid?: number;
+    heartbeatS?: number;
+    pidFiles?: string[];
+    patterns?: string[];
+    env?: Record<string, string>;
+  } = {},
 ) {
   const specs = paths.map((p) => ({
     path: p,
@@ -54,6 +67,7 @@ function follow(
       [FOLLOW_ENV.heartbeat]: String(opts.heartbeatS ?? 10),
       [FOLLOW_ENV.pidFiles]: followListEnv(opts.pidFiles ?? []),
       [FOLLOW_ENV.patterns]: followListEnv(opts.patterns ?? []),
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -99,7 +113,7 @@ describe('the follower script', () => {
       10_000,
       'the pipe reported',
     );
-    expect(f.events[0]).toEqual({ kind: 'start', mode: 'inotify' });
+    expect(f.events[0]).toMatchObject({ kind: 'start', mode: 'inotify' });
     expect(f.events).toContainEqual({ kind: 'not-regular', id: 1, type: 'p' });
     expect(f.events).toContainEqual({ kind: 'missing', id: 2 });
     appendFileSync(file, 'two\n');
@@ -175,6 +189,85 @@ describe('the follower script', () => {
     );
     const restart = f.events.find((e) => e.kind === 'restart');
     expect(restart).toMatchObject({ kind: 'restart', id: 0, cause: 'rewritten' });
+  }, 30_000);
+
+  it('reads the vitals asked through its pipe, answers as the vitals script does, and leaves no pipe behind', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(tmp);
+    // A pipe folder left by a follower killed with SIGKILL (its pid no longer runs) is removed.
+    const gone = spawn('true');
+    await new Promise((r) => gone.on('exit', r));
+    const stale = path.join(tmp, `vigil-f${gone.pid}-abcdefgh`);
+    mkdirSync(stale);
+    writeFileSync(path.join(stale, 'r'), '');
+    const file = path.join(dir, 'm.jsonl');
+    writeFileSync(file, 'x\n');
+    const pidFile = path.join(dir, 'train.pid');
+    writeFileSync(pidFile, `${process.pid}\n`);
+    const f = follow([file], { env: { TMPDIR: tmp, XDG_RUNTIME_DIR: '' } });
+    await until(
+      () => f.events[0],
+      (e) => e !== undefined,
+      10_000,
+      'the start',
+    );
+    const start = f.events[0]!;
+    if (start.kind !== 'start' || start.pipe === null) throw new Error(`no pipe: ${JSON.stringify(start)}`);
+    expect(path.dirname(start.pipe).startsWith(path.join(tmp, `vigil-f${f.child.pid}-`))).toBe(true);
+    expect(statSync(start.pipe).isFIFO()).toBe(true);
+    expect(statSync(path.dirname(start.pipe)).mode & 0o777).toBe(0o700);
+    expect(existsSync(stale)).toBe(false);
+    const req: VitalsRequest = {
+      procRoot: '/proc',
+      sysRoot: '/sys',
+      roots: [{ kind: 'pid-file', path: pidFile }],
+      dirs: [dir],
+      pageSize: true,
+      scan: false,
+      gpuCollect: false,
+      gpuStart: null,
+      gpuTimeoutS: 5,
+    };
+    // As the control shell sends it: the request script, the line in its environment.
+    const ask = (line: string) => {
+      const r = spawnSync('sh', ['-c', requestScript(start.pipe!)], {
+        env: { VIGIL_Q: line },
+        encoding: 'utf8',
+      });
+      expect(r.stdout).toBe('sent\n');
+    };
+    const answerTo = (seq: number) =>
+      until(
+        () => f.events.find((e) => e.kind === 'vitals' && e.seq === seq),
+        (e) => e !== undefined,
+        5000,
+        `the answer to ${seq}`,
+      ) as Promise<Extract<FollowEvent, { kind: 'vitals' }>>;
+    // Without the request's shape it cannot answer: an answer that says why, not a wait.
+    ask(vitalsAsk(req, 1));
+    const refused = parseVitalsOutput(req, (await answerTo(1)).bytes, NONCE);
+    expect(refused.error).toMatch(/no start mark/);
+    expect(refused.stray.join(' ')).toMatch(/no request shape was sent/);
+    ask(`=${vitalsShape(req)}\n${vitalsAsk(req, 2)}`);
+    const r = parseVitalsOutput(req, (await answerTo(2)).bytes, NONCE);
+    expect(r.error).toBeNull();
+    const kb = (k: string) =>
+      Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+    expect(r.memTotalBytes).toBe(kb('MemTotal') * 1024);
+    expect(r.pageSize).toBe(4096);
+    expect(r.roots[0]).toEqual({ kind: 'found', how: 'pid', pids: [process.pid] });
+    expect(r.procs.get(process.pid)?.rssPages).toBeGreaterThan(0);
+    expect(r.disks.map((d) => d.dir)).toEqual([dir]);
+    expect(f.reader.error).toBeNull();
+    f.child.kill('SIGTERM');
+    await until(
+      () => f.child.exitCode ?? f.child.signalCode,
+      (c) => c !== null,
+      5000,
+      'the follower to end',
+    );
+    expect(existsSync(path.dirname(start.pipe))).toBe(false);
   }, 30_000);
 
   it('never outlives its shell, nor a closed stream', async () => {

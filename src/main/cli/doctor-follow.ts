@@ -53,6 +53,12 @@ export async function checkFollow(
     const started = await startMark(stream, nonce);
     await session.run(`kill ${pid} 2>/dev/null; true`, { timeoutMs: 5000 }).catch(() => undefined);
     const ms = Date.now() - t0;
+    if (started.mode !== null && started.pipe === null)
+      r.warn(
+        STEP,
+        `the follower cannot take vitals requests (no private folder in $XDG_RUNTIME_DIR, $TMPDIR or /tmp): a script reads the vitals every tick instead`,
+        'make $TMPDIR (or /tmp) writable for this user on the host',
+      );
     if (started.mode === 'inotify')
       r.ok(STEP, `the follower started in ${ms} ms (python3, inotify): new lines arrive as they are written`);
     else if (started.mode === 'poll')
@@ -78,16 +84,19 @@ export async function checkFollow(
   }
 }
 
-function startMark(stream: SideStream, nonce: string): Promise<{ mode: string | null; why: string }> {
+function startMark(
+  stream: SideStream,
+  nonce: string,
+): Promise<{ mode: string | null; pipe: string | null; why: string }> {
   const reader = new FollowStreamReader(nonce, { files: 0 });
   return new Promise((resolve) => {
-    const done = (mode: string | null, why: string) => {
+    const done = (mode: string | null, why: string, pipe: string | null = null) => {
       clearTimeout(timer);
-      resolve({ mode, why });
+      resolve({ mode, pipe, why });
     };
     const timer = setTimeout(() => done(null, `no start mark within ${START_MS / 1000} s`), START_MS);
     stream.onData((chunk) => {
-      for (const e of reader.push(chunk)) if (e.kind === 'start') return done(e.mode, '');
+      for (const e of reader.push(chunk)) if (e.kind === 'start') return done(e.mode, '', e.pipe);
       if (reader.error) done(null, reader.error);
     });
     stream.onEnd((why) => done(null, `${why}${reader.noise.length ? ` (${reader.noise.join(' / ')})` : ''}`));

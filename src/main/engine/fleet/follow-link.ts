@@ -3,7 +3,14 @@
 // stream is a cache and a trigger, never a judge: the tracked files still decide (overlap, truncation,
 // replacement), and anything the cache does not hold is read over SFTP.
 
-import type { FileProbe, FollowEvent, FollowFileSpec, FollowLivenessSpec, PidProbe } from '../remote';
+import type {
+  FileProbe,
+  FollowEvent,
+  FollowFileSpec,
+  FollowLivenessSpec,
+  PidProbe,
+  VitalsCourier,
+} from '../remote';
 import { FILE_TYPES, FollowStreamReader } from '../remote';
 import type { SideStream } from '../ssh';
 
@@ -38,6 +45,16 @@ export class FollowLink {
   private readonly files: Followed[];
   private readonly byPath = new Map<string, Followed>();
   private stream: SideStream | null = null;
+  /** Where the follower takes vitals requests (null: it takes none, or said nothing yet). */
+  pipe: string | null = null;
+  /** Set when its vitals answer could not be read: the vitals script is used instead. */
+  vitalsRefused = false;
+  private vitalsShape: string | null = null;
+  private vitalsSeq = 0;
+  private readonly vitalsWaiting = new Map<
+    number,
+    { resolve: (b: Buffer) => void; reject: (e: Error) => void }
+  >();
   /** What each pid file and pattern last showed, as the follower said (undefined: nothing said yet). */
   private readonly pids: (PidProbe | undefined)[];
   private readonly patterns: (boolean | null | undefined)[];
@@ -45,7 +62,7 @@ export class FollowLink {
   constructor(
     specs: FollowFileSpec[],
     readonly liveness: FollowLivenessSpec,
-    nonce: string,
+    private readonly nonce: string,
     /** Identifies the file set, so the host knows when to start anew. */
     readonly key: string,
     private readonly now: () => number,
@@ -121,6 +138,31 @@ export class FollowLink {
     return this.state === 'on' && i >= 0 ? this.patterns[i] : undefined;
   }
 
+  /** The follower as a taker of vitals requests, or null when it takes none. */
+  courier(): VitalsCourier | null {
+    const pipe = this.pipe;
+    if (this.state !== 'on' || pipe === null || this.vitalsRefused) return null;
+    const link = this;
+    return {
+      nonce: this.nonce,
+      pipe,
+      get shape() {
+        return link.vitalsShape;
+      },
+      set shape(s: string | null) {
+        link.vitalsShape = s;
+      },
+      expect: () => {
+        const seq = ++this.vitalsSeq;
+        const answer = new Promise<Buffer>((resolve, reject) =>
+          this.vitalsWaiting.set(seq, { resolve, reject }),
+        );
+        answer.catch(() => {}); // a caller that stopped waiting leaves no unhandled rejection
+        return { seq, answer, cancel: () => this.vitalsWaiting.delete(seq) };
+      },
+    };
+  }
+
   /**
    * Bytes of `path` (the given inode) from `offset`, at most `maxBytes`, when the stream holds them; null
    * otherwise. What is before `offset` is dropped: a tracked file reads forward only.
@@ -155,6 +197,13 @@ export class FollowLink {
     if (e.kind === 'start') {
       this.state = 'on';
       this.mode = e.mode;
+      this.pipe = e.pipe;
+      return;
+    }
+    if (e.kind === 'vitals') {
+      const waiting = this.vitalsWaiting.get(e.seq);
+      this.vitalsWaiting.delete(e.seq);
+      waiting?.resolve(e.bytes);
       return;
     }
     if (e.kind === 'heartbeat' || e.kind === 'fatal') return;
@@ -239,6 +288,8 @@ export class FollowLink {
     this.endReason = why;
     this.stream?.close();
     for (const f of this.files) forget(f);
+    for (const w of this.vitalsWaiting.values()) w.reject(new Error(`the follower ended: ${why}`));
+    this.vitalsWaiting.clear();
     this.hooks.onEnded(why);
   }
 

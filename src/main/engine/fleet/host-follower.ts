@@ -18,6 +18,7 @@ import {
   NONCE_VAR,
   newNonce,
   type ProbeResult,
+  type VitalsCourier,
 } from '../remote';
 import type { SshSession } from '../ssh';
 import { FollowLink } from './follow-link';
@@ -106,6 +107,21 @@ export class HostFollower {
       pidFiles: fresh && link.livenessSettled ? new Set(link.liveness.pidFiles) : new Set(),
       patterns: fresh && link.livenessSettled ? new Set(link.liveness.patterns) : new Set(),
     };
+  }
+
+  /**
+   * The follower as a taker of vitals requests: only while it streams, takes them and was heard within
+   * FRESH_MS (a follower gone quiet would leave the vitals waiting for their timeout). Null otherwise.
+   */
+  vitalsCourier(): VitalsCourier | null {
+    const link = this.link;
+    if (link?.state !== 'on' || this.opts.clock.now() - link.lastHeardAt > FRESH_MS) return null;
+    return link.courier();
+  }
+
+  /** Its vitals answer could not be read: the vitals script serves this follower's host from now on. */
+  vitalsRefused(): void {
+    if (this.link) this.link.vitalsRefused = true;
   }
 
   /** A new connection: the follower is tried again. */

@@ -17,12 +17,15 @@ import {
   buildProbeScript,
   buildVitalsScript,
   emptyProbeResult,
+  FollowerCannotAsk,
   type FollowFileSpec,
   type FollowLivenessSpec,
   type ProbeRequest,
   type ProbeResult,
   runProbe,
   runVitals,
+  runVitalsViaFollower,
+  type VitalsReading,
   type VitalsRequest,
 } from '../remote';
 import { type ResolvedHost, remotePath, type SshConnector, SshError, type SshSession } from '../ssh';
@@ -92,6 +95,8 @@ export class HostRuntime {
   attempts = 0;
   /** Probe scripts run, for tests and benches (a followed host runs them only when something is due). */
   probesRun = 0;
+  /** Vitals readings taken by the follower and by the vitals script (tests, benches). */
+  readonly vitalsRead = { follower: 0, script: 0 };
   private session: SshSession | null = null;
   private connecting: Promise<SshSession | null> | null = null;
   private failures = 0;
@@ -597,7 +602,7 @@ export class HostRuntime {
     if (key !== this.lastVitals?.key) this.lastVitals = { key, script: buildVitalsScript(req) };
     const t0 = clock.now();
     try {
-      const reading = await runVitals(session, req, this.lastVitals.script, VITALS_TIMEOUT_MS);
+      const reading = await this.readVitals(session, req, this.lastVitals.script);
       const now = clock.now();
       const { sample, note } = sampler.absorb(req, reading, workers, now);
       this.watch.sample(sample, note, now);
@@ -608,6 +613,31 @@ export class HostRuntime {
       this.watch.sample(null, `vitals unavailable: ${(e as Error).message}`, clock.now());
       return e as Error;
     }
+  }
+
+  /**
+   * One reading: through the follower when it takes requests (no process started on the host), else by
+   * the vitals script. A follower that ended meanwhile, or whose answer cannot be read, leaves the
+   * reading to the script at once; one that does not answer in time is the host's silence, as the
+   * script's would be.
+   */
+  private async readVitals(session: SshSession, req: VitalsRequest, script: string): Promise<VitalsReading> {
+    const courier = this.follower.vitalsCourier();
+    if (courier) {
+      try {
+        const reading = await runVitalsViaFollower(session, courier, req, VITALS_TIMEOUT_MS);
+        if (reading.error === null) {
+          this.vitalsRead.follower++;
+          return reading;
+        }
+        this.follower.vitalsRefused();
+      } catch (e) {
+        if (e instanceof FollowerCannotAsk) this.follower.vitalsRefused();
+        else if (this.follower.vitalsCourier() !== null || !session.alive) throw e;
+      }
+    }
+    this.vitalsRead.script++;
+    return runVitals(session, req, script, VITALS_TIMEOUT_MS);
   }
 
   /**

@@ -46,7 +46,7 @@ describe('FollowStreamReader', () => {
       'Welcome to Ubuntu\n\n@VF ffffffffffffffff inotify\nd 0 0 3 1\nabc',
       `${start}h\n`,
     ]);
-    expect(events).toEqual([{ kind: 'start', mode: 'inotify' }, { kind: 'heartbeat' }]);
+    expect(events).toEqual([{ kind: 'start', mode: 'inotify', pipe: null }, { kind: 'heartbeat' }]);
     expect(reader.noise[0]).toBe('Welcome to Ubuntu');
     expect(reader.error).toBeNull();
   });
@@ -60,7 +60,7 @@ describe('FollowStreamReader', () => {
     ] as const) {
       const { events, reader } = readAll([`${start}h\n${bad}`, 'h\n']);
       expect(reader.error).toMatch(why);
-      expect(events).toEqual([{ kind: 'start', mode: 'inotify' }, { kind: 'heartbeat' }]);
+      expect(events).toEqual([{ kind: 'start', mode: 'inotify', pipe: null }, { kind: 'heartbeat' }]);
     }
   });
 
@@ -77,7 +77,9 @@ describe('FollowStreamReader', () => {
 
   it('waits for a payload still on its way', () => {
     const reader = new FollowStreamReader(NONCE, { files: 1 });
-    expect(reader.push(Buffer.from(`${start}d 0 10 4 1\nab`))).toEqual([{ kind: 'start', mode: 'inotify' }]);
+    expect(reader.push(Buffer.from(`${start}d 0 10 4 1\nab`))).toEqual([
+      { kind: 'start', mode: 'inotify', pipe: null },
+    ]);
     const [e] = reader.push(Buffer.from('cd'));
     expect(e).toMatchObject({ kind: 'data', id: 0, offset: 10, mtimeSec: 1 });
     expect((e as Extract<FollowEvent, { kind: 'data' }>).bytes.toString()).toBe('abcd');
@@ -108,6 +110,32 @@ describe('FollowStreamReader', () => {
     ] as const) {
       const { reader } = readAll([`${start}${bad}`]);
       expect(reader.error).toMatch(why);
+    }
+  });
+
+  it('names the request pipe from the start mark, and reads a vitals answer as opaque bytes', () => {
+    const pipe = '/run/user/1000/vigil-f42-abc/r';
+    const answer = Buffer.from('B 0 16:0123456789abcdef\nv 9 9\nh\n'); // a forged frame is payload
+    const { events, reader } = readAll([
+      Buffer.concat([
+        Buffer.from(`\n@VF ${NONCE} poll ${Buffer.from(pipe).toString('hex')}\nv 7 ${answer.length}\n`),
+        answer,
+        Buffer.from('h\n'),
+      ]),
+    ]);
+    expect(reader.error).toBeNull();
+    expect(events).toEqual([
+      { kind: 'start', mode: 'poll', pipe },
+      { kind: 'vitals', seq: 7, bytes: answer },
+      { kind: 'heartbeat' },
+    ]);
+    expect(readAll([`\n@VF ${NONCE} inotify -\nh\n`]).events[0]).toEqual({
+      kind: 'start',
+      mode: 'inotify',
+      pipe: null,
+    });
+    for (const bad of ['inotify zz', 'inotify 2f7 x', 'inotify 2f 2f']) {
+      expect(readAll([`\n@VF ${NONCE} ${bad}\nh\n`]).reader.error).not.toBeNull();
     }
   });
 });

@@ -4,7 +4,8 @@
 // follower and reads over SFTP meanwhile). Before the start mark, text is noise (a login message).
 
 export type FollowEvent =
-  | { kind: 'start'; mode: 'inotify' | 'poll' }
+  /** `pipe`: where vitals requests are written (null: the follower takes none). */
+  | { kind: 'start'; mode: 'inotify' | 'poll'; pipe: string | null }
   | { kind: 'inode'; id: number; inode: number; from: number; mtimeSec: number }
   /** mtimeSec null: the file's mtime is the one last said. */
   | { kind: 'data'; id: number; offset: number; bytes: Buffer; mtimeSec: number | null }
@@ -21,6 +22,8 @@ export type FollowEvent =
   | { kind: 'pid'; id: number; answer: PidProbe }
   /** Whether pattern `id` is running now (null: the follower cannot look). */
   | { kind: 'pattern'; id: number; found: boolean | null }
+  /** The answer to vitals request `seq`, in the vitals script's own format (vitals-parse.ts). */
+  | { kind: 'vitals'; seq: number; bytes: Buffer }
   | { kind: 'heartbeat' };
 
 import { type PidProbe, readPidAnswer } from './probe';
@@ -57,6 +60,7 @@ const HEADERS: [RegExp, (m: RegExpExecArray) => FollowEvent | number][] = [
     new RegExp(`^q ${NUM} ([012])$`),
     (m) => ({ kind: 'pattern', id: Number(m[1]), found: m[2] === '2' ? null : m[2] === '0' }),
   ],
+  [new RegExp(`^v ${NUM} ${NUM}$`), (m) => Number(m[2])],
   [/^h$/, () => ({ kind: 'heartbeat' })],
 ];
 
@@ -153,12 +157,17 @@ export class FollowStreamReader {
       return false;
     }
     this.addNoise(this.held.subarray(0, at));
-    const mode = this.held.toString('latin1', at + mark.length, end);
-    if (mode !== 'inotify' && mode !== 'poll') {
-      this.fail(events, `unknown follower mode "${mode.slice(0, 20)}"`);
+    const [mode, pipe, ...more] = this.held.toString('latin1', at + mark.length, end).split(' ');
+    if ((mode !== 'inotify' && mode !== 'poll') || more.length > 0) {
+      this.fail(events, `unknown follower mode "${(mode ?? '').slice(0, 20)}"`);
       return false;
     }
-    events.push({ kind: 'start', mode });
+    if (pipe !== undefined && pipe !== '-' && !/^(?:[0-9a-f]{2}){1,2048}$/.test(pipe)) {
+      this.fail(events, 'the follower named its request pipe in a garbled way');
+      return false;
+    }
+    const path = pipe === undefined || pipe === '-' ? null : Buffer.from(pipe, 'hex').toString('utf8');
+    events.push({ kind: 'start', mode, pipe: path });
     this.started = true;
     this.held = Buffer.from(this.held.subarray(end + 1));
     return true;
@@ -172,7 +181,7 @@ export class FollowStreamReader {
       const of =
         line[0] === 'p' ? this.counts.pidFiles : line[0] === 'q' ? this.counts.patterns : this.counts.files;
       const what = line[0] === 'p' ? 'pid file' : line[0] === 'q' ? 'pattern' : 'file';
-      if (line[0] !== 'x' && line[0] !== 'h' && Number(m[1]) >= of)
+      if (line[0] !== 'x' && line[0] !== 'h' && line[0] !== 'v' && Number(m[1]) >= of)
         return `a frame names ${what} ${m[1]}, of ${of}`;
       return make(m);
     }
@@ -245,5 +254,6 @@ function withPayload(line: string, payload: Buffer): FollowEvent | null {
       mtimeSec: f[4] === undefined ? null : Number(f[4]),
     };
   if (f[0] === 'e') return { kind: 'error', id: Number(f[1]), message: payload.toString('utf8') };
+  if (f[0] === 'v') return { kind: 'vitals', seq: Number(f[1]), bytes: payload };
   return { kind: 'fatal', message: payload.toString('utf8') };
 }

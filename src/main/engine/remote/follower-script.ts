@@ -11,7 +11,7 @@
 // `ps` every tick; it says only what changed.
 //
 // Frames (a header line of space-separated fields, then, for d/e/x, exactly `len` bytes):
-//   @VF <nonce> <inotify|poll>     start, after any noise
+//   @VF <nonce> <inotify|poll> <pipe|->  start, after any noise; the request pipe's path in hex
 //   i <id> <inode> <from> <mtime>  now following this inode, from byte `from`
 //   d <id> <offset> <len> [mtime]  bytes of the current inode at offset (mtime: when it changed)
 //   a <id> <len> [±seconds]        bytes right after the last i/d/a/t of this inode (its offset, or 0 after
@@ -24,7 +24,14 @@
 //   e <id> <len> | x <len>         an error on one file | the follower's last words
 //   p <id> <len>                   pid file `id` now says this (the probe's P answer: run N, dead N, none…)
 //   q <id> <0|1|2>                 pattern `id` is running | not running | cannot be looked for
+//   v <seq> <len>                  the answer to vitals request `seq`: what the vitals script would print
 //   h                              heartbeat
+//
+// Vitals requests come the other way, through a named pipe in a private folder (named in the start
+// mark) that the control shell writes a line to with a builtin, so a vitals tick starts no process on the
+// host but the GPU query (see VitalsRequests and remote/follower-vitals.ts).
+
+import { GPU_APPS_QUERY, GPU_QUERY } from './vitals-script';
 
 /** The environment variables the launch script and the follower read. */
 export const FOLLOW_ENV = {
@@ -39,7 +46,7 @@ export const FOLLOW_ENV = {
 export const FOLLOW_OVERLAP = 64;
 
 export const FOLLOWER_PY = String.raw`
-import os, sys, stat, select, time, errno, struct
+import os, sys, stat, select, time, errno, struct, signal, json, re, binascii
 NONCE = os.environ['VIGIL_NONCE']
 SHELL = int(os.environ.get('VIGIL_SHELL_PID') or 0)
 HEART = float(os.environ.get('VIGIL_FOLLOW_HEARTBEAT_S') or 10)
@@ -368,13 +375,16 @@ class Watch(object):
         for f in self.files:
             f.names = set(os.path.basename(d) for d in (f.path, os.path.realpath(f.path)))
 
-    def wait(self, timeout):
+    def wait(self, timeout, req):
         if self.fd is None or self.missing:
             timeout = min(timeout, 0.5)
+        fds = [fd for fd in (self.fd, req.fd) if fd is not None]
+        ready = select.select(fds, [], [], timeout)[0] if fds else time.sleep(timeout) or []
+        if req.fd is not None and req.fd in ready:
+            req.serve()
         if self.fd is None:
-            time.sleep(timeout)
             return self.files
-        if not select.select([self.fd], [], [], timeout)[0]:
+        if self.fd not in ready:
             return self.files if self.missing else []
         try:
             data = os.read(self.fd, 65536)
@@ -401,12 +411,325 @@ class Watch(object):
             return self.files
         return hit
 
+MAX_TREE = 256
+MAX_MATCHES = 64
+MAX_GPU_LINES = 64
+PRESSURE = re.compile(br'^(some|full) avg10=[0-9.]+')
+SPACES = re.compile(br'  +')
+GPU_ARGS = (b'--query-gpu=${GPU_QUERY}', b'--query-compute-apps=${GPU_APPS_QUERY}')
+
+def rec(out, tag, i, payload):
+    out.append(b'%s %d %d:%s\n' % (tag, i, len(payload), payload))
+
+def lines_of(path):
+    try:
+        with open(path, 'rb') as f:
+            return f.read(1 << 20).split(b'\n')
+    except (OSError, IOError):
+        return []
+
+class Vitals(object):
+    # The vitals script's work (remote/vitals-script.ts), done here: the same answer, byte for byte in its
+    # format, so that one reader (vitals-parse.ts) reads both. What a tick asks comes as a line of words
+    # (its number, then z s d c g0 g1 kI=PIDS); what stays the same (roots, folders) on a line starting
+    # with '=' whenever it changes.
+    def __init__(self):
+        self.shape = None
+        self.job = None
+        self.killed = []
+
+    def take(self, line):
+        if line.startswith(b'='):
+            self.shape = json.loads(line[1:].decode('utf-8'))
+            return
+        words = line.split()
+        if not words or not words[0].isdigit():
+            return
+        try:
+            if self.shape is None:
+                raise ValueError('no request shape was sent')
+            payload = self.answer(words[1:])
+        except Exception as e:
+            payload = ('the follower could not read the vitals: %s: %s' % (type(e).__name__, e)).encode('utf-8', 'replace')[:2000]
+        head('v', int(words[0]), len(payload))
+        put(payload)
+
+    def answer(self, words):
+        shape = self.shape
+        n = NONCE.encode()
+        R = os.fsencode(shape['proc'])
+        Y = os.fsencode(shape['sys'])
+        flags = set(w for w in words if b'=' not in w)
+        known = dict((int(w[1:w.index(b'=')]), w[w.index(b'=') + 1:].split(b',')) for w in words if w.startswith(b'k') and b'=' in w)
+        out = []
+        rec(out, b'B', 0, n)
+        if not os.access(R + b'/meminfo', os.R_OK):
+            rec(out, b'X', 0, b'noproc')
+            rec(out, b'E', 0, n)
+            return b''.join(out)
+        if b'z' in flags:
+            rec(out, b'Z', 0, str(self.page_size(R)).encode())
+        every = []
+        nochildren = [False]
+        roots = shape['roots']
+        matches = self.scan(R, [r[1].encode('utf-8') for r in roots if r[0] == 'm']) if b's' in flags else None
+        for i, root in enumerate(roots):
+            if root[0] == 'f':
+                self.pid_file(out, i, os.fsencode(root[1]), R, every, nochildren)
+            elif root[0] == 'm' and b's' in flags:
+                found = matches.get(root[1].encode('utf-8')) if matches is not None else None
+                if found is None:
+                    rec(out, b'W', i, b'noscan')
+                    continue
+                rec(out, b'W', i, b'match' + b''.join(b' ' + p for p in found))
+                self.walk(out, i, found, R, every, nochildren)
+            elif root[0] == 'm' and known.get(i) and all(p.isdigit() for p in known[i]):
+                rec(out, b'W', i, b'known ' + b' '.join(known[i]))
+                self.walk(out, i, known[i], R, every, nochildren)
+        if nochildren[0]:
+            rec(out, b'Y', 0, b'nochildren')
+        rec(out, b'A', 0, self.read_proc(R, Y, every))
+        if b'c' in flags or b'g0' in flags or b'g1' in flags:
+            self.gpu(out, b'c' in flags, 0 if b'g0' in flags else 1 if b'g1' in flags else None, int(shape.get('gt') or 5))
+        disks = []
+        if b'd' in flags:
+            for i, d in enumerate(shape['dirs']):
+                p = os.fsencode(d)
+                if os.path.isdir(p):
+                    disks.append(p)
+                else:
+                    rec(out, b'K', i, b'missing')
+        rec(out, b'E', 0, n)
+        for p in disks:
+            try:
+                s = os.statvfs(p)
+                v = getattr(s, 'f_fsid', 0)
+            except OSError:
+                continue
+            # The file system's id as GNU stat prints %i: the two words of f_fsid, the first high.
+            fsid = ((v & 0xffffffff) << 32) | (v >> 32)
+            out.append(b'%s %x %d %d %d %d %d %d %s\0' % (n, fsid, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail, s.f_files, s.f_ffree, p))
+        return b''.join(out)
+
+    def page_size(self, R):
+        for l in lines_of(R + b'/self/smaps'):
+            if l.startswith(b'KernelPageSize:'):
+                w = l.split()
+                if len(w) > 1 and w[1].isdigit():
+                    return int(w[1]) * 1024
+                break
+        return os.sysconf('SC_PAGE_SIZE')
+
+    def pid_file(self, out, i, path, R, every, nochildren):
+        # As the script: a regular readable file (a named pipe is never opened), its first word all digits.
+        if os.path.isfile(path) and os.access(path, os.R_OK):
+            try:
+                with open(path, 'rb') as f:
+                    words = f.readline(4096).split()
+            except (OSError, IOError):
+                words = []
+            p = words[0] if words else b''
+            if not p.isdigit():
+                rec(out, b'W', i, b'bad')
+                return
+            rec(out, b'W', i, b'pid ' + p)
+            self.walk(out, i, [p], R, every, nochildren)
+        elif os.path.exists(path):
+            rec(out, b'W', i, b'unreadable')
+        else:
+            rec(out, b'W', i, b'nofile')
+
+    def walk(self, out, i, roots, R, every, nochildren):
+        # Breadth first through /proc/PID/task/*/children, each process once, at most MAX_TREE.
+        queue = list(roots)
+        tree = []
+        seen = set()
+        while queue and len(tree) < MAX_TREE:
+            p = queue.pop(0)
+            if not p.isdigit() or p in seen or not os.path.isdir(R + b'/' + p):
+                continue
+            seen.add(p)
+            tree.append(p)
+            if p not in every:
+                every.append(p)
+            try:
+                tasks = os.listdir(R + b'/' + p + b'/task')
+            except OSError:
+                continue
+            for t in tasks:
+                try:
+                    with open(R + b'/' + p + b'/task/' + t + b'/children', 'rb') as f:
+                        kids = f.readline()
+                except (OSError, IOError) as e:
+                    if e.errno == errno.ENOENT and os.path.isdir(R + b'/' + p + b'/task/' + t):
+                        nochildren[0] = True
+                    continue
+                kids = kids.rstrip(b'\n')
+                if kids and not kids.translate(None, b'0123456789 '):
+                    queue.extend(kids.split())
+        rec(out, b'C', i, b' ' + b''.join(p + b' ' for p in tree))
+
+    def scan(self, R, patterns):
+        # As the script's ps -A -o pid=,ppid=,args=: each pattern's first MAX_MATCHES processes, then the
+        # roots among them (a forked DataLoader worker carries its parent's command line). Not this process.
+        me = str(os.getpid()).encode()
+        try:
+            names = os.listdir(R)
+        except OSError:
+            return None
+        found = dict((t, []) for t in patterns)
+        for name in sorted((x for x in names if x.isdigit()), key=int):
+            if name == me:
+                continue
+            try:
+                with open(R + b'/' + name + b'/cmdline', 'rb') as f:
+                    cmd = f.read().rstrip(b'\0').replace(b'\0', b' ')
+                if not cmd:
+                    continue
+                hits = [t for t in patterns if t in cmd and len(found[t]) < MAX_MATCHES]
+                if not hits:
+                    continue
+                with open(R + b'/' + name + b'/stat', 'rb') as f:
+                    s = f.read()
+                ppid = s[s.rindex(b')') + 2:].split()[1]
+            except (OSError, IOError, ValueError, IndexError):
+                continue
+            for t in hits:
+                found[t].append((name, ppid))
+        out = {}
+        for t, ms in found.items():
+            pids = set(p for p, _ in ms)
+            out[t] = [p for p, pp in ms if pp not in pids]
+        return out
+
+    def read_proc(self, R, Y, every):
+        # What the script's awk prints (AWK_READER), line for line.
+        out = []
+        for l in lines_of(R + b'/meminfo'):
+            if l.split(b':', 1)[0] in (b'MemTotal', b'MemAvailable', b'SwapTotal', b'SwapFree') and b':' in l:
+                out.append(b'M ' + SPACES.sub(b' ', l))
+        for l in lines_of(R + b'/vmstat'):
+            if l.split(b' ', 1)[0] in (b'pswpin', b'pswpout', b'oom_kill') and b' ' in l:
+                out.append(b'V ' + l)
+        for tag, path in ((b'L', R + b'/loadavg'), (b'U', R + b'/uptime'), (b'I', R + b'/sys/kernel/random/boot_id'),
+                          (b'N', Y + b'/devices/system/cpu/online')):
+            out.extend(tag + b' ' + l for l in lines_of(path) if l)
+        for tag, name in ((b'S', b'memory'), (b'P', b'cpu'), (b'Q', b'io')):
+            for l in lines_of(R + b'/pressure/' + name):
+                m = PRESSURE.match(l)
+                if m:
+                    out.append(tag + b' ' + m.group(0))
+        for p in every:
+            for l in lines_of(R + b'/' + p + b'/stat')[:1]:
+                at = l.rfind(b') ')
+                f = l[at + 2:].split() if at >= 0 else []
+                if len(f) >= 22:
+                    out.append(b'T ' + l.split(b' ', 1)[0] + b' ' + b' '.join((f[1], f[0], f[11], f[12], f[19], f[21])))
+        return b'\n'.join(out)
+
+    def gpu(self, out, collect, start, timeout):
+        # The script's background GPU query, held here: one at a time, killed when it outlives the timeout.
+        import shutil
+        if not shutil.which('nvidia-smi'):
+            rec(out, b'H', 0, b'absent')
+            return
+        self.killed = [p for p in self.killed if p.poll() is None]
+        up = int(float((lines_of('/proc/uptime')[0].split() or [b'0'])[0]))
+        job = self.job
+        run = job is not None and job[0].poll() is None
+        if collect and job is not None:
+            proc, q, began, f = job
+            said = b'%d %d %d' % (q, began, up)
+            if run and up - began >= timeout:
+                proc.kill()
+                try:
+                    proc.wait(0.2)
+                except Exception:
+                    self.killed.append(proc)  # reaped at a later request
+                self.job, run = None, False
+                rec(out, b'H', 0, b'hung ' + said)
+            elif run:
+                rec(out, b'H', 0, b'running ' + said)
+            else:
+                rec(out, b'H', 0, b'done ' + said)
+                f.seek(0)
+                for l in f.read(1 << 20).split(b'\n')[:-1][:MAX_GPU_LINES]:
+                    rec(out, b'G', q, l)
+                f.close()
+                self.job = None
+        if start is not None and not run:
+            import subprocess, tempfile
+            f = tempfile.TemporaryFile()
+            try:
+                proc = subprocess.Popen([b'nvidia-smi', GPU_ARGS[start], b'--format=csv,noheader,nounits'], stdin=subprocess.DEVNULL,
+                                        stdout=f, stderr=subprocess.STDOUT, close_fds=True)
+            except OSError:
+                f.close()
+                return
+            if self.job is not None:
+                self.job[3].close()
+            self.job = (proc, start, up, f)
+            rec(out, b'H', 1, b'started %d %d' % (start, up))
+
+class Requests(object):
+    # The pipe vitals requests come through: in a private folder named after this process, so that one
+    # left behind by a follower killed with SIGKILL is found and removed by the next.
+    def __init__(self):
+        self.fd = None
+        self.path = None
+        self.held = b''
+        self.vitals = Vitals()
+        base = os.environ.get('XDG_RUNTIME_DIR') or ''
+        base = base if base and os.path.isdir(base) and os.access(base, os.W_OK) else (os.environ.get('TMPDIR') or '/tmp')
+        try:
+            for old in os.listdir(base):
+                parts = old.split('-')
+                if len(parts) == 3 and parts[0] == 'vigil' and parts[1].startswith('f') and parts[1][1:].isdigit() and not os.path.exists('/proc/' + parts[1][1:]):
+                    self.remove(os.path.join(base, old))
+            import tempfile
+            d = tempfile.mkdtemp(prefix='vigil-f%d-' % os.getpid(), dir=base)
+            os.mkfifo(os.path.join(d, 'r'), 0o600)
+            self.path = os.path.join(d, 'r')
+            # Read and write: it never blocks, never reads as ended, and the shell's write never waits.
+            self.fd = os.open(self.path, os.O_RDWR | os.O_NONBLOCK)
+        except Exception:
+            self.close()
+
+    def remove(self, d):
+        try:
+            os.unlink(os.path.join(d, 'r'))
+        except OSError:
+            pass
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+    def serve(self):
+        try:
+            self.held += os.read(self.fd, 65536)
+        except OSError:
+            return
+        while b'\n' in self.held:
+            line, self.held = self.held.split(b'\n', 1)
+            self.vitals.take(line)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.path is not None:
+            self.remove(os.path.dirname(self.path))
+            self.path = None
+
 def main():
     files = [F(l) for l in os.environ['VIGIL_FOLLOW_FILES'].split('\n') if l]
     hexes = lambda k: [bytes.fromhex(l) for l in os.environ.get(k, '').split('\n') if l]
     lives = Lives(hexes('VIGIL_FOLLOW_PIDS'), hexes('VIGIL_FOLLOW_PATTERNS'))
     w = Watch(files)
-    put(('\n@VF %s %s\n' % (NONCE, 'poll' if w.fd is None else 'inotify')).encode())
+    req = REQ[0] = Requests()
+    pipe = binascii.hexlify(req.path.encode()).decode() if req.path else '-'
+    put(('\n@VF %s %s %s\n' % (NONCE, 'poll' if w.fd is None else 'inotify', pipe)).encode())
     for f in files:
         f.check()
     lives.check()
@@ -416,7 +739,7 @@ def main():
         # Woken by other files of a watched folder, it still keeps the heartbeat's cadence: the engine
         # takes more than a heartbeat and a half of quiet to mean "probe everything again".
         now = time.time()
-        for f in w.wait(max(0.05, min(HEART - (now - sent[0]), HEART - (now - swept)))):
+        for f in w.wait(max(0.05, min(HEART - (now - sent[0]), HEART - (now - swept))), req):
             f.check()
         now = time.time()
         if now - swept >= HEART:
@@ -436,20 +759,29 @@ def main():
             head('h')
         flush()
 
-try:
-    main()
-except (BrokenPipeError, KeyboardInterrupt):
-    pass
-except Exception as e:
+REQ = [None]
+# Run, not loaded (a test loads it to drive Vitals alone).
+if __name__ == '__main__':
+    # Killed by the engine (a TERM) or its shell's end (a HUP): the finally clause removes the request pipe.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    signal.signal(signal.SIGHUP, lambda *a: sys.exit(0))
     try:
-        msg = ('%s: %s' % (type(e).__name__, e)).encode('utf-8', 'replace')[:2000]
-        del buf[:]
-        head('x', len(msg))
-        put(msg)
-        flush()
-    except Exception:
+        main()
+    except (BrokenPipeError, KeyboardInterrupt):
         pass
-    sys.exit(1)
+    except Exception as e:
+        try:
+            msg = ('%s: %s' % (type(e).__name__, e)).encode('utf-8', 'replace')[:2000]
+            del buf[:]
+            head('x', len(msg))
+            put(msg)
+            flush()
+        except Exception:
+            pass
+        sys.exit(1)
+    finally:
+        if REQ[0] is not None:
+            REQ[0].close()
 `;
 
 export interface FollowFileSpec {

@@ -13,6 +13,14 @@ export {
   followListEnv,
 } from './follower-script';
 export {
+  FollowerCannotAsk,
+  requestScript,
+  runVitalsViaFollower,
+  type VitalsCourier,
+  vitalsAsk,
+  vitalsShape,
+} from './follower-vitals';
+export {
   decodeName,
   FILE_TYPES,
   type Frame,

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeNvidiaSmi } from '../../../../test/support/fake-nvidia-smi';
 import { FakeProc } from '../../../../test/support/fake-proc';
+import { FollowerVitalsDriver } from '../../../../test/support/follower-vitals-driver';
+import { vitalsAsk, vitalsShape } from './follower-vitals';
 import { parseGpuApps, parseGpuDevices, parseVitalsOutput, throttleNames } from './vitals-parse';
 import { buildVitalsScript, type VitalsRequest, vitalsEnv } from './vitals-script';
 
@@ -34,7 +36,7 @@ function request(proc: FakeProc | null, change: Partial<VitalsRequest> = {}): Vi
 }
 
 /** Runs the script in a real sh, stderr merged as the control shell does, the nonce in the environment. */
-function vitals(req: VitalsRequest, env: Record<string, string> = {}) {
+function scriptVitals(req: VitalsRequest, env: Record<string, string> = {}) {
   const r = spawnSync('sh', ['-c', `exec 2>&1\n${buildVitalsScript(req)}`], {
     env: { ...process.env, VIGIL_NONCE: N, ...vitalsEnv(req), ...env },
     timeout: 10_000,
@@ -43,12 +45,43 @@ function vitals(req: VitalsRequest, env: Record<string, string> = {}) {
   return parseVitalsOutput(req, r.stdout, N);
 }
 
+/**
+ * The follower reads the vitals itself when it runs (follower-vitals.ts): every case below is run both
+ * ways and must read the same. One follower per environment and GPU id, kept across ticks.
+ */
+type Backend = 'script' | 'follower';
+const drivers = new Map<string, FollowerVitalsDriver>();
+afterAll(() => {
+  for (const d of drivers.values()) d.close();
+});
+let asked = 0;
+async function vitals(backend: Backend, req: VitalsRequest, env: Record<string, string> = {}) {
+  if (backend === 'script') return scriptVitals(req, env);
+  const key = JSON.stringify([env, req.gpuId ?? '']);
+  const driver = drivers.get(key) ?? new FollowerVitalsDriver(N, env);
+  drivers.set(key, driver);
+  const answer = await driver.ask(`=${vitalsShape(req)}\n${vitalsAsk(req, ++asked)}`);
+  return parseVitalsOutput(req, answer, N);
+}
+
+/** The pid of the GPU query running for this backend, if any. */
+function gpuJobPid(backend: Backend, runtime: string, env: Record<string, string>): string | undefined {
+  if (backend === 'script') {
+    const job = path.join(runtime, 'vigil-gpu', 'default.job');
+    return existsSync(job) ? readFileSync(job, 'utf8').split(' ')[0] || undefined : undefined;
+  }
+  const d = drivers.get(JSON.stringify([env, '']));
+  if (!d) return undefined;
+  const kids = readFileSync(`/proc/${d.pid}/task/${d.pid}/children`, 'utf8').trim();
+  return kids.split(' ')[0] || undefined;
+}
+
 const rec = (tag: string, index: number, payload: string) =>
   `${tag} ${index} ${Buffer.byteLength(payload)}:${payload}\n`;
 const framed = (...records: string[]) => Buffer.from(rec('B', 0, N) + records.join('') + rec('E', 0, N));
 
-describe('vitals from a fixture /proc (kernel documentation formats)', () => {
-  it('reads memory, swap, load, cpus, uptime, boot id, the OOM counter and pressure', () => {
+describe.each(['script', 'follower'] as const)('vitals from a fixture /proc, read by the %s', (backend) => {
+  it('reads memory, swap, load, cpus, uptime, boot id, the OOM counter and pressure', async () => {
     const proc = new FakeProc(tmp('full'), {
       memTotalKb: 63_963_136,
       memAvailableKb: 314_572,
@@ -59,7 +92,7 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
       pswpout: 3400,
       pressure: { memorySome: 71.5, memoryFull: 64.02, cpuSome: 12.5, ioSome: 3.25, ioFull: 1.5 },
     });
-    const r = vitals(request(proc));
+    const r = await vitals(backend, request(proc));
     expect(r.error).toBeNull();
     expect(r.unavailable).toBeNull();
     expect(r).toMatchObject({
@@ -84,9 +117,9 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     });
   });
 
-  it('a kernel without /proc/pressure or oom_kill leaves those null, never zero', () => {
+  it('a kernel without /proc/pressure or oom_kill leaves those null, never zero', async () => {
     const proc = new FakeProc(tmp('old-kernel'), { pressure: null, oomKills: null });
-    const r = vitals(request(proc));
+    const r = await vitals(backend, request(proc));
     expect(r.error).toBeNull();
     expect(r.pressure).toEqual({
       memorySome10: null,
@@ -99,15 +132,15 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     expect(r.memTotalBytes).toBe(64_000_000 * 1024);
   });
 
-  it('a host without /proc says vitals are unavailable, with nothing else made up', () => {
-    const r = vitals(request(null, { procRoot: path.join(tmp('bsd'), 'no-proc') }));
+  it('a host without /proc says vitals are unavailable, with nothing else made up', async () => {
+    const r = await vitals(backend, request(null, { procRoot: path.join(tmp('bsd'), 'no-proc') }));
     expect(r.error).toBeNull();
     expect(r.unavailable).toMatch(/no \/proc/);
     expect(r.memTotalBytes).toBeNull();
     expect(r.disks).toEqual([]);
   });
 
-  it('garbage in the files reads as unknown, never as a wrong number', () => {
+  it('garbage in the files reads as unknown, never as a wrong number', async () => {
     const proc = new FakeProc(tmp('garbage'));
     const put = (rel: string, text: string) => writeFileSync(path.join(proc.procRoot, rel), text);
     put('meminfo', 'MemTotal: lots\nMemAvailable:   -5 kB\nSwapTotal: 1e9 kB\n\u0000\u0001binary\n');
@@ -116,7 +149,7 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     put('uptime', '\n');
     put('sys/kernel/random/boot_id', '$(reboot)\n');
     put('pressure/memory', 'some avg10=NaN avg60=0 avg300=0 total=0\n');
-    const r = vitals(request(proc));
+    const r = await vitals(backend, request(proc));
     expect(r.error).toBeNull();
     expect(r).toMatchObject({
       memTotalBytes: null,
@@ -130,7 +163,7 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     expect(r.pressure.memorySome10).toBeNull();
   });
 
-  it('follows a pid file to the process tree, DataLoader workers included, and reads each stat', () => {
+  it('follows a pid file to the process tree, DataLoader workers included, and reads each stat', async () => {
     const dir = tmp('tree');
     const proc = new FakeProc(dir, {
       processes: [
@@ -144,7 +177,10 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     });
     const pidFile = path.join(dir, 'train.pid');
     writeFileSync(pidFile, '4000\n');
-    const r = vitals(request(proc, { roots: [{ kind: 'pid-file', path: pidFile }, { kind: 'none' }] }));
+    const r = await vitals(
+      backend,
+      request(proc, { roots: [{ kind: 'pid-file', path: pidFile }, { kind: 'none' }] }),
+    );
     expect(r.error).toBeNull();
     expect(r.roots[0]).toEqual({ kind: 'found', how: 'pid', pids: [4000] });
     expect(r.roots[1]).toEqual({ kind: 'not-asked' });
@@ -163,7 +199,7 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     expect(r.noChildren).toBe(false);
   });
 
-  it('says when the kernel has no children files, and when a pid file is missing, bad or a pipe', () => {
+  it('says when the kernel has no children files, and when a pid file is missing, bad or a pipe', async () => {
     const dir = tmp('no-children');
     const proc = new FakeProc(dir, {
       children: false,
@@ -179,7 +215,7 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
       kind: 'pid-file' as const,
       path: path.join(dir, f),
     }));
-    const r = vitals(request(proc, { roots }));
+    const r = await vitals(backend, request(proc, { roots }));
     expect(r.error).toBeNull();
     expect(r.trees[0]).toEqual([10]);
     expect(r.noChildren).toBe(true);
@@ -190,14 +226,20 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     ]);
   });
 
-  it('finds a pattern with one ps: the topmost matches are the roots, never the script itself', () => {
+  it('finds a pattern with one ps: the topmost matches are the roots, never the script itself', async () => {
     const marker = `vigil-vitals-pattern-${process.pid}`;
     const parent = spawn('sh', ['-c', `sleep 30 & sleep 30 & wait # ${marker}`], { stdio: 'ignore' });
     try {
-      let r = vitals(request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [] }], scan: true }));
+      let r = await vitals(
+        backend,
+        request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [] }], scan: true }),
+      );
       for (let i = 0; i < 50 && r.trees[0]!.length < 3; i++) {
         spawnSync('sleep', ['0.1']);
-        r = vitals(request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [] }], scan: true }));
+        r = await vitals(
+          backend,
+          request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [] }], scan: true }),
+        );
       }
       expect(r.error).toBeNull();
       expect(r.roots[0]).toEqual({ kind: 'found', how: 'match', pids: [parent.pid] });
@@ -207,7 +249,7 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
       expect(vitalsEnv(known)).toEqual({ VIGIL_K0: String(parent.pid), VIGIL_DISKS: '1' });
       const scanning = request(null, { roots: [{ kind: 'pattern', pattern: marker, pids: [] }], scan: true });
       expect(buildVitalsScript(known)).toBe(buildVitalsScript(scanning));
-      const again = vitals(known);
+      const again = await vitals(backend, known);
       expect(again.roots[0]).toEqual({ kind: 'found', how: 'known', pids: [parent.pid] });
       expect(again.trees[0]).toHaveLength(3);
     } finally {
@@ -215,11 +257,11 @@ describe('vitals from a fixture /proc (kernel documentation formats)', () => {
     }
   });
 
-  it('reads the free space and inodes of each folder’s file system, and names missing folders', () => {
+  it('reads the free space and inodes of each folder’s file system, and names missing folders', async () => {
     const dir = tmp('disks');
     const odd = path.join(dir, 'a b\n$(touch PWNED)');
     mkdirSync(odd);
-    const r = vitals(request(null, { dirs: [dir, odd, path.join(dir, 'gone')] }));
+    const r = await vitals(backend, request(null, { dirs: [dir, odd, path.join(dir, 'gone')] }));
     expect(r.error).toBeNull();
     expect(r.disks.map((d) => d.dir)).toEqual([dir, odd]);
     const df = spawnSync('df', ['-P', '-B1', dir], { encoding: 'utf8' }).stdout.split('\n')[1]!.split(/\s+/);
@@ -316,104 +358,117 @@ describe('nvidia-smi --format=csv,noheader,nounits', () => {
   });
 });
 
-describe('the GPU query runs in the background and never holds up the script', () => {
-  const smiEnv = (smiDir: string, runtime: string) => ({
-    PATH: `${smiDir}:${process.env.PATH}`,
-    XDG_RUNTIME_DIR: runtime,
-  });
-
-  const waitForJob = (runtime: string) => {
-    const job = path.join(runtime, 'vigil-gpu', 'default.job');
-    for (let i = 0; i < 100; i++) {
-      const [pid] = readFileSync(job, 'utf8').split(' ');
-      if (!pid || !existsSync(`/proc/${pid}`)) return;
-      spawnSync('sleep', ['0.05']);
-    }
-  };
-
-  it('starts one query at a time, each forking nvidia-smi alone, and collects it the tick after', () => {
-    const smi = fakeNvidiaSmi(tmp('smi-ok'));
-    smi.setApps(['4242, 19870, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e']);
-    const runtime = tmp('run-ok');
-    const env = smiEnv(smi.dir, runtime);
-    const first = vitals(request(null, { gpuCollect: true, gpuStart: 0 }), env);
-    expect(first.gpuStarted).toBe(0);
-    expect(first.gpu.state).toBe('not-asked'); // nothing to collect yet
-    waitForJob(runtime);
-    const second = vitals(request(null, { gpuCollect: true, gpuStart: 1 }), env);
-    expect(second.error).toBeNull();
-    expect(second.gpu).toMatchObject({ state: 'done', query: 0, problem: null });
-    if (second.gpu.state !== 'done' || second.gpu.query !== 0) throw new Error('no devices');
-    expect(second.gpu.devices?.map((d) => [d.index, d.utilPct])).toEqual([
-      [0, 97],
-      [1, 0],
-    ]);
-    expect(second.gpuStarted).toBe(1);
-    waitForJob(runtime);
-    const third = vitals(request(null, { gpuCollect: true }), env);
-    expect(third.gpu).toEqual({
-      state: 'done',
-      query: 1,
-      problem: null,
-      apps: [{ pid: 4242, memBytes: 19870 * 2 ** 20, gpuUuid: 'GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e' }],
+describe.each(['script', 'follower'] as const)(
+  'the GPU query runs in the background, asked by the %s',
+  (backend) => {
+    const smiEnv = (smiDir: string, runtime: string) => ({
+      PATH: `${smiDir}:${process.env.PATH}`,
+      XDG_RUNTIME_DIR: runtime,
     });
-    // Collected once: the next tick has nothing new.
-    expect(vitals(request(null, { gpuCollect: true }), env).gpu.state).toBe('not-asked');
-    expect(smi.calls()).toHaveLength(2);
-  });
 
-  it('a hung nvidia-smi is reported and killed, and no second one starts beside it', () => {
-    const smi = fakeNvidiaSmi(tmp('smi-hang'));
-    smi.setMode('hang');
-    const runtime = tmp('run-hang');
-    const env = smiEnv(smi.dir, runtime);
-    const t0 = Date.now();
-    vitals(request(null, { gpuStart: 0 }), env);
-    expect(Date.now() - t0).toBeLessThan(3000); // the script did not wait for it
-    const [jobPid] = readFileSync(path.join(runtime, 'vigil-gpu', 'default.job'), 'utf8').split(' ');
-    const running = vitals(request(null, { gpuCollect: true, gpuStart: 1, gpuTimeoutS: 5 }), env);
-    expect(running.gpu).toMatchObject({ state: 'running', query: 0 });
-    expect(running.gpuStarted).toBeNull();
-    spawnSync('sleep', ['2.1']);
-    const hung = vitals(request(null, { gpuCollect: true, gpuTimeoutS: 1 }), env);
-    expect(hung.gpu).toMatchObject({ state: 'hung', query: 0 });
-    if (hung.gpu.state === 'hung') expect(hung.gpu.elapsedS).toBeGreaterThanOrEqual(2);
-    for (let i = 0; i < 40 && existsSync(`/proc/${jobPid}`); i++) spawnSync('sleep', ['0.05']);
-    expect(existsSync(`/proc/${jobPid}`)).toBe(false);
-    expect(smi.calls()).toHaveLength(1);
-  });
+    /** Until the query started last has ended (the fake answers at once unless told to hang). */
+    const waitForJob = (runtime: string, env: Record<string, string>) => {
+      for (let i = 0; i < 100; i++) {
+        const pid = gpuJobPid(backend, runtime, env);
+        if (!pid || !existsSync(`/proc/${pid}`) || /\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')))
+          return;
+        spawnSync('sleep', ['0.05']);
+      }
+    };
 
-  it('two Vigils on one account keep their GPU answers apart', () => {
-    const smi = fakeNvidiaSmi(tmp('smi-two'));
-    const runtime = tmp('run-two');
-    const env = smiEnv(smi.dir, runtime);
-    vitals(request(null, { gpuStart: 0, gpuId: 'aaaaaaaa' }), env);
-    const other = vitals(request(null, { gpuCollect: true, gpuStart: 1, gpuId: 'bbbbbbbb' }), env);
-    expect(other.gpu.state).toBe('not-asked'); // not its job
-    expect(other.gpuStarted).toBe(1); // its own runs beside
-    for (let i = 0; i < 40; i++) spawnSync('sleep', ['0.05']);
-    const mine = vitals(request(null, { gpuCollect: true, gpuId: 'aaaaaaaa' }), env);
-    expect(mine.gpu).toMatchObject({ state: 'done', query: 0 });
-  });
-
-  it('a failing, a garbled and a missing nvidia-smi are each said, never read as numbers', () => {
-    for (const mode of ['fail', 'garbage'] as const) {
-      const smi = fakeNvidiaSmi(tmp(`smi-${mode}`));
-      smi.setMode(mode);
-      const runtime = tmp(`run-${mode}`);
-      vitals(request(null, { gpuStart: 0 }), smiEnv(smi.dir, runtime));
-      waitForJob(runtime);
-      const r = vitals(request(null, { gpuCollect: true }), smiEnv(smi.dir, runtime));
-      expect(r.gpu).toMatchObject({ state: 'done', query: 0, devices: null });
-      if (r.gpu.state === 'done')
-        expect(r.gpu.problem).toMatch(
-          mode === 'fail' ? /^nvidia-smi failed: NVIDIA-SMI has failed/ : /unexpected/,
-        );
-    }
-    const none = vitals(request(null, { gpuCollect: true, gpuStart: 0 }), {
-      PATH: '/usr/bin:/bin',
-      XDG_RUNTIME_DIR: tmp('run-none'),
+    it('starts one query at a time, each forking nvidia-smi alone, and collects it the tick after', async () => {
+      const smi = fakeNvidiaSmi(tmp('smi-ok'));
+      smi.setApps(['4242, 19870, GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e']);
+      const runtime = tmp('run-ok');
+      const env = smiEnv(smi.dir, runtime);
+      const first = await vitals(backend, request(null, { gpuCollect: true, gpuStart: 0 }), env);
+      expect(first.gpuStarted).toBe(0);
+      expect(first.gpu.state).toBe('not-asked'); // nothing to collect yet
+      waitForJob(runtime, env);
+      const second = await vitals(backend, request(null, { gpuCollect: true, gpuStart: 1 }), env);
+      expect(second.error).toBeNull();
+      expect(second.gpu).toMatchObject({ state: 'done', query: 0, problem: null });
+      if (second.gpu.state !== 'done' || second.gpu.query !== 0) throw new Error('no devices');
+      expect(second.gpu.devices?.map((d) => [d.index, d.utilPct])).toEqual([
+        [0, 97],
+        [1, 0],
+      ]);
+      expect(second.gpuStarted).toBe(1);
+      waitForJob(runtime, env);
+      const third = await vitals(backend, request(null, { gpuCollect: true }), env);
+      expect(third.gpu).toEqual({
+        state: 'done',
+        query: 1,
+        problem: null,
+        apps: [{ pid: 4242, memBytes: 19870 * 2 ** 20, gpuUuid: 'GPU-5b1c6f1e-e1b8-8a73-5b1e-34f0b1a32a3e' }],
+      });
+      // Collected once: the next tick has nothing new.
+      expect((await vitals(backend, request(null, { gpuCollect: true }), env)).gpu.state).toBe('not-asked');
+      expect(smi.calls()).toHaveLength(2);
     });
-    expect(none.gpu).toEqual({ state: 'absent' });
-  });
-});
+
+    it('a hung nvidia-smi is reported and killed, and no second one starts beside it', async () => {
+      const smi = fakeNvidiaSmi(tmp('smi-hang'));
+      smi.setMode('hang');
+      const runtime = tmp('run-hang');
+      const env = smiEnv(smi.dir, runtime);
+      const t0 = Date.now();
+      await vitals(backend, request(null, { gpuStart: 0 }), env);
+      expect(Date.now() - t0).toBeLessThan(3000); // the script did not wait for it
+      const jobPid = gpuJobPid(backend, runtime, env);
+      expect(jobPid).toBeDefined();
+      const running = await vitals(
+        backend,
+        request(null, { gpuCollect: true, gpuStart: 1, gpuTimeoutS: 5 }),
+        env,
+      );
+      expect(running.gpu).toMatchObject({ state: 'running', query: 0 });
+      expect(running.gpuStarted).toBeNull();
+      spawnSync('sleep', ['2.1']);
+      const hung = await vitals(backend, request(null, { gpuCollect: true, gpuTimeoutS: 1 }), env);
+      expect(hung.gpu).toMatchObject({ state: 'hung', query: 0 });
+      if (hung.gpu.state === 'hung') expect(hung.gpu.elapsedS).toBeGreaterThanOrEqual(2);
+      for (let i = 0; i < 40 && existsSync(`/proc/${jobPid}`); i++) spawnSync('sleep', ['0.05']);
+      expect(existsSync(`/proc/${jobPid}`)).toBe(false);
+      expect(smi.calls()).toHaveLength(1);
+    });
+
+    it('two Vigils on one account keep their GPU answers apart', async () => {
+      const smi = fakeNvidiaSmi(tmp('smi-two'));
+      const runtime = tmp('run-two');
+      const env = smiEnv(smi.dir, runtime);
+      await vitals(backend, request(null, { gpuStart: 0, gpuId: 'aaaaaaaa' }), env);
+      const other = await vitals(
+        backend,
+        request(null, { gpuCollect: true, gpuStart: 1, gpuId: 'bbbbbbbb' }),
+        env,
+      );
+      expect(other.gpu.state).toBe('not-asked'); // not its job
+      expect(other.gpuStarted).toBe(1); // its own runs beside
+      for (let i = 0; i < 40; i++) spawnSync('sleep', ['0.05']);
+      const mine = await vitals(backend, request(null, { gpuCollect: true, gpuId: 'aaaaaaaa' }), env);
+      expect(mine.gpu).toMatchObject({ state: 'done', query: 0 });
+    });
+
+    it('a failing, a garbled and a missing nvidia-smi are each said, never read as numbers', async () => {
+      for (const mode of ['fail', 'garbage'] as const) {
+        const smi = fakeNvidiaSmi(tmp(`smi-${mode}`));
+        smi.setMode(mode);
+        const runtime = tmp(`run-${mode}`);
+        await vitals(backend, request(null, { gpuStart: 0 }), smiEnv(smi.dir, runtime));
+        waitForJob(runtime, smiEnv(smi.dir, runtime));
+        const r = await vitals(backend, request(null, { gpuCollect: true }), smiEnv(smi.dir, runtime));
+        expect(r.gpu).toMatchObject({ state: 'done', query: 0, devices: null });
+        if (r.gpu.state === 'done')
+          expect(r.gpu.problem).toMatch(
+            mode === 'fail' ? /^nvidia-smi failed: NVIDIA-SMI has failed/ : /unexpected/,
+          );
+      }
+      const none = await vitals(backend, request(null, { gpuCollect: true, gpuStart: 0 }), {
+        PATH: '/usr/bin:/bin',
+        XDG_RUNTIME_DIR: tmp('run-none'),
+      });
+      expect(none.gpu).toEqual({ state: 'absent' });
+    });
+  },
+);

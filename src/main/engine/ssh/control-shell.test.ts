@@ -74,6 +74,21 @@ describe('ControlShell framing', () => {
     expect(ch.written[1]!.length).toBeLessThan(200);
   });
 
+  it('a short script run every tick is kept too when asked, and runs without `timeout`', async () => {
+    const { ch, channel, markerOf } = fakeChannel();
+    const shell = new ControlShell(channel, 'gpu');
+    const script = `[ -p '/tmp/vigil-f1-x/r' ] && printf '%s\\n' "$VIGIL_Q" 1<>'/tmp/vigil-f1-x/r' && echo sent`;
+    for (let i = 0; i < 2; i++) {
+      const p = shell.run(script, null, { env: { VIGIL_Q: `${i} d` }, keep: true });
+      ch.emit('data', Buffer.from(`sent\n${markerOf(ch.written[i]!, 0)}`));
+      await expect(p).resolves.toEqual({ stdout: 'sent\n', code: 0 });
+    }
+    expect(ch.written[0]).toContain('/tmp/vigil-f1-x/r');
+    expect(ch.written[1]).not.toContain('/tmp/vigil-f1-x/r');
+    expect(ch.written[1]).toContain("VIGIL_Q='1 d'");
+    expect(ch.written.join('')).not.toContain('timeout');
+  });
+
   it('a channel that ends fails the running script with the host named', async () => {
     const { ch, channel } = fakeChannel();
     const shell = new ControlShell(channel, 'gpu');

@@ -40,7 +40,7 @@ interface Pending {
 
 const NEWLINE = 0x0a;
 
-/** Scripts at least this long are sent once per shell and then run by name (see command()). */
+/** Scripts at least this long (or kept: a short one run every tick) are sent once per shell and then run by name (see command()). */
 const CACHE_MIN_CHARS = 256;
 const CACHE_MAX_CHARS = 64 * 1024;
 const CACHE_ENTRIES = 4;
@@ -97,7 +97,7 @@ export class ControlShell {
   run(
     script: string,
     remoteTimeoutS: number | null,
-    opts: Omit<RunOptions, 'timeoutMs'> & { stderrAs3?: boolean } = {},
+    opts: Omit<RunOptions, 'timeoutMs' | 'builtin'> & { stderrAs3?: boolean; keep?: boolean } = {},
   ): Promise<RunResult> {
     if (this.ended)
       return Promise.reject(new SshError('channel', `${this.label}: the control shell has ended`));
@@ -106,7 +106,7 @@ export class ControlShell {
     const marker = `__VIGIL_${this.nonce}_${++this.seq}__`;
     let line: string;
     try {
-      line = `${this.command(script, remoteTimeoutS, opts.env ?? {}, opts.stderrAs3 === true)}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
+      line = `${this.command(script, remoteTimeoutS, opts.env ?? {}, opts.stderrAs3 === true, opts.keep === true)}; printf '\\n%s %s\\n' '${marker}' "$?"\n`;
     } catch (err) {
       return Promise.reject(new SshError('channel', `cannot run script: ${(err as Error).message}`));
     }
@@ -135,12 +135,13 @@ export class ControlShell {
     remoteTimeoutS: number | null,
     env: Record<string, string>,
     stderrAs3: boolean,
+    keep: boolean,
   ): string {
     const vars = Object.entries(env).map(([k, v]) => {
       if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`bad variable name ${JSON.stringify(k)}`);
       return `${k}=${shQuote(v)}`;
     });
-    const { define, name, quoted, viaStdin } = this.cache(script);
+    const { define, name, quoted, viaStdin } = this.cache(script, keep);
     if (remoteTimeoutS === null) {
       // A subshell: the shell parses the text itself, so no exec argument limit applies.
       const exports = vars.map((v) => `${v}; export ${v.slice(0, v.indexOf('='))}; `).join('');
@@ -162,8 +163,11 @@ export class ControlShell {
    * prepend the first time. Up to CACHE_MAX_CHARS it is exported and run by `sh -c 'eval "$V"'`; a longer
    * one is kept unexported and piped into `sh -s` (viaStdin). The oldest of CACHE_ENTRIES is unset.
    */
-  private cache(script: string): { define: string; name: string | null; quoted: string; viaStdin: boolean } {
-    if (script.length < CACHE_MIN_CHARS)
+  private cache(
+    script: string,
+    keep: boolean,
+  ): { define: string; name: string | null; quoted: string; viaStdin: boolean } {
+    if (script.length < CACHE_MIN_CHARS && !keep)
       return { define: '', name: null, quoted: shQuote(script), viaStdin: false };
     const viaStdin = script.length > CACHE_MAX_CHARS;
     let name = this.cached.get(script);

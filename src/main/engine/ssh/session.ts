@@ -140,12 +140,16 @@ export class Ssh2Session implements SshSession {
         shell = s;
         // Remote bound a little beyond ours: we give up first, then `timeout` reaps what we left behind.
         // A stream's launch has none: `timeout` would kill what it starts in the background.
-        const remote = this.hasTimeout && !streamFrom ? Math.ceil(timeoutMs / 1000) + 1 : null;
+        const remote =
+          this.hasTimeout && !streamFrom && !opts?.builtin ? Math.ceil(timeoutMs / 1000) + 1 : null;
         streamFrom?.(s);
-        s.run(script, remote, { env: opts?.env, encoding: opts?.encoding, stderrAs3: !!streamFrom }).then(
-          (r) => request.resolve(r),
-          failed,
-        );
+        const runOpts = {
+          env: opts?.env,
+          encoding: opts?.encoding,
+          stderrAs3: !!streamFrom,
+          keep: !!opts?.builtin,
+        };
+        s.run(script, remote, runOpts).then((r) => request.resolve(r), failed);
       }, failed);
     });
   }

@@ -69,6 +69,12 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** 'latin1': stdout kept byte for byte, one character per byte (default 'utf8'). */
   encoding?: 'utf8' | 'latin1';
+  /**
+   * A script of shell builtins that cannot hang, run often: run in a subshell of the control shell with
+   * no `timeout` (which would cost two processes on the host), and sent once then run by name however
+   * short it is.
+   */
+  builtin?: boolean;
 }
 
 /** What a background process started by startStream() writes, as it writes it. */
