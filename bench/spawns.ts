@@ -5,7 +5,8 @@
 // Only the calls timestamped inside the measured polls count (-ttt, the same wall clock as ours).
 // Vigil: the README's typical host (4 workers, metrics + log each, 2 pid files, 2 process patterns),
 // polled N times (vitals off: the file poll alone), then N vitals runs on their own (each planned as on
-// its tick: the GPU queries in turn against a stand-in nvidia-smi). Baseline: one `ssh host tail -c +N
+// its tick: the GPU queries in turn against a stand-in nvidia-smi), by the vitals script (a polled host) and
+// by the follower (a followed host: `remote_spawns_per_vitals_tick_followed`). Baseline: one `ssh host tail -c +N
 // file` per poll (system ssh).
 //   npx tsx bench/spawns.ts [--quick]        (60 polls; --quick: 10)
 // Prints `BENCH remote_spawns_per_poll <n> processes baseline=<n> ratio=<baseline/ours>` and
@@ -121,6 +122,35 @@ try {
   await withVitals.fleet.stop();
   await sleep(300);
 
+  // The same on a followed host (the default): the follower reads them, asked through its pipe.
+  const followed = await openFleet({ configPath: configFor(true), dataDir: tempDir('spawns-follow') });
+  const fhost = followed.fleet.hosts[0]!;
+  fhost.enableFollow(); // as fleet.start() does
+  for (let i = 0; i < 40 && fhost.followStatus().mode !== 'follow'; i++) {
+    await fhost.tick();
+    await sleep(250);
+  }
+  if (fhost.followStatus().mode !== 'follow')
+    throw new Error(`bench: the host was not followed: ${fhost.followStatus().detail}`);
+  const fsession = (await fhost.ensureSession())!;
+  for (let i = 0; i < 2; i++) {
+    fhost.sampler!.forceDue();
+    await fhost.runVitals(fsession);
+  }
+  await sleep(300);
+  const f0 = Date.now() / 1000;
+  const read0 = fhost.vitalsRead.follower;
+  for (let i = 0; i < POLLS; i++) {
+    fhost.sampler!.forceDue();
+    await fhost.runVitals(fsession);
+    await sleep(150);
+  }
+  const f1 = Date.now() / 1000;
+  if (fhost.vitalsRead.follower - read0 !== POLLS)
+    throw new Error(`bench: the follower read ${fhost.vitalsRead.follower - read0} of ${POLLS} vitals`);
+  await followed.fleet.stop();
+  await sleep(300);
+
   // The naive way, one fresh ssh per poll.
   const file = path.join(workers[0]!.wdir, 'metrics.jsonl');
   const n0 = Date.now() / 1000;
@@ -160,6 +190,7 @@ try {
   };
   const ours = count(t0, t1);
   const vitals = count(v0, v1);
+  const followedVitals = count(f0, f1);
   const naive = count(n0, n1);
   const perPoll = ours.procs / POLLS;
   const basePerPoll = naive.procs / NAIVE;
@@ -174,6 +205,11 @@ try {
     `spawns: vitals ${vitals.procs} processes (${vitals.execs} execs: ${show(vitals.programs, POLLS)}) in ${POLLS} runs`,
   );
   bench('remote_spawns_per_vitals_tick', vitals.procs / POLLS, 'processes');
+  note(
+    `spawns: vitals read by the follower ${followedVitals.procs} processes (${followedVitals.execs} execs: ` +
+      `${show(followedVitals.programs, POLLS)}) in ${POLLS} runs`,
+  );
+  bench('remote_spawns_per_vitals_tick_followed', followedVitals.procs / POLLS, 'processes');
 } finally {
   if (tracer.exitCode === null) tracer.kill('SIGKILL');
   for (const s of sleepers) s.kill('SIGKILL');

@@ -2,7 +2,15 @@
 // mirror stays byte-identical through the file's faults, and ticks slow to the liveness cadence.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../src/main/engine/fleet/fleet';

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult } from '../ssh';
-import { FollowerCannotAsk, runVitalsViaFollower, type VitalsCourier, vitalsAsk, vitalsShape } from './follower-vitals';
+import {
+  FollowerCannotAsk,
+  runVitalsViaFollower,
+  type VitalsCourier,
+  vitalsAsk,
+  vitalsShape,
+} from './follower-vitals';
 import type { VitalsRequest } from './vitals-script';
 
 const N = '0123456789abcdef';
@@ -90,7 +96,7 @@ describe('vitals through the follower', () => {
   it('fails fast when the pipe is gone, and within its bound when no answer comes', async () => {
     const gone = fixture(() => framed(1), '');
     await expect(runVitalsViaFollower(gone.session, gone.courier, req(), 1000)).rejects.toThrow(
-      /pipe is gone/,
+      FollowerCannotAsk,
     );
     expect(gone.courier.shape).toBeNull(); // not sent: the next follower gets it
     const mute = fixture(null);
