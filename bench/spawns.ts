@@ -102,54 +102,44 @@ try {
   await fleet.stop();
   await sleep(300);
 
-  // Vitals runs alone, each as planned on its tick (after the first: page size, patterns found).
-  const withVitals = await openFleet({ configPath: configFor(true), dataDir: tempDir('spawns-vitals') });
-  const vhost = withVitals.fleet.hosts[0]!;
-  await vhost.tick();
-  const vsession = (await vhost.ensureSession())!;
-  for (let i = 0; i < 2; i++) {
-    vhost.sampler!.forceDue();
-    await vhost.runVitals(vsession);
-  }
-  await sleep(300);
-  const v0 = Date.now() / 1000;
-  for (let i = 0; i < POLLS; i++) {
-    vhost.sampler!.forceDue();
-    await vhost.runVitals(vsession);
-    await sleep(150); // the GPU query started by this run ends before the next collects it
-  }
-  const v1 = Date.now() / 1000;
-  await withVitals.fleet.stop();
-  await sleep(300);
-
-  // The same on a followed host (the default): the follower reads them, asked through its pipe.
-  const followed = await openFleet({ configPath: configFor(true), dataDir: tempDir('spawns-follow') });
-  const fhost = followed.fleet.hosts[0]!;
-  fhost.enableFollow(); // as fleet.start() does
-  for (let i = 0; i < 40 && fhost.followStatus().mode !== 'follow'; i++) {
-    await fhost.tick();
-    await sleep(250);
-  }
-  if (fhost.followStatus().mode !== 'follow')
-    throw new Error(`bench: the host was not followed: ${fhost.followStatus().detail}`);
-  const fsession = (await fhost.ensureSession())!;
-  for (let i = 0; i < 2; i++) {
-    fhost.sampler!.forceDue();
-    await fhost.runVitals(fsession);
-  }
-  await sleep(300);
-  const f0 = Date.now() / 1000;
-  const read0 = fhost.vitalsRead.follower;
-  for (let i = 0; i < POLLS; i++) {
-    fhost.sampler!.forceDue();
-    await fhost.runVitals(fsession);
-    await sleep(150);
-  }
-  const f1 = Date.now() / 1000;
-  if (fhost.vitalsRead.follower - read0 !== POLLS)
-    throw new Error(`bench: the follower read ${fhost.vitalsRead.follower - read0} of ${POLLS} vitals`);
-  await followed.fleet.stop();
-  await sleep(300);
+  /**
+   * POLLS vitals runs alone, each as planned on its tick (after the first two: page size, patterns found),
+   * on a polled host (the vitals script) or a followed one (the follower): the window they ran in.
+   */
+  const vitalsRuns = async (follow: boolean): Promise<[number, number]> => {
+    const opened = await openFleet({ configPath: configFor(true), dataDir: tempDir('spawns-vitals') });
+    const vhost = opened.fleet.hosts[0]!;
+    if (follow) vhost.enableFollow(); // as fleet.start() does
+    await vhost.tick();
+    for (let i = 0; follow && i < 40 && vhost.followStatus().mode !== 'follow'; i++) {
+      await sleep(250);
+      await vhost.tick();
+    }
+    if (follow && vhost.followStatus().mode !== 'follow')
+      throw new Error(`bench: the host was not followed: ${vhost.followStatus().detail}`);
+    const vsession = (await vhost.ensureSession())!;
+    for (let i = 0; i < 2; i++) {
+      vhost.sampler!.forceDue();
+      await vhost.runVitals(vsession);
+    }
+    await sleep(300);
+    const read0 = { ...vhost.vitalsRead };
+    const from = Date.now() / 1000;
+    for (let i = 0; i < POLLS; i++) {
+      vhost.sampler!.forceDue();
+      await vhost.runVitals(vsession);
+      await sleep(150); // the GPU query started by this run ends before the next collects it
+    }
+    const to = Date.now() / 1000;
+    const by = follow ? 'follower' : 'script';
+    if (vhost.vitalsRead[by] - read0[by] !== POLLS)
+      throw new Error(`bench: the ${by} read ${vhost.vitalsRead[by] - read0[by]} of ${POLLS} vitals`);
+    await opened.fleet.stop();
+    await sleep(300);
+    return [from, to];
+  };
+  const [v0, v1] = await vitalsRuns(false);
+  const [f0, f1] = await vitalsRuns(true);
 
   // The naive way, one fresh ssh per poll.
   const file = path.join(workers[0]!.wdir, 'metrics.jsonl');

@@ -27,8 +27,10 @@ const connector: SshConnector = {
         return s.alive;
       },
       run: (script, o) => {
-        // The host's vitals run in the same shell at their own cadence; only file probes count here.
-        if (!script.includes('/meminfo') && !script.startsWith('kill ')) probes++;
+        // The host's vitals run in the same shell at their own cadence (the script, or a request to the
+        // follower, which reads them itself); only file probes count here.
+        const vitals = script.includes('/meminfo') || o?.env?.VIGIL_Q !== undefined;
+        if (!vitals && !script.startsWith('kill ')) probes++;
         return s.run(script, o);
       },
       // The follower's launch (follow mode), passed through so the faults hit a followed host.

@@ -13,6 +13,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
   writeSync,
@@ -268,6 +269,36 @@ describe('the follower script', () => {
       'the follower to end',
     );
     expect(existsSync(path.dirname(start.pipe))).toBe(false);
+  }, 30_000);
+
+  it('says a file is sparse again after the restart it causes (the reader forgets it at a restart)', async () => {
+    const dir = remoteDir('vigil-follower-');
+    const file = path.join(dir, 'm.jsonl');
+    writeFileSync(file, 'one\n');
+    const f = follow([file]);
+    await until(
+      () => f.bytesOf(0),
+      (b) => b === 'one\n',
+      10_000,
+      'the first line',
+    );
+    // Truncated under a writer that kept its offset: a 64 MiB hole, then its next line.
+    truncateSync(file, 0);
+    truncateSync(file, 64 * 2 ** 20);
+    appendFileSync(file, 'two\n');
+    await until(
+      () => f.events.findIndex((e) => e.kind === 'restart'),
+      (i) => i >= 0 && f.events.slice(i).some((e) => e.kind === 'sparse'),
+      10_000,
+      'a sparse frame after the restart',
+    );
+    // Said before the zeros are streamed, not after (64 MiB take a while; a 2 GB hole, minutes).
+    const after = f.events.slice(f.events.findIndex((e) => e.kind === 'restart'));
+    const sparseAt = after.findIndex((e) => e.kind === 'sparse');
+    const dataAt = after.findIndex((e) => e.kind === 'data');
+    expect(after[sparseAt]).toMatchObject({ id: 0, allocated: expect.any(Number) });
+    expect(dataAt < 0 || sparseAt < dataAt).toBe(true);
+    f.child.kill('SIGKILL');
   }, 30_000);
 
   it('never outlives its shell, nor a closed stream', async () => {

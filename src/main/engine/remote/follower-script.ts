@@ -179,31 +179,37 @@ class F(object):
             return
         self.send()
 
+    def restart(self, size, mt, why):
+        # The reader forgets what it knew of the file at a restart, its bytes on disk included: said again.
+        head('t', self.id, size, mt, why)
+        self.off, self.tail, self.alloc, self.at = 0, b'', -1, 0
+
+    def sparse(self, st):
+        alloc = st.st_blocks * 512
+        alloc = alloc if st.st_size >= SPARSE_MIN and alloc < st.st_size // 8 else -1
+        if alloc != self.alloc:
+            self.alloc = alloc
+            head('z', self.id, alloc)
+
     def send(self):
         st = os.fstat(self.fd)
         size = st.st_size
         mt = int(st.st_mtime)
         if size < self.off:
-            head('t', self.id, size, mt, 'T')
-            self.off, self.tail, self.alloc, self.at = 0, b'', -1, 0
+            self.restart(size, mt, 'T')
         elif size == self.off and st.st_mtime_ns != self.mtns:
             if self.tail and os.pread(self.fd, len(self.tail), self.off - len(self.tail)) != self.tail:
-                head('t', self.id, size, mt, 'W')
-                self.off, self.tail, self.at = 0, b'', 0
+                self.restart(size, mt, 'W')
             else:
                 head('s', self.id, size, mt)
         self.mtns = st.st_mtime_ns
-        alloc = st.st_blocks * 512
-        alloc = alloc if size >= SPARSE_MIN and alloc < size // 8 else -1
-        if alloc != self.alloc:
-            self.alloc = alloc
-            head('z', self.id, alloc)
+        self.sparse(st)
         while self.off < size:
             t = len(self.tail)
             got = os.pread(self.fd, t + min(size - self.off, CHUNK), self.off - t)
             if got[:t] != self.tail:
-                head('t', self.id, size, mt, 'W')
-                self.off, self.tail, self.at = 0, b'', 0
+                self.restart(size, mt, 'W')
+                self.sparse(st)
                 continue
             data = got[t:]
             if not data:
@@ -224,6 +230,9 @@ class F(object):
             self.off += len(data)
             self.at = self.off
             self.tail = (self.tail + data)[-OVERLAP:]
+            # A long backlog (a 2 GB file) takes minutes: vitals asked meanwhile are answered between chunks.
+            if REQ[0] is not None:
+                REQ[0].poll()
 
 def pid_answer(path):
     # As the probe's pid-file check: a regular readable file, its first word all digits, /proc/PID there.
@@ -704,6 +713,10 @@ class Requests(object):
             os.rmdir(d)
         except OSError:
             pass
+
+    def poll(self):
+        if self.fd is not None and select.select([self.fd], [], [], 0)[0]:
+            self.serve()
 
     def serve(self):
         try:
