@@ -29,7 +29,7 @@
 //
 // Vitals requests come the other way, through a named pipe in a private folder (named in the start
 // mark) that the control shell writes a line to with a builtin, so a vitals tick starts no process on the
-// host but the GPU query (see VitalsRequests and remote/follower-vitals.ts).
+// host but the GPU query (see the Vitals and Requests classes, and remote/follower-vitals.ts).
 
 import { GPU_APPS_QUERY, GPU_QUERY } from './vitals-script';
 

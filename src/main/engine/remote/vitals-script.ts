@@ -1,4 +1,5 @@
-// Host vitals: one script run at its own cadence in the same control shell as the file probe, framed
+// Host vitals on a polled host (a followed host's follower does the same work and answers in this
+// script's format: follower-vitals.ts): one script run at its own cadence in the same control shell as the file probe, framed
 // like it (frame.ts). Shell builtins walk each worker's process tree (the root from its pid file, or the
 // processes matching its pattern, then /proc/PID/task/*/children down); one `awk` then reads every
 // /proc file wanted (memory, swap, pressure, load, the OOM counter, boot id, uptime, each process's stat)
