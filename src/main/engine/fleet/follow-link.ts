@@ -45,11 +45,10 @@ export class FollowLink {
   private readonly files: Followed[];
   private readonly byPath = new Map<string, Followed>();
   private stream: SideStream | null = null;
-  /** Where the follower takes vitals requests (null: it takes none, or said nothing yet). */
-  pipe: string | null = null;
+  /** How the follower takes vitals requests (null: it takes none, or said nothing yet). */
+  private vitals: VitalsCourier | null = null;
   /** Set when its vitals answer could not be read: the vitals script is used instead. */
   vitalsRefused = false;
-  private vitalsShape: string | null = null;
   private vitalsSeq = 0;
   private readonly vitalsWaiting = new Map<
     number,
@@ -140,27 +139,15 @@ export class FollowLink {
 
   /** The follower as a taker of vitals requests, or null when it takes none. */
   courier(): VitalsCourier | null {
-    const pipe = this.pipe;
-    if (this.state !== 'on' || pipe === null || this.vitalsRefused) return null;
-    const link = this;
-    return {
-      nonce: this.nonce,
-      pipe,
-      get shape() {
-        return link.vitalsShape;
-      },
-      set shape(s: string | null) {
-        link.vitalsShape = s;
-      },
-      expect: () => {
-        const seq = ++this.vitalsSeq;
-        const answer = new Promise<Buffer>((resolve, reject) =>
-          this.vitalsWaiting.set(seq, { resolve, reject }),
-        );
-        answer.catch(() => {}); // a caller that stopped waiting leaves no unhandled rejection
-        return { seq, answer, cancel: () => this.vitalsWaiting.delete(seq) };
-      },
-    };
+    return this.state === 'on' && !this.vitalsRefused ? this.vitals : null;
+  }
+
+  /** Waits for the answer to a vitals request (see VitalsCourier.expect). */
+  private expectVitals(): { seq: number; answer: Promise<Buffer>; cancel: () => void } {
+    const seq = ++this.vitalsSeq;
+    const answer = new Promise<Buffer>((resolve, reject) => this.vitalsWaiting.set(seq, { resolve, reject }));
+    answer.catch(() => {}); // a caller that stopped waiting leaves no unhandled rejection
+    return { seq, answer, cancel: () => this.vitalsWaiting.delete(seq) };
   }
 
   /**
@@ -197,7 +184,10 @@ export class FollowLink {
     if (e.kind === 'start') {
       this.state = 'on';
       this.mode = e.mode;
-      this.pipe = e.pipe;
+      this.vitals =
+        e.pipe === null
+          ? null
+          : { nonce: this.nonce, pipe: e.pipe, shape: null, expect: () => this.expectVitals() };
       return;
     }
     if (e.kind === 'vitals') {
