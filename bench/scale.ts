@@ -6,10 +6,16 @@
 // follow them, one long-lived `ssh -F <ssh_config> hostN tail -q -n 0 -F f1 f2 f3 f4` per alias (50
 // clients). Their CPU (utime + stime of the 50 local ssh processes, /proc/PID/stat) over the window as
 // % of one core, their summed RSS (VmRSS, peak of 1 s samples; Pss too) and the lines they received (notes).
+// The transport floor, last, same writer, files, warm-up and window: a bare Node process that only receives
+// the same 50 `tail -F` streams over ssh2 (bench/ssh2-follow-child.ts), as the engine receives its
+// followers' bytes. Its CPU is what hearing the appends costs any Node program before it does anything with
+// them: the part of Vigil's figure that no change to Vigil's own code can remove.
 // BENCH_FOLLOW=0 gives every host `follow: false` in Vigil's config (poll as before); unset: Vigil's default.
 // Prints `BENCH scale_200_cpu_pct <%> % baseline=<tail -F %> ratio=<baseline/ours>`, `scale_200_rss_mb`
-// (peak), `scale_200_lag_p99_ms` (event loop), the last two without a baseline.
+// (peak), `scale_200_lag_p99_ms` (event loop), the last two without a baseline, and
+// `scale_200_transport_floor_pct <floor %> baseline=<tail -F %> ratio=<baseline/floor>`.
 
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSshd } from '../test/support/sshd';
@@ -136,6 +142,56 @@ async function measureTailFollowers() {
   }
 }
 
+/** The floor: one bare ssh2 receiver process for all 50 aliases, measured like the others. */
+async function measureTransportFloor() {
+  const filesJson = path.join(dir, 'followed.json');
+  writeFileSync(
+    filesJson,
+    JSON.stringify(aliases.map((_, h) => files.slice(h * PER_HOST, (h + 1) * PER_HOST))),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'ssh2-follow-child.ts'),
+      String(sshd.port),
+      sshd.user,
+      sshd.clientKeyPath,
+      filesJson,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let lines = 0;
+  let stderr = '';
+  let exited: string | null = null;
+  child.stdout.on('data', (b: Buffer) => {
+    const last = /lines (\d+)\n$/.exec(b.toString());
+    if (last) lines = Number(last[1]);
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-2000);
+  });
+  child.once('exit', (code, signal) => {
+    exited = `the ssh2 receiver exited (${signal ?? code}): ${stderr.trim()}`;
+  });
+  const pid = child.pid!;
+  try {
+    await sleep(WARMUP_MS);
+    await until(() => exited !== null || lines > 0, 60_000, 'the ssh2 receiver to receive');
+    if (exited) throw new Error(`bench: ${exited}`);
+    const ticks0 = procCpuTicks(pid);
+    const lines0 = lines;
+    const t0 = performance.now();
+    await sleep(DURATION_MS);
+    const wall = performance.now() - t0;
+    if (exited) throw new Error(`bench: ${exited}`);
+    return { cpuPct: (((procCpuTicks(pid) - ticks0) * 10) / wall) * 100, lines: lines - lines0 };
+  } finally {
+    child.kill();
+  }
+}
+
 try {
   note(`scale: BENCH_FOLLOW=${process.env.BENCH_FOLLOW ?? "(unset: Vigil's default)"}`);
   const r = await runEngineChild(configPath, {
@@ -155,9 +211,15 @@ try {
       `CPU ${base.cpuPct.toFixed(2)} % of one core (scheduler run time ${base.runPct.toFixed(2)} %), RSS ${base.rssMb.toFixed(1)} MB summed (peak; Pss ${base.pssMb.toFixed(1)} MB; Vigil ${rssMb.toFixed(1)} MB), ` +
       `${base.lines} lines received of ${base.written} appended in the window`,
   );
+  const floor = await measureTransportFloor();
+  note(
+    `scale transport floor: one bare Node process receiving the same 50 \`tail -q -n 0 -F\` streams over ssh2, ${DURATION_MS / 1000} s measured: ` +
+      `CPU ${floor.cpuPct.toFixed(2)} % of one core, ${floor.lines} lines received; Vigil above it: ${(r.cpuPct - floor.cpuPct).toFixed(2)} %`,
+  );
   bench('scale_200_cpu_pct', r.cpuPct, '%', base.cpuPct, base.cpuPct / r.cpuPct);
   bench('scale_200_rss_mb', rssMb, 'MB');
   bench('scale_200_lag_p99_ms', r.lagP99Ms, 'ms');
+  bench('scale_200_transport_floor_pct', floor.cpuPct, '%', base.cpuPct, base.cpuPct / floor.cpuPct);
 } finally {
   clearInterval(writer);
   await sshd.stop();

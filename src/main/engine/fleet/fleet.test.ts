@@ -79,6 +79,26 @@ describe('Fleet watching', () => {
     await fleet.stop();
   });
 
+  it('a worker that reads as before keeps its snapshot object; any change, or time alone, gives a new one', async () => {
+    const s = scenario();
+    const { fleet, status, advance } = await watch(s);
+    const seen: WorkerSnapshot[] = [];
+    fleet.onSnapshot((snap) => seen.push(snap.workers[0]!));
+    const first = status();
+    await advance(5000); // five evaluations, nothing new
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    for (const w of seen) expect(w).toBe(first);
+    s.write(4);
+    await advance(30_000);
+    expect(status()).not.toBe(first);
+    expect(status()).toMatchObject({ status: 'running', epoch: 4, records: 4, loss: 1 / 4 });
+    const fresh = status();
+    await advance(14 * MIN); // no record: time alone makes it late
+    expect(status()).not.toBe(fresh);
+    expect(status().status).toBe('late');
+    await fleet.stop();
+  });
+
   it('reminds once an hour while stalled, and polls at the configured pace (one probe per poll)', async () => {
     const s = scenario();
     const { fleet, alerts, advance } = await watch(s);

@@ -661,15 +661,11 @@ export class HostRuntime {
   }
 
   hostSnapshot(now: number): HostSnapshot {
-    const snap = this.watch.snapshot(
-      {
-        name: this.cfg.name,
-        connection: this.connection,
-        lastContactAt: this.lastContactAt === null ? null : new Date(this.lastContactAt).toISOString(),
-      },
+    return this.watch.snapshot(
+      { name: this.cfg.name, connection: this.connection, lastContactAt: this.lastContactAt },
       now,
+      !this.sampler,
     );
-    return this.sampler ? snap : { ...snap, vitalsNote: 'vitals are off for this host (vitals: false)' };
   }
 
   /** Looks up, once per missing path, the nearest one that exists (a misspelt `dir` or file name). */

@@ -61,6 +61,8 @@ export class HostWatch {
   note: string | null = null;
   /** While silent: since when, and the post-mortem (null when there is nothing to go on). */
   private silence: { since: number; text: string | null } | null = null;
+  /** The last snapshot given and what it was made of (see snapshot()). */
+  private shown: { key: unknown[]; snap: HostSnapshot } | null = null;
   private returning: {
     silentSince: number;
     before: VitalsSample | null;
@@ -215,25 +217,47 @@ export class HostWatch {
     return this.active;
   }
 
-  snapshot(base: Pick<HostSnapshot, 'name' | 'connection' | 'lastContactAt'>, now: number): HostSnapshot {
+  /**
+   * The host's part of the fleet snapshot. The fleet asks for it at every evaluation (up to 10 a second,
+   * 50 hosts), and it changes only every few seconds: the last one is kept while nothing it shows changed.
+   */
+  snapshot(
+    base: { name: string; connection: HostSnapshot['connection']; lastContactAt: number | null },
+    now: number,
+    vitalsOff: boolean,
+  ): HostSnapshot {
     const s = this.last;
-    return {
-      ...base,
+    const returned = this.returned && now - this.returned.at < RETURNED_SHOWN_MS ? this.returned : null;
+    const key = [
+      base.name,
+      base.connection,
+      base.lastContactAt,
+      vitalsOff,
+      s,
+      this.note,
+      this.active,
+      this.silence?.text ?? null,
+      returned,
+    ];
+    if (this.shown && key.every((k, i) => k === this.shown!.key[i])) return this.shown.snap;
+    const snap: HostSnapshot = {
+      name: base.name,
+      connection: base.connection,
+      lastContactAt: base.lastContactAt === null ? null : new Date(base.lastContactAt).toISOString(),
       bootId: s?.bootId ?? null,
       vitalsAt: s ? new Date(s.t).toISOString() : null,
       vitals: s?.vitals ?? null,
-      vitalsNote: this.note,
+      vitalsNote: vitalsOff ? 'vitals are off for this host (vitals: false)' : this.note,
       disks: (s?.disks ?? []).map(({ fsid: _f, ...d }) => d),
       gpus: s?.gpus ?? [],
       gpuNote: s?.gpuNote ?? null,
       warnings: this.active,
       silence: this.silence?.text ?? null,
-      returned:
-        this.returned && now - this.returned.at < RETURNED_SHOWN_MS
-          ? { at: new Date(this.returned.at).toISOString(), text: this.returned.text }
-          : null,
+      returned: returned ? { at: new Date(returned.at).toISOString(), text: returned.text } : null,
       workers: this.opts.workers,
     };
+    this.shown = { key, snap };
+    return snap;
   }
 
   flush(): Promise<void> {

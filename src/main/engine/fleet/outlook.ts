@@ -38,23 +38,71 @@ export interface Outlook {
   slowdownState: SlowdownState;
 }
 
+/**
+ * At most this often a worker's forecast and paces are worked out again from a log that only grew. They
+ * are medians over up to KEEP_MAX points (a few hundred µs), and a worker writing every second was worked
+ * out at every record: 200 workers spent 10 % of a core on it. An ETA hours away and a pace over minutes
+ * do not move in 5 s.
+ */
+export const PACE_REFRESH_MS = 5000;
+
+type Paces = { f: Forecast; recent: number | null; own: ReturnType<typeof ownPace> };
+
+/**
+ * What outlook() derives from the progress log alone (the forecast, the recent rate, the own pace). Kept
+ * by the worker: worked out again at once when the log starts over, the totals change or nothing was
+ * known yet; when the log only grew, once PACE_REFRESH_MS have passed.
+ */
+export class PaceMemo {
+  private key: unknown[] = [];
+  private version = -1;
+  private at = 0;
+  private value: Paces | null = null;
+
+  of(i: OutlookInput): Paces {
+    const key = [
+      i.log,
+      i.log.generation,
+      i.facts.epochBase,
+      i.configEpochs,
+      i.facts.totalEpochs,
+      i.fileSteps,
+    ];
+    const v = this.value;
+    if (v && key.every((k, n) => k === this.key[n])) {
+      if (i.log.version === this.version) return v;
+      const known = v.f.stepsPerSecond !== null || v.f.secondsPerEpoch !== null || v.recent !== null;
+      if (known && Math.abs(i.now - this.at) < PACE_REFRESH_MS) return v;
+    }
+    this.key = key;
+    this.version = i.log.version;
+    this.at = i.now;
+    this.value = {
+      f: forecast({
+        points: i.log.points,
+        epochStarts: i.log.epochStarts,
+        fractionalEpochs: i.log.fractional,
+        epochBase: i.facts.epochBase,
+        configEpochs: i.configEpochs,
+        fileEpochs: i.configEpochs === null ? i.facts.totalEpochs : null,
+        fileSteps: i.fileSteps,
+      }),
+      recent: recentRate(i.log.points),
+      own: ownPace(i.log.points),
+    };
+    return this.value;
+  }
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function outlook(i: OutlookInput): Outlook {
-  const f = forecast({
-    points: i.log.points,
-    epochStarts: i.log.epochStarts,
-    fractionalEpochs: i.log.fractional,
-    epochBase: i.facts.epochBase,
-    configEpochs: i.configEpochs,
-    fileEpochs: i.configEpochs === null ? i.facts.totalEpochs : null,
-    fileSteps: i.fileSteps,
-  });
+export function outlook(i: OutlookInput, memo: PaceMemo = new PaceMemo()): Outlook {
+  const { f, recent, own } = memo.of(i);
   const running = i.status === 'running';
   // A late run is still running (only quieter than usual): its pace is shown, its ETA is not promised.
   const paced = running || i.status === 'late';
-  const rateNow = paced ? recentRate(i.log.points) : null;
-  const pace = worstPace(ownPace(i.log.points), peerPace(rateNow, i.peerRates));
+  const rateNow = paced ? recent : null;
+  const pace = worstPace(own, peerPace(rateNow, i.peerRates));
   const state = stepSlowdown(i.slowdown ?? initialSlowdownState, pace, paced, i.now);
   return {
     fields: {

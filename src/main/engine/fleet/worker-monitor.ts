@@ -33,7 +33,7 @@ import { type Clock, systemClock } from '../ports';
 import type { RecordStore } from '../records';
 import { notRegularMessage, type ProbeResult, splitGlob } from '../remote';
 import { remotePath } from '../ssh';
-import { type Outlook, outlook } from './outlook';
+import { type Outlook, outlook, PaceMemo } from './outlook';
 import { PathHints } from './path-hints';
 import { workerLog } from './worker-log';
 
@@ -69,12 +69,18 @@ interface SavedWorker {
 }
 
 const STATE_FILE = '.vigil-state.json';
-const STATE_SAVE_EVERY_MS = 60_000;
+const STATE_SAVE_EVERY_MS = 5 * 60_000;
 
 /** Which files the cursors follow (inode, generation), without how far: the mirror says how far. */
-function identities(m: SavedMetrics): unknown {
-  const one = (c: SavedCursor | undefined) => (c ? [c.inode, c.generation] : null);
-  return { single: one(m.single), files: Object.entries(m.files ?? {}).map(([k, c]) => [k, one(c)]) };
+/**
+ * What of the saved state must reach the disk at once when it changes: each file's identity (inode,
+ * generation), not its offset. A string, built at every append: cheaper than serialising the cursors.
+ */
+function identities(m: SavedMetrics, log: SavedCursor | undefined, paceBucket: number | null): string {
+  const one = (c: SavedCursor | undefined) => (c ? `${c.inode}:${c.generation}` : '-');
+  let id = `${paceBucket}|${one(log)}|${one(m.single)}`;
+  for (const [k, c] of Object.entries(m.files ?? {})) id += `|${JSON.stringify(k)}=${one(c)}`;
+  return id;
 }
 
 export class WorkerMonitor {
@@ -113,6 +119,8 @@ export class WorkerMonitor {
   peerRates: number[] = [];
   /** Its own pace at the last snapshot, for its peers (fleet/peers.ts). */
   lastPace: { rate: number | null; stepsPerEpoch: number | null } = { rate: null, stepsPerEpoch: null };
+  /** Its forecast and paces, kept until its progress log changes (fleet/outlook.ts). */
+  private readonly paceMemo = new PaceMemo();
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -321,15 +329,12 @@ export class WorkerMonitor {
 
   /**
    * The state file is rewritten (and fsynced) when a file's identity changes — a new inode, a new
-   * generation — and otherwise at most once a minute: after a crash the mirror's own length is the
-   * offset to resume from, so saving every append would only cost an fsync per worker per poll.
+   * generation — or a newly learned pace, and otherwise at most every 5 minutes: after a crash the
+   * mirror's own length is the offset to resume from, so saving every append would only cost an fsync
+   * per worker per poll (once a minute was still 3 atomic rewrites a second at 200 workers).
    */
   private saveDue(): boolean {
-    const identity = JSON.stringify([
-      identities(this.metrics.saved()),
-      identities({ single: this.logFile?.saved() }),
-      this.paceBucket(),
-    ]);
+    const identity = identities(this.metrics.saved(), this.logFile?.saved(), this.paceBucket());
     if (identity !== this.savedIdentity) return true;
     return this.clock.now() - this.savedAt >= STATE_SAVE_EVERY_MS;
   }
@@ -351,11 +356,7 @@ export class WorkerMonitor {
     try {
       await writeAtomically(this.statePath, JSON.stringify(state));
       this.dirty = false;
-      this.savedIdentity = JSON.stringify([
-        identities(state.metricsSource!),
-        identities({ single: state.log }),
-        this.paceBucket(),
-      ]);
+      this.savedIdentity = identities(state.metricsSource!, state.log, this.paceBucket());
       this.savedAt = this.clock.now();
       return null;
     } catch (e) {
@@ -459,17 +460,20 @@ export class WorkerMonitor {
   /** Throughput, ETA and slowdown as of now (see outlook.ts); steps the slowdown episode. */
   outlook(facts: WorkerFacts, status: WorkerSnapshot['status'], now: number): Outlook {
     this.samplePoint(facts.lastProgressAt);
-    const o = outlook({
-      log: this.progress,
-      facts,
-      status,
-      host: this.cfg.host,
-      configEpochs: this.cfg.totalEpochs ?? null,
-      fileSteps: this.metrics.facts().totalSteps ?? null,
-      peerRates: this.peerRates,
-      slowdown: this.slowdown,
-      now,
-    });
+    const o = outlook(
+      {
+        log: this.progress,
+        facts,
+        status,
+        host: this.cfg.host,
+        configEpochs: this.cfg.totalEpochs ?? null,
+        fileSteps: this.metrics.facts().totalSteps ?? null,
+        peerRates: this.peerRates,
+        slowdown: this.slowdown,
+        now,
+      },
+      this.paceMemo,
+    );
     this.slowdown = o.slowdownState;
     this.lastPace = { rate: o.rateNow, stepsPerEpoch: o.forecast.stepsPerEpoch };
     return o;

@@ -36,6 +36,10 @@ export class ProgressLog {
   private starts: ProgressPoint[] = [];
   /** An epoch with a fraction was written (Hugging Face): the epoch itself is progress. */
   fractional = false;
+  /** Changes whenever the points do: what is derived from them can be kept until then. */
+  version = 0;
+  /** Changes when the log starts over (a restart into the same file). */
+  generation = 0;
 
   add(p: ProgressPoint): void {
     if (!Number.isFinite(p.t)) return;
@@ -52,6 +56,7 @@ export class ProgressLog {
       }
     }
     this.pts.push(p);
+    this.version++;
     this.trim(p.t);
   }
 
@@ -59,6 +64,8 @@ export class ProgressLog {
     this.pts = [];
     this.starts = [];
     this.fractional = false;
+    this.version++;
+    this.generation++;
   }
 
   get points(): readonly ProgressPoint[] {

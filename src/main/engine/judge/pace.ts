@@ -11,12 +11,15 @@ const LATE_FLOOR_MS = 10_000;
 export class PaceTracker {
   private last: number | null = null;
   private intervals: number[] = [];
+  /** typicalIntervalMs()'s answer until the intervals change (it is asked at every evaluation). */
+  private typical: number | null | undefined;
 
   /** Feed progress times (ms) in order; equal or earlier times are ignored. */
   observe(time: number): void {
     if (this.last !== null && time > this.last) {
       this.intervals.push(time - this.last);
       if (this.intervals.length > KEEP) this.intervals.shift();
+      this.typical = undefined;
     }
     if (this.last === null || time > this.last) this.last = time;
   }
@@ -24,6 +27,7 @@ export class PaceTracker {
   reset(): void {
     this.last = null;
     this.intervals = [];
+    this.typical = undefined;
   }
 
   /**
@@ -39,13 +43,18 @@ export class PaceTracker {
   restore(intervals: readonly number[]): void {
     if (this.intervals.length > 0) return;
     this.intervals = intervals.filter((i) => Number.isFinite(i) && i > 0).slice(-KEEP);
+    this.typical = undefined;
   }
 
   /** The 90th percentile interval, or null without enough history. */
   typicalIntervalMs(): number | null {
-    if (this.intervals.length < MIN_SAMPLES) return null;
-    const sorted = [...this.intervals].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))]!;
+    if (this.typical !== undefined) return this.typical;
+    if (this.intervals.length < MIN_SAMPLES) this.typical = null;
+    else {
+      const sorted = [...this.intervals].sort((a, b) => a - b);
+      this.typical = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))]!;
+    }
+    return this.typical;
   }
 }
 

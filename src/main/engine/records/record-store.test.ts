@@ -162,6 +162,23 @@ describe('RecordStore', () => {
     expect(merged.epochBase()).toBe(0);
   });
 
+  it('the latest values are one object until a value changes: a new record, a merge, a clear', () => {
+    const s = new RecordStore(100);
+    s.add([{ epoch: 0, step: 1, time: null, metrics: { loss: 2 } }]);
+    const first = s.latestAll();
+    expect(s.latestAll()).toBe(first);
+    expect(first).toEqual({ loss: 2 });
+    s.add([{ epoch: 0, step: 2, time: null, metrics: { loss: 1.5, acc: 0.1 } }]);
+    expect(s.latestAll()).not.toBe(first);
+    expect(s.latestAll()).toEqual({ loss: 1.5, acc: 0.1 });
+    const other = new RecordStore(100);
+    other.add([{ epoch: 1, step: 3, time: null, metrics: { loss: 1 } }]);
+    s.appendStore(other);
+    expect(s.latestAll()).toEqual({ loss: 1, acc: 0.1 });
+    s.clear();
+    expect(s.latestAll()).toEqual({});
+  });
+
   it('merging stores (the files of a run directory) keeps order, count and latest values', () => {
     const a = new RecordStore(400);
     const b = new RecordStore(400);

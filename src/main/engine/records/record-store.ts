@@ -79,6 +79,8 @@ export class RecordStore {
   /** Insertion order = order of first appearance in the file. */
   private readonly metrics = new Map<string, MetricColumn>();
   private readonly latestValues = new Map<string, number>();
+  /** latestAll()'s answer, kept until a value changes: a snapshot that did not change keeps its object. */
+  private latestShown: Readonly<Record<string, number>> | null = null;
   /** Records added since the last clear (held or thinned away). */
   private total = 0;
   private lastEpoch: number | null = null;
@@ -186,6 +188,7 @@ export class RecordStore {
     // Values thinned away in `other` still count as its latest (of the metrics this store keeps).
     for (const [name, v] of other.latestValues)
       if (this.metrics.has(name) || this.latestValues.size < this.maxMetrics) this.latestValues.set(name, v);
+    this.latestShown = null;
     if (other.lastEpoch !== null) this.lastEpoch = other.lastEpoch;
     if (other.lastStep !== null) this.lastStep = other.lastStep;
     // The other's first epoch may be on a row it thinned away: its own record of it is the truth.
@@ -232,6 +235,7 @@ export class RecordStore {
     col.row.push(row);
     col.value.push(value);
     this.latestValues.set(name, value);
+    this.latestShown = null;
   }
 
   /**
@@ -338,6 +342,7 @@ export class RecordStore {
     this.dropped = 0;
     this.droppedExample = null;
     this.latestValues.clear();
+    this.latestShown = null;
     this.restartRows = [];
     this.total = 0;
     this.stride = 1;
@@ -367,8 +372,9 @@ export class RecordStore {
   }
 
   /** The newest value of every metric. */
-  latestAll(): Record<string, number> {
-    return Object.fromEntries(this.latestValues);
+  latestAll(): Readonly<Record<string, number>> {
+    this.latestShown ??= Object.freeze(Object.fromEntries(this.latestValues));
+    return this.latestShown;
   }
 
   /** The epoch of every row held, in order (null where a record has none). */
