@@ -95,8 +95,11 @@ export class Fleet {
   private evalTimer: TimerHandle | null = null;
   private evalSoon: TimerHandle | null = null;
   private lastEvalAt: number | null = null;
-  /** Hosts whose tick ended since the last evaluation. */
-  private answered = new Set<HostRuntime>();
+  /**
+   * Workers to evaluate at the next evaluation: those of hosts whose tick ended, and those a follower
+   * brought bytes for (not their host's others: 50 streaming hosts made that 3 times the work).
+   */
+  private answered = new Set<WorkerMonitor>();
   /** Each host's index, which gives its place in its tick interval (see beatPhase). */
   private readonly indexOf = new Map<HostRuntime, number>();
   /** Each worker's latest snapshot. */
@@ -135,8 +138,8 @@ export class Fleet {
         // each time cost 50 full evaluations when 50 hosts reconnected.
         onChange: () => this.evaluateWorkers(workers),
         onLost: () => this.rescheduleSoon(host),
-        onData: () => {
-          this.answered.add(host);
+        onData: (changed) => {
+          for (const w of changed) this.answered.add(w);
           this.evaluateSoon();
         },
         vitalsHistory: opts.vitalsHistory ?? { dir: opts.dataDir, readOnly: false },
@@ -317,7 +320,7 @@ export class Fleet {
         this.running.delete(host);
         if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
         if (!this.watching) return;
-        this.answered.add(host);
+        for (const m of host.workers) this.answered.add(m);
         this.evaluateSoon();
         const now = this.opts.clock.now();
         const retryAt = host.retryAt;
@@ -349,7 +352,7 @@ export class Fleet {
   }
 
   /**
-   * Evaluates the workers of the hosts that answered since the last evaluation, at most once per
+   * Evaluates the workers that were answered for since the last evaluation, at most once per
    * EVALUATE_GAP_MS: with many hosts ticks end all the time, and evaluating every worker after each
    * (snapshot, alerts, listeners) was most of the engine's time with 200 workers. The others keep their
    * latest snapshot; the timer's full evaluation (every evaluateEveryMs) ages them all.
@@ -368,9 +371,10 @@ export class Fleet {
   }
 
   private evaluateAnswered(): void {
-    const hosts = this.answered;
+    const which = this.answered;
     this.answered = new Set();
-    this.evaluateWorkers(this.monitors.filter((m) => hosts.has(this.hostOf.get(m)!)));
+    // In display order, as a full evaluation goes.
+    this.evaluateWorkers(this.monitors.filter((m) => which.has(m)));
   }
 
   private scheduleEvaluate(): void {

@@ -51,8 +51,8 @@ export interface HostRuntimeOptions {
   onChange?: () => void;
   /** Called when an established connection is lost (or its follower), so the owner polls again soon. */
   onLost?: () => void;
-  /** Called when streamed bytes were applied to workers, so the owner evaluates them. */
-  onData?: () => void;
+  /** Called when streamed bytes were applied to these workers, so the owner evaluates them. */
+  onData?: (workers: readonly WorkerMonitor[]) => void;
   /** Where the vitals history is kept (null: memory only). */
   vitalsHistory?: { dir: string; readOnly: boolean } | null;
   /** Test port only: a fixture /proc and /sys for the vitals script (never from a config). */
@@ -547,7 +547,7 @@ export class HostRuntime {
       const again = [...this.followOwners].filter(([, ws]) => ws.some((w) => behind.includes(w)));
       this.streamChanged(new Set(again.map(([path]) => path)));
     }
-    this.opts.onData?.();
+    this.opts.onData?.(affected);
   }
 
   /** The workers as the vitals script sees them: where their processes and folders are. */

@@ -104,10 +104,16 @@ export class EngineService {
     }
     this.sync = sync;
     this.fleet = fleet;
+    const noted = new Map<string, WorkerSnapshot>();
     this.unsubscribers = [
       fleet.onSnapshot((snap) => {
-        // The first sign of trouble (or the end of a run) pulls the results home.
-        for (const w of snap.workers) sync.noteStatus(w.name, w.status);
+        // The first sign of trouble (or the end of a run) pulls the results home. A worker that kept its
+        // snapshot object kept its status: told once.
+        for (const w of snap.workers) {
+          if (noted.get(w.name) === w) continue;
+          noted.set(w.name, w);
+          sync.noteStatus(w.name, w.status);
+        }
         this.emitIfChanged(snap);
       }),
       sync.onProgress((p) => this.emit('progress', p)),
