@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { vitalsSample } from '../../../../test/support/vitals-sample';
 import type { VitalsSample } from '../judge';
 import { HISTORY_BOUNDS, thinSamples, VitalsHistory } from './vitals-history';
 
@@ -11,29 +12,19 @@ const S = 1000;
 const H = 3_600_000;
 
 function sample(t: number, oomKills = 0): VitalsSample {
-  return {
-    t,
+  const pressure = {
+    memorySome10: null,
+    memoryFull10: null,
+    cpuSome10: null,
+    ioSome10: null,
+    ioFull10: null,
+  };
+  return vitalsSample(t, {
     bootId: 'b',
-    vitals: {
-      memTotalBytes: 1,
-      memAvailableBytes: 1,
-      swapTotalBytes: 0,
-      swapFreeBytes: 0,
-      load1: 0,
-      cpus: 1,
-      oomKills,
-      uptimeSeconds: 1,
-      pressure: { memorySome10: null, memoryFull10: null, cpuSome10: null, ioSome10: null, ioFull10: null },
-    },
-    swapIns: 0,
-    swapOuts: 0,
-    disks: [],
-    gpus: null,
-    gpuNote: null,
-    gpuHung: false,
+    v: { memTotalBytes: 1, memAvailableBytes: 1, load1: 0, cpus: 1, oomKills, uptimeSeconds: 1, pressure },
     workers: { a: { rssBytes: 5, cpuPct: 1, gpuMemBytes: null } },
     pids: { a: [1, 2] },
-  };
+  });
 }
 
 describe('thinning', () => {

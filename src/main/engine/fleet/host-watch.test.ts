@@ -1,35 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { VitalsSample } from '../judge';
+import { vitalsSample } from '../../../../test/support/vitals-sample';
 import { HostWatch } from './host-watch';
 
 const GB = 2 ** 30;
 const HOUR = 3_600_000;
 
-function reading(t: number, memAvailableBytes = 30 * GB): VitalsSample {
-  return {
-    t,
-    bootId: 'boot-a',
-    vitals: {
-      memTotalBytes: 61 * GB,
-      memAvailableBytes,
-      swapTotalBytes: 0,
-      swapFreeBytes: 0,
-      load1: 4,
-      cpus: 8,
-      oomKills: 0,
-      uptimeSeconds: 1000,
-      pressure: { memorySome10: 0, memoryFull10: 0, cpuSome10: 5, ioSome10: 0, ioFull10: 0 },
-    },
-    swapIns: 0,
-    swapOuts: 0,
-    disks: [],
-    gpus: null,
-    gpuNote: null,
-    gpuHung: false,
-    workers: { w1: { rssBytes: GB, cpuPct: 100, gpuMemBytes: null } },
-    pids: { w1: [4242] },
-  };
-}
+const reading = (t: number, memAvailableBytes = 30 * GB) => vitalsSample(t, { v: { memAvailableBytes } });
 
 function watch(alerts: string[] = []) {
   return new HostWatch({

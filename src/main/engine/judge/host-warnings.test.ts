@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { vitalsSample } from '../../../../test/support/vitals-sample';
 import type { HostGpu, WorkerStatus } from '../../../shared/model';
 import {
   DEFAULT_WARNING_SETTINGS,
@@ -19,32 +20,11 @@ function sample(
   t: number,
   change: Partial<VitalsSample> & { v?: Partial<VitalsSample['vitals']> } = {},
 ): VitalsSample {
-  const { v, ...rest } = change;
-  return {
-    t,
-    bootId: 'boot-a',
-    vitals: {
-      memTotalBytes: 61 * GB,
-      memAvailableBytes: 30 * GB,
-      swapTotalBytes: 0,
-      swapFreeBytes: 0,
-      load1: 4,
-      cpus: 8,
-      oomKills: 0,
-      uptimeSeconds: 1000,
-      pressure: { memorySome10: 0, memoryFull10: 0, cpuSome10: 5, ioSome10: 0, ioFull10: 0 },
-      ...v,
-    },
-    swapIns: 0,
-    swapOuts: 0,
-    disks: [],
-    gpus: null,
-    gpuNote: null,
-    gpuHung: false,
+  return vitalsSample(t, {
     workers: { i3d: { rssBytes: 41 * GB, cpuPct: 350, gpuMemBytes: null } },
     pids: { i3d: [4242, 4243], slowfast: [5000] },
-    ...rest,
-  };
+    ...change,
+  });
 }
 
 const running: WarningWorker[] = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { vitalsSample } from '../../../../test/support/vitals-sample';
 import { diagnoseSilence, rankCauses, summarizeReturn } from './post-mortem';
 import type { VitalsSample } from './vitals-sample';
 
@@ -13,30 +14,13 @@ function sample(
   v: Partial<VitalsSample['vitals']> = {},
   rest: Partial<VitalsSample> = {},
 ): VitalsSample {
-  return {
-    t,
-    bootId: 'boot-a',
-    vitals: {
-      memTotalBytes: 61 * GB,
-      memAvailableBytes: 30 * GB,
-      swapTotalBytes: 0,
-      swapFreeBytes: 0,
-      load1: 4,
-      cpus: 8,
-      oomKills: 2,
-      uptimeSeconds: 90_000,
-      pressure: { memorySome10: 1, memoryFull10: 0, cpuSome10: 5, ioSome10: 0, ioFull10: 0 },
-      ...v,
-    },
-    swapIns: 0,
-    swapOuts: 0,
-    disks: [],
-    gpus: null,
-    gpuNote: null,
-    gpuHung: false,
+  const pressure = { memorySome10: 1, memoryFull10: 0, cpuSome10: 5, ioSome10: 0, ioFull10: 0 };
+  return vitalsSample(t, {
+    v: { oomKills: 2, uptimeSeconds: 90_000, pressure, ...v },
     workers: {},
+    pids: undefined,
     ...rest,
-  };
+  });
 }
 
 const facts = { silentSince: T0 + 2 * S, lastAnswerAt: T0, clock };
