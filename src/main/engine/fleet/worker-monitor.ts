@@ -71,10 +71,10 @@ interface SavedWorker {
 const STATE_FILE = '.vigil-state.json';
 const STATE_SAVE_EVERY_MS = 5 * 60_000;
 
-/** Which files the cursors follow (inode, generation), without how far: the mirror says how far. */
 /**
- * What of the saved state must reach the disk at once when it changes: each file's identity (inode,
- * generation), not its offset. A string, built at every append: cheaper than serialising the cursors.
+ * What of the saved state must reach the disk at once when it changes: the files the cursors follow
+ * (inode, generation), not how far (the mirror says how far), and the learned pace, coarsely. A string,
+ * built at every append: cheaper than serialising the cursors.
  */
 function identities(m: SavedMetrics, log: SavedCursor | undefined, paceBucket: number | null): string {
   const one = (c: SavedCursor | undefined) => (c ? `${c.inode}:${c.generation}` : '-');
@@ -119,7 +119,7 @@ export class WorkerMonitor {
   peerRates: number[] = [];
   /** Its own pace at the last snapshot, for its peers (fleet/peers.ts). */
   lastPace: { rate: number | null; stepsPerEpoch: number | null } = { rate: null, stepsPerEpoch: null };
-  /** Its forecast and paces, kept until its progress log changes (fleet/outlook.ts). */
+  /** Its forecast and paces: worked out again at most every PACE_REFRESH_MS while its log grows (outlook.ts). */
   private readonly paceMemo = new PaceMemo();
 
   constructor(
