@@ -241,3 +241,23 @@ async function until(ok: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('EngineService snapshot events', () => {
+  it('tells a host-only change (a new vitals reading) though no worker changed, and nothing when all is the same', async () => {
+    const s = setup(twoWorkers);
+    await s.svc.start();
+    const snap = await s.svc.backend().getSnapshot();
+    const host = snap.hosts![0]!;
+    // The decision alone, on snapshots as the fleet gives them: unchanged parts keep their objects.
+    const emit = (x: typeof snap) =>
+      (s.svc as unknown as { emitIfChanged(x: typeof snap): void }).emitIfChanged(x);
+    emit(snap);
+    const told = s.snapshots.length;
+    emit({ ...snap }); // the same workers and hosts: nothing to tell
+    expect(s.snapshots.length).toBe(told);
+    emit({ ...snap, hosts: [{ ...host, vitalsNote: 'vitals unavailable: timed out' }] });
+    expect(s.snapshots.length).toBe(told + 1);
+    expect(s.snapshots.at(-1)!.hosts![0]!.vitalsNote).toBe('vitals unavailable: timed out');
+    await s.svc.stop();
+  });
+});

@@ -3,7 +3,7 @@
 // A config that cannot load is not a crash: the snapshot carries the error where the UI shows it.
 
 import type { AlertEvent, ContractBackend, EventListener, SeriesOptions } from '../../../shared/contract';
-import type { FleetSnapshot, WorkerSnapshot } from '../../../shared/model';
+import type { FleetSnapshot, HostSnapshot, WorkerSnapshot } from '../../../shared/model';
 import type { VigilConfig } from '../config';
 import { loadConfig } from '../config';
 import { DataDirBusyError, type DataLock, LocalStoreError, tryLockDataDir } from '../files';
@@ -196,6 +196,7 @@ export class EngineService {
   }
 
   private lastSent: { worker: WorkerSnapshot; json: string }[] = [];
+  private lastHosts: readonly HostSnapshot[] = [];
   private pendingAlerts: AlertEvent[] = [];
 
   /** Alerts of one evaluation are sent together, grouped by cause (see alert-groups.ts). */
@@ -213,9 +214,16 @@ export class EngineService {
   /**
    * The fleet re-evaluates every second; the UI hears only of real changes (it ticks ages itself). A worker
    * the fleet did not re-evaluate keeps its object, so only re-evaluated ones are serialised to compare.
+   * A host's snapshot is a new object only when something in it changed (HostWatch.snapshot): a new
+   * vitals reading or warning is told even when no worker changed.
    */
   private emitIfChanged(snap: FleetSnapshot): void {
-    let changed = snap.workers.length !== this.lastSent.length;
+    const hosts = snap.hosts ?? [];
+    let changed =
+      snap.workers.length !== this.lastSent.length ||
+      hosts.length !== this.lastHosts.length ||
+      hosts.some((h, i) => h !== this.lastHosts[i]);
+    this.lastHosts = hosts;
     const sent = snap.workers.map((w, i) => {
       const last = this.lastSent[i];
       if (last?.worker === w) return last;
