@@ -15,6 +15,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import type { HostRuntime } from '../src/main/engine/fleet/host-runtime';
 import type { Sshd } from '../test/support/sshd';
 
 export const QUICK = process.argv.includes('--quick');
@@ -354,4 +355,19 @@ export function pidFileWorkers(dir: string, n: number, host: string, initial: st
     return { name: `w${w}`, host, dir: wdir, metrics: 'metrics.jsonl', process: { pidFile: 'train.pid' } };
   });
   return { files, workers };
+}
+
+/**
+ * A host's first tick (connect, first reads, first vitals), then, when `follow`, ticks until its follower
+ * runs, as fleet.start() does. A bench of follow mode whose host is not followed is a bench error.
+ */
+export async function firstTicks(host: HostRuntime, follow: boolean): Promise<void> {
+  if (follow) host.enableFollow();
+  await host.tick();
+  for (let i = 0; follow && i < 40 && host.followStatus().mode !== 'follow'; i++) {
+    await sleep(250);
+    await host.tick();
+  }
+  if (follow && host.followStatus().mode !== 'follow')
+    throw new Error(`bench: the host was not followed: ${host.followStatus().detail}`);
 }

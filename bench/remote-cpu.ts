@@ -23,6 +23,7 @@ import { descendantsOf } from '../test/support/proc';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,
+  firstTicks,
   jsonlRecord,
   note,
   QUICK,
@@ -141,15 +142,8 @@ async function perRun(part: 'probe' | 'vitals', n: number, follow = true): Promi
   });
   const { fleet } = await openFleet({ configPath, dataDir: tempDir('remote-cpu-part') });
   const host = fleet.hosts[0]!;
-  if (follow) host.enableFollow(); // as fleet.start() does
-  await host.tick(); // connect, first reads, first vitals (page size)
   // Followed: the vitals are read by the follower once it runs.
-  for (let i = 0; follow && i < 40 && host.followStatus().mode !== 'follow'; i++) {
-    await sleep(250);
-    await host.tick();
-  }
-  if (follow && host.followStatus().mode !== 'follow')
-    throw new Error(`bench: the host was not followed: ${host.followStatus().detail}`);
+  await firstTicks(host, follow);
   const session = (await host.ensureSession())!;
   for (let i = 0; i < 3; i++) {
     host.sampler!.forceDue();

@@ -20,6 +20,7 @@ import { fakeNvidiaSmi } from '../test/support/fake-nvidia-smi';
 import { startSshd } from '../test/support/sshd';
 import {
   bench,
+  firstTicks,
   jsonlRecord,
   note,
   QUICK,
@@ -109,14 +110,7 @@ try {
   const vitalsRuns = async (follow: boolean): Promise<[number, number]> => {
     const opened = await openFleet({ configPath: configFor(true), dataDir: tempDir('spawns-vitals') });
     const vhost = opened.fleet.hosts[0]!;
-    if (follow) vhost.enableFollow(); // as fleet.start() does
-    await vhost.tick();
-    for (let i = 0; follow && i < 40 && vhost.followStatus().mode !== 'follow'; i++) {
-      await sleep(250);
-      await vhost.tick();
-    }
-    if (follow && vhost.followStatus().mode !== 'follow')
-      throw new Error(`bench: the host was not followed: ${vhost.followStatus().detail}`);
+    await firstTicks(vhost, follow);
     const vsession = (await vhost.ensureSession())!;
     for (let i = 0; i < 2; i++) {
       vhost.sampler!.forceDue();
